@@ -1,0 +1,7 @@
+"""Commands of fuite.detect (registered by fuite.cli)."""
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this area's commands to the fuite app."""

@@ -1,0 +1,1 @@
+"""fuite.ids: identifier modules shaped like python-stdnum."""
