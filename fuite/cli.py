@@ -41,6 +41,14 @@ def _register_all() -> None:
         module.register(app)
 
 
+@app.command()
+def version() -> None:
+    """Print fuite's version."""
+    from fuite import __version__
+
+    typer.echo(__version__)
+
+
 _register_all()
 
 
