@@ -12,11 +12,10 @@ import sys
 
 import click
 import typer
-from rich.console import Console
 
 from fuite.errors import FuiteError
 
-err = Console(stderr=True)
+from fuite.console import err  # noqa: E402
 
 app = typer.Typer(
     name="fuite",

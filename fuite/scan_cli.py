@@ -1,7 +1,119 @@
 """Commands: scan, export, demo (registered by fuite.cli)."""
 
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from fuite.console import err, progress_bar
+from fuite.errors import UsageError
+
+CaseOpt = Annotated[Path, typer.Option("--case", help="Case folder (encrypted).", show_default=False)]
+OperatorOpt = Annotated[str | None, typer.Option("--operator", help="Named operator for the audit trail.")]
+
+export_app = typer.Typer(help="Export identifiers out of the case in clear (explicit, audited).", no_args_is_help=True)
+
+
+def _warn_export(what: str) -> None:
+    err.print(f"[yellow]warning:[/] this export writes {what} in clear, outside the encrypted case. "
+              "Protect it and delete it after use.", highlight=False)
+
+
+@export_app.command("columns")
+def export_columns(case: CaseOpt, operator: OperatorOpt = None) -> None:
+    """Print every source column with its category as a JSON array."""
+    from fuite import export
+    from fuite.store import open_case
+
+    with open_case(case, operator=operator, require_operator=True) as c:
+        rows = export.columns(c)
+        c.audit("export.columns", records=0, detail={"columns": len(rows)})
+    _warn_export("column headers")
+    json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")
+
+
+def _write_csv(table, output: Path) -> None:
+    import polars as pl
+
+    try:
+        pl.from_arrow(table).write_csv(output)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror}") from exc
+
+
+@export_app.command("records")
+def export_records(case: CaseOpt, output: Annotated[Path, typer.Option("--output", "-o")],
+                   operator: OperatorOpt = None) -> None:
+    """Write file,table,row,person_id,hiv,health for every data row."""
+    from fuite import export
+    from fuite.store import open_case
+
+    with open_case(case, operator=operator, require_operator=True) as c:
+        t = export.records(c)
+        _write_csv(t, output)
+        c.audit("export.records", records=t.num_rows, detail={"output": output.name})
+    _warn_export(f"{t.num_rows} record provenance lines with health flags")
+
+
+@export_app.command("persons")
+def export_persons(case: CaseOpt, output: Annotated[Path, typer.Option("--output", "-o")],
+                   operator: OperatorOpt = None) -> None:
+    """Write one line per distinct person with their identifiers and exposed categories."""
+    from fuite import export
+    from fuite.store import open_case
+
+    with open_case(case, operator=operator, require_operator=True) as c:
+        t = export.persons(c)
+        _write_csv(t, output)
+        c.audit("export.persons", records=t.num_rows, detail={"output": output.name})
+    _warn_export(f"identifiers of {t.num_rows} persons")
+
+
+def scan(paths: Annotated[list[Path], typer.Argument(help="Files and folders of the leak.", show_default=False)],
+         case: CaseOpt,
+         encoding: Annotated[str | None, typer.Option(help="Force the text encoding (e.g. cp1252).")] = None,
+         no_resolve: Annotated[bool, typer.Option("--no-resolve", help="Skip linking records into persons.")] = False,
+         operator: OperatorOpt = None) -> None:
+    """Read a leak into an encrypted case: ingest every file, classify every column, resolve persons."""
+    from fuite.scan import scan_paths
+    from fuite.store import open_case
+
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"not found: {', '.join(missing)}")
+    with open_case(case, operator=operator, create=True) as c, progress_bar() as bar:
+        task = bar.add_task("scanning", total=None)
+
+        def progress(name: str, done: int, total: int | None) -> None:
+            bar.update(task, description=f"{name}", completed=done, total=total)
+
+        summary = scan_paths(c, paths, encoding=encoding, progress=progress, resolve=not no_resolve,
+                             on_problem=lambda p: err.print(f"[yellow]skipped[/] {p.file}: {p.reason}", highlight=False))
+    persons = (summary.resolved or {}).get("persons")
+    err.print(f"[green]scanned[/] {summary.files} files, {summary.tables} tables, {summary.records} records"
+              + (f", {persons} persons" if persons is not None else "") + f" into {case}", highlight=False)
+    if summary.quarantined or summary.problems:
+        err.print(f"[yellow]warning:[/] {summary.quarantined} rows quarantined, {len(summary.problems)} files "
+                  f"unreadable — see `fuite quarantine --case {case}`", highlight=False)
+    if not summary.records and summary.problems:
+        raise typer.Exit(1)
+
+
+def demo(persons: Annotated[int, typer.Option(help="Size of the synthetic drill.")] = 3000,
+         seed: Annotated[int, typer.Option()] = 0) -> None:
+    """Synthesise a small drill, scan it into a temporary encrypted case and print the report."""
+    from fuite.demo import run_demo
+
+    run_demo(persons=persons, seed=seed)
 
 
 def register(app: typer.Typer) -> None:
-    """Add scan/export/demo."""
+    """Add scan, export and demo."""
+    app.command()(scan)
+    app.add_typer(export_app, name="export")
+    app.command()(demo)

@@ -1,0 +1,159 @@
+"""Scan: files -> ingest -> detect -> encrypted case (-> resolve). The orchestration, no parsing of its own."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from itertools import chain
+from pathlib import Path
+
+import pyarrow as pa
+
+from fuite.schema import RECORD_SCHEMA, ROW_FIELD, ColumnFinding, FileProblem, Quarantined, SourceTable
+from fuite.store import Case
+
+#: Rows read before a table's columns are classified; the rest streams with that classification.
+SAMPLE_ROWS = 200_000
+
+#: Case tables a scan owns; a new scan replaces them.
+SCAN_TABLES = ("sources", "columns", "records", "quarantine", "problems", "persons", "links", "severity")
+
+QUARANTINE_SCHEMA = pa.schema([("file", pa.string()), ("table", pa.string()), ("location", pa.string()),
+                               ("reason", pa.string()), ("raw", pa.binary())])
+PROBLEM_SCHEMA = pa.schema([("file", pa.string()), ("reason", pa.string())])
+
+
+@dataclass
+class ScanSummary:
+    files: int = 0
+    tables: int = 0
+    records: int = 0
+    quarantined: int = 0
+    problems: list[dict] = field(default_factory=list)
+    resolved: dict | None = None
+
+
+Progress = Callable[[str, int, int | None], None]
+
+
+def _clear(case: Case) -> None:
+    for name in case.table_names():
+        if name in SCAN_TABLES or name.startswith("raw/"):
+            case.drop_table(name)
+
+
+def _data_only(batches: list[pa.RecordBatch], width: int) -> pa.Table:
+    names = [f"c{i}" for i in range(width)]
+    if not batches:
+        return pa.table({n: pa.array([], pa.string()) for n in names})
+    return pa.Table.from_batches(batches).select(names)
+
+
+def _complete_records(rec: pa.Table, *, first_id: int, source_id: int, st: SourceTable) -> pa.Table:
+    n = rec.num_rows
+    ids = pa.array(range(first_id, first_id + n), pa.int64())
+    fixed = {
+        "record_id": ids, "source_id": pa.array([source_id] * n, pa.int32()),
+        "file": pa.array([st.file] * n, pa.string()), "table": pa.array([st.table] * n, pa.string()),
+        "parent_record_id": pa.nulls(n, pa.int64()), "person_id": ids,
+    }
+    cols = []
+    for f in RECORD_SCHEMA:
+        if f.name in fixed:
+            cols.append(fixed[f.name])
+        elif f.name in rec.column_names:
+            cols.append(rec.column(f.name).cast(f.type))
+        else:
+            cols.append(pa.nulls(n, f.type))
+    return pa.Table.from_arrays(cols, schema=RECORD_SCHEMA)
+
+
+def _findings_table(findings: list[ColumnFinding]) -> pa.Table:
+    return pa.table({
+        "file": [f.file for f in findings], "table": [f.table for f in findings],
+        "column": [f.column for f in findings], "position": pa.array([f.position for f in findings], pa.int32()),
+        "category": [f.category for f in findings], "confidence": pa.array([f.confidence for f in findings], pa.float64()),
+    })
+
+
+def scan_tables(case: Case, tables: Iterator[SourceTable], *, quarantined: list[Quarantined],
+                problems: list[FileProblem], progress: Progress | None = None) -> ScanSummary:
+    """Classify and store every table ingest yields. ``quarantined``/``problems`` fill as ingest reports."""
+    from fuite import detect
+
+    _clear(case)
+    summary = ScanSummary()
+    sources, files = [], set()
+    flushed = 0
+    for source_id, st in enumerate(tables):
+        files.add(st.file.split("/")[0] if "/" in st.file else st.file)
+        batches = st.batches()
+        head: list[pa.RecordBatch] = []
+        seen = 0
+        for batch in batches:
+            head.append(batch)
+            seen += batch.num_rows
+            if seen >= SAMPLE_ROWS:
+                break
+        findings = detect.classify_table(st.columns, _data_only(head, len(st.columns)))
+        for f in findings:
+            f.file, f.table = st.file, st.table
+        case.append_table("columns", _findings_table(findings))
+        rows = 0
+        for batch in chain(head, batches):
+            case.append_table(f"raw/{source_id}", batch)
+            rec = detect.extract_records(batch, findings)
+            case.append_table("records", _complete_records(rec, first_id=summary.records, source_id=source_id, st=st))
+            summary.records += batch.num_rows
+            rows += batch.num_rows
+            if progress:
+                progress(st.file, rows, None)
+        q_here = sum(1 for q in quarantined[flushed:] if q.file == st.file and q.table == st.table)
+        sources.append({
+            "source_id": source_id, "file": st.file, "table": st.table, "format": st.format,
+            "encoding": st.encoding, "columns": json.dumps(st.columns, ensure_ascii=False),
+            "relations": json.dumps([asdict(r) for r in st.relations]), "parent": st.parent or "",
+            "rows": rows, "quarantined": q_here,
+        })
+        summary.tables += 1
+    if sources:
+        case.put_table("sources", pa.Table.from_pylist(sources))
+    _store_issues(case, quarantined, problems)
+    summary.files = len({s["file"] for s in sources})
+    summary.quarantined = len(quarantined)
+    summary.problems = [asdict(p) for p in problems]
+    return summary
+
+
+def _store_issues(case: Case, quarantined: list[Quarantined], problems: list[FileProblem]) -> None:
+    q = pa.Table.from_pylist([asdict(x) for x in quarantined], schema=QUARANTINE_SCHEMA)
+    p = pa.Table.from_pylist([asdict(x) for x in problems], schema=PROBLEM_SCHEMA)
+    case.put_table("quarantine", q)
+    case.put_table("problems", p)
+
+
+def scan_paths(case: Case, paths: list[Path], *, encoding: str | None = None, progress: Progress | None = None,
+               resolve: bool = True, on_problem: Callable[[FileProblem], None] | None = None) -> ScanSummary:
+    """Read ``paths`` into ``case``; then resolve the records into persons."""
+    from fuite import ingest
+
+    quarantined: list[Quarantined] = []
+    problems: list[FileProblem] = []
+
+    def problem(p: FileProblem) -> None:
+        problems.append(p)
+        if on_problem:
+            on_problem(p)
+
+    tables = ingest.read_paths([Path(p) for p in paths], encoding=encoding, on_quarantine=quarantined.append,
+                               on_problem=problem, on_progress=progress)
+    summary = scan_tables(case, tables, quarantined=quarantined, problems=problems, progress=progress)
+    if resolve and summary.records:
+        from fuite.resolve import resolve_case
+
+        summary.resolved = resolve_case(case)
+    case.audit("scan", records=summary.records, detail={
+        "files": summary.files, "tables": summary.tables, "quarantined": summary.quarantined,
+        "unreadable": len(summary.problems)})
+    return summary
