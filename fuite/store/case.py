@@ -53,8 +53,12 @@ class Case:
         self.dir = case_dir
         self.conn = conn
         self.operator = operator
-        self._audit_key = hmac.new(dek, b"fuite-audit-v1", hashlib.sha256).digest()
         self._settings: dict | None = None
+        stored = self.meta_get("audit_key")
+        if stored is None:  # created once, kept inside the encrypted database so it survives key rotation
+            stored = hmac.new(dek, b"fuite-audit-v1", hashlib.sha256).hexdigest()
+            self.meta_set("audit_key", stored)
+        self._audit_key = bytes.fromhex(stored)
 
     # -- lifecycle -------------------------------------------------------------------------
     @classmethod

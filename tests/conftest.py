@@ -1,0 +1,56 @@
+"""Shared fixtures: a test passphrase, a small synthetic drill, a fresh case folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TEST_PASSPHRASE = "correct horse battery staple"
+os.environ["FUITE_KEY"] = TEST_PASSPHRASE
+os.environ.pop("FUITE_KEY_FILE", None)
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def small_drill(tmp_path_factory) -> Path:
+    """A ~300-person drill written by ``fuite.synth.generate``: ``leak/`` and ``answer_key/``."""
+    from fuite.synth import generate
+
+    out = tmp_path_factory.mktemp("drill")
+    generate(out, persons=300, seed=7)
+    return out
+
+
+@pytest.fixture(scope="session")
+def scanned_case(small_drill, tmp_path_factory) -> Path:
+    """The small drill scanned (and resolved) into an encrypted case; treat it as read-only."""
+    case_dir = tmp_path_factory.mktemp("scanned") / "case"
+    run_fuite("scan", str(small_drill / "leak"), "--case", str(case_dir), check=True)
+    return case_dir
+
+
+@pytest.fixture
+def case_dir(tmp_path) -> Path:
+    return tmp_path / "case"
+
+
+def run_fuite(*args: str, check: bool = False, env: dict | None = None, cwd: Path | None = None,
+              input: str | None = None) -> subprocess.CompletedProcess:
+    """Run the real ``fuite`` command in a subprocess."""
+    full_env = {**os.environ, **(env or {})}
+    proc = subprocess.run([sys.executable, "-m", "fuite.cli", *args], capture_output=True, text=True,
+                          env=full_env, cwd=cwd, input=input, timeout=900)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"fuite {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return proc
+
+
+@pytest.fixture
+def fuite_cli():
+    return run_fuite
