@@ -10,8 +10,8 @@ import importlib
 import os
 import sys
 
-import click
 import typer
+from typer._click import exceptions as click_exceptions  # typer vendors click
 
 from fuite.errors import FuiteError
 
@@ -55,12 +55,12 @@ def main() -> None:
     """Entry point: run the app, print one line for any user error, never a traceback."""
     try:
         rv = app(prog_name="fuite", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
+    except click_exceptions.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except (click.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         err.print("[red]error:[/] interrupted")
         sys.exit(130)
     except FuiteError as exc:
