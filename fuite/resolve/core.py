@@ -1,0 +1,220 @@
+"""The pure core: records in, persons out (``resolve_records``).
+
+1. child rows (``parent_record_id`` set) are set aside: they take their root parent's person;
+2. deterministic links on strong identifiers, clustered (union-find);
+3. rows of one deterministic cluster with identical comparison values are collapsed;
+4. Splink scores the candidate pairs between different clusters; pairs at or above
+   ``settings.match_threshold`` join;
+5. connected components over all links give the persons; ``person_id`` is the smallest
+   ``record_id`` of each person.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from fuite.errors import LinkError
+from fuite.resolve.clusters import components
+from fuite.resolve.deterministic import blank_placeholders, deterministic_edges
+from fuite.resolve.features import COMPARED, comparison_frame
+from fuite.resolve.linkage import level_labels, score_pairs
+from fuite.resolve.persons import build_persons
+from fuite.resolve.settings import DEFAULT_SETTINGS, ResolveSettings
+
+__all__ = ["Resolution", "resolve_records", "LINK_SCHEMA", "RULE_EVIDENCE"]
+
+#: The ``links`` table: one row per link considered (joined or a near miss).
+LINK_SCHEMA = pa.schema([
+    ("record_id_l", pa.int64()),
+    ("record_id_r", pa.int64()),
+    ("rule", pa.string()),            # "nir", "email+birth_date", "phone+birth_date", "splink", "parent"
+    ("match_probability", pa.float64()),
+    ("match_weight", pa.float64()),   # Splink's log2 Bayes factor; null for deterministic links
+    ("joined", pa.bool_()),
+    ("evidence", pa.string()),        # what agreed, in words; never a value
+])
+
+RULE_EVIDENCE = {
+    "nir": "same NIR",
+    "email+birth_date": "same email and birth date",
+    "phone+birth_date": "same phone and birth date",
+    "parent": "child row of this record (foreign key or nesting)",
+}
+
+_REQUIRED = ("record_id", "last_name", "first_name", "birth_date", "nir", "phone", "email", "postal_code", "city")
+_MAX_DEPTH = 32
+
+
+@dataclass
+class Resolution:
+    """What ``resolve_records`` found."""
+
+    records: pa.Table      # the input records with person_id set
+    links: pa.Table        # LINK_SCHEMA
+    persons: pa.Table      # PERSON_SCHEMA
+    summary: dict = field(default_factory=dict)
+    model: dict = field(default_factory=dict)   # the trained Splink model (no data values)
+
+    @property
+    def person_ids(self) -> pa.Table:
+        return self.records.select(["record_id", "person_id"])
+
+
+def _roots(df: pl.DataFrame) -> tuple[pl.Series, int]:
+    """The top-most ancestor of every record, and how many parent links dangle."""
+    if "parent_record_id" not in df.columns:
+        return df["record_id"], 0
+    ids = set(df["record_id"].to_list()) if df["parent_record_id"].null_count() < df.height else set()
+    parent = df["parent_record_id"]
+    dangling = int(parent.is_not_null().sum() - parent.is_in(list(ids)).sum()) if ids else 0
+    mapping = df.select("record_id", pl.col("parent_record_id").alias("up")).filter(
+        pl.col("up").is_not_null() & pl.col("up").is_in(list(ids)) & (pl.col("up") != pl.col("record_id")))
+    root = df.select("record_id").join(mapping, on="record_id", how="left").select(
+        "record_id", pl.coalesce("up", "record_id").alias("root"))
+    for _ in range(_MAX_DEPTH):
+        step = root.join(mapping, left_on="root", right_on="record_id", how="left").select(
+            "record_id", pl.coalesce("up", "root").alias("root"))
+        if step["root"].equals(root["root"]):
+            break
+        root = step
+    return root["root"], dangling
+
+
+def _collapse(frame: pl.DataFrame, collapse: bool) -> pl.DataFrame:
+    """Splink input rows: uid, rep_pos (a record position), det_id and the compared columns.
+
+    Rows without any compared value cannot link and are left out. With ``collapse``, rows of one
+    deterministic cluster with identical compared values become one row.
+    """
+    usable = frame.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in COMPARED]))
+    if collapse:
+        rows = usable.group_by(["det_id", *COMPARED], maintain_order=True).agg(pl.col("pos").min().alias("rep_pos"))
+    else:
+        rows = usable.select("det_id", *COMPARED, pl.col("pos").alias("rep_pos"))
+    return rows.with_row_index("uid").with_columns(pl.col("uid").cast(pl.Int64))
+
+
+def _splink_links(rows: pl.DataFrame, settings: ResolveSettings, engine: str,
+                  summary: dict, progress) -> tuple[pl.DataFrame, dict]:
+    """Scored pairs as record positions with evidence; empty when there is nothing to compare."""
+    empty = pl.DataFrame(schema={"pos_l": pl.Int64, "pos_r": pl.Int64, "match_probability": pl.Float64,
+                                 "match_weight": pl.Float64, "evidence": pl.String})
+    if rows.height < 2:
+        return empty, {}
+    scored = score_pairs(rows, settings, engine, progress=progress)
+    summary["em_trained"], summary["em_skipped"] = scored.trained, scored.skipped
+    labels = level_labels(scored.model)
+    pairs = scored.pairs
+    rep = rows.select("uid", "rep_pos")
+    pairs = (pairs.join(rep.rename({"uid": "uid_l", "rep_pos": "pos_l"}), on="uid_l")
+             .join(rep.rename({"uid": "uid_r", "rep_pos": "pos_r"}), on="uid_r"))
+    parts = []
+    for name, mapping in labels.items():
+        column = f"gamma_{name}"
+        if column in pairs.columns:
+            text = pl.col(column).cast(pl.Int64).replace_strict(mapping, default="?", return_dtype=pl.String)
+            parts.append(pl.lit(f"{name.replace('_', ' ')}: ") + text)
+    evidence = pl.concat_str(parts, separator="; ") if parts else pl.lit("")
+    pairs = pairs.with_columns(evidence.alias("evidence"))
+    return pairs.select("pos_l", "pos_r", "match_probability", "match_weight", "evidence"), scored.model
+
+
+def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = None, engine: str = "duckdb",
+                    progress=None) -> Resolution:
+    """Resolve normalised records (``RECORD_SCHEMA``) into persons. See the module docstring."""
+    settings = settings or DEFAULT_SETTINGS
+    missing = [c for c in _REQUIRED if c not in records.column_names]
+    if missing:
+        raise LinkError(f"the records table lacks the column(s): {', '.join(missing)}")
+    started = time.perf_counter()
+    df = pl.from_arrow(records)
+    if df["record_id"].null_count() or df["record_id"].n_unique() != df.height:
+        raise LinkError("record_id must be present and unique")
+    roots, dangling = _roots(df)
+    df = df.with_columns(roots.alias("__root"))
+    linkable = df.filter(pl.col("__root") == pl.col("record_id"))
+    frame = comparison_frame(linkable).with_row_index("pos").with_columns(pl.col("pos").cast(pl.Int64))
+    frame, blanked = blank_placeholders(frame, settings.max_identifier_rows)
+    summary: dict = {"records": df.height, "child_records": df.height - linkable.height,
+                     "dangling_parents": dangling, "placeholders_blanked": blanked}
+
+    _step(progress, "deterministic links")
+    det = deterministic_edges(frame, settings)
+    ids = frame["record_id"]
+    position = pl.DataFrame({"record_id": ids, "pos": frame["pos"]})
+    det = (det.join(position.rename({"record_id": "record_id_l", "pos": "pos_l"}), on="record_id_l")
+           .join(position.rename({"record_id": "record_id_r", "pos": "pos_r"}), on="record_id_r"))
+    det_label = components(frame.height, det["pos_l"].to_numpy(), det["pos_r"].to_numpy())
+    frame = frame.with_columns(pl.Series("det_id", ids.to_numpy()[det_label] if frame.height else [],
+                                         dtype=pl.Int64))
+    summary["deterministic_links"] = {rule: int(n) for rule, n in det.group_by("rule").len().iter_rows()}
+    summary["deterministic_clusters"] = int(len(np.unique(det_label)))
+
+    rows = _collapse(frame, settings.collapse_duplicates)
+    summary["splink_rows"] = rows.height
+    scored, model = _splink_links(rows, settings, engine, summary, progress)
+    joined = scored.filter(pl.col("match_probability") >= settings.match_threshold)
+    summary["splink_pairs_scored"] = scored.height
+    summary["splink_links"] = joined.height
+
+    _step(progress, "clustering")
+    left = np.concatenate([det["pos_l"].to_numpy(), joined["pos_l"].to_numpy()])
+    right = np.concatenate([det["pos_r"].to_numpy(), joined["pos_r"].to_numpy()])
+    label = components(frame.height, left, right)
+    person_of_root = pl.DataFrame({"__root": ids, "person_id": ids.to_numpy()[label] if frame.height else []},
+                                  schema={"__root": pl.Int64, "person_id": pl.Int64})
+    df = df.drop("person_id", strict=False).join(person_of_root, on="__root", how="left")
+    df = df.with_columns(pl.coalesce("person_id", "__root").alias("person_id"))
+    summary["persons"] = int(df["person_id"].n_unique())
+
+    links = _links_table(df, det, scored, ids, settings)
+    persons = build_persons(df)
+    out = df.drop("__root")
+    order = [c for c in records.column_names]
+    out = out.select(order + [c for c in out.columns if c not in order])
+    table = out.to_arrow()
+    table = table.cast(pa.schema([records.schema.field(c) if c in records.column_names else table.schema.field(c)
+                                  for c in table.column_names]))
+    summary["seconds"] = round(time.perf_counter() - started, 2)
+    return Resolution(records=table, links=links, persons=persons, summary=summary, model=model)
+
+
+def _links_table(df: pl.DataFrame, det: pl.DataFrame, scored: pl.DataFrame, ids: pl.Series,
+                 settings: ResolveSettings) -> pa.Table:
+    id_at = ids.to_numpy()
+    det_part = pl.DataFrame({
+        "record_id_l": det["record_id_l"], "record_id_r": det["record_id_r"], "rule": det["rule"],
+        "match_probability": pl.Series([1.0] * det.height, dtype=pl.Float64),
+        "match_weight": pl.Series([None] * det.height, dtype=pl.Float64),
+        "joined": pl.Series([True] * det.height, dtype=pl.Boolean),
+        "evidence": det["rule"].replace_strict(RULE_EVIDENCE, default="", return_dtype=pl.String),
+    })
+    splink_part = pl.DataFrame({
+        "record_id_l": pl.Series(id_at[scored["pos_l"].to_numpy()] if scored.height else [], dtype=pl.Int64),
+        "record_id_r": pl.Series(id_at[scored["pos_r"].to_numpy()] if scored.height else [], dtype=pl.Int64),
+        "rule": pl.Series(["splink"] * scored.height, dtype=pl.String),
+        "match_probability": scored["match_probability"].cast(pl.Float64),
+        "match_weight": scored["match_weight"].cast(pl.Float64),
+        "joined": scored["match_probability"] >= settings.match_threshold,
+        "evidence": scored["evidence"],
+    })
+    children = df.filter(pl.col("__root") != pl.col("record_id"))
+    parent_part = pl.DataFrame({
+        "record_id_l": children["parent_record_id"].cast(pl.Int64), "record_id_r": children["record_id"],
+        "rule": pl.Series(["parent"] * children.height, dtype=pl.String),
+        "match_probability": pl.Series([1.0] * children.height, dtype=pl.Float64),
+        "match_weight": pl.Series([None] * children.height, dtype=pl.Float64),
+        "joined": pl.Series([True] * children.height, dtype=pl.Boolean),
+        "evidence": pl.Series([RULE_EVIDENCE["parent"]] * children.height, dtype=pl.String),
+    })
+    return pl.concat([det_part, splink_part, parent_part]).to_arrow().cast(LINK_SCHEMA)
+
+
+def _step(progress, message: str) -> None:
+    if progress is not None:
+        progress(message)

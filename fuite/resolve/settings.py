@@ -1,0 +1,174 @@
+"""Every knob of record linkage, in one documented place (see docs/resolve.md).
+
+The settings are plain data that never mention a backend: the Splink comparisons
+are built from Splink's dialect-free level creators, blocking rules from
+``block_on`` or portable SQL, and the engine (DuckDB now, Spark later) is chosen
+only when :func:`fuite.resolve.engine.make_db_api` is called.
+
+Columns the comparisons see are prepared by :mod:`fuite.resolve.features`:
+``last_f``/``first_f`` (accent-folded uppercase names), ``name_key`` (the sorted
+name tokens, so swapped first/last names agree), ``birth_date`` (ISO),
+``postal_code``, ``city_f``, ``phone`` (E.164), ``email``, ``email_user``, ``nir``
+and ``det_id`` (the deterministic cluster a row already belongs to).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+
+__all__ = ["ResolveSettings", "DEFAULT_SETTINGS", "DETERMINISTIC_RULES", "comparisons", "splink_settings"]
+
+#: Deterministic rules, strongest first: (name, key columns). Rows agreeing on every key
+#: column are the same person. Contact points are shared in families, so they need the
+#: birth date as well; the NIR alone suffices except where the birth dates disagree
+#: (a child's sample filed under a parent's NIR): those pairs are left to Splink.
+DETERMINISTIC_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("nir", ("nir",)),
+    ("email+birth_date", ("email", "birth_date")),
+    ("phone+birth_date", ("phone", "birth_date")),
+)
+
+
+def _level(level, label: str, m: float, u: float):
+    """A level with its label and the starting m/u used until the case trains better ones."""
+    return level.configure(label_for_charts=label, m_probability=m, u_probability=u)
+
+
+def _name_levels(col: str, other: str, label: str, u_exact: float) -> list:
+    return [
+        cll.NullLevel(col),
+        _level(cll.ExactMatchLevel(col), f"same {label}", 0.85, u_exact),
+        _level(cll.ColumnsReversedLevel(col, other, symmetrical=True), "first and last names swapped", 0.03, 1e-4),
+        _level(cll.JaroWinklerLevel(col, 0.95), f"{label} nearly equal (typo)", 0.07, u_exact / 2),
+        _level(cll.JaroWinklerLevel(col, 0.88), f"{label} similar", 0.03, u_exact * 2),
+        _level(cll.ElseLevel(), f"{label} different", 0.02, 1 - 3.5 * u_exact - 1e-4),
+    ]
+
+
+def _birth_levels() -> list:
+    swapped = ("substr(birth_date_l, 1, 4) = substr(birth_date_r, 1, 4) AND "
+               "substr(birth_date_l, 6, 2) = substr(birth_date_r, 9, 2) AND "
+               "substr(birth_date_l, 9, 2) = substr(birth_date_r, 6, 2)")
+    year = "substr(birth_date_l, 1, 4) = substr(birth_date_r, 1, 4)"
+    return [
+        cll.NullLevel("birth_date"),
+        _level(cll.ExactMatchLevel("birth_date"), "same birth date", 0.92, 4e-5),
+        _level(cll.DamerauLevenshteinLevel("birth_date", 1), "birth date one character off", 0.04, 5e-4),
+        _level(cll.CustomLevel(swapped), "birth day and month swapped", 0.01, 1e-5),
+        _level(cll.CustomLevel(year), "same birth year", 0.01, 0.012),
+        _level(cll.ElseLevel(), "birth date different", 0.02, 0.987),
+    ]
+
+
+def _place_levels() -> list:
+    both_null = "(postal_code_l IS NULL OR postal_code_r IS NULL) AND (city_f_l IS NULL OR city_f_r IS NULL)"
+    return [
+        cll.CustomLevel(both_null, "postcode and town missing").configure(is_null_level=True),
+        _level(cll.CustomLevel("postal_code_l = postal_code_r AND city_f_l = city_f_r"),
+               "same postcode and town", 0.75, 0.002),
+        _level(cll.CustomLevel("postal_code_l = postal_code_r"), "same postcode", 0.08, 0.001),
+        _level(cll.CustomLevel("city_f_l = city_f_r"), "same town", 0.05, 0.001),
+        _level(cll.CustomLevel("substr(postal_code_l, 1, 2) = substr(postal_code_r, 1, 2)"),
+               "same département", 0.05, 0.05),
+        _level(cll.ElseLevel(), "place different", 0.07, 0.946),
+    ]
+
+
+def _identifier_levels(col: str, label: str, near: int, extra: list | None = None) -> list:
+    return [
+        cll.NullLevel(col),
+        _level(cll.ExactMatchLevel(col), f"same {label}", 0.8, 1e-5),
+        *(extra or []),
+        _level(cll.LevenshteinLevel(col, near), f"{label} nearly equal (typo)", 0.05, 1e-4),
+        _level(cll.ElseLevel(), f"{label} different", 0.1, 1 - 1.6e-4),
+    ]
+
+
+def comparisons() -> list:
+    """The Splink comparisons, one per kind of evidence, with starting m/u values."""
+    email_user = _level(cll.ExactMatchLevel("email_user"), "same email user, other domain", 0.05, 5e-5)
+    return [
+        cl.CustomComparison(_name_levels("last_f", "first_f", "last name", 0.004), output_column_name="last_name"),
+        cl.CustomComparison(_name_levels("first_f", "last_f", "first name", 0.01), output_column_name="first_name"),
+        cl.CustomComparison(_birth_levels(), output_column_name="birth_date"),
+        cl.CustomComparison(_place_levels(), output_column_name="place"),
+        cl.CustomComparison(_identifier_levels("phone", "phone", 1), output_column_name="phone"),
+        cl.CustomComparison(_identifier_levels("email", "email", 2, [email_user]), output_column_name="email"),
+        cl.CustomComparison(_identifier_levels("nir", "NIR", 2), output_column_name="nir"),
+    ]
+
+
+_NOT_YET_LINKED = "l.det_id <> r.det_id"
+
+
+def _rule(*cols: str) -> str:
+    """A blocking rule on equal columns that skips pairs the deterministic step already joined."""
+    return " AND ".join([f"l.{c} = r.{c}" for c in cols] + [_NOT_YET_LINKED])
+
+
+@dataclass(frozen=True)
+class ResolveSettings:
+    """Linkage parameters. Change them here or pass a modified copy to ``resolve_records``."""
+
+    #: Deterministic rules (name, key columns), strongest first; see DETERMINISTIC_RULES.
+    deterministic_rules: tuple[tuple[str, tuple[str, ...]], ...] = DETERMINISTIC_RULES
+    #: Pairs scored by Splink at or above this probability are joined.
+    match_threshold: float = 0.95
+    #: Identifier values shared by more rows than this are treated as placeholders
+    #: (``inconnu@inconnu.fr``, a lab's switchboard number) and never link on their own.
+    max_identifier_rows: int = 40
+    #: Blocking rules that generate the candidate pairs Splink scores (portable SQL).
+    blocking_rules: tuple[str, ...] = (
+        _rule("birth_date", "last_f"),
+        _rule("birth_date", "first_f"),
+        "l.birth_date = r.birth_date AND l.last_f = r.first_f AND " + _NOT_YET_LINKED,
+        _rule("name_key", "postal_code"),
+        _rule("phone"),
+        _rule("email"),
+        _rule("nir"),
+    )
+    #: Blocking rules whose pairs train the m probabilities by EM (no labels).
+    training_rules: tuple[tuple[str, ...], ...] = (("birth_date", "postal_code"), ("last_f", "first_f", "postal_code"))
+    #: Fewer rows than this and u keeps its starting values (sampling would meet mostly matches).
+    min_u_rows: int = 5000
+    #: Fewer blocked pairs than this and EM is not run for that training rule.
+    min_training_pairs: int = 2000
+    #: Random pairs sampled to estimate the u probabilities.
+    u_max_pairs: float = 3e6
+    #: Cap on the pairs each EM session samples.
+    em_max_pairs: float = 2e6
+    #: Recall assumed for the deterministic rules when estimating the prior match probability.
+    deterministic_recall: float = 0.7
+    seed: int = 42
+    #: Collapse rows of one deterministic cluster with identical comparison values before Splink.
+    collapse_duplicates: bool = True
+    #: DuckDB memory cap; DuckDB never spills (see engine.py), it fails instead.
+    memory_limit: str = "5GB"
+    threads: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+DEFAULT_SETTINGS = ResolveSettings()
+
+
+def splink_settings(settings: ResolveSettings, prior: float = 1e-5) -> SettingsCreator:
+    """The Splink model (dedupe) for these settings."""
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="uid",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=list(settings.blocking_rules),
+        probability_two_random_records_match=prior,
+        retain_matching_columns=True,  # gamma_* columns come only with these
+        retain_intermediate_calculation_columns=False,
+        max_iterations=20,
+    )
+
+
+def training_blocks(settings: ResolveSettings) -> list:
+    """The EM training blocking rules as Splink rule creators."""
+    return [block_on(*cols) for cols in settings.training_rules]
