@@ -1,0 +1,55 @@
+"""Small-count masking: a count of 1 to 9 persons is shown as "< 10".
+
+A report read by management or CNIL must not single anyone out: "1 person with HIV data in
+file X" would. Zero stays zero (it reveals nobody); 10 and above are shown exactly.
+
+>>> mask_count(0), mask_count(3), mask_count(10)
+(0, '< 10', 10)
+"""
+
+from __future__ import annotations
+
+__all__ = ["SMALL_COUNT", "MASKED", "is_small", "mask_count", "mask_figures"]
+
+#: Counts strictly below this (and above zero) are masked.
+SMALL_COUNT = 10
+
+#: What a masked count becomes.
+MASKED = f"< {SMALL_COUNT}"
+
+
+def is_small(n: int) -> bool:
+    """True when ``n`` persons is too few to show."""
+    return 0 < n < SMALL_COUNT
+
+
+def mask_count(n: int) -> int | str:
+    """``n`` itself, or ``MASKED`` when it is a small count."""
+    return MASKED if is_small(n) else n
+
+
+#: Keys of the figure sheet that count persons, records or data rows (masked); the others
+#: (quarantined rows, problems, columns, thresholds) describe files, not persons.
+_PERSON_COUNTS = frozenset({
+    "records", "persons", "persons_health", "persons_hiv", "rows_read", "assessed", "not_assessed",
+    "records_without_sample_date",
+})
+_PERSON_MAPS = frozenset({"persons_per_category", "persons_per_condition", "persons_per_level",
+                          "samples_per_month"})
+
+
+def mask_figures(figures: dict) -> dict:
+    """A copy of a figure sheet with every small count of persons or records masked."""
+    return _mask(figures, None)
+
+
+def _mask(value, key):
+    if isinstance(value, dict):
+        if key in _PERSON_MAPS:
+            return {k: mask_count(v) for k, v in value.items()}
+        return {k: _mask(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask(v, key) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and key in _PERSON_COUNTS:
+        return mask_count(value)
+    return value
