@@ -1,7 +1,135 @@
-"""Commands of fuite.lookup (registered by fuite.cli)."""
+"""Commands of fuite.lookup (registered by fuite.cli): ``lookup build``, ``lookup rotate-key``, ``check``."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
 
 import typer
+
+from fuite.errors import CaseError, UsageError
+
+lookup_app = typer.Typer(help="Build the private self-check index and manage its key.", no_args_is_help=True)
+
+
+def build_from_case(case_dir: Path, out: Path, key, operator: str | None, workers: int | None,
+                    bucket_bits: int | None):
+    """Read ``persons`` from the case, build the index at ``out``, audit it; returns the stats."""
+    from fuite.lookup.build import build_index
+    from fuite.store import open_case
+
+    with open_case(case_dir, operator=operator, require_operator=True) as case:
+        persons = case.get_table("persons")
+        if persons is None:
+            raise CaseError("the case has no persons table yet (run `fuite persons` first)")
+        stats = build_index(persons, key, out, case.settings, workers, bucket_bits)
+        case.audit("lookup.build", records=stats.inputs,
+                   detail={"key_id": key.key_id, "persons": stats.persons, "inputs": stats.inputs,
+                           "skipped_no_birth_date": stats.skipped_no_birth_date})
+    return stats
+
+
+def _report(stats, out: Path, key_id: str, seconds: float) -> None:
+    typer.echo(f"index {out}: {stats.inputs} inputs from {stats.persons} persons "
+               f"(email {stats.by_kind['email']}, phone {stats.by_kind['phone']}, nir {stats.by_kind['nir']}), "
+               f"key_id {key_id}, {seconds:.1f} s")
+    if stats.skipped_no_birth_date:
+        typer.echo(f"skipped: {stats.skipped_no_birth_date} persons without a birth date (not indexed)", err=True)
+
+
+@lookup_app.command("build")
+def build_command(
+    case: Path = typer.Option(..., "--case", help="Case folder."),
+    out: Path = typer.Option(..., "--out", help="Index file to write (holds no identifier)."),
+    key_file: Path = typer.Option(None, "--key-file", help="Lookup key file, outside the case; created if absent "
+                                                           "(else FUITE_LOOKUP_KEY or FUITE_LOOKUP_KEY_FILE)."),
+    operator: str = typer.Option(None, "--operator", help="Operator name for the audit log."),
+    workers: int = typer.Option(None, "--workers", help="Processes evaluating the OPRF (default: all cores)."),
+    bucket_bits: int = typer.Option(None, "--bucket-bits", help="Force bucket_bits (multiple of 4)."),
+) -> None:
+    """Build the self-check index from the case's persons."""
+    from fuite.lookup.keys import load_key
+
+    if bucket_bits is not None and (bucket_bits % 4 or not 4 <= bucket_bits <= 32):
+        raise UsageError("--bucket-bits must be a multiple of 4 between 4 and 32")
+    key = load_key(key_file, create=True, case_dir=case)
+    start = time.perf_counter()
+    stats = build_from_case(case, out, key, operator, workers, bucket_bits)
+    _report(stats, out, key.key_id, time.perf_counter() - start)
+
+
+@lookup_app.command("rotate-key")
+def rotate_key_command(
+    key_file: Path = typer.Option(..., "--key-file", help="Lookup key file to replace (outside the case)."),
+    case: Path = typer.Option(..., "--case", help="Case folder to rebuild the index from."),
+    out: Path = typer.Option(..., "--out", help="Index file to rebuild."),
+    operator: str = typer.Option(None, "--operator", help="Operator name for the audit log."),
+    workers: int = typer.Option(None, "--workers", help="Processes evaluating the OPRF (default: all cores)."),
+) -> None:
+    """Make a new lookup key and rebuild the index with it (restart `fuite serve` afterwards)."""
+    from fuite.lookup.keys import ENV_KEY, new_key, write_key_file
+
+    if os.environ.get(ENV_KEY):
+        raise UsageError(f"{ENV_KEY} is set: rotate the key where that variable is defined")
+    key = new_key()
+    staged = out.with_name(out.name + ".rotating")
+    start = time.perf_counter()
+    stats = build_from_case(case, staged, key, operator, workers, None)
+    write_key_file(key_file, key, case)
+    os.replace(staged, out)
+    _report(stats, out, key.key_id, time.perf_counter() - start)
+
+
+_TEXT = {
+    "fr": {True: "TROUVÉ : cet identifiant, avec cette date de naissance, figure dans la fuite.",
+           False: "Non trouvé : cet identifiant, avec cette date de naissance, ne figure pas dans la fuite.",
+           "categories": "Données exposées dans cette fuite :", "advice": "Que faire :", "contacts": "Contacts :"},
+    "en": {True: "FOUND: this identifier, with this birth date, is in the breach.",
+           False: "Not found: this identifier, with this birth date, is not in the breach.",
+           "categories": "Data exposed in this breach:", "advice": "What to do:", "contacts": "Contacts:"},
+}
+
+
+def _print_guidance(summary: dict, lang: str) -> None:
+    text = _TEXT[lang]
+    items = summary.get("categories", []) + summary.get("conditions", [])
+    if items:
+        typer.echo(text["categories"] + " " + ", ".join(c[lang] for c in items))
+    typer.echo(text["advice"])
+    for advice in summary.get("advice", []):
+        typer.echo(f"  - {advice[lang]}")
+    if summary.get("contacts"):
+        typer.echo(text["contacts"])
+        for c in summary["contacts"]:
+            details = ", ".join(c[k] for k in ("name", "email", "phone", "website") if c.get(k))
+            typer.echo(f"  - {c['role'][lang]}: {details}")
+
+
+def check_command(
+    server: str = typer.Option(..., "--server", help="Base URL of the self-check service."),
+    email: str = typer.Option(None, "--email", help="Email address to check."),
+    phone: str = typer.Option(None, "--phone", help="Phone number to check."),
+    nir: str = typer.Option(None, "--nir", help="Social security number (NIR) to check."),
+    birth_date: str = typer.Option(..., "--birth-date", help="Birth date, YYYY-MM-DD or DD/MM/YYYY."),
+    lang: str = typer.Option("fr", "--lang", help="fr or en."),
+) -> None:
+    """Check privately whether you are in the breach (the server never sees what you type). Exit 0 either way."""
+    from fuite.lookup.client import check, guidance
+
+    given = [(k, v) for k, v in (("email", email), ("phone", phone), ("nir", nir)) if v]
+    if len(given) != 1:
+        raise UsageError("give exactly one of --email, --phone, --nir")
+    if lang not in _TEXT:
+        raise UsageError("--lang must be fr or en")
+    kind, value = given[0]
+    result = check(server, kind, value, birth_date)
+    typer.echo(_TEXT[lang][result.member])
+    if result.member:
+        _print_guidance(guidance(server), lang)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the fuite app."""
+    app.add_typer(lookup_app, name="lookup")
+    app.command("check")(check_command)

@@ -1,0 +1,109 @@
+"""The breach summary stored in the index and shown with a self-check answer (no identifiers).
+
+It says which categories of data the breach exposed (from the ``persons`` table, aggregated), what a
+person should watch for (advice chosen from those categories), and whom to contact (from ``case.toml``:
+``[breach]``, ``[controller]``, ``[dpo]``). Everything a person reads is in French with an English twin.
+
+``case.toml`` keys read (all optional)::
+
+    [breach]      name, title, domain, date (YYYY-MM-DD), description_fr, description_en
+    [controller]  name, email, phone, website
+    [dpo]         name, email, phone
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from fuite import taxonomy
+
+__all__ = ["breach_summary", "advice_for", "ADVICE"]
+
+#: (trigger categories or conditions, French, English). Shown when any trigger was exposed.
+ADVICE: tuple[tuple[frozenset[str], str, str], ...] = (
+    (frozenset({"email", "phone"}),
+     "Méfiez-vous des courriels, SMS et appels qui se réclament de votre laboratoire, de l'Assurance maladie ou "
+     "de votre mutuelle : ne cliquez sur aucun lien, ne donnez jamais de mot de passe ni de coordonnées bancaires.",
+     "Beware of emails, text messages and calls claiming to come from your laboratory, the health insurance "
+     "(Assurance maladie) or your insurer: click no link, never give a password or bank details."),
+    (frozenset({"nir", "insurer_id", "birth_date"}),
+     "Votre numéro de sécurité sociale peut servir à usurper votre identité : surveillez vos remboursements sur "
+     "votre compte ameli et signalez toute opération inconnue à votre caisse.",
+     "Your social security number can be used for identity theft: check the reimbursements on your ameli account "
+     "and report any unknown transaction to your health insurance fund."),
+    (frozenset({"health_note", "medication", "blood_group", "sample_date", "hiv", "pregnancy", "cancer",
+                "hepatitis", "mental_health", "addiction"}),
+     "Des informations sur votre santé ont été exposées. Si quelqu'un vous contacte en évoquant votre santé pour "
+     "vous demander de l'argent, ne payez pas, conservez les messages et portez plainte.",
+     "Information about your health was exposed. If anyone contacts you about your health to ask for money, "
+     "do not pay, keep the messages and report it to the police."),
+    (frozenset({"street_address", "full_address", "postal_code", "city"}),
+     "Votre adresse postale a été exposée : méfiez-vous des courriers et visites imprévus se réclamant de votre "
+     "laboratoire ou d'un organisme de santé.",
+     "Your postal address was exposed: be wary of unexpected letters or visits claiming to come from your "
+     "laboratory or a health body."),
+)
+
+_GENERAL = (
+    "Pour être aidé face à une tentative d'escroquerie : cybermalveillance.gouv.fr. Pour faire valoir vos droits "
+    "sur vos données : le responsable du traitement ci-dessous, puis la CNIL (www.cnil.fr).",
+    "For help with a scam attempt: cybermalveillance.gouv.fr. To exercise your rights over your data: the "
+    "controller below, then the CNIL (www.cnil.fr).",
+)
+
+
+def advice_for(exposed: set[str]) -> list[dict]:
+    """Advice (``{"fr", "en"}``) relevant to the exposed categories and conditions, general advice last."""
+    chosen = [{"fr": fr, "en": en} for triggers, fr, en in ADVICE if triggers & exposed]
+    return chosen + [{"fr": _GENERAL[0], "en": _GENERAL[1]}]
+
+
+def _union(persons: pa.Table, column: str) -> set[str]:
+    if column not in persons.column_names:
+        return set()
+    values = pc.unique(persons[column].drop_null()).to_pylist()
+    return {part.strip() for v in values for part in v.split(";") if part.strip()}
+
+
+def _contact(section: dict, role_fr: str, role_en: str) -> dict | None:
+    fields = {k: str(section[k]) for k in ("name", "email", "phone", "website") if section.get(k)}
+    return {"role": {"fr": role_fr, "en": role_en}, **fields} if fields else None
+
+
+def _name(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]", "", ascii_text.title()) or "Breach"
+
+
+def breach_summary(persons: pa.Table, settings: dict, now: str) -> dict:
+    """The public summary of the breach: categories, conditions, counts, advice, contacts."""
+    breach = settings.get("breach", {}) if isinstance(settings.get("breach"), dict) else {}
+    ids = _union(persons, "categories")
+    conditions = _union(persons, "conditions")
+    categories = [{"id": c.id, "fr": c.fr, "en": c.en} for c in taxonomy.CATEGORIES if c.id in ids]
+    special = [{"id": k, "fr": fr, "en": en} for k, (fr, en) in taxonomy.SPECIAL_CONDITIONS.items() if k in conditions]
+    contacts = [c for c in (_contact(settings.get("controller") or {}, "Responsable du traitement", "Data controller"),
+                            _contact(settings.get("dpo") or {}, "Délégué à la protection des données",
+                                     "Data protection officer")) if c]
+    title = str(breach.get("title") or "Fuite de données de laboratoires")
+    return {
+        "name": str(breach.get("name") or _name(title)),
+        "title": title,
+        "domain": str(breach.get("domain") or ""),
+        "breach_date": str(breach.get("date") or now[:10]),
+        "added_date": now,
+        "pwn_count": persons.num_rows,
+        "description": {
+            "fr": str(breach.get("description_fr") or "Des données de patients de laboratoires d'analyses ont été "
+                      "divulguées."),
+            "en": str(breach.get("description_en") or "Patient data from medical laboratories was leaked."),
+        },
+        "categories": categories,
+        "conditions": special,
+        "advice": advice_for(ids | conditions),
+        "contacts": contacts,
+    }

@@ -1,0 +1,152 @@
+"""The self-check index file: bucketed 16-byte OPRF output prefixes, padded, and public metadata.
+
+File layout (all integers big endian), documented in ``docs/lookup-protocol.md``::
+
+    magic        8 bytes   b"FUITEIDX"
+    version      u16       1
+    header_len   u32       length of the header
+    header       JSON      suite, mode, bucket_bits, entry_bytes, entries_per_bucket, key_id, created, breach
+    entries      2**bucket_bits * entries_per_bucket * entry_bytes bytes, bucket 0 first;
+                 within a bucket the entries (real and random padding) are sorted bytewise
+    checksum     32 bytes  SHA-256 of everything before it
+
+The file holds no identifier and nothing that lets one test a guess offline: every entry is a prefix
+of an OPRF output under a key the file does not contain, and every bucket has the same length.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from fuite.errors import LookupError_
+from fuite.lookup import oprf
+
+__all__ = ["MAGIC", "VERSION", "ENTRY_BYTES", "MIN_ENTRIES_PER_BUCKET", "LookupIndex", "choose_bucket_bits",
+           "bucket_of", "pack_buckets", "write_index", "read_index"]
+
+MAGIC = b"FUITEIDX"
+VERSION = 1
+ENTRY_BYTES = 16
+TARGET_PER_BUCKET = 512
+MIN_ENTRIES_PER_BUCKET = 256
+_PREFIX = struct.Struct(">8sHI")
+
+
+@dataclass
+class LookupIndex:
+    """An index in memory: the header (public metadata) and the padded buckets."""
+
+    header: dict
+    data: bytes
+
+    @property
+    def bucket_bits(self) -> int:
+        return int(self.header["bucket_bits"])
+
+    @property
+    def entries_per_bucket(self) -> int:
+        return int(self.header["entries_per_bucket"])
+
+    @property
+    def key_id(self) -> str:
+        return str(self.header["key_id"])
+
+    @property
+    def buckets(self) -> int:
+        return 1 << self.bucket_bits
+
+    def bucket_bytes(self, bucket: int) -> bytes:
+        """The ``entries_per_bucket * 16`` bytes of one bucket."""
+        size = self.entries_per_bucket * ENTRY_BYTES
+        return self.data[bucket * size:(bucket + 1) * size]
+
+    def entries_hex(self, bucket: int) -> list[str]:
+        """The bucket's entries as 32-hex-digit strings."""
+        raw = self.bucket_bytes(bucket).hex()
+        step = 2 * ENTRY_BYTES
+        return [raw[i:i + step] for i in range(0, len(raw), step)]
+
+    def contains(self, bucket: int, entry: bytes) -> bool:
+        """Whether ``entry`` (16 bytes) is in ``bucket``."""
+        raw = self.bucket_bytes(bucket)
+        return any(raw[i:i + ENTRY_BYTES] == entry for i in range(0, len(raw), ENTRY_BYTES))
+
+
+def choose_bucket_bits(inputs: int, target: int = TARGET_PER_BUCKET) -> int:
+    """The smallest multiple of 4 (at least 4) giving at most ``target`` inputs per bucket on average."""
+    bits = 4
+    while inputs / (1 << bits) > target and bits < 32:
+        bits += 4
+    return bits
+
+
+def bucket_of(data: bytes, bucket_bits: int) -> str:
+    """The bucket of an input: the first ``bucket_bits/4`` hex digits of its SHA-256, lowercase."""
+    return hashlib.sha256(data).hexdigest()[:bucket_bits // 4]
+
+
+def pack_buckets(buckets: np.ndarray, prefixes: np.ndarray, bucket_bits: int,
+                 minimum: int = MIN_ENTRIES_PER_BUCKET) -> tuple[bytes, int]:
+    """Lay out ``prefixes`` (n x 16 uint8) by bucket, pad with random entries, sort each bucket.
+
+    Returns the entries block and the number of entries per bucket (the same for every bucket).
+    """
+    n_buckets = 1 << bucket_bits
+    counts = np.bincount(buckets, minlength=n_buckets) if len(buckets) else np.zeros(n_buckets, dtype=np.int64)
+    per = max(minimum, -(-int(counts.max(initial=0)) // 32) * 32)
+    block = np.frombuffer(secrets.token_bytes(n_buckets * per * ENTRY_BYTES), dtype=np.uint8)
+    block = block.reshape(n_buckets, per, ENTRY_BYTES).copy()
+    order = np.argsort(buckets, kind="stable")
+    sorted_buckets = buckets[order]
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    slot = np.arange(len(order)) - starts[sorted_buckets]
+    block[sorted_buckets, slot] = prefixes[order]
+    flat = block.reshape(-1, ENTRY_BYTES)
+    words = flat.view(">u8").reshape(-1, 2)
+    bucket_ids = np.repeat(np.arange(n_buckets), per)
+    flat = flat[np.lexsort((words[:, 1], words[:, 0], bucket_ids))]
+    return flat.tobytes(), per
+
+
+def write_index(path: Path, header: dict, entries: bytes) -> None:
+    """Write an index file atomically."""
+    path = Path(path)
+    head = json.dumps(header, sort_keys=True, ensure_ascii=False).encode()
+    body = _PREFIX.pack(MAGIC, VERSION, len(head)) + head + entries
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(body)
+        fh.write(hashlib.sha256(body).digest())
+    os.replace(tmp, path)
+
+
+def read_index(path: Path) -> LookupIndex:
+    """Read and check an index file."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        raise LookupError_(f"cannot read the index file {path}") from None
+    if len(raw) < _PREFIX.size + 32 or raw[:8] != MAGIC:
+        raise LookupError_(f"{path}: not a fuite lookup index")
+    _, version, head_len = _PREFIX.unpack_from(raw)
+    if version != VERSION:
+        raise LookupError_(f"{path}: index format version {version} is not supported")
+    if hashlib.sha256(raw[:-32]).digest() != raw[-32:]:
+        raise LookupError_(f"{path}: the index file is damaged (checksum mismatch)")
+    try:
+        header = json.loads(raw[_PREFIX.size:_PREFIX.size + head_len])
+        index = LookupIndex(header, raw[_PREFIX.size + head_len:-32])
+        expected = index.buckets * index.entries_per_bucket * ENTRY_BYTES
+    except (ValueError, KeyError, TypeError):
+        raise LookupError_(f"{path}: the index header is invalid") from None
+    if len(index.data) != expected or header.get("suite") != oprf.SUITE or header.get("mode") != oprf.MODE:
+        raise LookupError_(f"{path}: the index is inconsistent with its header")
+    return index

@@ -1,0 +1,160 @@
+"""The self-check web service: an app factory (no module-level state).
+
+Routes: the page (``/``, ``/static/…``, ``/vendor/@noble/…`` from ``web/node_modules``), the lookup API
+(``/api/v1/lookup/config``, ``/api/v1/lookup``, ``/api/v1/lookup/guidance``), the HIBP v3 catalogue
+(``/api/v3/…``) and the OpenAPI schema (``/api/openapi.json``). ``app_from_env`` builds the app for
+uvicorn workers from ``FUITE_SERVE_*`` variables set by ``fuite serve``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import fuite
+from fuite.errors import LookupError_
+from fuite.lookup import oprf
+from fuite.lookup.index import LookupIndex, read_index
+from fuite.lookup.keys import ServerKey, load_key
+from fuite.server.hibp import hibp_router
+from fuite.server.middleware import SecurityHeaders, security_headers
+from fuite.server.models import ERROR_RESPONSES, LookupConfig, LookupRequest, LookupResponse
+from fuite.server.ratelimit import RateLimiter
+
+__all__ = ["ServeSettings", "create_app", "app_from_env", "default_web_modules", "STATIC_DIR"]
+
+STATIC_DIR = Path(__file__).parent / "static"
+_IMPORTMAP = re.compile(r'<script type="importmap">(.*?)</script>', re.S)
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    rate_per_minute: float = 30.0   # per client and per worker; 0 disables
+    burst: int = 10
+    hsts: bool = False              # send Strict-Transport-Security (only behind TLS)
+    web_modules: Path | None = None  # web/node_modules holding @noble/curves and @noble/hashes
+
+
+def default_web_modules() -> Path:
+    """``FUITE_WEB_MODULES`` or the checkout's ``web/node_modules``."""
+    env = os.environ.get("FUITE_WEB_MODULES")
+    return Path(env) if env else Path(fuite.__file__).resolve().parents[1] / "web" / "node_modules"
+
+
+def _error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": message}, headers=headers)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:3]:
+        where = ".".join(str(p) for p in err.get("loc", ()))
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")  # 'msg' never echoes the input
+    return "invalid request: " + "; ".join(parts)
+
+
+def _page(web_modules: Path | None) -> tuple[str, list[str], bool]:
+    html = (STATIC_DIR / "index.html").read_text()
+    hashes = ["sha256-" + base64.b64encode(hashlib.sha256(m.encode()).digest()).decode()
+              for m in _IMPORTMAP.findall(html)]
+    ready = bool(web_modules and (web_modules / "@noble" / "curves" / "ed25519.js").exists())
+    return html, hashes, ready
+
+
+def create_app(index: LookupIndex, key: ServerKey, settings: ServeSettings = ServeSettings()) -> FastAPI:
+    """Build the service for ``index`` evaluated with ``key`` (their key_ids must match)."""
+    if key.key_id != index.key_id:
+        raise LookupError_(f"the key (key_id {key.key_id}) does not match the index (key_id {index.key_id}): "
+                           "rebuild the index with this key, or serve it with its own key")
+    app = FastAPI(title="fuite self-check", version=fuite.__version__, docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json",
+                  description="Private self-check (RFC 9497 OPRF, ristretto255-SHA512) and HIBP v3 breach "
+                              "catalogue. Protocol: docs/lookup-protocol.md.")
+    limiter = RateLimiter(settings.rate_per_minute, settings.burst) if settings.rate_per_minute > 0 else None
+    hex_digits = index.bucket_bits // 4
+    config = {"suite": oprf.SUITE, "mode": oprf.MODE, "bucket_bits": index.bucket_bits,
+              "entry_bytes": int(index.header["entry_bytes"]), "kinds": list(index.header.get("kinds", [])),
+              "key_id": index.key_id}
+    summary = index.header.get("breach", {})
+    entries_json: dict[int, str] = {}
+    html, script_hashes, page_ready = _page(settings.web_modules)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        return _error(400, _validation_message(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        return _error(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+
+    async def rate_limited(request: Request) -> None:
+        if limiter and not limiter.allow(request.client.host if request.client else "-"):
+            raise StarletteHTTPException(429, "too many requests: try again later",
+                                         headers={"Retry-After": str(limiter.retry_after())})
+
+    @app.get("/api/v1/lookup/config", response_model=LookupConfig, tags=["self-check"])
+    async def lookup_config() -> dict:
+        """Parameters a client needs: suite, mode, bucket_bits, entry size, kinds, key_id."""
+        return config
+
+    @app.get("/api/v1/lookup/guidance", tags=["self-check"])
+    async def lookup_guidance() -> dict:
+        """The breach summary shown with an answer: categories exposed, advice, contacts (FR/EN)."""
+        return summary
+
+    @app.post("/api/v1/lookup", response_model=LookupResponse, responses=ERROR_RESPONSES, tags=["self-check"],
+              dependencies=[Depends(rate_limited)])
+    async def lookup(body: LookupRequest) -> Response:
+        """Evaluate a blinded element (RFC 9497 BlindEvaluate) and return the bucket's entries."""
+        if len(body.bucket) != hex_digits:
+            return _error(400, f"invalid request: bucket must be {hex_digits} hex digits")
+        try:
+            evaluated = oprf.blind_evaluate(key.sk, bytes.fromhex(body.blinded_element))
+        except oprf.InvalidInputError:
+            return _error(400, "invalid request: blinded_element is not a valid ristretto255 element")
+        bucket = int(body.bucket, 16)
+        entries = entries_json.get(bucket)
+        if entries is None:
+            entries = entries_json.setdefault(bucket, '["' + '","'.join(index.entries_hex(bucket)) + '"]')
+        content = f'{{"evaluated_element":"{evaluated.hex()}","entries":{entries},"key_id":"{index.key_id}"}}'
+        return Response(content=content, media_type="application/json")
+
+    app.include_router(hibp_router(summary))
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def page() -> HTMLResponse:
+        if not page_ready:
+            return HTMLResponse("<!doctype html><meta charset=utf-8><title>fuite</title><p>Page indisponible : "
+                                "dépendances web absentes (npm ci --prefix web). / Page unavailable: web "
+                                "dependencies missing.</p>", status_code=503)
+        return HTMLResponse(html)
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if page_ready:
+        for package in ("curves", "hashes"):
+            app.mount(f"/vendor/@noble/{package}", StaticFiles(directory=settings.web_modules / "@noble" / package),
+                      name=f"noble-{package}")
+    app.add_middleware(SecurityHeaders, headers=security_headers(script_hashes, settings.hsts))
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The app for uvicorn workers, from ``FUITE_SERVE_INDEX`` and the lookup key variables."""
+    index = read_index(Path(os.environ["FUITE_SERVE_INDEX"]))
+    settings = ServeSettings(
+        rate_per_minute=float(os.environ.get("FUITE_SERVE_RATE", "30")),
+        burst=int(os.environ.get("FUITE_SERVE_BURST", "10")),
+        hsts=os.environ.get("FUITE_SERVE_HSTS") == "1",
+        web_modules=default_web_modules(),
+    )
+    return create_app(index, load_key(), settings)
