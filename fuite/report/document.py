@@ -6,7 +6,9 @@ the charts. The HTML is one self-contained file (CSS and SVG inline) that opens 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import re
 from functools import cache
 from importlib.resources import files
 
@@ -187,6 +189,17 @@ def render_pdf(figures: dict, lang: str = "fr", title: str | None = None,
     """The report as an A4 PDF (WeasyPrint; no network: every resource is inline)."""
     import weasyprint
 
-    html = render_html(figures, lang, title, generated)
+    html = _svg_as_images(render_html(figures, lang, title, generated))
     offline = weasyprint.urls.URLFetcher(allowed_protocols=("data",))  # the report needs nothing outside itself
     return weasyprint.HTML(string=html, url_fetcher=offline).write_pdf()
+
+
+def _svg_as_images(html: str) -> str:
+    """Charts as ``data:`` images for WeasyPrint, which would otherwise read SVG styles as HTML CSS."""
+    def image(match: re.Match) -> str:
+        svg = match.group(0)
+        label = re.search(r'aria-label="([^"]*)"', svg)
+        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        return f'<img class="chart" alt="{label.group(1) if label else ""}" src="data:image/svg+xml;base64,{data}">'
+
+    return re.sub(r"<svg\b.*?</svg>", image, html, flags=re.S)

@@ -29,7 +29,7 @@ LOW_CONFIDENCE = 0.6
 #: ENISA levels, lowest first (``fuite assess`` writes these names, or 1..4).
 SEVERITY_LEVELS = ("low", "medium", "high", "very_high")
 
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])")
+_MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 def build_figures(
