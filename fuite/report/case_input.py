@@ -31,13 +31,8 @@ def read_tables(case) -> dict[str, pa.Table | None]:
 def _read(case, name: str, columns: tuple[str, ...]) -> pa.Table | None:
     if not case.has_table(name):
         return None
-    batches = []
-    schema = None
-    for batch in case.iter_table(name):
-        keep = [c for c in columns if c in batch.schema.names]
-        part = batch.select(keep)
-        schema = schema or part.schema
-        batches.append(part.cast(schema) if part.schema != schema else part)
-    if schema is None:
+    parts = [pa.Table.from_batches([batch.select([c for c in columns if c in batch.schema.names])])
+             for batch in case.iter_table(name)]
+    if not parts:
         return None
-    return pa.Table.from_batches(batches, schema=schema)
+    return pa.concat_tables(parts, promote_options="default") if len(parts) > 1 else parts[0]
