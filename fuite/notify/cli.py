@@ -1,7 +1,152 @@
-"""Commands of fuite.notify (registered by fuite.cli)."""
+"""Commands of fuite.notify (registered by fuite.cli): ``notify cnil|persons|status`` and ``case init``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.table import Table
+
+from fuite.console import err, out
+from fuite.errors import UsageError
+
+CaseOpt = Annotated[Path, typer.Option("--case", help="Case folder (encrypted).", show_default=False)]
+OperatorOpt = Annotated[str | None, typer.Option("--operator", help="Named operator for the audit trail.")]
+
+notify_app = typer.Typer(help="Notify CNIL (art. 33) and every person (art. 34).", no_args_is_help=True)
+case_app = typer.Typer(help="The case file (case.toml): breach facts, contacts, SMTP.", no_args_is_help=True)
+
+
+@case_app.command("init")
+def case_init(case: CaseOpt,
+              force: Annotated[bool, typer.Option("--force", help="Overwrite an existing case.toml.")] = False) -> None:
+    """Write a commented case.toml template into the case folder, to edit before notifying."""
+    from fuite.notify.casefile import write_template
+
+    path = write_template(case, force=force)
+    err.print(f"[green]wrote[/] {path}: edit it, then run `fuite notify cnil --case {case} --output DIR`",
+              highlight=False)
+
+
+@case_app.command("check")
+def case_check(case: CaseOpt) -> None:
+    """Check case.toml: prints the first problem with the key at fault, or ok."""
+    from fuite.notify.casefile import load_case_file
+
+    path = case / "case.toml"
+    if not path.exists():
+        raise UsageError(f"no case.toml in {case} (run `fuite case init --case {case}`)")
+    load_case_file(path)
+    err.print("[green]case.toml ok[/]")
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    from fuite.notify.cnil import FORMATS
+
+    chosen = tuple(f.strip().lower() for f in value.split(",") if f.strip())
+    bad = [f for f in chosen if f not in FORMATS]
+    if bad or not chosen:
+        raise UsageError(f"--format: choose among {', '.join(FORMATS)}")
+    return chosen
+
+
+@notify_app.command("cnil")
+def notify_cnil(
+    case: CaseOpt,
+    output: Annotated[Path, typer.Option("--output", help="Folder for the draft files.", show_default=False)],
+    fmt: Annotated[str, typer.Option("--format", help="Comma-separated: html, pdf, json.")] = "html,pdf,json",
+    templates: Annotated[Path | None, typer.Option("--templates", help="Folder of overriding templates.")] = None,
+    operator: OperatorOpt = None,
+) -> None:
+    """Write the draft notification to CNIL (French), with the 72-hour deadline; counts only, no identifiers."""
+    from fuite.notify.stage import cnil_draft_for_case
+    from fuite.notify.cnil import write_cnil_draft
+    from fuite.store import open_case
+
+    formats = _formats(fmt)
+    with open_case(case, operator=operator) as c:
+        draft = cnil_draft_for_case(c)
+        paths = write_cnil_draft(draft, output, formats, [p for p in (templates, case / "templates") if p])
+        c.audit("notify.cnil", records=draft["donnees"]["nombre_personnes"], detail={"formats": list(formats)})
+    chrono = draft["chronologie"]
+    if chrono["delai_depasse"]:
+        err.print(f"[red]72-hour deadline passed[/] ({chrono['echeance_72h']}), "
+                  f"{chrono['heures_de_retard']} h late: give the reasons ([breach] late_reason)", highlight=False)
+    elif chrono["echeance_72h"]:
+        err.print(f"72-hour deadline: {chrono['echeance_72h']} ({chrono['heures_restantes']} h left)", highlight=False)
+    if draft["a_completer"]:
+        err.print(f"[yellow]to fill in case.toml:[/] {', '.join(draft['a_completer'])}", highlight=False)
+    for path in paths:
+        out.print(str(path), highlight=False)
+
+
+@notify_app.command("persons")
+def notify_persons_cmd(
+    case: CaseOpt,
+    smtp: Annotated[str | None, typer.Option("--smtp", help="smtp://user:pass@host:port or smtps://…")] = None,
+    rate: Annotated[float | None, typer.Option("--rate", help="Emails per second (0: no limit).")] = None,
+    letters: Annotated[Path | None, typer.Option("--letters", help="Write PDF letters here (explicit export).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Render every notice, send nothing.")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", help="At most N notices this run.", min=0)] = None,
+    templates: Annotated[Path | None, typer.Option("--templates", help="Folder of overriding templates.")] = None,
+    journal: Annotated[str, typer.Option("--journal", help="maildir:PATH of accepted mail, to settle in-doubt "
+                                                         "notices exactly.")] = "",
+    in_doubt: Annotated[str, typer.Option("--in-doubt", help="Without a journal: resend (at-least-once) or hold "
+                                                           "(at-most-once).")] = "resend",
+    letters_per_pdf: Annotated[int, typer.Option("--letters-per-pdf", help="Letters per PDF file.", min=1)] = 500,
+    retries: Annotated[int, typer.Option("--retries", help="Attempts per email on temporary errors.", min=1)] = 5,
+    backoff: Annotated[float, typer.Option("--backoff", help="Seconds before the first retry (doubles).",
+                                           min=0)] = 2.0,
+    discreet: Annotated[bool, typer.Option("--discreet", help="Do not name sensitive conditions in notices.")] = False,
+    operator: OperatorOpt = None,
+) -> None:
+    """Send each person their notice (email, else a letter), exactly once, recorded in the case's ledger."""
+    from fuite.notify.persons import PersonsOptions
+    from fuite.notify.stage import notify_persons_for_case
+    from fuite.store import open_case
+
+    opts = PersonsOptions(smtp_url=smtp or "", rate=rate, letters_dir=letters, dry_run=dry_run, limit=limit,
+                          templates_dir=templates, journal=journal, in_doubt=in_doubt, max_attempts=retries,
+                          backoff=backoff, letters_per_pdf=letters_per_pdf, name_conditions=not discreet)
+    with open_case(case, operator=operator, require_operator=True) as c:
+        report = notify_persons_for_case(c, opts, progress=None)
+    if dry_run:
+        err.print(f"dry run: {report.rendered} notices rendered, nothing sent "
+                  f"(email {report.planned.get('email', 0)}, letter {report.planned.get('letter', 0)}, "
+                  f"no usable contact {report.planned.get('none', 0)})", highlight=False)
+        return
+    if report.letter_files:
+        err.print(f"[yellow]warning:[/] {len(report.letter_files)} PDF file(s) written under {letters}: they hold "
+                  "names and postal addresses in clear; print them, then delete them", highlight=False)
+    settled = ", ".join(f"{k} {v}" for k, v in report.settled.items())
+    err.print(f"sent {report.sent}, failed {report.failed}, deferred {report.deferred}, held {report.held}, "
+              f"letters {report.letters}" + (f"; in doubt settled: {settled}" if settled else "")
+              + (f"; {report.letters_waiting} letters waiting for --letters DIR" if report.letters_waiting else ""),
+              highlight=False)
+
+
+@notify_app.command("status")
+def notify_status(case: CaseOpt, operator: OperatorOpt = None,
+                  as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Show how many notices are sent, failed, pending, per channel."""
+    from fuite.notify.stage import status_for_case
+    from fuite.store import open_case
+
+    with open_case(case, operator=operator) as c:
+        status = status_for_case(c)
+    if as_json:
+        typer.echo(json.dumps(status, indent=2))
+        return
+    table = Table("channel", "pending", "sending", "sent", "failed", "held", title="Notices to persons")
+    for channel, states in status["channels"].items():
+        table.add_row(channel, *(str(states[s]) for s in ("pending", "sending", "sent", "failed", "held")))
+    out.print(table)
+    out.print(f"persons: {status['persons']}; not yet planned: {status['not_planned']}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to the fuite app."""
+    """Add ``notify`` and ``case``."""
+    app.add_typer(notify_app, name="notify")
+    app.add_typer(case_app, name="case")

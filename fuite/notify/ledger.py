@@ -1,0 +1,115 @@
+"""The notification ledger: one row per (person, channel), inside the encrypted case.
+
+States: ``pending`` → ``sending`` → ``sent`` | ``failed``; ``held`` for a notice
+left in doubt that an operator must settle. ``sending`` is committed *before* a
+message is handed over (SMTP DATA, or a letter batch written) and ``sent`` after,
+so a crash at any moment leaves every in-flight notice marked ``sending``: the
+next run resolves those first (see :mod:`fuite.notify.persons`). The table holds
+no identifier beyond the internal ``person_id``; ``error`` is an SMTP code or a
+short reason, never an address.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+__all__ = ["TABLE", "STATES", "ensure", "seed", "mark", "mark_many", "counts", "in_state", "entry"]
+
+TABLE = "notify_ledger"
+STATES = ("pending", "sending", "sent", "failed", "held")
+
+_DDL = f"""
+CREATE TABLE IF NOT EXISTS {TABLE} (
+    person_id  INTEGER NOT NULL,
+    channel    TEXT    NOT NULL,
+    state      TEXT    NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'held')),
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    message_id TEXT,
+    batch      TEXT,
+    error      TEXT,
+    updated_at TEXT    NOT NULL,
+    PRIMARY KEY (person_id, channel)
+)"""
+
+
+def _commit(conn) -> None:
+    """Commit if a transaction is open (the case's connection runs in autocommit mode, sqlite3's may not)."""
+    if conn.in_transaction:
+        conn.commit()
+
+
+def _bulk(conn, sql: str, rows) -> int:
+    """Run ``sql`` for many rows in one transaction; return the number of rows changed."""
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN")
+    try:
+        cur = conn.executemany(sql, rows)
+        if own:
+            conn.execute("COMMIT")
+    except BaseException:
+        if own and conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return max(cur.rowcount, 0)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def ensure(conn) -> None:
+    """Create the ledger table if the case has none."""
+    conn.execute(_DDL)
+    _commit(conn)
+
+
+def seed(conn, person_ids: Iterable[int], channel: str) -> int:
+    """Add a ``pending`` row for every person not yet in the ledger on this channel; return how many."""
+    now = _now()
+    return _bulk(conn, f"INSERT OR IGNORE INTO {TABLE} (person_id, channel, state, updated_at) "
+                       f"VALUES (?, ?, 'pending', ?)", [(int(p), channel, now) for p in person_ids])
+
+
+def mark(conn, person_id: int, channel: str, state: str, *, message_id: str | None = None,
+         batch: str | None = None, error: str | None = None, attempt: bool = False, commit: bool = True) -> None:
+    """Move one entry to ``state`` (optionally counting an attempt) and commit."""
+    conn.execute(
+        f"UPDATE {TABLE} SET state = ?, attempts = attempts + ?, message_id = COALESCE(?, message_id), "
+        f"batch = COALESCE(?, batch), error = ?, updated_at = ? WHERE person_id = ? AND channel = ?",
+        (state, 1 if attempt else 0, message_id, batch, error, _now(), int(person_id), channel),
+    )
+    if commit:
+        _commit(conn)
+
+
+def mark_many(conn, person_ids: Iterable[int], channel: str, state: str, *, batch: str | None = None,
+              attempt: bool = False) -> None:
+    """Move many entries to ``state`` in one transaction."""
+    now = _now()
+    _bulk(conn, f"UPDATE {TABLE} SET state = ?, attempts = attempts + ?, batch = COALESCE(?, batch), "
+                f"error = NULL, updated_at = ? WHERE person_id = ? AND channel = ?",
+          [(state, 1 if attempt else 0, batch, now, int(p), channel) for p in person_ids])
+
+
+def counts(conn) -> dict[str, dict[str, int]]:
+    """``{channel: {state: n}}`` with every state present (0 when none)."""
+    result: dict[str, dict[str, int]] = {}
+    for channel, state, n in conn.execute(f"SELECT channel, state, COUNT(*) FROM {TABLE} GROUP BY channel, state"):
+        result.setdefault(channel, dict.fromkeys(STATES, 0))[state] = n
+    return result
+
+
+def in_state(conn, channel: str, state: str) -> list[tuple[int, str | None, str | None, int]]:
+    """``(person_id, message_id, batch, attempts)`` of the entries in ``state``, by person_id."""
+    return list(conn.execute(
+        f"SELECT person_id, message_id, batch, attempts FROM {TABLE} WHERE channel = ? AND state = ? "
+        f"ORDER BY person_id", (channel, state)))
+
+
+def entry(conn, person_id: int, channel: str) -> dict | None:
+    """One ledger row as a dict, or None."""
+    cur = conn.execute(f"SELECT * FROM {TABLE} WHERE person_id = ? AND channel = ?", (int(person_id), channel))
+    row = cur.fetchone()
+    return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None

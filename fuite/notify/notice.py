@@ -1,0 +1,245 @@
+"""The notice to one person (GDPR art. 34): what it says, in French then English.
+
+:func:`notice_context` turns one persons row into template variables: **their own**
+exposed categories in patient words (taxonomy ``patient_fr``/``patient_en``), the
+sensitive conditions worded with care (never a diagnosis, never in a subject
+line), the likely consequences and what to do. :class:`NoticeRenderer` renders
+the Jinja2 templates (the controller can override any of them by putting a file of
+the same name in the case's ``templates/`` folder or in ``--templates DIR``) and
+builds the email (text + HTML) with a deterministic Message-ID.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.policy import SMTP
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+
+import jinja2
+
+from fuite import taxonomy
+from fuite.assess.rules import HEALTH_CATEGORIES
+from fuite.errors import NotifyError
+from fuite.notify.casefile import CaseFile
+
+__all__ = ["CONDITION_WORDS", "notice_context", "usable_email", "message_id", "NoticeRenderer", "template_env",
+           "TEMPLATE_NAMES", "postal_block"]
+
+#: How a special condition is named to the person: cautious, never a diagnosis.
+CONDITION_WORDS: dict[str, tuple[str, str]] = {
+    "hiv": ("un suivi ou un traitement en lien avec le VIH", "follow-up or treatment related to HIV"),
+    "pregnancy": ("un suivi de grossesse", "pregnancy follow-up"),
+    "cancer": ("un suivi en lien avec un cancer", "follow-up related to cancer"),
+    "hepatitis": ("un suivi en lien avec une hépatite", "follow-up related to hepatitis"),
+    "mental_health": ("un suivi en santé mentale", "mental health care"),
+    "addiction": ("un accompagnement en addictologie", "addiction care"),
+}
+
+TEMPLATE_NAMES = ("notice_subject.txt.j2", "notice.txt.j2", "notice.html.j2", "letter.html.j2", "cnil.html.j2")
+
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+
+
+def usable_email(value: str | None) -> str | None:
+    """The address if it can receive mail (plain ASCII addr-spec with a dotted domain), else None."""
+    if not value:
+        return None
+    value = value.strip()
+    if len(value) > 254 or not _EMAIL.match(value) or ".." in value or value.split("@")[0].endswith("."):
+        return None
+    return value
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(";") if v]
+
+
+def _exposed(row: dict) -> list[taxonomy.Category]:
+    """The person's exposed categories, in taxonomy order, with what their own columns prove."""
+    ids = set(_split(row.get("categories")))
+    for col, cat in (("nir", "nir"), ("email", "email"), ("phone", "phone"), ("birth_date", "birth_date"),
+                     ("last_name", "last_name"), ("first_name", "first_name"), ("street", "street_address")):
+        if row.get(col):
+            ids.add(cat)
+    return [c for c in taxonomy.CATEGORIES if c.id in ids and c.patient_fr]
+
+
+def _unique(words: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for w in words:
+        seen.setdefault(w, None)
+    return list(seen)
+
+
+def postal_block(row: dict) -> list[str]:
+    """French postal address lines (NF Z10-011): name, street, ``POSTCODE TOWN`` in capitals; ≤ 38 chars."""
+    name = " ".join(p for p in (row.get("first_name"), (row.get("last_name") or "").upper()) if p)
+    town = " ".join(p for p in (row.get("postal_code"), (row.get("city") or "").upper()) if p)
+    return [line.strip()[:38] for line in (name, row.get("street") or "", town) if line and line.strip()]
+
+
+def notice_context(row: dict, case_file: CaseFile, *, name_conditions: bool = True) -> dict:
+    """Template variables for one person's notice (a persons row as a dict)."""
+    cats = _exposed(row)
+    ids = {c.id for c in cats}
+    conditions = [c for c in _split(row.get("conditions")) if c in CONDITION_WORDS]
+    if row.get("hiv") and "hiv" not in conditions:
+        conditions.insert(0, "hiv")
+    health = bool(row.get("health") or row.get("hiv") or conditions or ids & HEALTH_CATEGORIES)
+    return {
+        "person": {
+            "first_name": row.get("first_name") or "", "last_name": row.get("last_name") or "",
+            "display_name": " ".join(p for p in (row.get("first_name"), row.get("last_name")) if p),
+            "address_lines": postal_block(row),
+        },
+        "exposed_fr": _unique([c.patient_fr for c in cats]),
+        "exposed_en": _unique([c.patient_en for c in cats]),
+        "health": health,
+        "conditions_fr": [CONDITION_WORDS[c][0] for c in conditions] if name_conditions else [],
+        "conditions_en": [CONDITION_WORDS[c][1] for c in conditions] if name_conditions else [],
+        "sensitive_unnamed": bool(conditions) and not name_conditions,
+        "nir": "nir" in ids,
+        "contact_exposed": bool(ids & {"email", "phone"}),
+        "credentials": "credential" in ids,
+        "insurer": bool(ids & {"insurer_name", "insurer_id"}),
+        "labs": _split(row.get("labs")),
+        "case": case_file,
+        "controller": case_file.controller,
+        "contact": case_file.contact,
+        "dpo": case_file.dpo,
+    }
+
+
+def message_id(secret: bytes, person_id: int, channel: str, domain: str) -> str:
+    """A Message-ID that is the same on every run for this person and channel, and reveals nothing."""
+    digest = hmac.new(secret, f"{channel}:{int(person_id)}".encode(), hashlib.sha256).hexdigest()[:32]
+    return f"<{digest}.fuite@{domain}>"
+
+
+_MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+              "novembre", "décembre")
+
+
+def date_fr(value) -> str:
+    """``23 février 2021`` (a date or date-time)."""
+    return f"{value.day} {_MONTHS_FR[value.month - 1]} {value.year}" if value else ""
+
+
+def date_en(value) -> str:
+    """``23 February 2021``."""
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
+def _join(words, last: str) -> str:
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {last} " + words[-1] if words else ""
+
+
+def template_env(override_dirs: list[Path] | None = None) -> jinja2.Environment:
+    """Jinja2 environment: the controller's folders first, then the templates shipped with fuite."""
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(d)) for d in override_dirs or [] if Path(d).is_dir()]
+    loaders.append(jinja2.PackageLoader("fuite.notify", "templates"))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders), autoescape=jinja2.select_autoescape(["html.j2", "html"]),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    env.filters.update(date_fr=date_fr, date_en=date_en, join_fr=lambda w: _join(w, "et"),
+                       join_en=lambda w: _join(w, "and"))
+    return env
+
+
+@dataclass
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+class NoticeRenderer:
+    """Renders notices and builds emails; templates are compiled once."""
+
+    def __init__(self, case_file: CaseFile, override_dirs: list[Path] | None = None, *,
+                 secret: bytes = b"", sender: str = "", name_conditions: bool = True, now: datetime | None = None):
+        self.case_file = case_file
+        self.env = template_env(override_dirs)
+        self.name_conditions = name_conditions
+        self.secret = secret
+        self.sender = sender or case_file.smtp.sender
+        self.now = now
+        try:
+            self.subject_t = self.env.get_template("notice_subject.txt.j2")
+            self.text_t = self.env.get_template("notice.txt.j2")
+            self.html_t = self.env.get_template("notice.html.j2")
+        except jinja2.TemplateError as exc:
+            raise NotifyError(f"notice template: {type(exc).__name__} ({getattr(exc, 'name', '') or ''})") from None
+        display, addr = parseaddr(self.sender) if self.sender else ("", "")
+        self.sender_addr = addr
+        self.sender_header = str(Address(display, addr_spec=addr)) if addr else ""
+        self.domain = addr.rsplit("@", 1)[-1] if "@" in addr else "fuite.invalid"
+        self._folded: dict[tuple[str, str], bytes] = {}
+        self._date_cache: tuple[datetime | None, str] = (None, "")
+
+    def context(self, row: dict) -> dict:
+        return notice_context(row, self.case_file, name_conditions=self.name_conditions)
+
+    def render(self, row: dict) -> Rendered:
+        """Subject, text and HTML of one person's notice."""
+        ctx = self.context(row)
+        try:
+            subject = " ".join(self.subject_t.render(ctx).split())
+            return Rendered(subject, self.text_t.render(ctx), self.html_t.render(ctx))
+        except jinja2.TemplateError as exc:   # the message names the template, never a value
+            raise NotifyError(f"notice template could not be rendered ({type(exc).__name__})") from None
+
+    def email(self, row: dict, recipient: str, rendered: Rendered | None = None) -> tuple[str, bytes]:
+        """``(message_id, bytes)`` of the email to ``recipient``: multipart/alternative, text then HTML.
+
+        Assembled directly (RFC 5322 / 2045 / 2047, CRLF, quoted-printable): five times faster than
+        ``EmailMessage`` and byte-identical in structure; ``recipient`` must have passed :func:`usable_email`.
+        """
+        if not self.sender_addr:
+            raise NotifyError("no sender address: set [smtp] from in case.toml")
+        r = rendered or self.render(row)
+        mid = message_id(self.secret, row["person_id"], "email", self.domain)
+        boundary = f"=_fuite_{mid[1:17]}"
+        head = b"".join((
+            self._fold("From", self.sender_header), self._fold("To", recipient), self._fold("Subject", r.subject),
+            f"Message-ID: {mid}\r\nDate: {self._date()}\r\nMIME-Version: 1.0\r\nContent-Language: fr, en\r\n"
+            f"Auto-Submitted: auto-generated\r\n"
+            f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode(),
+        ))
+        sep = f"--{boundary}\r\n".encode()
+        part = b"Content-Type: text/%s; charset=\"utf-8\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+        return mid, b"".join((
+            head, sep, part % b"plain", _qp(r.text), b"\r\n", sep, part % b"html", _qp(r.html), b"\r\n",
+            f"--{boundary}--\r\n".encode(),
+        ))
+
+    def _fold(self, name: str, value: str) -> bytes:
+        """One header, RFC 2047-encoded and folded by the stdlib (cached: From and Subject rarely vary)."""
+        key = (name, value)
+        folded = self._folded.get(key)
+        if folded is None:
+            folded = SMTP.fold_binary(name, SMTP.header_factory(name, value))
+            if len(self._folded) < 1024:
+                self._folded[key] = folded
+        return folded
+
+    def _date(self) -> str:
+        now = self.now or datetime.now().astimezone().replace(microsecond=0)
+        if now != self._date_cache[0]:
+            self._date_cache = (now, format_datetime(now))
+        return self._date_cache[1]
+
+
+def _qp(text: str) -> bytes:
+    """Quoted-printable body with CRLF line ends."""
+    return binascii.b2a_qp(text.replace("\r\n", "\n").encode("utf-8")).replace(b"\n", b"\r\n")

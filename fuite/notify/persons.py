@@ -1,0 +1,292 @@
+"""Notify every person, exactly once: plan channels, settle in-doubt entries, send, write letters.
+
+Exactly-once, and its limits
+----------------------------
+Each notice has a ledger entry (:mod:`fuite.notify.ledger`). Before an email is
+handed to the SMTP server the entry is committed as ``sending`` with the notice's
+deterministic Message-ID; after the server's 250 it is committed as ``sent``. A
+crash (even SIGKILL) can therefore only leave entries in ``sending``, and the next
+run settles them before sending anything:
+
+- with a **journal** (``--journal maildir:PATH``: a copy of what the mail system
+  accepted), each in-doubt Message-ID is looked up: found → ``sent``, not found →
+  sent again. No duplicate, nobody missed.
+- without one, SMTP gives no way to ask the server. ``--in-doubt resend`` (default)
+  sends again: **at-least-once**; at most the notices in flight at the crash (one
+  per connection) can arrive twice, with the same Message-ID, which most mail
+  systems fold into one. ``--in-doubt hold`` marks them ``held`` for an operator:
+  **at-most-once**. Missing a person's art. 34 notice is worse than a duplicate,
+  hence the default.
+
+Letters: a batch is marked ``sending`` with its file name, the PDF is written
+atomically, then the batch is marked ``sent``. In-doubt letters whose batch file
+exists are ``sent``; otherwise they are written again.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from fuite.errors import NotifyError, UsageError
+from fuite.notify import ledger
+from fuite.notify.casefile import CaseFile
+from fuite.notify.journal import open_journal
+from fuite.notify.letters import has_postal_address, render_letters_html, write_letters_pdf
+from fuite.notify.notice import NoticeRenderer, usable_email
+from fuite.notify.smtp import InDoubt, PermanentFailure, SmtpConfig, SmtpSender, TemporaryFailure, Throttle
+
+__all__ = ["PersonsOptions", "PersonsReport", "notify_persons", "plan_channels", "notice_secret", "EMAIL",
+           "LETTER", "NONE"]
+
+EMAIL, LETTER, NONE = "email", "letter", "none"
+
+_COLUMNS = ("person_id", "last_name", "first_name", "birth_date", "nir", "email", "emails", "phone", "street",
+            "postal_code", "city", "categories", "health", "hiv", "conditions", "labs")
+
+
+@dataclass
+class PersonsOptions:
+    smtp_url: str = ""
+    rate: float | None = None          # per second; None: from case.toml; 0: no limit
+    letters_dir: Path | None = None
+    dry_run: bool = False
+    limit: int | None = None
+    templates_dir: Path | None = None
+    journal: str = ""
+    in_doubt: str = "resend"           # resend (at-least-once) / hold (at-most-once)
+    max_attempts: int = 5
+    backoff: float = 2.0               # seconds before the first retry; doubles each time
+    letters_per_pdf: int = 500
+    name_conditions: bool = True
+
+
+@dataclass
+class PersonsReport:
+    """What one run did; counts only."""
+
+    planned: dict[str, int] = field(default_factory=dict)
+    rendered: int = 0
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0
+    held: int = 0
+    letters: int = 0
+    letter_files: list[str] = field(default_factory=list)
+    settled: dict[str, int] = field(default_factory=dict)   # in-doubt entries settled at start, by outcome
+    letters_waiting: int = 0
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "letter_files"} | {"letter_files": len(self.letter_files)}
+
+
+def notice_secret(case) -> bytes:
+    """The case's secret for Message-IDs (created once, kept in the encrypted case)."""
+    value = case.meta_get("notify.secret", None)
+    if not value:
+        value = secrets.token_hex(32)
+        case.meta_set("notify.secret", value)
+    return bytes.fromhex(value)
+
+
+def _rows(persons: pa.Table) -> Iterator[dict]:
+    cols = [c for c in _COLUMNS if c in persons.column_names]
+    for batch in persons.select(cols).to_batches(max_chunksize=10_000):
+        yield from batch.to_pylist()
+
+
+def _email_of(row: dict) -> str | None:
+    for candidate in [row.get("email"), *((row.get("emails") or "").split(";"))]:
+        good = usable_email(candidate)
+        if good:
+            return good
+    return None
+
+
+def plan_channels(persons: pa.Table) -> dict[int, str]:
+    """``person_id → email | letter | none``: email when usable, else a letter when the address is complete."""
+    plan = {}
+    for row in _rows(persons):
+        if _email_of(row):
+            plan[row["person_id"]] = EMAIL
+        elif has_postal_address(row):
+            plan[row["person_id"]] = LETTER
+        else:
+            plan[row["person_id"]] = NONE
+    return plan
+
+
+def _settle_in_doubt(conn, opts: PersonsOptions, journal, report: PersonsReport) -> None:
+    for pid, mid, _batch, _ in ledger.in_state(conn, EMAIL, "sending"):
+        if journal is not None:
+            outcome = "sent" if mid and mid in journal else "pending"
+        else:
+            outcome = "pending" if opts.in_doubt == "resend" else "held"
+        ledger.mark(conn, pid, EMAIL, outcome, commit=False,
+                    error=None if outcome == "sent" else "in doubt after an interruption")
+        report.settled[outcome] = report.settled.get(outcome, 0) + 1
+    for pid, _mid, batch, _ in ledger.in_state(conn, LETTER, "sending"):
+        done = bool(batch and opts.letters_dir and (Path(opts.letters_dir) / batch).is_file())
+        outcome = "sent" if done else "pending"
+        ledger.mark(conn, pid, LETTER, outcome, commit=False)
+        report.settled[f"letter_{outcome}"] = report.settled.get(f"letter_{outcome}", 0) + 1
+    if conn.in_transaction:
+        conn.commit()
+
+
+class _Mailer:
+    """Sends one notice with retries; keeps the ledger in step around each handover."""
+
+    def __init__(self, conn, sender: SmtpSender, renderer: NoticeRenderer, opts: PersonsOptions, journal,
+                 throttle: Throttle, sleep: Callable[[float], None] = time.sleep):
+        self.conn, self.sender, self.renderer, self.opts = conn, sender, renderer, opts
+        self.journal, self.throttle, self.sleep = journal, throttle, sleep
+
+    def send(self, row: dict, address: str) -> str:
+        """Deliver one notice; return the final state: sent / failed / pending / held."""
+        mid, data = self.renderer.email(row, address)
+        pid = row["person_id"]
+        error = None
+        for attempt in range(self.opts.max_attempts):
+            if attempt:
+                self.sleep(self.opts.backoff * 2 ** (attempt - 1))
+            self.throttle.wait()
+            ledger.mark(self.conn, pid, EMAIL, "sending", message_id=mid, attempt=True)
+            try:
+                self.sender.send(self.renderer.sender_addr, address, data)
+            except PermanentFailure as exc:
+                ledger.mark(self.conn, pid, EMAIL, "failed", error=exc.code)
+                return "failed"
+            except TemporaryFailure as exc:
+                error = exc.code
+                ledger.mark(self.conn, pid, EMAIL, "pending", error=error)
+                continue
+            except InDoubt:
+                error = "connection lost during DATA"
+                if self.journal is not None:
+                    self.sleep(0.2)
+                    if mid in self.journal:
+                        ledger.mark(self.conn, pid, EMAIL, "sent")
+                        return "sent"
+                elif self.opts.in_doubt == "hold":
+                    ledger.mark(self.conn, pid, EMAIL, "held", error=error)
+                    return "held"
+                ledger.mark(self.conn, pid, EMAIL, "pending", error=error)
+                continue
+            ledger.mark(self.conn, pid, EMAIL, "sent")
+            return "sent"
+        return "pending"
+
+
+def notify_persons(conn, persons: pa.Table, case_file: CaseFile, opts: PersonsOptions, *, secret: bytes,
+                   case_dir: Path | None = None, progress: Callable[[str, int], None] | None = None,
+                   sleep: Callable[[float], None] = time.sleep) -> PersonsReport:
+    """Notify the persons of one case; the ledger lives in ``conn`` (the case's connection)."""
+    if opts.in_doubt not in ("resend", "hold"):
+        raise UsageError("--in-doubt must be resend or hold")
+    overrides = [d for d in (opts.templates_dir, case_dir / "templates" if case_dir else None) if d]
+    if opts.templates_dir and not Path(opts.templates_dir).is_dir():
+        raise UsageError("--templates: no such folder")
+    renderer = NoticeRenderer(case_file, overrides, secret=secret, name_conditions=opts.name_conditions)
+    report = PersonsReport()
+    plan = plan_channels(persons)
+    for channel in (EMAIL, LETTER, NONE):
+        report.planned[channel] = sum(1 for c in plan.values() if c == channel)
+    budget = opts.limit if opts.limit is not None else len(plan)
+
+    if opts.dry_run:
+        for row in _rows(persons):
+            if report.rendered >= budget:
+                break
+            channel = plan[row["person_id"]]
+            if channel == EMAIL:
+                renderer.email(row, _email_of(row))
+            elif channel == LETTER:
+                render_letters_html(renderer, [row])
+            else:
+                continue
+            report.rendered += 1
+        return report
+
+    ledger.ensure(conn)
+    ledger.seed(conn, [p for p, c in plan.items() if c == EMAIL], EMAIL)
+    ledger.seed(conn, [p for p, c in plan.items() if c == LETTER], LETTER)
+    unreachable = [p for p, c in plan.items() if c == NONE]
+    if ledger.seed(conn, unreachable, NONE):
+        ledger.mark_many(conn, unreachable, NONE, "failed")
+    journal = open_journal(opts.journal)
+    _settle_in_doubt(conn, opts, journal, report)
+
+    to_email = {pid for pid, *_ in ledger.in_state(conn, EMAIL, "pending")}
+    if to_email and budget > 0:
+        budget -= _send_emails(conn, persons, case_file, opts, renderer, journal, to_email, budget, report,
+                               progress, sleep)
+    # hard bounces with a postal address go to the letter queue
+    bounced = {pid for pid, *_ in ledger.in_state(conn, EMAIL, "failed")}
+    if bounced:
+        ledger.seed(conn, [r["person_id"] for r in _rows(persons)
+                           if r["person_id"] in bounced and has_postal_address(r)], LETTER)
+    to_letter = {pid for pid, *_ in ledger.in_state(conn, LETTER, "pending")}
+    if to_letter and opts.letters_dir and budget > 0:
+        _write_letters(conn, persons, opts, renderer, to_letter, budget, report, progress)
+    elif to_letter:
+        report.letters_waiting = len(to_letter)
+    return report
+
+
+def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, budget, report, progress, sleep) -> int:
+    url = opts.smtp_url or case_file.smtp.url
+    if not url:
+        raise UsageError("no SMTP server: give --smtp URL or set [smtp] url in case.toml")
+    config = SmtpConfig.from_url(url)
+    rate = opts.rate if opts.rate is not None else case_file.smtp.rate
+    done = 0
+    with SmtpSender(config) as sender:
+        mailer = _Mailer(conn, sender, renderer, opts, journal, Throttle(rate), sleep)
+        for row in _rows(persons):
+            if done >= budget:
+                break
+            if row["person_id"] not in targets:
+                continue
+            state = mailer.send(row, _email_of(row))
+            done += 1
+            if state == "sent":
+                report.sent += 1
+            elif state == "failed":
+                report.failed += 1
+            elif state == "held":
+                report.held += 1
+            else:
+                report.deferred += 1
+            if progress:
+                progress(EMAIL, done)
+    return done
+
+
+def _write_letters(conn, persons, opts, renderer, targets, budget, report, progress) -> None:
+    folder = Path(opts.letters_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    rows = [r for r in _rows(persons) if r["person_id"] in targets][:budget]
+    size = max(1, opts.letters_per_pdf)
+    for k in range(0, len(rows), size):
+        chunk = rows[k:k + size]
+        name = f"letters-{stamp}-{k // size + 1:04d}.pdf"
+        ids = [r["person_id"] for r in chunk]
+        ledger.mark_many(conn, ids, LETTER, "sending", batch=name, attempt=True)
+        try:
+            write_letters_pdf(render_letters_html(renderer, chunk), folder / name)
+        except OSError as exc:
+            ledger.mark_many(conn, ids, LETTER, "pending")
+            raise NotifyError(f"letters: cannot write {name} ({type(exc).__name__})") from None
+        ledger.mark_many(conn, ids, LETTER, "sent")
+        report.letters += len(chunk)
+        report.letter_files.append(name)
+        if progress:
+            progress(LETTER, report.letters)

@@ -1,0 +1,232 @@
+"""Sending mail over SMTP: URL settings, one persistent connection, outcomes classified.
+
+``smtp://user:password@host:port`` (STARTTLS when the server offers it),
+``smtps://…`` (implicit TLS). Query options: ``starttls=auto|require|never``,
+``cafile=PATH`` (trust this CA, e.g. a test certificate), ``timeout=SECONDS``,
+``helo=NAME``. A password is never sent without TLS.
+
+:meth:`SmtpSender.send` either returns (the server accepted the message with 250)
+or raises one of :class:`TemporaryFailure` (4xx, connection trouble before the
+message was handed over: safe to retry), :class:`PermanentFailure` (5xx: a hard
+bounce) or :class:`InDoubt` (the connection broke while the message was being
+handed over: the server may or may not have it). Exception texts hold SMTP codes
+only, never an address.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import time
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from fuite.errors import NotifyError, UsageError
+
+__all__ = ["SmtpConfig", "SmtpSender", "Throttle", "TemporaryFailure", "PermanentFailure", "InDoubt"]
+
+
+class TemporaryFailure(Exception):
+    """Not delivered this time; retry later (4xx or connection trouble before DATA)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+class PermanentFailure(Exception):
+    """Refused for good (5xx): a hard bounce."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+class InDoubt(Exception):
+    """The connection broke while the message was handed over: it may have been accepted."""
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """Where and how to connect. Build with :meth:`from_url`."""
+
+    host: str
+    port: int
+    implicit_tls: bool = False
+    user: str = ""
+    password: str = ""
+    starttls: str = "auto"     # auto / require / never
+    cafile: str = ""
+    timeout: float = 30.0
+    helo: str = ""
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpConfig:
+        """Parse ``smtp[s]://[user[:password]@]host[:port][?options]``; errors never echo the URL."""
+        try:
+            parts = urlsplit(url.strip())
+            port = parts.port
+        except ValueError:
+            raise UsageError("SMTP URL: cannot be parsed (expected smtp://user:password@host:port)") from None
+        if parts.scheme not in ("smtp", "smtps"):
+            raise UsageError("SMTP URL: the scheme must be smtp:// or smtps://")
+        if not parts.hostname:
+            raise UsageError("SMTP URL: no host")
+        options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        unknown = set(options) - {"starttls", "cafile", "timeout", "helo"}
+        if unknown:
+            raise UsageError(f"SMTP URL: unknown option {sorted(unknown)[0]!r}")
+        starttls = options.get("starttls", "auto")
+        if starttls not in ("auto", "require", "never"):
+            raise UsageError("SMTP URL: starttls must be auto, require or never")
+        try:
+            timeout = float(options.get("timeout", 30))
+        except ValueError:
+            raise UsageError("SMTP URL: timeout must be a number of seconds") from None
+        implicit = parts.scheme == "smtps"
+        return cls(
+            host=parts.hostname, port=port or (465 if implicit else 25), implicit_tls=implicit,
+            user=unquote(parts.username or ""), password=unquote(parts.password or ""),
+            starttls=starttls, cafile=options.get("cafile", ""), timeout=timeout, helo=options.get("helo", ""),
+        )
+
+    def tls_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.cafile or None)
+
+
+def _code_of(exc: smtplib.SMTPResponseException) -> int:
+    return int(getattr(exc, "smtp_code", 0) or 0)
+
+
+def _classify(code: int, where: str) -> Exception:
+    if 400 <= code < 500:
+        return TemporaryFailure(f"{code} at {where}")
+    return PermanentFailure(f"{code} at {where}")
+
+
+class SmtpSender:
+    """One persistent SMTP connection (reopened when lost); use as a context manager."""
+
+    def __init__(self, config: SmtpConfig):
+        self.config = config
+        self.conn: smtplib.SMTP | None = None
+        self.tls = False
+
+    def __enter__(self) -> SmtpSender:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def open(self) -> None:
+        """Connect, say EHLO, upgrade to TLS when possible, log in."""
+        c = self.config
+        try:
+            if c.implicit_tls:
+                conn = smtplib.SMTP_SSL(c.host, c.port, local_hostname=c.helo or None, timeout=c.timeout,
+                                        context=c.tls_context())
+                self.tls = True
+            else:
+                conn = smtplib.SMTP(c.host, c.port, local_hostname=c.helo or None, timeout=c.timeout)
+                self.tls = False
+            conn.ehlo()
+            if not self.tls and c.starttls != "never" and conn.has_extn("starttls"):
+                conn.starttls(context=c.tls_context())
+                conn.ehlo()
+                self.tls = True
+        except ssl.SSLError as exc:
+            raise NotifyError(f"SMTP TLS handshake failed ({type(exc).__name__})") from None
+        except smtplib.SMTPResponseException as exc:
+            raise _classify(_code_of(exc), "connect") from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TemporaryFailure(f"connect: {type(exc).__name__}") from None
+        if c.starttls == "require" and not self.tls:
+            conn.close()
+            raise NotifyError("the SMTP server does not offer STARTTLS (starttls=require)")
+        if c.user:
+            if not self.tls:
+                conn.close()
+                raise NotifyError("refusing to send the SMTP password without TLS (use smtps:// or STARTTLS)")
+            try:
+                conn.login(c.user, c.password)
+            except smtplib.SMTPAuthenticationError as exc:
+                conn.close()
+                raise NotifyError(f"SMTP authentication failed ({_code_of(exc)})") from None
+            except smtplib.SMTPException as exc:
+                conn.close()
+                raise NotifyError(f"SMTP login failed ({type(exc).__name__})") from None
+        self.conn = conn
+
+    def close(self) -> None:
+        """Say QUIT if possible and drop the connection."""
+        if self.conn is not None:
+            try:
+                self.conn.quit()
+            except (OSError, smtplib.SMTPException):
+                self.conn.close()
+            self.conn = None
+
+    def _drop(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except OSError:
+                pass
+            self.conn = None
+
+    def send(self, sender: str, recipient: str, message: bytes) -> None:
+        """Hand one message over; return on 250, raise TemporaryFailure / PermanentFailure / InDoubt otherwise."""
+        if self.conn is None:
+            self.open()
+        conn = self.conn
+        try:
+            code, _ = conn.mail(sender)
+            if code != 250:
+                self._reset()
+                raise _classify(code, "MAIL")
+            code, _ = conn.rcpt(recipient)
+            if code not in (250, 251):
+                self._reset()
+                raise _classify(code, "RCPT")
+        except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            self._drop()
+            raise TemporaryFailure(f"connection lost before DATA: {type(exc).__name__}") from None
+        try:
+            code, _ = conn.data(message)
+        except smtplib.SMTPDataError as exc:   # DATA itself refused (no 354): nothing handed over
+            self._reset()
+            raise _classify(_code_of(exc), "DATA") from None
+        except (OSError, smtplib.SMTPServerDisconnected):
+            self._drop()
+            raise InDoubt() from None
+        if code == 421:
+            self._drop()
+        if code != 250:
+            raise _classify(code, "end of DATA")
+
+    def _reset(self) -> None:
+        try:
+            code, _ = self.conn.rset()
+            if code == 421:
+                self._drop()
+        except (OSError, smtplib.SMTPException):
+            self._drop()
+
+
+class Throttle:
+    """At most ``rate`` calls of :meth:`wait` per second (0: no limit), evenly spaced."""
+
+    def __init__(self, rate: float, clock=time.monotonic, sleep=time.sleep):
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.clock, self.sleep = clock, sleep
+        self.next = clock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        now = self.clock()
+        if now < self.next:
+            self.sleep(self.next - now)
+            now = self.next
+        self.next = max(self.next, now) + self.interval
+

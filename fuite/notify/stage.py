@@ -1,0 +1,56 @@
+"""The notify stage over an open case: read its tables and case file, run the pure parts, audit."""
+
+from __future__ import annotations
+
+from fuite.assess.severity import assess_breach
+from fuite.errors import CaseError
+from fuite.notify import ledger
+from fuite.notify.casefile import load_case_file
+from fuite.notify.cnil import build_cnil_draft
+from fuite.notify.persons import PersonsOptions, PersonsReport, notice_secret, notify_persons, plan_channels
+
+__all__ = ["cnil_draft_for_case", "notify_persons_for_case", "status_for_case"]
+
+
+def _persons(case):
+    persons = case.get_table("persons")
+    if persons is None:
+        raise CaseError("the case has no persons yet: run `fuite persons --case DIR` first")
+    return persons
+
+
+def _ledger_counts(case) -> dict:
+    ledger.ensure(case.conn)
+    return ledger.counts(case.conn)
+
+
+def cnil_draft_for_case(case) -> dict:
+    """The CNIL draft for this case (counts only)."""
+    persons = _persons(case)
+    case_file = load_case_file(case.dir / "case.toml")
+    breach = assess_breach(persons, case_file.circumstances, case.get_table("severity"))
+    plan = plan_channels(persons)
+    channels = {c: sum(1 for v in plan.values() if v == c) for c in ("email", "letter", "none")}
+    return build_cnil_draft(breach, case_file, records=case.get_table("records"), sources=case.get_table("sources"),
+                            channels=channels, ledger_counts=_ledger_counts(case))
+
+
+def notify_persons_for_case(case, opts: PersonsOptions, progress=None) -> PersonsReport:
+    """Notify every person of the case and record it in the audit trail."""
+    persons = _persons(case)
+    case_file = load_case_file(case.dir / "case.toml")
+    report = notify_persons(case.conn, persons, case_file, opts, secret=notice_secret(case), case_dir=case.dir,
+                            progress=progress)
+    handled = report.rendered if opts.dry_run else report.sent + report.failed + report.deferred + report.held \
+        + report.letters
+    case.audit("notify.persons", records=handled, detail={"dry_run": opts.dry_run, **report.to_dict()})
+    return report
+
+
+def status_for_case(case) -> dict:
+    """Ledger counts per channel and state, plus persons not in the ledger yet."""
+    persons = case.get_table("persons")
+    counts = _ledger_counts(case)
+    planned = {pid for (pid,) in case.conn.execute(f"SELECT DISTINCT person_id FROM {ledger.TABLE}")}
+    total = persons.num_rows if persons is not None else 0
+    return {"persons": total, "not_planned": total - len(planned) if total else 0, "channels": counts}

@@ -1,0 +1,278 @@
+"""Notices by email against a real SMTP server on loopback (aiosmtpd): exactly once, bounces, retries, TLS."""
+
+from __future__ import annotations
+
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from aiosmtpd.smtp import AuthResult
+from test_notify_support import PEOPLE, Sink, body_text, many_persons, make_cert, new_case, persons_table, start_sink
+
+from fuite import taxonomy
+from fuite.notify import ledger
+from fuite.notify.casefile import TEMPLATE, parse_case_file
+from fuite.notify.notice import usable_email
+from fuite.notify.persons import PersonsOptions, notify_persons
+from fuite.notify.smtp import SmtpConfig, Throttle
+
+import tomllib
+
+CASE_FILE = parse_case_file(tomllib.loads(TEMPLATE))
+NO_WAIT = dict(rate=0, backoff=0.0)
+
+
+@pytest.fixture
+def sink(tmp_path):
+    handler = Sink(maildir=tmp_path / "journal")
+    controller = start_sink(handler)
+    yield handler, controller
+    controller.stop()
+
+
+def _conn(tmp_path):
+    from fuite.store import open_case
+    return open_case(tmp_path / "case", create=True)
+
+
+def _run(case, rows, port, **kw):
+    opts = PersonsOptions(smtp_url=f"smtp://127.0.0.1:{port}", **{**NO_WAIT, **kw})
+    return notify_persons(case.conn, persons_table(rows), CASE_FILE, opts, secret=b"s" * 32, case_dir=case.dir,
+                          sleep=lambda s: None)
+
+
+def _expected_words(row: dict) -> set[str]:
+    cats = set((row.get("categories") or "").split(";"))
+    return {taxonomy.get(c).patient_fr for c in cats if c and taxonomy.get(c).patient_fr}
+
+
+def test_each_person_with_an_email_gets_exactly_one_message_naming_their_own_data(tmp_path, sink):
+    handler, controller = sink
+    with _conn(tmp_path) as case:
+        report = _run(case, PEOPLE, controller.port)
+        again = _run(case, PEOPLE, controller.port)   # a rerun sends nothing more
+    with_email = {r["email"]: r for r in PEOPLE if usable_email(r.get("email"))}
+    received = handler.by_recipient()
+    assert set(received) == set(with_email)
+    assert all(len(msgs) == 1 for msgs in received.values())
+    assert report.sent == len(with_email) and again.sent == 0
+    all_words = {w for r in PEOPLE for w in _expected_words(r)}
+    for address, (msg,) in received.items():
+        row = with_email[address]
+        assert msg["To"] == address
+        text = body_text(msg)
+        assert row["first_name"] in text
+        own = _expected_words(row)
+        for word in own:
+            assert f"- {word}" in text
+        for word in all_words - own - {"votre adresse postale"}:
+            assert f"- {word}\n" not in text
+        assert "ENGLISH VERSION" in text
+        assert msg.get_body(("html",)) is not None
+
+
+def test_hard_bounce_is_recorded_failed_and_temporary_error_is_retried(tmp_path):
+    rows = many_persons(3)
+    handler = Sink(refuse={"p1@example.org"}, busy_once={"p2@example.org"})
+    controller = start_sink(handler)
+    try:
+        with _conn(tmp_path) as case:
+            report = _run(case, rows, controller.port)
+            bounced = ledger.entry(case.conn, 1, "email")
+            retried = ledger.entry(case.conn, 2, "email")
+    finally:
+        controller.stop()
+    assert (report.sent, report.failed) == (2, 1)
+    assert bounced["state"] == "failed" and bounced["error"].startswith("550")
+    assert retried["state"] == "sent" and retried["attempts"] == 2
+    assert sorted(handler.by_recipient()) == ["p2@example.org", "p3@example.org"]
+
+
+def test_bounced_person_with_an_address_gets_a_letter_queued(tmp_path):
+    row = dict(PEOPLE[0])
+    handler = Sink(refuse={row["email"]})
+    controller = start_sink(handler)
+    try:
+        with _conn(tmp_path) as case:
+            report = _run(case, [row], controller.port)
+            letter = ledger.entry(case.conn, row["person_id"], "letter")
+    finally:
+        controller.stop()
+    assert report.failed == 1 and report.letters_waiting == 1
+    assert letter["state"] == "pending"
+
+
+@pytest.mark.parametrize("journal, in_doubt, copies, state", [
+    (True, "resend", 1, "sent"),     # the journal proves delivery: no duplicate
+    (False, "hold", 1, "held"),      # at-most-once: kept for an operator
+    (False, "resend", 2, "sent"),    # at-least-once: a second copy, same Message-ID
+])
+def test_connection_cut_after_data_is_settled_by_policy(tmp_path, journal, in_doubt, copies, state):
+    rows = many_persons(2)
+    handler = Sink(maildir=tmp_path / "journal", drop_after_data={"p1@example.org"})
+    controller = start_sink(handler)
+    try:
+        with _conn(tmp_path) as case:
+            _run(case, rows, controller.port, in_doubt=in_doubt,
+                 journal=f"maildir:{tmp_path / 'journal'}" if journal else "")
+            entry = ledger.entry(case.conn, 1, "email")
+    finally:
+        controller.stop()
+    got = handler.by_recipient()["p1@example.org"]
+    assert len(got) == copies and entry["state"] == state
+    assert len({m["Message-ID"] for m in got}) == 1
+    assert len(handler.by_recipient()["p2@example.org"]) == 1
+
+
+def _ssl_context(cert, key) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+def _authenticator(server, session, envelope, mechanism, auth_data):
+    ok = auth_data.login == b"notifier" and auth_data.password == b"s3cret:pw"
+    return AuthResult(success=ok)
+
+
+def test_starttls_and_login(tmp_path):
+    cert, key = make_cert(tmp_path)
+    handler = Sink()
+    controller = start_sink(handler, tls_context=_ssl_context(cert, key), require_starttls=True,
+                            authenticator=_authenticator, auth_require_tls=True)
+    try:
+        with _conn(tmp_path) as case:
+            report = notify_persons(
+                case.conn, persons_table(many_persons(2)), CASE_FILE,
+                PersonsOptions(smtp_url=f"smtp://notifier:s3cret%3Apw@127.0.0.1:{controller.port}?cafile={cert}",
+                               **NO_WAIT), secret=b"k" * 32)
+    finally:
+        controller.stop()
+    assert report.sent == 2 and handler.tls_sessions == 2
+
+
+def test_implicit_tls(tmp_path):
+    cert, key = make_cert(tmp_path)
+    handler = Sink()
+    controller = start_sink(handler, ssl_context=_ssl_context(cert, key))
+    try:
+        with _conn(tmp_path) as case:
+            report = notify_persons(case.conn, persons_table(many_persons(1)), CASE_FILE,
+                                    PersonsOptions(smtp_url=f"smtps://127.0.0.1:{controller.port}?cafile={cert}",
+                                                   **NO_WAIT), secret=b"k" * 32)
+    finally:
+        controller.stop()
+    assert report.sent == 1 and len(handler.messages) == 1
+
+
+def test_password_is_never_sent_without_tls(tmp_path, sink):
+    from fuite.errors import NotifyError
+
+    handler, controller = sink
+    with _conn(tmp_path) as case, pytest.raises(NotifyError, match="without TLS") as info:
+        notify_persons(case.conn, persons_table(many_persons(1)), CASE_FILE,
+                       PersonsOptions(smtp_url=f"smtp://u:topsecret@127.0.0.1:{controller.port}", **NO_WAIT),
+                       secret=b"k" * 32)
+    assert "topsecret" not in str(info.value)
+    assert handler.messages == []
+
+
+def test_throttle_spaces_calls_evenly():
+    now = [0.0]
+    slept = []
+
+    def sleep(s):
+        slept.append(s)
+        now[0] += s
+
+    throttle = Throttle(4, clock=lambda: now[0], sleep=sleep)
+    for _ in range(5):
+        throttle.wait()
+    assert now[0] == pytest.approx(1.0)   # 5 calls at 4/s: the 5th at t = 1 s
+    assert Throttle(0, clock=lambda: 0.0, sleep=sleep).interval == 0
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("smtp://mail.example.org", ("mail.example.org", 25, False, "", "")),
+    ("smtp://u:p%40ss@mail.example.org:587", ("mail.example.org", 587, False, "u", "p@ss")),
+    ("smtps://u:p@mail.example.org", ("mail.example.org", 465, True, "u", "p")),
+])
+def test_smtp_url(url, expected):
+    c = SmtpConfig.from_url(url)
+    assert (c.host, c.port, c.implicit_tls, c.user, c.password) == expected
+
+
+@pytest.mark.parametrize("url", ["http://u:hunter2@h", "smtp://u:hunter2@", "smtp://u:hunter2@h:99999",
+                                 "smtp://u:hunter2@h?starttls=maybe", "smtp://u:hunter2@h?bogus=1"])
+def test_bad_smtp_url_is_one_line_without_the_password(url):
+    from fuite.errors import UsageError
+
+    with pytest.raises(UsageError) as info:
+        SmtpConfig.from_url(url)
+    assert "hunter2" not in str(info.value) and "\n" not in str(info.value)
+
+
+# -- kill -9 in the middle, then resume ---------------------------------------------------------------------------
+
+def _notify_cmd(case_dir: Path, port: int, journal: Path, rate: int) -> list[str]:
+    return [sys.executable, "-m", "fuite.cli", "notify", "persons", "--case", str(case_dir),
+            "--smtp", f"smtp://127.0.0.1:{port}", "--rate", str(rate), "--journal", f"maildir:{journal}",
+            "--backoff", "0"]
+
+
+class KillingSink(Sink):
+    """Stores the n-th message, then SIGKILLs the sender before answering 250: the worst moment."""
+
+    def __init__(self, maildir, kill_at: int):
+        super().__init__(maildir=maildir)
+        self.kill_at, self.pid = kill_at, None
+
+    async def handle_DATA(self, server, session, envelope):
+        reply = await super().handle_DATA(server, session, envelope)
+        if len(self.messages) == self.kill_at and self.pid:
+            os.kill(self.pid, signal.SIGKILL)
+        return reply
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("moment", ["after the server stored a message, before its 250", "at a random moment"])
+def test_sigkill_mid_way_then_resume_gives_no_duplicate_and_nobody_missing(tmp_path, moment):
+    rows = many_persons(60)
+    journal = tmp_path / "journal"
+    in_doubt = moment.startswith("after")
+    handler = KillingSink(journal, kill_at=15) if in_doubt else Sink(maildir=journal)
+    controller = start_sink(handler)
+    try:
+        new_case(tmp_path / "case", rows).close()
+        proc = subprocess.Popen(_notify_cmd(tmp_path / "case", controller.port, journal, rate=40),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy())
+        if in_doubt:
+            handler.pid = proc.pid
+            proc.wait(timeout=120)
+        else:
+            deadline = time.monotonic() + 120
+            while len(handler.messages) < 15 and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        assert proc.returncode == -signal.SIGKILL
+        before = len(handler.messages)
+        assert 15 <= before < len(rows)
+        resumed = subprocess.run(_notify_cmd(tmp_path / "case", controller.port, journal, rate=0),
+                                 capture_output=True, text=True, env=os.environ.copy())
+        assert resumed.returncode == 0, resumed.stderr[-2000:]
+    finally:
+        controller.stop()
+    received = handler.by_recipient()
+    assert sorted(received) == sorted(r["email"] for r in rows)
+    assert all(len(m) == 1 for m in received.values())
+    if in_doubt:  # the 15th notice was stored by the server but never marked sent: the journal settles it
+        assert "in doubt settled: sent 1" in resumed.stderr
+    for r in rows:
+        assert r["email"] not in resumed.stderr and r["last_name"] not in resumed.stderr
