@@ -1,1 +1,42 @@
-"""fuite.ingest"""
+"""fuite.ingest: read leaked files of any format into ``SourceTable`` objects, streaming, with quarantine.
+
+>>> tables = read_paths([folder], on_quarantine=q.append, on_problem=p.append)   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from fuite.ingest.dispatch import read_blob, walk
+from fuite.ingest.limits import DEFAULT_LIMITS, Limits
+from fuite.ingest.reporter import Reporter
+from fuite.schema import FileProblem, Quarantined, SourceTable
+
+__all__ = ["read_paths", "Limits", "DEFAULT_LIMITS"]
+
+
+def read_paths(paths: list[Path], *, encoding: str | None = None,
+               on_quarantine: Callable[[Quarantined], None],
+               on_problem: Callable[[FileProblem], None],
+               on_progress: Callable[[str, int, int | None], None] | None = None,
+               limits: Limits | None = None) -> Iterator[SourceTable]:
+    """Every table found in ``paths`` (files or folders), in a stable order.
+
+    Bad rows go to ``on_quarantine``, unreadable files to ``on_problem``, and
+    ``on_progress(file, bytes_done, bytes_total)`` follows the reading. Nothing
+    is raised for bad input and nothing is written to disk.
+    """
+    if encoding:
+        import codecs
+
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            from fuite.errors import UsageError
+
+            raise UsageError("unknown encoding name given with --encoding") from None
+    reporter = Reporter(on_quarantine, on_problem, on_progress, encoding, limits or DEFAULT_LIMITS)
+    for path in paths:
+        for blob in walk(Path(path), reporter):
+            yield from read_blob(blob, reporter)

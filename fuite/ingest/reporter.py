@@ -1,0 +1,88 @@
+"""Where ingest sends what it sets aside, with reasons that never carry an identifier."""
+
+from __future__ import annotations
+
+import bz2  # noqa: F401  (its OSError is mapped below)
+import gzip
+import lzma
+import sqlite3
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from fuite.errors import IngestError
+from fuite.ingest.limits import DEFAULT_LIMITS, Limits
+from fuite.schema import FileProblem, Quarantined
+
+
+@dataclass
+class Reporter:
+    """The callbacks of ``read_paths`` plus the options every reader shares."""
+
+    on_quarantine: Callable[[Quarantined], None]
+    on_problem: Callable[[FileProblem], None]
+    on_progress: Callable[[str, int, int | None], None] | None = None
+    encoding: str | None = None
+    limits: Limits = field(default_factory=lambda: DEFAULT_LIMITS)
+
+    def problem(self, file: str, reason: str) -> None:
+        self.on_problem(FileProblem(file, reason))
+
+    def quarantine(self, file: str, table: str, location: str, reason: str, raw: bytes = b"") -> None:
+        raw = raw[: self.limits.max_raw_bytes]
+        self.on_quarantine(Quarantined(file, table, location, reason, raw))
+
+    def progress(self, file: str, done: int, total: int | None) -> None:
+        if self.on_progress is not None:
+            self.on_progress(file, done, total)
+
+
+def safe_reason(exc: BaseException) -> str:
+    """A one-line reason for ``exc`` that cannot leak a value from the file.
+
+    Only fuite's own messages are passed through; library messages (which may
+    quote the offending row) are replaced by a description of the failure kind.
+    """
+    if isinstance(exc, IngestError):
+        return str(exc)
+    for kinds, reason in _REASONS:
+        if isinstance(exc, kinds):
+            return reason
+    module = type(exc).__module__ or ""
+    if module.startswith("python_calamine"):
+        return f"spreadsheet could not be read ({type(exc).__name__})"
+    if module.startswith("pyarrow"):
+        return f"invalid data ({type(exc).__name__})"
+    return f"unexpected error ({type(exc).__name__})"
+
+
+_REASONS: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (EOFError, "truncated compressed data"),
+    (gzip.BadGzipFile, "not a valid gzip stream"),
+    (zlib.error, "corrupt compressed data"),
+    (lzma.LZMAError, "corrupt xz/lzma data"),
+    (zipfile.BadZipFile, "corrupt zip archive"),
+    (tarfile.TarError, "corrupt tar archive"),
+    (sqlite3.DatabaseError, "not a readable SQLite database (corrupt or encrypted)"),
+    (UnicodeError, "undecodable bytes"),
+    (RecursionError, "structure nested too deeply"),
+    (MemoryError, "out of memory"),
+    (NotImplementedError, "unsupported feature"),
+    (OSError, "read error (corrupt or truncated data)"),
+)
+
+
+def guarded(file: str, reporter: Reporter, make: Callable[[], Iterator[pa.RecordBatch]]) -> Iterator[pa.RecordBatch]:
+    """Run a batch generator; a failure mid-way becomes a ``FileProblem`` instead of an exception."""
+    rows = 0
+    try:
+        for batch in make():
+            rows += batch.num_rows
+            yield batch
+    except Exception as exc:  # noqa: BLE001 - hostile input: report, never crash
+        where = f"reading stopped after {rows} rows: " if rows else ""
+        reporter.problem(file, where + safe_reason(exc))

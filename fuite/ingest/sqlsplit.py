@@ -1,0 +1,160 @@
+"""Split a SQL dump into statements (and ``COPY … FROM stdin`` data lines), string- and comment-aware.
+
+Works on any text stream in bounded memory. A string that never closes (or that
+runs into a line starting a new statement, which real dumps never do) ends its
+statement with an error instead of swallowing the rest of the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from fuite.ingest.limits import MiB
+
+CHUNK = 4 * MiB
+_NEXT = r"(?!(?:INSERT|REPLACE|CREATE|COPY|DROP|ALTER|LOCK|UNLOCK)\s|--\s|/\*!)"
+_BODIES = {
+    ("'", True): re.compile(r"(?:[^'\\\n]+|\\.|''|\n" + _NEXT + r")*", re.S),
+    ("'", False): re.compile(r"(?:[^'\n]+|''|\n" + _NEXT + r")*"),
+    ('"', True): re.compile(r'(?:[^"\\\n]+|\\.|""|\n' + _NEXT + r")*", re.S),
+    ('"', False): re.compile(r'(?:[^"\n]+|""|\n' + _NEXT + r")*"),
+    ("`", True): re.compile(r"(?:[^`\n]+|``|\n" + _NEXT + r")*"),
+    ("`", False): re.compile(r"(?:[^`\n]+|``|\n" + _NEXT + r")*"),
+}
+_SPECIAL = {True: re.compile(r"['\"`;#]|--|/\*"), False: re.compile(r"['\"`;]|--|/\*")}
+_SPACE = re.compile(r"\s*")
+_COPY_STDIN = re.compile(r"\s*COPY\b.*\bFROM\s+stdin\b", re.I | re.S)
+
+
+@dataclass
+class Statement:
+    """One statement (``kind`` "sql") or one COPY data line (``kind`` "copy"), with where it started."""
+
+    kind: str
+    line: int
+    text: str
+    start: int = 0       # character offset in the stream
+    end: int = 0
+    error: str = ""
+
+
+class Splitter:
+    """Statements of a SQL text read through ``read(n)``; ``offset``/``line`` say where the text starts."""
+
+    def __init__(self, read: Callable[[int], str], *, mysql: bool, max_chars: int, line: int = 1, offset: int = 0):
+        self.read, self.mysql, self.max_chars = read, mysql, max_chars
+        self.buf, self.pos, self.base, self.line, self.eof = "", 0, offset, line, False
+
+    def _fill(self) -> bool:
+        if self.eof:
+            return False
+        chunk = self.read(CHUNK)
+        if not chunk:
+            self.eof = True
+            return False
+        self.base += self.pos
+        self.buf = self.buf[self.pos:] + chunk
+        self.pos = 0
+        return True
+
+    def _take(self, end: int) -> str:
+        text = self.buf[self.pos:end]
+        self.line += text.count("\n")
+        self.pos = end
+        return text
+
+    def statements(self) -> Iterator[Statement]:
+        while True:
+            self._skip_space()
+            if self.pos >= len(self.buf) and not self._fill():
+                return
+            start_line, start = self.line, self.base + self.pos
+            end, error = self._statement_end()
+            text = self._take(end)
+            yield Statement("sql", start_line, text, start, self.base + self.pos, error)
+            if not error and _COPY_STDIN.match(text):
+                yield from self._copy_lines()
+
+    def _skip_space(self) -> None:
+        while True:
+            end = _SPACE.match(self.buf, self.pos).end()
+            self._take(end)
+            if self.pos < len(self.buf) or not self._fill():
+                return
+
+    def _statement_end(self) -> tuple[int, str]:
+        """Index just past the statement's ``;`` (or where a broken one stops) and an error."""
+        i = self.pos
+        special = _SPECIAL[self.mysql]
+        while True:
+            if i - self.pos > self.max_chars:
+                return i, f"statement longer than {self.max_chars // MiB} MiB"
+            m = special.search(self.buf, i)
+            if m is None:
+                j = self._grow(max(self.pos, len(self.buf) - 1))
+                if j is None:
+                    rest = self.buf[self.pos:].strip()
+                    return len(self.buf), "statement not terminated at end of file" if rest else ""
+                i = j
+                continue
+            token = m.group()
+            if token == ";":
+                return m.end(), ""
+            if token in ("--", "#", "/*"):
+                close = "\n" if token != "/*" else "*/"
+                found = self.buf.find(close, m.end())
+                if found >= 0:
+                    i = found + len(close)
+                    continue
+                j = self._grow(m.start())
+                if j is None:
+                    return len(self.buf), "comment not closed at end of file" if token == "/*" else ""
+                i = j
+                continue
+            e = _BODIES[(token, self.mysql)].match(self.buf, m.end()).end()
+            if e < len(self.buf) and self.buf[e] == token:
+                i = e + 1
+                continue
+            if e >= len(self.buf) - 1:
+                j = self._grow(m.start())
+                if j is not None:
+                    i = j
+                    continue
+            return e, "unterminated string"
+
+    def _grow(self, i: int) -> int | None:
+        """Read more text; the index ``i`` of the old buffer in the new one, or None at end of file."""
+        rel = i - self.pos
+        if not self._fill():
+            return None
+        return self.pos + rel
+
+    def _copy_lines(self) -> Iterator[Statement]:
+        """The data lines after ``COPY … FROM stdin;`` up to the ``\\.`` line."""
+        nl = self.buf.find("\n", self.pos)   # rest of the COPY line
+        while nl < 0 and self._fill():
+            nl = self.buf.find("\n", self.pos)
+        if nl < 0:
+            return
+        self._take(nl + 1)
+        while True:
+            nl = self.buf.find("\n", self.pos)
+            while nl < 0:
+                if len(self.buf) - self.pos > self.max_chars:
+                    yield Statement("copy", self.line, self._take(len(self.buf)), error="line too long")
+                    continue
+                if not self._fill():
+                    if self.pos < len(self.buf):
+                        yield Statement("copy", self.line, self._take(len(self.buf)),
+                                        error="COPY data not terminated by \\.")
+                    return
+                nl = self.buf.find("\n", self.pos)
+            line_no, start = self.line, self.base + self.pos
+            text = self._take(nl + 1)
+            stripped = text.rstrip("\r\n")
+            if stripped == "\\.":
+                yield Statement("copyend", line_no, "", start, self.base + self.pos)
+                return
+            yield Statement("copy", line_no, stripped, start, self.base + self.pos)
