@@ -1,7 +1,36 @@
 """Commands of fuite.synth (registered by fuite.cli)."""
 
+from __future__ import annotations
+
+from pathlib import Path
+
 import typer
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the fuite app."""
+
+    @app.command()
+    def synth(
+        out: Path = typer.Option(..., "--out", help="Folder to write the drill into (must be empty)."),
+        persons: int = typer.Option(491_840, "--persons", help="Number of distinct persons."),
+        seed: int = typer.Option(0, "--seed", help="Random seed: same seed and size give the same bytes."),
+        force: bool = typer.Option(False, "--force", help="Replace a previous drill in a non-empty --out."),
+    ) -> None:
+        """Write a synthetic leak (seven files) and its answer key, for drills, demos, tests and benchmarks."""
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        from fuite.synth import generate
+
+        console = Console(stderr=True)
+        with Progress(TextColumn("[bold]synth[/]"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                      TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                      transient=False) as bar:
+            task = bar.add_task("", total=1.0)
+            summary = generate(out, persons=persons, seed=seed, force=force,
+                               progress=lambda stage, fraction: bar.update(task, completed=fraction,
+                                                                           description=stage))
+        console.print(f"{summary['persons']:,} persons, {summary['rows']:,} rows in {len(summary['files'])} files "
+                      f"under {out / 'leak'}; answer key in {out / 'answer_key'} ({summary['seconds']} s)",
+                      highlight=False)

@@ -1,0 +1,112 @@
+"""The answer key written beside a drill: what each column is, whose each row is, who was exposed.
+
+``columns.csv``  file,table,column,category
+``records.csv``  file,table,row,person_id,hiv,health
+``persons.csv``  person_id,last_name,first_name,birth_date,sex,nir,email,phone,postal_code,city,hiv,health,
+                 conditions,categories
+
+Row flags are derived from what was actually written: ``health`` = the row has a
+non-empty cell in a blood-group, health-note or medication column; ``hiv`` = one
+of its cells reveals HIV infection, antiretroviral treatment or PrEP. A person's
+``hiv``, ``health``, ``conditions`` and ``categories`` are the union over their rows.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from fuite.synth.health import CONDITION_BITS
+from fuite.synth.rows import Table
+from fuite.taxonomy import CATEGORY_IDS, PERSONAL_IDS
+
+__all__ = ["AnswerKey", "HEALTH_CATEGORIES"]
+
+#: Categories whose non-empty cells make a row carry health information.
+HEALTH_CATEGORIES = ("blood_group", "health_note", "medication")
+
+
+def _non_empty(series: pl.Series) -> np.ndarray:
+    if series.dtype == pl.String:
+        return (series.is_not_null() & (series != "")).fill_null(False).to_numpy()
+    return series.is_not_null().to_numpy()
+
+
+class AnswerKey:
+    """Accumulates the truth table by table, then writes the three CSV files."""
+
+    def __init__(self, persons: pl.DataFrame):
+        self.persons = persons
+        n = persons.height
+        self._categories = np.zeros(n, dtype=np.int64)
+        self._conditions = np.zeros(n, dtype=np.int64)
+        self._hiv = np.zeros(n, dtype=bool)
+        self._health = np.zeros(n, dtype=bool)
+        self._columns: list[tuple[str, str, str, str]] = []
+        self._records = io.BytesIO()
+        self._records.write(b"file,table,row,person_id,hiv,health\n")
+        self.rows: dict[tuple[str, str], int] = {}
+
+    def add(self, table: Table) -> None:
+        """Record one table's columns and rows."""
+        n = table.frame.height
+        health = np.zeros(n, dtype=bool)
+        for (header, category), name in zip(table.columns, table.frame.columns):
+            if category not in CATEGORY_IDS:
+                raise ValueError(f"unknown category {category!r} in the drill's column list")
+            self._columns.append((table.file, table.table, header, category))
+            filled = _non_empty(table.frame[name])
+            if category in HEALTH_CATEGORIES:
+                health |= filled
+            if category in PERSONAL_IDS:
+                bit = np.int64(1) << np.int64(PERSONAL_IDS.index(category))
+                np.bitwise_or.at(self._categories, table.person_id[filled], bit)
+        hiv = table.hiv.astype(bool) & health
+        np.bitwise_or.at(self._conditions, table.person_id, np.where(health, table.conditions, 0))
+        self._hiv[table.person_id[hiv]] = True
+        self._health[table.person_id[health]] = True
+        pl.DataFrame({
+            "file": pl.Series([table.file] * n, dtype=pl.String) if n else pl.Series([], dtype=pl.String),
+            "table": pl.Series([table.table] * n, dtype=pl.String) if n else pl.Series([], dtype=pl.String),
+            "row": np.arange(n, dtype=np.int64),
+            "person_id": table.person_id.astype(np.int64),
+            "hiv": hiv.astype(np.int8),
+            "health": health.astype(np.int8),
+        }).write_csv(self._records, include_header=False)
+        self.rows[(table.file, table.table)] = n
+
+    def write(self, key_dir: Path) -> dict[str, int]:
+        """Write columns.csv, records.csv and persons.csv; return the line count of each."""
+        key_dir.mkdir(parents=True, exist_ok=True)
+        cols = pl.DataFrame(self._columns, schema=["file", "table", "column", "category"], orient="row")
+        cols.write_csv(key_dir / "columns.csv")
+        (key_dir / "records.csv").write_bytes(self._records.getvalue())
+        self.persons_frame().write_csv(key_dir / "persons.csv")
+        return {"columns.csv": cols.height, "records.csv": sum(self.rows.values()),
+                "persons.csv": self.persons.height}
+
+    def persons_frame(self) -> pl.DataFrame:
+        """The persons' truth: canonical values and what the leak exposes about them."""
+        p = self.persons
+        cats = pl.Series(self._categories)
+        cond = pl.Series(self._conditions)
+        joined = lambda s, names: pl.concat_list([  # noqa: E731
+            pl.when((s & (1 << i)) != 0).then(pl.lit(name)) for i, name in enumerate(names)
+        ]).list.drop_nulls().list.join(";")
+        e164 = lambda c: pl.concat_str([pl.lit("+33"), pl.col(c).str.slice(1)])  # noqa: E731
+        return p.select(
+            "person_id", "last_name", "first_name",
+            pl.col("birth_date").dt.strftime("%Y-%m-%d"),
+            "sex", "nir",
+            pl.col("email"),
+            phone=pl.coalesce(e164("mobile"), e164("landline")),
+            postal_code=pl.col("postal_code"),
+            city=pl.col("city"),
+            hiv=pl.lit(pl.Series(self._hiv.astype(np.int8))),
+            health=pl.lit(pl.Series(self._health.astype(np.int8))),
+            conditions=joined(pl.lit(cond), CONDITION_BITS),
+            categories=joined(pl.lit(cats), PERSONAL_IDS),
+        )

@@ -1,0 +1,133 @@
+"""File 4: an Excel workbook (sheet ``Extraction``) with three title rows above the header.
+
+Written with xlsxwriter (constant-memory mode, fixed document dates so the bytes
+are reproducible). Birth dates are real Excel dates (serial + date format) except
+a few typed as text; sample dates are bare serial numbers (the format was lost);
+postcodes and amounts are numbers. Persons recur with title-case names and
+``+33 6 …`` phones; blood groups read ``A Rh+``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import xlsxwriter
+
+from fuite.synth.health import COMMENTS, PhraseTable
+from fuite.synth.rows import (
+    Ctx, Table, amounts, analysis_cells, blood_cells, distractor_nirs, doctor_cells, gather, health_cells,
+    insurer_cells, maybe_blank, name_cells, sample_dates, third_party,
+)
+from fuite.synth.variants import choose, date_layout, nir_layout, phone_layout
+
+PATH = "wetransfer/Extraction_LBM_Grand_Ouest.xlsx"
+SHEET = "Extraction"
+TITLE_ROWS = (
+    "Laboratoires de biologie médicale du Grand Ouest",
+    "Extraction patients du 01/01/2015 au 31/12/2020 - document interne, ne pas diffuser",
+    "",
+)
+COLUMNS = [
+    ("Nom patient", "last_name"), ("Prénom", "first_name"), ("Né(e) le", "birth_date"), ("Sexe", "sex"),
+    ("NIR", "nir"), ("Adresse", "street_address"), ("CP", "postal_code"), ("Commune", "city"), ("Portable", "phone"),
+    ("Fixe", "phone"), ("Courriel", "email"), ("Groupe", "blood_group"), ("Prescripteur", "physician_name"),
+    ("Organisme complémentaire", "insurer_name"), ("Laboratoire", "lab_name"), ("Date prélèvement", "sample_date"),
+    ("Analyses demandées", "health_note"), ("Observations", "health_note"), ("Montant facturé", "other"),
+    ("Réf. facture", "internal_id"),
+]
+_EXCEL_EPOCH_OFFSET = 25569  # days from 1899-12-30 to 1970-01-01
+
+
+def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
+    pids = pids[rng.permutation(len(pids))]
+    n = len(pids)
+    p = gather(ctx, pids)
+    last, first = name_cells(rng, p, upper_last=0.2, upper_first=0.0, no_accent=0.05, typo=0.02, swap=0.02)
+    obs = health_cells(rng, ctx, pids, PhraseTable(COMMENTS), p_generic=0.35, p_topic=0.8)
+    obs_text = third_party(rng, ctx, obs.text, 0.05)
+    analysis = analysis_cells(rng, ctx, pids)
+    asked = rng.random(n) < 0.85
+    u = rng.random((2, n))
+    lit = lambda a: pl.lit(pl.Series(a))  # noqa: E731
+    cells = p.select(
+        sex=pl.when(pl.col("sex") == "M").then(pl.lit("Masculin")).otherwise(pl.lit("Féminin")),
+        nir=choose(lit(u[0]), [(0.8, nir_layout(pl.col("nir"), "compact")), (1, nir_layout(pl.col("nir"), "spaced"))]),
+        mobile=phone_layout(pl.col("mobile"), "intl_spaced"),
+        landline=phone_layout(pl.col("landline"), "spaced"),
+        birth_text=date_layout(pl.col("birth_date"), "fr"),
+        birth_iso=date_layout(pl.col("birth_date"), "iso"),
+        birth_serial=pl.col("birth_date").cast(pl.Int32) + _EXCEL_EPOCH_OFFSET,
+    )
+    birth_as_text = u[1] < 0.08
+    sample = sample_dates(rng, n)
+    amount = amounts(rng, n, comma=False)
+    frame = pl.DataFrame({
+        "Nom patient": last,
+        "Prénom": first,
+        "Né(e) le": maybe_blank(cells["birth_iso"], rng, 0.01),
+        "Sexe": cells["sex"],
+        "NIR": maybe_blank(cells["nir"], rng, 0.1),
+        "Adresse": p["street"],
+        "CP": p["postal_code"],
+        "Commune": p["city"],
+        "Portable": cells["mobile"],
+        "Fixe": cells["landline"],
+        "Courriel": maybe_blank(p["email"], rng, 0.05),
+        "Groupe": maybe_blank(blood_cells(rng, p["blood"].to_numpy(), "rh"), rng, 0.3),
+        "Prescripteur": doctor_cells(rng, ctx, p["doctor"].to_numpy(), [(0.6, "dr_last"), (1, "dr_full")]),
+        "Organisme complémentaire": insurer_cells(p["insurer"].to_numpy(), abbreviated=False),
+        "Laboratoire": pl.Series(ctx.pools.lab_names[p["lab"].to_numpy()], dtype=pl.String),
+        "Date prélèvement": pl.select(date_layout(pl.lit(sample), "iso")).to_series(),
+        "Analyses demandées": pl.Series(np.where(asked, analysis.label.to_numpy(), None).tolist(), dtype=pl.String),
+        "Observations": obs_text,
+        "Montant facturé": amount,
+        "Réf. facture": maybe_blank(distractor_nirs(rng, n), rng, 0.5),
+    })
+    hiv = obs.hiv | (asked & analysis.hiv)
+    cond = obs.conditions | np.where(asked, analysis.conditions, 0)
+    extra = {
+        "birth_serial": cells["birth_serial"].to_numpy(),
+        "birth_as_text": birth_as_text,
+        "birth_text": cells["birth_text"],
+        "sample_serial": sample.cast(pl.Int32).to_numpy() + _EXCEL_EPOCH_OFFSET,
+    }
+    return [Table(PATH, SHEET, COLUMNS, frame, pids, hiv, cond, extra=extra)]
+
+
+def write(tables: list[Table], path: Path) -> None:
+    table = tables[0]
+    f = table.frame
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
+                                         "strings_to_urls": False})
+    wb.set_properties({"title": "Extraction patients", "author": "SIL", "created": dt.datetime(2021, 1, 12, 9, 30)})
+    date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
+    bold = wb.add_format({"bold": True})
+    ws = wb.add_worksheet(SHEET)
+    for r, title in enumerate(TITLE_ROWS):
+        if title:
+            ws.write_string(r, 0, title, bold)
+    header_row = len(TITLE_ROWS)
+    ws.write_row(header_row, 0, [h for h, _ in table.columns], bold)
+    birth_col = f.columns.index("Né(e) le")
+    sample_col = f.columns.index("Date prélèvement")
+    births = f["Né(e) le"].is_not_null().to_numpy()
+    serial = table.extra["birth_serial"].tolist()
+    as_text = table.extra["birth_as_text"].tolist()
+    birth_text = table.extra["birth_text"].to_list()
+    sample_serial = table.extra["sample_serial"].tolist()
+    rows = f.with_columns(pl.col("CP").cast(pl.Int32), pl.col("Montant facturé").cast(pl.Float64)).rows()
+    for i, values in enumerate(rows):
+        r = header_row + 1 + i
+        values = list(values)
+        values[birth_col] = None
+        values[sample_col] = sample_serial[i]
+        ws.write_row(r, 0, values)
+        if births[i]:
+            if as_text[i]:
+                ws.write_string(r, birth_col, birth_text[i])
+            else:
+                ws.write_number(r, birth_col, serial[i], date_fmt)
+    wb.close()

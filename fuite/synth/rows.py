@@ -1,0 +1,219 @@
+"""Building blocks shared by the seven file builders: one table's rows and their truth.
+
+A builder gathers the persons of its rows, draws per-row values (sample date,
+lab, health texts) and formats every column as its file writes it. The result is
+a ``Table``: the cells as written plus, per row, the person and the HIV and
+condition flags the answer key needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from fuite.synth.health import TOPIC_BIT, TOPIC_HIV, PhraseTable, pick_topic
+from fuite.synth.people import BLOOD_GROUPS
+from fuite.synth.pools import INSURERS, Pools
+from fuite.synth.variants import blank, choose, strip_accents, typos
+
+__all__ = ["Ctx", "Table", "HealthCells", "gather", "sample_dates", "health_cells", "third_party",
+           "name_cells", "blood_cells", "doctor_cells", "insurer_cells", "distractor_nirs", "amounts",
+           "title_case", "draws"]
+
+_DAY_2015 = np.datetime64("2015-01-01").astype(np.int64)
+_DAY_2021 = np.datetime64("2020-12-31").astype(np.int64)
+
+
+@dataclass
+class Ctx:
+    """What every builder reads: the persons, their health topics and the pools."""
+
+    persons: pl.DataFrame
+    topics: np.ndarray
+    pools: Pools
+
+
+@dataclass
+class Table:
+    """One table of one leaked file: cells as written (null = empty) and the truth per row."""
+
+    file: str                                # relative to OUT/leak, posix
+    table: str                               # sheet / SQL table / JSON child path, "" otherwise
+    columns: list[tuple[str, str]]           # (header as written, taxonomy id)
+    frame: pl.DataFrame                      # one column per entry of ``columns``, in order
+    person_id: np.ndarray
+    hiv: np.ndarray
+    conditions: np.ndarray                   # int64 bit masks (health.CONDITION_BITS)
+    extra: dict = field(default_factory=dict)  # writer-only data (e.g. SQL ids, JSON parent rows)
+
+
+@dataclass
+class HealthCells:
+    text: pl.Series
+    hiv: np.ndarray
+    conditions: np.ndarray
+
+
+def draws(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Uniform draws in [0, 1) for one column's choices."""
+    return rng.random(n)
+
+
+def gather(ctx: Ctx, pids: np.ndarray) -> pl.DataFrame:
+    """The canonical person values of each row."""
+    return ctx.persons[pids]
+
+
+def sample_dates(rng: np.random.Generator, n: int) -> pl.Series:
+    """Sample dates uniformly over 2015–2020."""
+    days = rng.integers(_DAY_2015, _DAY_2021 + 1, n)
+    return pl.Series("sample_date", days.astype("datetime64[D]")).cast(pl.Date)
+
+
+def health_cells(rng: np.random.Generator, ctx: Ctx, pids: np.ndarray, table: PhraseTable,
+                 p_generic: float, p_topic: float, generic_weight: float = 0.3) -> HealthCells:
+    """One health text per row (or null) about one of the person's topics, with the flags it reveals."""
+    n = len(pids)
+    topic = pick_topic(ctx.topics[pids], rng.random(n), generic_weight)
+    topic = np.where(table.own[topic], topic, 0)  # topics without phrases of this kind fall back to generic
+    present = rng.random(n) < np.where(topic == 0, p_generic, p_topic)
+    idx = table.pick(topic, rng.random(n))
+    values = pl.Series(table.values, dtype=pl.String)
+    text = values.gather(idx)
+    text = pl.select(pl.when(pl.lit(pl.Series(present))).then(pl.lit(text))).to_series()
+    return HealthCells(text=text, hiv=present & TOPIC_HIV[topic], conditions=np.where(present, TOPIC_BIT[topic], 0))
+
+
+def third_party(rng: np.random.Generator, ctx: Ctx, text: pl.Series, share: float) -> pl.Series:
+    """Append a third person's name to a share of non-empty comments (``vu avec Mme Durand``)."""
+    n = len(text)
+    names = pl.Series(ctx.pools.last_names[rng.integers(0, len(ctx.pools.last_names), n)], dtype=pl.String)
+    forms = pl.Series(["vu avec Mme ", "appel de M. ", "résultats transmis au Dr ", "prévenir sa fille Mme ",
+                       "accompagné par M. "], dtype=pl.String).gather(rng.integers(0, 5, n))
+    add = rng.random(n) < share
+    suffix = pl.concat_str([pl.lit(" — "), pl.lit(forms), pl.lit(names)])
+    return pl.select(pl.when(pl.lit(pl.Series(add)) & pl.lit(text).is_not_null())
+                     .then(pl.concat_str([pl.lit(text), suffix])).otherwise(pl.lit(text))).to_series()
+
+
+def title_case(expr: pl.Expr) -> pl.Expr:
+    """``LE GOFF`` / ``le goff`` → ``Le Goff`` (as a careless export would write it)."""
+    return expr.str.to_titlecase()
+
+
+def name_cells(rng: np.random.Generator, rows: pl.DataFrame, *, upper_last: float, upper_first: float,
+               no_accent: float, typo: float, swap: float) -> tuple[pl.Series, pl.Series]:
+    """Last and first names as a file writes them: case, lost accents, typos, swapped fields."""
+    n = rows.height
+    u = rng.random((5, n))
+    last = pl.col("last_name")
+    first = pl.col("first_name")
+    last = pl.when(pl.lit(pl.Series(u[0])) < upper_last).then(last.str.to_uppercase()).otherwise(last)
+    first = pl.when(pl.lit(pl.Series(u[1])) < upper_first).then(first.str.to_uppercase()).otherwise(first)
+    strip = pl.lit(pl.Series(u[2])) < no_accent
+    last = pl.when(strip).then(strip_accents(last)).otherwise(last)
+    first = pl.when(strip).then(strip_accents(first)).otherwise(first)
+    swapped = pl.lit(pl.Series(u[3])) < swap
+    out = rows.select(last=pl.when(swapped).then(first).otherwise(last),
+                      first=pl.when(swapped).then(last).otherwise(first))
+    damaged = np.flatnonzero(u[4] < typo)
+    which = rng.random(len(damaged)) < 0.7
+    r = rng.integers(0, 1 << 30, len(damaged))
+    last_s = typos(out["last"], damaged[which], r[which])
+    first_s = typos(out["first"], damaged[~which], r[~which])
+    return last_s, first_s
+
+
+def blood_cells(rng: np.random.Generator, blood: np.ndarray, notation: str) -> pl.Series | tuple[pl.Series, pl.Series]:
+    """Blood group in a notation: ``symbol`` (A+), ``word`` (O neg), ``rh`` (A Rh+), or ``split`` (A | POS)."""
+    group = np.array([g for g, _, _ in BLOOD_GROUPS], dtype=object)[blood]
+    rh = np.array([r for _, r, _ in BLOOD_GROUPS], dtype=object)[blood]
+    if notation == "symbol":
+        return pl.Series(group + rh, dtype=pl.String)
+    if notation == "word":
+        words = np.where(rng.random(len(blood)) < 0.5, np.where(rh == "+", " pos", " neg"),
+                         np.where(rh == "+", " positif", " négatif"))
+        return pl.Series(group + words, dtype=pl.String)
+    if notation == "rh":
+        return pl.Series(group + " Rh" + rh, dtype=pl.String)
+    if notation == "split":
+        rh_word = np.where(rng.random(len(blood)) < 0.6, rh, np.where(rh == "+", "POS", "NEG"))
+        return pl.Series(group, dtype=pl.String), pl.Series(rh_word, dtype=pl.String)
+    raise ValueError(notation)
+
+
+def doctor_cells(rng: np.random.Generator, ctx: Ctx, doctor: np.ndarray, layouts: list[tuple[float, str]]) -> pl.Series:
+    """Referring doctor's name: ``Dr Jean MARTIN``, ``Dr MARTIN``, ``DR MARTIN J``, ``MARTIN Jean (Dr)``…"""
+    p = ctx.pools
+    df = pl.DataFrame({"f": pl.Series(p.doctor_first[doctor], dtype=pl.String),
+                       "l": pl.Series(p.doctor_last[doctor], dtype=pl.String)})
+    f, lname = pl.col("f"), pl.col("l")
+    forms = {
+        "dr_full": pl.concat_str([pl.lit("Dr "), f, pl.lit(" "), lname.str.to_uppercase()]),
+        "dr_last": pl.concat_str([pl.lit("Dr "), lname]),
+        "upper_initial": pl.concat_str([pl.lit("DR "), strip_accents(lname.str.to_uppercase()), pl.lit(" "),
+                                        f.str.slice(0, 1)]),
+        "last_first_dr": pl.concat_str([lname.str.to_uppercase(), pl.lit(" "), f, pl.lit(" (Dr)")]),
+        "docteur": pl.concat_str([pl.lit("Docteur "), f, pl.lit(" "), lname]),
+    }
+    u = rng.random(len(doctor))
+    return df.select(choose(pl.lit(pl.Series(u)), [(pr, forms[k]) for pr, k in layouts])).to_series()
+
+
+def insurer_cells(insurer: np.ndarray, abbreviated: bool) -> pl.Series:
+    """The mutuelle's name (null when the person has none)."""
+    names = np.array([a if abbreviated else full for full, a, _ in INSURERS], dtype=object)
+    return pl.Series(np.where(insurer >= 0, names[np.maximum(insurer, 0)], None).tolist(), dtype=pl.String)
+
+
+def distractor_nirs(rng: np.random.Generator, n: int) -> pl.Series:
+    """Order numbers shaped like NIRs (15 digits, plausible sex/year/month) whose key is wrong."""
+    head = (rng.integers(1, 3, n) * 10**12 + rng.integers(0, 100, n) * 10**10 + rng.integers(1, 13, n) * 10**8
+            + rng.integers(10, 96, n) * 10**6 + rng.integers(0, 10**6, n))
+    good = 97 - head % 97
+    wrong = (good - 1 + rng.integers(1, 97, n)) % 97 + 1  # any key in 1..97 but the right one
+    digits = pl.Series(head).cast(pl.String).str.zfill(13)
+    keys = pl.Series(wrong).cast(pl.String).str.zfill(2)
+    return pl.select(pl.concat_str([pl.lit(digits), pl.lit(keys)])).to_series()
+
+
+def amounts(rng: np.random.Generator, n: int, comma: bool) -> pl.Series:
+    """Amounts billed, e.g. ``23,50`` (comma decimal) or ``23.50``."""
+    cents = rng.integers(350, 25000, n)
+    s = pl.Series((cents // 100).astype(str), dtype=pl.String)
+    c = pl.Series(cents % 100).cast(pl.String).str.zfill(2)
+    return pl.select(pl.concat_str([pl.lit(s), pl.lit("," if comma else "."), pl.lit(c)])).to_series()
+
+
+def maybe_blank(series: pl.Series, rng: np.random.Generator, p: float) -> pl.Series:
+    """Null a share ``p`` of cells."""
+    return pl.select(blank(pl.lit(series), rng.random(len(series)), p)).to_series()
+
+
+@dataclass
+class AnalysisCells:
+    code: pl.Series
+    label: pl.Series
+    result: pl.Series
+    hiv: np.ndarray
+    conditions: np.ndarray
+
+
+def analysis_cells(rng: np.random.Generator, ctx: Ctx, pids: np.ndarray) -> AnalysisCells:
+    """One lab analysis per row (code, label, result) about one of the person's topics."""
+    from fuite.synth.health import ANALYSES
+
+    n = len(pids)
+    table = PhraseTable(ANALYSES)
+    topic = pick_topic(ctx.topics[pids], rng.random(n), generic_weight=0.5)
+    idx = table.pick(topic, rng.random(n))
+    parts = list(zip(*table.values))
+    code, label, result = (pl.Series(list(col), dtype=pl.String).gather(idx) for col in parts)
+    return AnalysisCells(code, label, result, TOPIC_HIV[topic].copy(), TOPIC_BIT[topic].copy())
+
+
+def children_per_parent(rng: np.random.Generator, n: int, probs: tuple[float, ...] = (0.6, 0.3, 0.1)) -> np.ndarray:
+    """How many child rows (analyses, samples) each parent row has: 1, 2, 3…"""
+    return rng.choice(np.arange(1, len(probs) + 1), size=n, p=np.array(probs))
