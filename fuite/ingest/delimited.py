@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from fuite.errors import IngestError
-from fuite.ingest.batches import RowBatcher, batch_schema
+from fuite.ingest.batches import BATCH_ROWS, RowBatcher, batch_schema
 from fuite.ingest.blob import Blob
 from fuite.ingest.encoding import Encoding, detect_encoding, looks_binary
 from fuite.ingest.header import is_header
@@ -159,11 +159,13 @@ def _fast_batches(blob: Blob, dialect: Dialect, reporter: Reporter) -> Iterator[
         reader = pacsv.open_csv(f, read_options=read_options, parse_options=parse_options,
                                 convert_options=convert_options)
         start = 0
-        for batch in reader:
-            n = batch.num_rows
-            rows = pa.array(range(start, start + n), pa.int64()) if n else pa.array([], pa.int64())
-            yield pa.RecordBatch.from_arrays([rows, *batch.columns], schema=schema)
-            start += n
+        for block in reader:
+            for offset in range(0, block.num_rows, BATCH_ROWS):
+                batch = block.slice(offset, BATCH_ROWS)
+                n = batch.num_rows
+                rows = pa.array(range(start, start + n), pa.int64())
+                yield pa.RecordBatch.from_arrays([rows, *batch.columns], schema=schema)
+                start += n
             reporter.progress(blob.name, _tell(f), blob.size)
 
 

@@ -25,6 +25,7 @@ _BODIES = {
 }
 _SPECIAL = {True: re.compile(r"['\"`;#]|--|/\*"), False: re.compile(r"['\"`;]|--|/\*")}
 _SPACE = re.compile(r"\s*")
+_COMMENTS_ONLY = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
 _COPY_STDIN = re.compile(r"\s*COPY\b.*\bFROM\s+stdin\b", re.I | re.S)
 
 
@@ -95,8 +96,9 @@ class Splitter:
             if m is None:
                 j = self._grow(max(self.pos, len(self.buf) - 1))
                 if j is None:
-                    rest = self.buf[self.pos:].strip()
-                    return len(self.buf), "statement not terminated at end of file" if rest else ""
+                    rest = self.buf[self.pos:]
+                    blank = _COMMENTS_ONLY.fullmatch(rest) is not None
+                    return len(self.buf), "" if blank else "statement not terminated at end of file"
                 i = j
                 continue
             token = m.group()
