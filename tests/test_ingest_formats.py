@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ingest_helpers import scan
+from test_ingest_support import scan
 from fuite.schema import Relation
 
 PEOPLE = [("Dupont", "Élodie", "1980-01-02"), ("Martin", "Jean; fils", "1990-02-03"), ("Lefèvre", "Zoé", "2001-12-31")]

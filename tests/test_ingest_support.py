@@ -1,4 +1,4 @@
-"""Helpers for the ingest tests: read a folder and collect tables, rows, quarantine and problems."""
+"""Support for the ingest tests (no tests here): read a folder and collect tables, rows, quarantine, problems."""
 
 from __future__ import annotations
 
