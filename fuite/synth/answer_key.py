@@ -35,6 +35,13 @@ def _non_empty(series: pl.Series) -> np.ndarray:
     return series.is_not_null().to_numpy()
 
 
+def _joined(masks: np.ndarray, names: tuple[str, ...]) -> pl.Series:
+    """Bit masks → ``;``-joined names (computed once per distinct mask)."""
+    distinct, inverse = np.unique(masks, return_inverse=True)
+    texts = [";".join(name for i, name in enumerate(names) if int(m) >> i & 1) for m in distinct]
+    return pl.Series(texts, dtype=pl.String).gather(inverse.ravel())
+
+
 class AnswerKey:
     """Accumulates the truth table by table, then writes the three CSV files."""
 
@@ -62,10 +69,11 @@ class AnswerKey:
             if category in HEALTH_CATEGORIES:
                 health |= filled
             if category in PERSONAL_IDS:
-                bit = np.int64(1) << np.int64(PERSONAL_IDS.index(category))
-                np.bitwise_or.at(self._categories, table.person_id[filled], bit)
+                self._categories[table.person_id[filled]] |= np.int64(1) << np.int64(PERSONAL_IDS.index(category))
         hiv = table.hiv.astype(bool) & health
-        np.bitwise_or.at(self._conditions, table.person_id, np.where(health, table.conditions, 0))
+        conditions = np.where(health, table.conditions, 0)
+        for i in range(len(CONDITION_BITS)):  # OR-ing one bit is idempotent, so fancy indexing is safe
+            self._conditions[table.person_id[(conditions & (1 << i)) != 0]] |= np.int64(1) << np.int64(i)
         self._hiv[table.person_id[hiv]] = True
         self._health[table.person_id[health]] = True
         pl.DataFrame({
@@ -91,11 +99,7 @@ class AnswerKey:
     def persons_frame(self) -> pl.DataFrame:
         """The persons' truth: canonical values and what the leak exposes about them."""
         p = self.persons
-        cats = pl.Series(self._categories)
-        cond = pl.Series(self._conditions)
-        joined = lambda s, names: pl.concat_list([  # noqa: E731
-            pl.when((s & (1 << i)) != 0).then(pl.lit(name)) for i, name in enumerate(names)
-        ]).list.drop_nulls().list.join(";")
+
         e164 = lambda c: pl.concat_str([pl.lit("+33"), pl.col(c).str.slice(1)])  # noqa: E731
         return p.select(
             "person_id", "last_name", "first_name",
@@ -107,6 +111,6 @@ class AnswerKey:
             city=pl.col("city"),
             hiv=pl.lit(pl.Series(self._hiv.astype(np.int8))),
             health=pl.lit(pl.Series(self._health.astype(np.int8))),
-            conditions=joined(pl.lit(cond), CONDITION_BITS),
-            categories=joined(pl.lit(cats), PERSONAL_IDS),
+            conditions=pl.lit(_joined(self._conditions, CONDITION_BITS)),
+            categories=pl.lit(_joined(self._categories, PERSONAL_IDS)),
         )

@@ -112,7 +112,8 @@ def _emails(rng: np.random.Generator, first: pl.Series, last: pl.Series, birth_y
 def _member_numbers(rng: np.random.Generator, insurer: np.ndarray) -> np.ndarray:
     n = len(insurer)
     digits = rng.integers(0, 10**11, n, dtype=np.int64)
-    letters = rng.integers(65, 91, (n, 2))
+    alphabet = np.array(list("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), dtype=object)
+    letters = alphabet[rng.integers(0, 26, (n, 2))]
     out = np.empty(n, dtype=object)
     shapes = np.array([shape for _, _, shape in INSURERS], dtype=object)
     for shape in set(shapes):
@@ -120,7 +121,9 @@ def _member_numbers(rng: np.random.Generator, insurer: np.ndarray) -> np.ndarray
         width = int(shape[-2:] if shape[-2].isdigit() else shape[-1])
         body = pl.Series(digits[rows] % 10**width).cast(pl.String).str.zfill(width).to_numpy()
         alpha = int(shape[5]) if shape.startswith("alpha") else 0
-        prefix = np.array(["".join(chr(c) for c in row[:alpha]) for row in letters[rows]], dtype=object)
+        prefix = np.full(len(rows), "", dtype=object)
+        for k in range(alpha):
+            prefix = prefix + letters[rows, k]
         out[rows] = prefix + body
     out[insurer < 0] = None
     return out

@@ -61,7 +61,7 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
         city=choose(lit(u[2]), [(0.6, pl.col("city").str.to_uppercase()), (1, pl.col("city"))]),
         phone=choose(lit(u[3]), [(0.6, phone_layout(phone_src, "spaced")), (0.85, phone_layout(phone_src, "compact")),
                                  (1, phone_layout(phone_src, "dotted"))]),
-        email=pl.col("email"),
+        email=choose(lit(u[4]), [(0.06, pl.concat_str([pl.col("email").str.slice(0, 1).str.to_uppercase(), pl.col("email").str.slice(1)])), (1, pl.col("email"))]),
     )
     frame = pl.DataFrame({
         "N° dossier": cells["dossier"],

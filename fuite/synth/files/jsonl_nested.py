@@ -122,8 +122,7 @@ def write(tables: list[Table], path: Path) -> None:
         "coordonnees": pl.DataFrame({"adresse": f["coordonnees.adresse"], "tel": parent.extra["phones"],
                                      "email": f["coordonnees.email"]}).select(pl.struct(pl.all())).to_series(),
         "medecin": f.select(pl.struct(nom="medecin.nom", rpps="medecin.rpps")).to_series(),
-        "mutuelle": f.select(pl.when(pl.col("mutuelle.nom").is_not_null())
-                             .then(pl.struct(nom="mutuelle.nom", adherent="mutuelle.adherent"))).to_series(),
+        "mutuelle": f.select(pl.struct(nom="mutuelle.nom", adherent="mutuelle.adherent")).to_series(),
         "groupe_sanguin": f["groupe_sanguin"],
         "antecedents": _as_list(f["antecedents[]"]),
         "traitements": _as_list(f["traitements[]"]),

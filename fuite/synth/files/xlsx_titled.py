@@ -2,7 +2,7 @@
 
 Written with xlsxwriter (constant-memory mode, fixed document dates so the bytes
 are reproducible). Birth dates are real Excel dates (serial + date format) except
-a few typed as text; sample dates are bare serial numbers (the format was lost);
+a few typed as text and a few bare serial numbers; sample dates are bare serial numbers (the format was lost);
 postcodes and amounts are numbers. Persons recur with title-case names and
 ``+33 6 …`` phones; blood groups read ``A Rh+``.
 """
@@ -61,7 +61,8 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
         birth_iso=date_layout(pl.col("birth_date"), "iso"),
         birth_serial=pl.col("birth_date").cast(pl.Int32) + _EXCEL_EPOCH_OFFSET,
     )
-    birth_as_text = u[1] < 0.08
+    birth_as_text = u[1] < 0.06          # typed as text "dd/mm/yyyy"
+    birth_as_number = u[1] > 0.95        # bare serial number (the date format was lost)
     sample = sample_dates(rng, n)
     amount = amounts(rng, n, comma=False)
     frame = pl.DataFrame({
@@ -91,6 +92,7 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
     extra = {
         "birth_serial": cells["birth_serial"].to_numpy(),
         "birth_as_text": birth_as_text,
+        "birth_as_number": birth_as_number,
         "birth_text": cells["birth_text"],
         "sample_serial": sample.cast(pl.Int32).to_numpy() + _EXCEL_EPOCH_OFFSET,
     }
@@ -116,6 +118,7 @@ def write(tables: list[Table], path: Path) -> None:
     births = f["Né(e) le"].is_not_null().to_numpy()
     serial = table.extra["birth_serial"].tolist()
     as_text = table.extra["birth_as_text"].tolist()
+    as_number = table.extra["birth_as_number"].tolist()
     birth_text = table.extra["birth_text"].to_list()
     sample_serial = table.extra["sample_serial"].tolist()
     rows = f.with_columns(pl.col("CP").cast(pl.Int32), pl.col("Montant facturé").cast(pl.Float64)).rows()
@@ -128,6 +131,8 @@ def write(tables: list[Table], path: Path) -> None:
         if births[i]:
             if as_text[i]:
                 ws.write_string(r, birth_col, birth_text[i])
+            elif as_number[i]:
+                ws.write_number(r, birth_col, serial[i])
             else:
                 ws.write_number(r, birth_col, serial[i], date_fmt)
     wb.close()
