@@ -2,7 +2,8 @@
 
 ``fuite case init`` writes :data:`TEMPLATE` (commented, every key present); the
 controller edits it. :func:`parse_case_file` checks a parsed dict and returns a
-typed :class:`CaseFile`, or raises ``ValidationError`` naming the key at fault.
+typed :class:`CaseFile`, or raises ``ValidationError`` naming the key at fault
+(dotted: ``breach.origin``).
 It holds no leaked data: dates, circumstances, contacts, SMTP settings.
 """
 
@@ -197,7 +198,7 @@ class _Reader:
         self.data = value
 
     def _fail(self, key: str, expected: str) -> ValidationError:
-        return ValidationError(f"case.toml: [{self.section}] {key}: expected {expected}")
+        return ValidationError(f"case.toml: {self.section}.{key}: expected {expected}")
 
     def text(self, key: str, default: str = "") -> str:
         value = self.data.get(key, default)
@@ -281,20 +282,20 @@ def parse_case_file(settings: dict) -> CaseFile:
         late_reason=b.text("late_reason"),
     )
     if breach.started_at and breach.ended_at and breach.ended_at < breach.started_at:
-        raise ValidationError("case.toml: [breach] ended_at: earlier than started_at")
+        raise ValidationError("case.toml: breach.ended_at: earlier than breach.started_at")
     c = _Reader(settings, "controller")
     controller = Party(c.text("name"), c.text("address"), c.text("siren"),
                        c.choice("sector", ("health", "other"), "health"))
     if controller.siren and not (controller.siren.replace(" ", "").isascii()
                                  and controller.siren.replace(" ", "").isdigit()
                                  and len(controller.siren.replace(" ", "")) == 9):
-        raise ValidationError("case.toml: [controller] siren: expected 9 digits")
+        raise ValidationError("case.toml: controller.siren: expected 9 digits")
     d = _Reader(settings, "dpo")
     p = _Reader(settings, "contact")
     s = _Reader(settings, "smtp")
     smtp = SmtpSettings(s.text("url"), s.text("from"), s.number("rate", 10.0))
     if smtp.url and not smtp.url.startswith(("smtp://", "smtps://")):
-        raise ValidationError("case.toml: [smtp] url: expected smtp://… or smtps://…")
+        raise ValidationError("case.toml: smtp.url: expected smtp://… or smtps://…")
     n = _Reader(settings, "notification")
     notification = Notification(n.choice("kind", ("initial", "complementary"), "initial"),
                                 n.text("previous_reference"))

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from fuite.console import err, out
@@ -26,7 +27,7 @@ def case_init(case: CaseOpt,
     from fuite.notify.casefile import write_template
 
     path = write_template(case, force=force)
-    err.print(f"[green]wrote[/] {path}: edit it, then run `fuite notify cnil --case {case} --output DIR`",
+    err.print(f"[green]wrote[/] {escape(str(path))}: edit it, then run `fuite notify cnil --case DIR --output DIR`",
               highlight=False)
 
 
@@ -73,7 +74,7 @@ def notify_cnil(
     chrono = draft["chronologie"]
     if chrono["delai_depasse"]:
         err.print(f"[red]72-hour deadline passed[/] ({chrono['echeance_72h']}), "
-                  f"{chrono['heures_de_retard']} h late: give the reasons ([breach] late_reason)", highlight=False)
+                  f"{chrono['heures_de_retard']} h late: give the reasons (breach.late_reason)", highlight=False)
     elif chrono["echeance_72h"]:
         err.print(f"72-hour deadline: {chrono['echeance_72h']} ({chrono['heures_restantes']} h left)", highlight=False)
     if draft["a_completer"]:
@@ -118,7 +119,7 @@ def notify_persons_cmd(
                   f"no usable contact {report.planned.get('none', 0)})", highlight=False)
         return
     if report.letter_files:
-        err.print(f"[yellow]warning:[/] {len(report.letter_files)} PDF file(s) written under {letters}: they hold "
+        err.print(f"[yellow]warning:[/] {len(report.letter_files)} PDF file(s) written under {escape(str(letters))}: they hold "
                   "names and postal addresses in clear; print them, then delete them", highlight=False)
     settled = ", ".join(f"{k} {v}" for k, v in report.settled.items())
     err.print(f"sent {report.sent}, failed {report.failed}, deferred {report.deferred}, held {report.held}, "

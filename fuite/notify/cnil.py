@@ -93,17 +93,17 @@ def _consequences(breach: BreachAssessment) -> list[str]:
 def _missing(cf: CaseFile) -> list[str]:
     b = cf.breach
     wanted = {
-        "[breach] discovered_at": b.discovered_at, "[breach] started_at": b.started_at,
-        "[breach] how_discovered": b.how_discovered, "[breach] origin": b.origin, "[breach] cause": b.cause,
-        "[breach] medium": b.medium, "[breach] measures_taken": b.measures_taken,
-        "[breach] measures_planned": b.measures_planned, "[controller] name": cf.controller.name,
-        "[controller] address": cf.controller.address, "[controller] siren": cf.controller.siren,
-        "[dpo] name": cf.dpo.name, "[dpo] email": cf.dpo.email,
+        "breach.discovered_at": b.discovered_at, "breach.started_at": b.started_at,
+        "breach.how_discovered": b.how_discovered, "breach.origin": b.origin, "breach.cause": b.cause,
+        "breach.medium": b.medium, "breach.measures_taken": b.measures_taken,
+        "breach.measures_planned": b.measures_planned, "controller.name": cf.controller.name,
+        "controller.address": cf.controller.address, "controller.siren": cf.controller.siren,
+        "dpo.name": cf.dpo.name, "dpo.email": cf.dpo.email,
     }
     if not b.ongoing:
-        wanted["[breach] ended_at"] = b.ended_at
+        wanted["breach.ended_at"] = b.ended_at
     if cf.notification.kind == "complementary":
-        wanted["[notification] previous_reference"] = cf.notification.previous_reference
+        wanted["notification.previous_reference"] = cf.notification.previous_reference
     return [key for key, value in wanted.items() if not value]
 
 

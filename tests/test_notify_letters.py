@@ -1,0 +1,83 @@
+"""Postal letters: PDF batches read back as text, addressed in the French way, written exactly once."""
+
+from __future__ import annotations
+
+import tomllib
+
+from pypdf import PdfReader
+from test_notify_support import PEOPLE, persons_table
+
+from fuite.notify import ledger
+from fuite.notify.casefile import TEMPLATE, parse_case_file
+from fuite.notify.letters import has_postal_address
+from fuite.notify.notice import postal_block, usable_email
+from fuite.notify.persons import PersonsOptions, notify_persons
+
+CASE_FILE = parse_case_file(tomllib.loads(TEMPLATE))
+
+
+def _letter_rows(n: int) -> list[dict]:
+    rows = []
+    for i in range(1, n + 1):
+        rows.append(dict(person_id=100 + i, last_name=f"Lefèvre{i}", first_name=f"Zoé{i}", email=None,
+                         street=f"{i} rue de la Paix", postal_code="44000", city="Nantes",
+                         categories="last_name;first_name;street_address;postal_code;city" +
+                         (";nir" if i % 2 else ";blood_group"), nir="1" if i % 2 else None,
+                         health=not i % 2, hiv=False))
+    return rows
+
+
+def _pdf_text(path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(str(path)).pages)
+
+
+def _case(tmp_path):
+    from fuite.store import open_case
+    return open_case(tmp_path / "case", create=True)
+
+
+def test_letters_are_batched_addressed_and_name_each_persons_own_data(tmp_path):
+    rows = _letter_rows(5)
+    out = tmp_path / "letters"
+    with _case(tmp_path) as case:
+        report = notify_persons(case.conn, persons_table(rows), CASE_FILE,
+                                PersonsOptions(letters_dir=out, letters_per_pdf=2), secret=b"k" * 32)
+        states = {ledger.entry(case.conn, r["person_id"], "letter")["state"] for r in rows}
+        again = notify_persons(case.conn, persons_table(rows), CASE_FILE,
+                               PersonsOptions(letters_dir=out, letters_per_pdf=2), secret=b"k" * 32)
+    files = sorted(out.glob("*.pdf"))
+    assert report.letters == 5 and len(files) == 3 and states == {"sent"}
+    assert again.letters == 0 and len(sorted(out.glob("*.pdf"))) == 3
+    assert not list(out.glob(".*partial"))
+    texts = [_pdf_text(f) for f in files]
+    everything = "\n".join(texts)
+    for r in rows:
+        assert everything.count(f"Zoé{r['person_id'] - 100} LEFÈVRE{r['person_id'] - 100}") == 1
+    # each letter (FR page then EN page) names the person's own exposed data
+    first = PdfReader(str(files[0]))
+    page1 = first.pages[0].extract_text()
+    assert "44000 NANTES" in page1 and "1 rue de la Paix" in page1
+    assert "numéro de sécurité sociale" in page1 and "groupe sanguin" not in page1
+    page3 = first.pages[2].extract_text() if len(first.pages) > 2 else ""
+    assert "groupe sanguin" in "\n".join(p.extract_text() for p in first.pages[1:])
+    assert "social security number" in everything and "Dear" in everything
+    assert page3  # two pages per letter
+
+
+def test_only_persons_without_usable_email_get_letters(tmp_path):
+    out = tmp_path / "letters"
+    with _case(tmp_path) as case:
+        report = notify_persons(case.conn, persons_table(PEOPLE), CASE_FILE,
+                                PersonsOptions(letters_dir=out, smtp_url="smtp://127.0.0.1:9", limit=None,
+                                               dry_run=True), secret=b"k" * 32)
+    expected_letters = [r for r in PEOPLE if not usable_email(r.get("email")) and has_postal_address(r)]
+    assert report.planned == {"email": 3, "letter": len(expected_letters), "none": 1}
+    assert not out.exists()   # dry run writes nothing
+
+
+def test_postal_block_is_french_style():
+    assert postal_block(dict(first_name="Chloé", last_name="Petit", street="4 allée des Chênes",
+                             postal_code="35000", city="Rennes")) == ["Chloé PETIT", "4 allée des Chênes",
+                                                                     "35000 RENNES"]
+    long = postal_block(dict(first_name="A" * 30, last_name="B" * 30, street="x", postal_code="1", city="y"))
+    assert all(len(line) <= 38 for line in long)
