@@ -1,0 +1,198 @@
+"""Health information in French free text: drugs (ATC), pathologies, HIV, special conditions, with negation.
+
+One Aho-Corasick automaton (``pyahocorasick``) holds every term of
+``fuite.detect.terminology`` in accent-folded lower case; a text is folded
+once, matched once, and each hit is checked for word boundaries and for
+negation inside its clause (``pas de``, ``absence de``, ``négatif``, ``VIH -``…).
+An HIV word inside a test context (``sérologie``, ``dépistage``, ``TROD``) is
+health data but reveals HIV only with a positive result.
+
+>>> analyse_text("Sérologie VIH négative").hiv, analyse_text("Sérologie VIH négative").health
+(False, True)
+>>> analyse_text("ttt : Biktarvy 1 cp/j, CV indétectable").hiv
+True
+>>> analyse_text("28 SA, contrôle glycémie").conditions
+('pregnancy',)
+>>> analyse_text("Patient pressé, rappeler demain").health
+False
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import ahocorasick
+import polars as pl
+import regex
+
+from fuite.detect.folding import fold
+from fuite.detect.terminology import Term, drug_terms, pathology_terms
+
+__all__ = ["TextFinding", "Hit", "analyse_text", "analyse_column", "REGEX_TIMEOUT"]
+
+#: Seconds any regex may spend on one leaked text before the text is skipped.
+REGEX_TIMEOUT = 0.05
+
+_PRECEDING_NEGATIONS = regex.compile(
+    r"(?:\b(?:pas de|pas d'|pas|absence de|absence d'|absence|aucun|aucune|sans|non|ni|jamais|nie|exclusion de"
+    r"|exclu|elimine|ecarte|negatif pour|negative pour)\s*(?:\S+\s+){0,2}$)")
+_FOLLOWING_NEGATIONS = regex.compile(
+    r"^\W{0,3}(?:\S+\s+){0,3}?(?:negatif|negative|negatifs|negatives|neg|absent|absente|exclu|exclue|normal|normale"
+    r"|non reactif|non reactive|ecarte|ecartee|infirme|infirmee|non)\b|^\s*\(?-(?![\w])")
+_POSITIVE = regex.compile(
+    r"^\W{0,3}(?:\S+\s+){0,3}?(?:positif|positive|positifs|positives|pos|confirme|confirmee|reactif|reactive"
+    r"|detectable|detecte|detectee)\b|^\s*\(?\+")
+_CLAUSE_END = regex.compile(r"[;\n!?]|[.,](?!\d)")
+_WEEKS = regex.compile(r"\b\d{1,2}\s?(?:SA|sa)\s?(?:\+\s?\d+\s?j)?\b|\b\d{1,2}\s?SA\b")
+_ICD10 = regex.compile(r"(?:\b(?i:cim|icd)[- ]?10\W{0,3}|\b)([A-TV-Z]\d{2})(\.\d{1,2})?\b")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One term found in a text: its entry, where, and whether it is negated."""
+
+    term: Term
+    start: int
+    end: int
+    negated: bool = False
+
+
+@dataclass(frozen=True)
+class TextFinding:
+    """What a text reveals."""
+
+    health: bool = False
+    hiv: bool = False
+    conditions: tuple[str, ...] = ()
+    hits: tuple[Hit, ...] = field(default=(), repr=False)
+
+
+@lru_cache(maxsize=1)
+def _automaton() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for term in (*drug_terms(), *pathology_terms()):
+        if term.text not in automaton:          # the pathology lexicon wins over a same-named drug
+            automaton.add_word(term.text, term)
+        elif term.kind != "drug":
+            automaton.add_word(term.text, term)
+    automaton.make_automaton()
+    return automaton
+
+
+def _boundary(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return not before.isalnum() and not after.isalnum()
+
+
+def _longest_hits(folded: str) -> list[tuple[int, int, Term]]:
+    found = []
+    for last, term in _automaton().iter(folded):
+        start = last - len(term.text) + 1
+        if _boundary(folded, start, last + 1):
+            found.append((start, last + 1, term))
+    found.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+    kept, reach = [], -1
+    for start, end, term in found:
+        if start >= reach:
+            kept.append((start, end, term))
+            reach = end
+    return kept
+
+
+def _clause(folded: str, start: int, end: int) -> tuple[str, str]:
+    """Text before and after a hit, cut at the clause boundaries."""
+    before = folded[:start]
+    cuts = [m.end() for m in _CLAUSE_END.finditer(before, timeout=REGEX_TIMEOUT)]
+    before = before[cuts[-1]:] if cuts else before
+    after = folded[end:]
+    cut = _CLAUSE_END.search(after, timeout=REGEX_TIMEOUT)
+    return before[-40:], (after[:cut.start()] if cut else after)[:40]
+
+
+def _is_negated(before: str, after: str) -> bool:
+    return bool(_PRECEDING_NEGATIONS.search(before, timeout=REGEX_TIMEOUT)
+                or _FOLLOWING_NEGATIONS.search(after, timeout=REGEX_TIMEOUT))
+
+
+def _icd10_conditions(text: str) -> set[str]:
+    found = set()
+    for match in _ICD10.finditer(text, timeout=REGEX_TIMEOUT):
+        code, decimals = match.group(1), match.group(2)
+        if decimals or match.group(0)[:3].lower() in ("cim", "icd"):
+            found.add(_icd10_condition(code))
+    return found
+
+
+def _icd10_condition(code: str) -> str:
+    letter, number = code[0], int(code[1:])
+    if (letter == "B" and 20 <= number <= 24) or code == "Z21":
+        return "hiv"
+    if letter == "C" or (letter == "D" and number <= 9):
+        return "cancer"
+    if letter == "B" and 15 <= number <= 19:
+        return "hepatitis"
+    if letter == "F":
+        return "addiction" if 10 <= number <= 19 else "mental_health"
+    if letter == "O" or (letter == "Z" and 33 <= number <= 36):
+        return "pregnancy"
+    return ""
+
+
+def _judge(folded: str, start: int, end: int, term: Term) -> tuple[bool, bool]:
+    """(counts as health, reveals its condition) for one hit."""
+    before, after = _clause(folded, start, end)
+    negated = _is_negated(before, after)
+    if term.kind == "test":
+        return False, False
+    if term.kind == "hiv":
+        in_test = any(t.kind == "test" for _, _, t in _longest_hits(before + " " + after))
+        positive = bool(_POSITIVE.search(after, timeout=REGEX_TIMEOUT))
+        if in_test and not positive:
+            return True, False
+        return True, not negated
+    if term.kind == "drug":
+        return True, not negated and term.condition is not None
+    if term.kind == "condition":
+        return True, not negated
+    return not negated or term.text in ("ttt", "traitement", "atcd", "antecedents"), False
+
+
+def analyse_text(text: str | None) -> TextFinding:
+    """Health, HIV and special conditions revealed by one free-text cell."""
+    if not text:
+        return TextFinding()
+    try:
+        folded = fold(text)
+        health, conditions, hits = False, set(), []
+        for start, end, term in _longest_hits(folded):
+            counts, reveals = _judge(folded, start, end, term)
+            health |= counts
+            if reveals and term.condition:
+                conditions.add(term.condition)
+            hits.append(Hit(term, start, end, negated=not reveals and term.condition is not None))
+        if _WEEKS.search(text, timeout=REGEX_TIMEOUT):
+            health = True
+            conditions.add("pregnancy")
+        icd = _icd10_conditions(text)
+        if icd:
+            health = True
+            conditions |= icd - {""}
+    except TimeoutError:
+        return TextFinding()
+    return TextFinding(health, "hiv" in conditions, tuple(sorted(conditions)), tuple(hits))
+
+
+def analyse_column(values: pl.Series) -> pl.DataFrame:
+    """``health``/``hiv``/``conditions`` per cell; each distinct text is analysed once."""
+    frame = pl.DataFrame({"text": values.cast(pl.String)})
+    distinct = frame["text"].drop_nulls().unique()
+    results = [analyse_text(t) for t in distinct.to_list()]
+    lookup = pl.DataFrame({
+        "text": distinct,
+        "health": [r.health for r in results],
+        "hiv": [r.hiv for r in results],
+        "conditions": [";".join(r.conditions) or None for r in results],
+    }, schema={"text": pl.String, "health": pl.Boolean, "hiv": pl.Boolean, "conditions": pl.String})
+    return frame.join(lookup, on="text", how="left", maintain_order="left").drop("text")

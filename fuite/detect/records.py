@@ -1,0 +1,189 @@
+"""Normalised record fields from a batch, given the column findings (vectorised over whole columns).
+
+Every field of ``RECORD_SCHEMA`` that detect owns is built with polars
+expressions over whole columns; only free text goes through Python, once per
+distinct text (``fuite.detect.freetext``).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pyarrow as pa
+
+from fuite import taxonomy
+from fuite.detect import dates, freetext, lexicons
+from fuite.detect.folding import fold_column
+from fuite.detect.names import split_full_names
+from fuite.ids import nir_column, phone
+from fuite.schema import ROW_FIELD, ColumnFinding
+
+__all__ = ["extract_records", "RECORD_FIELDS", "HEALTH_CATEGORIES", "TEXT_CATEGORIES"]
+
+RECORD_FIELDS = ("row", "last_name", "first_name", "birth_date", "sex", "nir", "phone", "email", "street",
+                 "postal_code", "city", "physician", "insurer", "lab", "sample_date", "categories", "health", "hiv",
+                 "conditions")
+#: Categories whose mere presence in a row is health information.
+HEALTH_CATEGORIES = ("blood_group", "medication")
+#: Categories read as free text for health, HIV and special conditions.
+TEXT_CATEGORIES = ("health_note", "medication")
+_FULL_ADDRESS = r"^(.+?)[\s,;\-]+((?:0[1-9]|[1-8]\d|9[0-8])\d{3})[\s,]+(.+)$"
+_ADDRESS_NEWLINES = r"\s*[\r\n]+\s*"
+
+
+def _data_columns(batch: pa.Table | pa.RecordBatch) -> tuple[pl.DataFrame, pl.Series]:
+    table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+    names = [n for n in table.column_names if not n.startswith("__")]
+    frame = pl.from_arrow(table.select(names)) if names else pl.DataFrame()
+    if not isinstance(frame, pl.DataFrame):
+        frame = frame.to_frame()
+    frame = frame.with_columns(pl.all().cast(pl.String).str.strip_chars()) if names else frame
+    frame = frame.with_columns(pl.when(pl.all().str.len_chars() > 0).then(pl.all())) if names else frame
+    if ROW_FIELD in table.column_names:
+        rows = pl.from_arrow(table.column(ROW_FIELD)).cast(pl.Int64)
+    else:
+        rows = pl.Series(range(table.num_rows), dtype=pl.Int64)
+    return frame, rows.alias("row")
+
+
+def _columns_of(findings: list[ColumnFinding], frame: pl.DataFrame, category: str) -> list[pl.Series]:
+    return [frame.get_column(frame.columns[f.position]) for f in findings
+            if f.category == category and f.position < frame.width]
+
+
+def _first_non_null(series: list[pl.Series], n: int) -> pl.Series:
+    if not series:
+        return pl.Series([None] * n, dtype=pl.String)
+    if len(series) == 1:
+        return series[0]
+    frame = pl.DataFrame({f"s{i}": s for i, s in enumerate(series)})
+    return frame.select(pl.coalesce(pl.all()))[:, 0]
+
+
+def _null(n: int) -> pl.Series:
+    return pl.Series([None] * n, dtype=pl.String)
+
+
+def _nir(findings: list[ColumnFinding], frame: pl.DataFrame, n: int) -> pl.Series:
+    candidates = []
+    positions = [f.position for f in findings if f.category == "nir" and f.position < frame.width]
+    for pos in positions:
+        col = frame[:, pos].str.replace_all(r"[\s.\-/]", "").str.to_uppercase()
+        if pos + 1 in positions and col.str.len_chars().drop_nulls().median() == 13:
+            col = nir_column.join_split_column(col, frame[:, pos + 1])
+        candidates.append(col.zip_with(nir_column.is_valid_column(col), _null(n)))
+    return _first_non_null(candidates, n)
+
+
+def _phone(findings, frame, n) -> pl.Series:
+    out = []
+    for s in _columns_of(findings, frame, "phone"):
+        french = phone.to_e164_column(s)
+        digits = s.str.replace_all(r"\(0\)", "").str.replace_all(r"[^\d+]", "").str.replace(r"^00", "+")
+        foreign = pl.Series(digits).str.extract(r"^(\+[1-9]\d{7,14})$", 1)
+        out.append(french.fill_null(foreign))
+    return _first_non_null(out, n)
+
+
+def _email(findings, frame, n) -> pl.Series:
+    out = [s.str.to_lowercase().str.extract(r"^\s*(\S+@\S+\.\S+)\s*$", 1) for s in _columns_of(findings, frame, "email")]
+    return _first_non_null(out, n)
+
+
+def _dates(findings, frame, n, category) -> pl.Series:
+    return _first_non_null([dates.parse_dates(s) for s in _columns_of(findings, frame, category)], n)
+
+
+def _sex(findings, frame, n) -> pl.Series:
+    out = [fold_column(s).replace_strict(lexicons.SEX_VALUES, default=None, return_dtype=pl.String)
+           for s in _columns_of(findings, frame, "sex")]
+    return _first_non_null(out, n)
+
+
+def _names(findings, frame, n) -> tuple[pl.Series, pl.Series]:
+    last = _first_non_null(_columns_of(findings, frame, "last_name"), n)
+    first = _first_non_null(_columns_of(findings, frame, "first_name"), n)
+    full = _columns_of(findings, frame, "full_name")
+    if full:
+        split = split_full_names(_first_non_null(full, n))
+        last = last.fill_null(split["last_name"])
+        first = first.fill_null(split["first_name"])
+    return last, first
+
+
+def _address(findings, frame, n) -> tuple[pl.Series, pl.Series, pl.Series]:
+    street = _first_non_null(_columns_of(findings, frame, "street_address"), n)
+    postal = _first_non_null(_columns_of(findings, frame, "postal_code"), n).str.replace_all(" ", "")
+    city = _first_non_null(_columns_of(findings, frame, "city"), n)
+    full = _columns_of(findings, frame, "full_address")
+    if full:
+        text = _first_non_null(full, n).str.replace_all(_ADDRESS_NEWLINES, ", ")
+        parts = pl.DataFrame({"t": text}).select(pl.col("t").str.extract_groups(_FULL_ADDRESS).alias("g"))["g"]
+        street = street.fill_null(parts.struct.field("1").str.strip_chars(" ,;-"))
+        postal = postal.fill_null(parts.struct.field("2"))
+        city = city.fill_null(parts.struct.field("3").str.strip_chars(" ,;-"))
+    return street, postal, city
+
+
+def _categories(findings: list[ColumnFinding], frame: pl.DataFrame, n: int) -> pl.Series:
+    present = {}
+    for f in findings:
+        if f.category == "other" or f.position >= frame.width:
+            continue
+        flag = frame[:, f.position].is_not_null()
+        present[f.category] = present[f.category] | flag if f.category in present else flag
+    if not present:
+        return _null(n)
+    ordered = [c for c in taxonomy.CATEGORY_IDS if c in present]
+    exprs = [pl.when(pl.col(c)).then(pl.lit(c)) for c in ordered]
+    flags = pl.DataFrame({c: present[c] for c in ordered})
+    joined = flags.select(pl.concat_list(exprs).list.drop_nulls().list.join(";").alias("c"))["c"]
+    return joined.replace("", None)
+
+
+def _health(findings: list[ColumnFinding], frame: pl.DataFrame, n: int) -> tuple[pl.Series, pl.Series, pl.Series]:
+    health = pl.Series([False] * n)
+    for category in HEALTH_CATEGORIES:
+        for s in _columns_of(findings, frame, category):
+            health = health | s.is_not_null()
+    hiv = pl.Series([False] * n)
+    conditions: list[pl.Series] = []
+    for category in TEXT_CATEGORIES:
+        for s in _columns_of(findings, frame, category):
+            found = freetext.analyse_column(s)
+            health = health | found["health"].fill_null(False)
+            hiv = hiv | found["hiv"].fill_null(False)
+            conditions.append(found["conditions"])
+    if conditions:
+        frame_c = pl.DataFrame({f"s{i}": s for i, s in enumerate(conditions)})
+        cond = frame_c.select(
+            pl.concat_list([pl.col(c).str.split(";") for c in frame_c.columns])
+            .list.drop_nulls().list.unique().list.sort().list.join(";").alias("c"))["c"].replace("", None)
+    else:
+        cond = _null(n)
+    return health, hiv, cond
+
+
+def extract_records(batch: pa.RecordBatch | pa.Table, findings: list[ColumnFinding]) -> pa.Table:
+    """One row per input row with the normalised fields of ``RECORD_SCHEMA`` that detect fills."""
+    frame, rows = _data_columns(batch)
+    n = rows.len()
+    last, first = _names(findings, frame, n)
+    street, postal, city = _address(findings, frame, n)
+    health, hiv, conditions = _health(findings, frame, n)
+    out = pl.DataFrame({
+        "row": rows,
+        "last_name": last, "first_name": first,
+        "birth_date": _dates(findings, frame, n, "birth_date"),
+        "sex": _sex(findings, frame, n),
+        "nir": _nir(findings, frame, n),
+        "phone": _phone(findings, frame, n),
+        "email": _email(findings, frame, n),
+        "street": street, "postal_code": postal, "city": city,
+        "physician": _first_non_null(_columns_of(findings, frame, "physician_name"), n),
+        "insurer": _first_non_null(_columns_of(findings, frame, "insurer_name"), n),
+        "lab": _first_non_null(_columns_of(findings, frame, "lab_name"), n),
+        "sample_date": _dates(findings, frame, n, "sample_date"),
+        "categories": _categories(findings, frame, n),
+        "health": health, "hiv": hiv, "conditions": conditions,
+    })
+    return out.to_arrow()

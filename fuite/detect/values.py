@@ -1,0 +1,74 @@
+"""One column's values, prepared once and shared by every detector (stripped, folded, tokenised lazily)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import polars as pl
+
+from fuite.detect.folding import fold_column
+
+__all__ = ["ColumnValues", "NAME_LIKE"]
+
+#: A cell that could be a person's or place's name: letters, spaces, hyphens, apostrophes, 1–5 words.
+NAME_LIKE = r"^[\p{L}][\p{L}'’\- ]*[\p{L}]$|^[\p{L}]$"
+
+
+class ColumnValues:
+    """The non-empty cells of a column (``raw`` trimmed, ``folded`` accent-free lower case)."""
+
+    def __init__(self, values: pl.Series):
+        raw = values.cast(pl.String).str.strip_chars()
+        self.total = raw.len()
+        self.raw = raw.filter(raw.is_not_null() & (raw.str.len_chars() > 0)).alias("v")
+        self._memo: dict = {}
+
+    @property
+    def n(self) -> int:
+        return self.raw.len()
+
+    @cached_property
+    def folded(self) -> pl.Series:
+        return fold_column(self.raw)
+
+    @cached_property
+    def words(self) -> pl.Series:
+        """Number of whitespace-separated words per cell."""
+        return self.raw.str.split(" ").list.eval(pl.element().filter(pl.element() != "")).list.len()
+
+    @cached_property
+    def name_like(self) -> pl.Series:
+        return self.raw.str.contains(NAME_LIKE) & (self.words <= 5)
+
+    @cached_property
+    def digits_only(self) -> pl.Series:
+        return self.raw.str.replace_all(r"[\s.\-]", "").str.contains(r"^[0-9]+$")
+
+    @cached_property
+    def distinct(self) -> int:
+        return self.raw.n_unique()
+
+    @cached_property
+    def none(self) -> pl.Series:
+        """All-False mask (what a matcher returns when its cheap gate fails)."""
+        return pl.Series([False] * self.n, dtype=pl.Boolean)
+
+    @cached_property
+    def digit_count(self) -> pl.Series:
+        return self.raw.str.count_matches(r"[0-9]")
+
+    def gate(self, mask: pl.Series, minimum: float = 0.2) -> bool:
+        """True when at least ``minimum`` of the cells pass a cheap pre-check."""
+        return self.n > 0 and self.share(mask) >= minimum
+
+    def memo(self, key: str, compute):
+        """Compute once per column what several detectors share (parsed dates, name parts...)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def share(self, mask: pl.Series) -> float:
+        """Share of the non-empty cells where ``mask`` holds."""
+        if self.n == 0:
+            return 0.0
+        return float(mask.fill_null(False).cast(pl.Float64).mean())
