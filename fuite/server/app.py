@@ -144,7 +144,8 @@ def create_app(index: LookupIndex, key: ServerKey, settings: ServeSettings = Ser
         for package in ("curves", "hashes"):
             app.mount(f"/vendor/@noble/{package}", StaticFiles(directory=settings.web_modules / "@noble" / package),
                       name=f"noble-{package}")
-    app.add_middleware(SecurityHeaders, headers=security_headers(script_hashes, settings.hsts))
+    app.add_middleware(SecurityHeaders, headers=security_headers(script_hashes, settings.hsts),
+                       mounts=("/static", "/vendor"))
     return app
 
 

@@ -37,10 +37,14 @@ def security_headers(script_hashes: list[str], hsts: bool) -> list[tuple[bytes, 
 class SecurityHeaders:
     """Add ``headers`` to every HTTP response, ``Cache-Control: no-store`` to API answers; log by route template."""
 
-    def __init__(self, app, headers: list[tuple[bytes, bytes]]):
+    def __init__(self, app, headers: list[tuple[bytes, bytes]], mounts: tuple[str, ...] = ()):
         self.app = app
         self.headers = headers
+        self.mounts = mounts
         self.log = logging.getLogger(ACCESS_LOGGER)
+
+    def _mount(self, path: str) -> str:
+        return next((f"{m}/{{file}}" for m in self.mounts if path.startswith(m + "/")), "<unmatched>")
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -63,6 +67,6 @@ class SecurityHeaders:
             await self.app(scope, receive, send_with_headers)
         finally:
             if self.log.isEnabledFor(logging.INFO):
-                route = getattr(scope.get("route"), "path", None) or "<unmatched>"
+                route = getattr(scope.get("route"), "path", None) or self._mount(scope["path"])
                 self.log.info("%s %s %d %.1fms", scope["method"], route, status[0],
                               (time.perf_counter() - start) * 1000)
