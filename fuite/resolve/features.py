@@ -12,7 +12,7 @@ import polars as pl
 __all__ = ["fold", "comparison_frame", "COMPARED"]
 
 #: Columns the Splink comparisons read (besides the row id and ``det_id``).
-COMPARED = ("last_f", "first_f", "name_key", "birth_date", "postal_code", "city_f",
+COMPARED = ("last_f", "first_f", "name_key", "birth_date", "birth_ym", "postal_code", "city_f",
             "phone", "email", "email_user", "nir")
 
 
@@ -51,4 +51,6 @@ def comparison_frame(records: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("last_f").is_null() & pl.col("first_f").is_null()).then(None)
         .otherwise(tokens.str.split(" ").list.sort().list.join(" ")).alias("name_key"),
         pl.col("email").str.split("@").list.first().alias("email_user"),
+        pl.coalesce(pl.concat_str([pl.col("birth_date").str.slice(2, 2), pl.col("birth_date").str.slice(5, 2)]),
+                    pl.col("nir").str.slice(1, 4)).alias("birth_ym"),
     )

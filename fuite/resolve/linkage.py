@@ -18,7 +18,7 @@ from fuite.resolve.engine import make_db_api
 from fuite.resolve.features import COMPARED
 from fuite.resolve.settings import ResolveSettings, splink_settings, training_blocks
 
-__all__ = ["ScoredPairs", "score_pairs", "pair_count", "level_labels"]
+__all__ = ["ScoredPairs", "score_pairs", "pair_count", "level_labels", "floor_m_probabilities"]
 
 
 @dataclass
@@ -75,14 +75,25 @@ def score_pairs(frame: pl.DataFrame, settings: ResolveSettings, engine: str = "d
                 trained.append(name)
             except SplinkException:
                 skipped.append(name)
+        model = floor_m_probabilities(linker.misc.save_model_to_json(), settings.m_floor)
+        linker = Linker(sdf, model, log_level=None)
         _step(progress, "scoring candidate pairs")
         predictions = linker.inference.predict(threshold_match_probability=review_floor, warning_mode="never")
         pairs = pl.from_arrow(predictions.as_pyarrow_table())
-        model = linker.misc.save_model_to_json()
     except SplinkException as exc:
         raise LinkError(f"Splink failed: {type(exc).__name__}") from None
     keep = ["uid_l", "uid_r", "match_probability", "match_weight"] + [c for c in pairs.columns if c.startswith("gamma_")]
     return ScoredPairs(pairs=pairs.select(keep), model=model, trained=trained, skipped=skipped)
+
+
+def floor_m_probabilities(model: dict, floor: float) -> dict:
+    """Raise trained m probabilities below ``floor``: a disagreement EM never saw among matches
+    (an email typed differently) must weigh against a link, not forbid it."""
+    for comparison in model.get("comparisons", []):
+        for level in comparison["comparison_levels"]:
+            if "m_probability" in level:
+                level["m_probability"] = max(level["m_probability"], floor)
+    return model
 
 
 def level_labels(model: dict) -> dict[str, dict[int, str]]:

@@ -32,42 +32,41 @@ def _majority(column: str, records: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _union(column: str, order: tuple[str, ...] | None = None) -> pl.Expr:
-    """";"-joined distinct items of a ";"-joined column over a group (taxonomy order when given)."""
-    items = pl.col(column).drop_nulls().str.split(";").list.explode(keep_nulls=False, empty_as_null=False)
-    items = items.filter(items != "").unique()
+def _joined(records: pl.DataFrame, column: str, alias: str, *, split: bool = False,
+            order: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """person_id -> ";"-joined distinct non-empty values of ``column`` (items of a ";" list when ``split``),
+    sorted alphabetically or in ``order``."""
+    items = records.select("person_id", pl.col(column).alias("item")).drop_nulls("item")
+    if split:
+        items = items.with_columns(pl.col("item").str.split(";")).explode("item")
+    items = items.filter(pl.col("item") != "").unique()
     if order is not None:
         rank = {name: i for i, name in enumerate(order)}
-        items = items.sort_by(items.replace_strict(rank, default=len(order), return_dtype=pl.Int32))
+        items = items.with_columns(pl.col("item").replace_strict(rank, default=len(order),
+                                                                 return_dtype=pl.Int32).alias("rank"))
+        items = items.sort(["person_id", "rank", "item"])
     else:
-        items = items.sort()
-    return items.str.join(";").alias(column)
-
-
-def _distinct(column: str, alias: str) -> pl.Expr:
-    values = pl.col(column).drop_nulls()
-    values = values.filter(values != "").unique().sort()
-    return values.str.join(";").alias(alias)
+        items = items.sort(["person_id", "item"])
+    return items.group_by("person_id", maintain_order=True).agg(pl.col("item").str.join(";").alias(alias))
 
 
 def build_persons(records: pl.DataFrame) -> pa.Table:
     """Aggregate records (with ``person_id`` set) into ``PERSON_SCHEMA`` rows, one per person."""
     agg = records.group_by("person_id").agg(
         pl.len().cast(pl.Int64).alias("records"),
-        _distinct("email", "emails"),
-        _distinct("phone", "phones"),
-        _union("categories", CATEGORY_IDS),
         pl.col("health").fill_null(False).any().alias("health"),
         pl.col("hiv").fill_null(False).any().alias("hiv"),
-        _union("conditions", tuple(SPECIAL_CONDITIONS)),
-        _distinct("file", "files"),
-        _distinct("lab", "labs"),
         pl.col("sample_date").drop_nulls().min().alias("first_sample"),
         pl.col("sample_date").drop_nulls().max().alias("last_sample"),
     )
-    for column in _MAJORITY:
-        agg = agg.join(_majority(column, records), on="person_id", how="left")
-    empty_to_null = [pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c)
-                     for c in ("emails", "phones", "categories", "conditions", "files", "labs")]
-    agg = agg.with_columns(empty_to_null).sort("person_id")
+    parts = [
+        _joined(records, "email", "emails"), _joined(records, "phone", "phones"),
+        _joined(records, "categories", "categories", split=True, order=CATEGORY_IDS),
+        _joined(records, "conditions", "conditions", split=True, order=tuple(SPECIAL_CONDITIONS)),
+        _joined(records, "file", "files"), _joined(records, "lab", "labs"),
+        *(_majority(column, records) for column in _MAJORITY),
+    ]
+    for part in parts:
+        agg = agg.join(part, on="person_id", how="left")
+    agg = agg.sort("person_id")
     return agg.select(PERSON_SCHEMA.names).to_arrow().cast(PERSON_SCHEMA)

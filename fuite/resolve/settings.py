@@ -7,7 +7,8 @@ only when :func:`fuite.resolve.engine.make_db_api` is called.
 
 Columns the comparisons see are prepared by :mod:`fuite.resolve.features`:
 ``last_f``/``first_f`` (accent-folded uppercase names), ``name_key`` (the sorted
-name tokens, so swapped first/last names agree), ``birth_date`` (ISO),
+name tokens, so swapped first/last names agree), ``birth_date`` (ISO), ``birth_ym``
+(YYMM from the birth date, else from the NIR, which encodes it),
 ``postal_code``, ``city_f``, ``phone`` (E.164), ``email``, ``email_user``, ``nir``
 and ``det_id`` (the deterministic cluster a row already belongs to).
 """
@@ -38,14 +39,26 @@ def _level(level, label: str, m: float, u: float):
     return level.configure(label_for_charts=label, m_probability=m, u_probability=u)
 
 
-def _name_levels(col: str, other: str, label: str, u_exact: float) -> list:
+def _names_levels() -> list:
+    """Last and first names together, so that a swap counts once."""
+    jw = "jaro_winkler_similarity"
+    first_missing = "(first_f_l IS NULL OR first_f_r IS NULL)"
     return [
-        cll.NullLevel(col),
-        _level(cll.ExactMatchLevel(col), f"same {label}", 0.85, u_exact),
-        _level(cll.ColumnsReversedLevel(col, other, symmetrical=True), "first and last names swapped", 0.03, 1e-4),
-        _level(cll.JaroWinklerLevel(col, 0.95), f"{label} nearly equal (typo)", 0.07, u_exact / 2),
-        _level(cll.JaroWinklerLevel(col, 0.88), f"{label} similar", 0.03, u_exact * 2),
-        _level(cll.ElseLevel(), f"{label} different", 0.02, 1 - 3.5 * u_exact - 1e-4),
+        cll.NullLevel("last_f"),
+        _level(cll.CustomLevel("last_f_l = last_f_r AND first_f_l = first_f_r"), "same names", 0.82, 1e-5),
+        _level(cll.CustomLevel("last_f_l = first_f_r AND first_f_l = last_f_r"),
+               "same names, first and last swapped", 0.03, 1e-6),
+        _level(cll.CustomLevel(f"{jw}(last_f_l, last_f_r) >= 0.92 AND {jw}(first_f_l, first_f_r) >= 0.92"),
+               "names nearly equal (typo)", 0.07, 2e-5),
+        _level(cll.CustomLevel(f"{jw}(last_f_l, first_f_r) >= 0.92 AND {jw}(first_f_l, last_f_r) >= 0.92"),
+               "names nearly equal, swapped", 0.005, 1e-6),
+        _level(cll.CustomLevel(f"last_f_l = last_f_r AND {first_missing}"),
+               "same last name, a first name missing", 0.02, 1e-4),
+        _level(cll.CustomLevel(f"{jw}(last_f_l, last_f_r) >= 0.92 AND {first_missing}"),
+               "last name nearly equal, a first name missing", 0.005, 1e-4),
+        _level(cll.CustomLevel("last_f_l = last_f_r"), "same last name only", 0.02, 0.003),
+        _level(cll.CustomLevel("first_f_l = first_f_r"), "same first name only", 0.02, 0.01),
+        _level(cll.ElseLevel(), "names different", 0.01, 0.987),
     ]
 
 
@@ -53,14 +66,17 @@ def _birth_levels() -> list:
     swapped = ("substr(birth_date_l, 1, 4) = substr(birth_date_r, 1, 4) AND "
                "substr(birth_date_l, 6, 2) = substr(birth_date_r, 9, 2) AND "
                "substr(birth_date_l, 9, 2) = substr(birth_date_r, 6, 2)")
-    year = "substr(birth_date_l, 1, 4) = substr(birth_date_r, 1, 4)"
     return [
-        cll.NullLevel("birth_date"),
-        _level(cll.ExactMatchLevel("birth_date"), "same birth date", 0.92, 4e-5),
+        cll.NullLevel("birth_ym"),
+        _level(cll.ExactMatchLevel("birth_date"), "same birth date", 0.9, 4e-5),
         _level(cll.DamerauLevenshteinLevel("birth_date", 1), "birth date one character off", 0.04, 5e-4),
         _level(cll.CustomLevel(swapped), "birth day and month swapped", 0.01, 1e-5),
-        _level(cll.CustomLevel(year), "same birth year", 0.01, 0.012),
-        _level(cll.ElseLevel(), "birth date different", 0.02, 0.987),
+        _level(cll.CustomLevel("substr(birth_date_l, 3, 8) = substr(birth_date_r, 3, 8)"),
+               "birth date equal but the century", 0.005, 1e-5),
+        _level(cll.ExactMatchLevel("birth_ym"), "same birth year and month (date or NIR)", 0.03, 1e-3),
+        _level(cll.CustomLevel("substr(birth_date_l, 1, 4) = substr(birth_date_r, 1, 4)"),
+               "same birth year", 0.005, 0.012),
+        _level(cll.ElseLevel(), "birth date different", 0.01, 0.987),
     ]
 
 
@@ -92,8 +108,7 @@ def comparisons() -> list:
     """The Splink comparisons, one per kind of evidence, with starting m/u values."""
     email_user = _level(cll.ExactMatchLevel("email_user"), "same email user, other domain", 0.05, 5e-5)
     return [
-        cl.CustomComparison(_name_levels("last_f", "first_f", "last name", 0.004), output_column_name="last_name"),
-        cl.CustomComparison(_name_levels("first_f", "last_f", "first name", 0.01), output_column_name="first_name"),
+        cl.CustomComparison(_names_levels(), output_column_name="names"),
         cl.CustomComparison(_birth_levels(), output_column_name="birth_date"),
         cl.CustomComparison(_place_levels(), output_column_name="place"),
         cl.CustomComparison(_identifier_levels("phone", "phone", 1), output_column_name="phone"),
@@ -126,13 +141,15 @@ class ResolveSettings:
         _rule("birth_date", "last_f"),
         _rule("birth_date", "first_f"),
         "l.birth_date = r.birth_date AND l.last_f = r.first_f AND " + _NOT_YET_LINKED,
+        _rule("birth_date", "postal_code"),
+        _rule("name_key", "birth_ym"),
         _rule("name_key", "postal_code"),
         _rule("phone"),
         _rule("email"),
         _rule("nir"),
     )
     #: Blocking rules whose pairs train the m probabilities by EM (no labels).
-    training_rules: tuple[tuple[str, ...], ...] = (("birth_date", "postal_code"), ("last_f", "first_f", "postal_code"))
+    training_rules: tuple[tuple[str, ...], ...] = (("birth_date", "postal_code"), ("last_f", "first_f"))
     #: Fewer rows than this and u keeps its starting values (sampling would meet mostly matches).
     min_u_rows: int = 5000
     #: Fewer blocked pairs than this and EM is not run for that training rule.
@@ -141,6 +158,8 @@ class ResolveSettings:
     u_max_pairs: float = 3e6
     #: Cap on the pairs each EM session samples.
     em_max_pairs: float = 2e6
+    #: Trained m probabilities are raised to at least this (no evidence is absolute).
+    m_floor: float = 0.002
     #: Recall assumed for the deterministic rules when estimating the prior match probability.
     deterministic_recall: float = 0.7
     seed: int = 42
