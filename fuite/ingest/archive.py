@@ -60,7 +60,7 @@ def read_zip(blob: Blob, reporter: Reporter, dispatch: Dispatch) -> Iterator[Sou
     _check_depth(blob, limits)
     archive = zipfile.ZipFile(_seekable(blob, limits))
     infos = [i for i in archive.infolist() if not i.is_dir()]
-    _check_totals(len(infos), sum(i.file_size for i in infos), None, limits)
+    _check_totals(len(infos), sum(i.file_size for i in infos), sum(i.compress_size for i in infos), limits)
     for info in infos:
         name = f"{blob.name}/{info.filename}"
         reason = _zip_member_problem(info)

@@ -56,14 +56,20 @@ class RowBatcher:
         return batch
 
 
-def batched(rows: Iterable[tuple[int, Sequence[str | None]]], width: int,
-            size: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
-    """Batches from an iterable of ``(index, row)``."""
-    batcher = RowBatcher(width, size=size)
-    for index, row in rows:
-        batch = batcher.add(index, row)
-        if batch is not None:
-            yield batch
+def batched(rows: Iterable[tuple[int, Sequence[str | None], int | None]], width: int, *,
+            with_parent: bool = False, size: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    """Batches from ``(index, row, parent_row)`` triples; rows read before a failure are still delivered."""
+    batcher = RowBatcher(width, size=size, with_parent=with_parent)
+    try:
+        for index, row, parent in rows:
+            batch = batcher.add(index, row, parent)
+            if batch is not None:
+                yield batch
+    except Exception:
+        last = batcher.flush()
+        if last is not None:
+            yield last
+        raise
     last = batcher.flush()
     if last is not None:
         yield last

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import lzma
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +53,7 @@ class Blob:
         if self.data is not None:
             return self.data[:n]
         with self.open() as f:
-            return read_up_to(f, n)
+            return read_up_to(f, n, tolerant=True)
 
     def read_all(self, limit: int) -> bytes:
         """All bytes, refusing anything larger than ``limit``."""
@@ -66,11 +68,21 @@ class Blob:
         return data
 
 
-def read_up_to(f: BinaryIO, n: int) -> bytes:
-    """Read until ``n`` bytes or end of stream (streams may return short reads)."""
+def read_up_to(f: BinaryIO, n: int, *, tolerant: bool = False) -> bytes:
+    """Read until ``n`` bytes or end of stream (streams may return short reads).
+
+    ``tolerant`` returns what could be read before a truncated or corrupt
+    compressed stream failed (enough to recognise the format; reading it fully
+    reports the failure).
+    """
     parts, got = [], 0
     while got < n:
-        chunk = f.read(min(n - got, 8 * MiB))
+        try:
+            chunk = f.read(min(n - got, 64 * 1024 if tolerant else 8 * MiB))
+        except (EOFError, OSError, zlib.error, lzma.LZMAError):
+            if not tolerant or not parts:
+                raise
+            break
         if not chunk:
             break
         parts.append(chunk)
@@ -90,7 +102,8 @@ class LimitedReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        data = self.raw.read(len(buffer))
+        read = getattr(self.raw, "read1", self.raw.read)   # short reads: a failure loses little
+        data = read(min(len(buffer), 256 * 1024))
         n = len(data)
         buffer[:n] = data
         self.count += n

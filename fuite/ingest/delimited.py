@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from fuite.errors import IngestError
-from fuite.ingest.batches import BATCH_ROWS, RowBatcher, batch_schema
+from fuite.ingest.batches import BATCH_ROWS, batch_schema, batched
 from fuite.ingest.blob import Blob
 from fuite.ingest.encoding import Encoding, detect_encoding, looks_binary
 from fuite.ingest.header import is_header
@@ -303,20 +303,17 @@ def _exact_batches(blob: Blob, dialect: Dialect, reporter: Reporter, start: int)
         if index >= start:
             reporter.quarantine(blob.name, "", f"line {line}", f"line {line}: {reason}", _raw(raw_text, codec))
 
-    batcher = RowBatcher(dialect.width)
-    with blob.open() as f:
-        f.read(dialect.encoding.bom)
-        text = io.TextIOWrapper(f, encoding=codec, errors="surrogateescape", newline="")
-        for index, fields in exact_rows(text, dialect, reporter.limits, on_bad):
-            if index < start:
-                continue
-            batch = batcher.add(index, fields)
-            if batch is not None:
-                yield batch
-                reporter.progress(blob.name, _tell(f), blob.size)
-        last = batcher.flush()
-        if last is not None:
-            yield last
+    def rows() -> Iterator[tuple[int, list[str], None]]:
+        with blob.open() as f:
+            f.read(dialect.encoding.bom)
+            text = io.TextIOWrapper(f, encoding=codec, errors="surrogateescape", newline="")
+            for n, (index, fields) in enumerate(exact_rows(text, dialect, reporter.limits, on_bad)):
+                if index >= start:
+                    yield index, fields, None
+                if n % BATCH_ROWS == 0:
+                    reporter.progress(blob.name, _tell(f), blob.size)
+
+    yield from batched(rows(), dialect.width)
 
 
 def _raw(text: str, codec: str) -> bytes:

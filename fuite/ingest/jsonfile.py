@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from fuite.errors import IngestError
-from fuite.ingest.batches import RowBatcher
+from fuite.ingest.batches import batched
 from fuite.ingest.blob import Blob
 from fuite.ingest.encoding import detect_encoding
 from fuite.ingest.jsonflat import explode
@@ -114,10 +114,12 @@ class _Buffer:
                 real = "\n" in self.buf[exc.pos:] or self.eof
                 if not real and len(self.buf) - self.pos <= max_bytes and self.fill():
                     continue
-                if not real:
-                    reason = f"record larger than {max_bytes // MiB} MiB" if not self.eof else "invalid JSON"
-                else:
+                if "\n" in self.buf[exc.pos:]:
                     reason = "invalid JSON"
+                elif self.eof:
+                    reason = "JSON record cut off at end of file"
+                else:
+                    reason = f"record larger than {max_bytes // MiB} MiB"
                 end = self.buf.find("\n", exc.pos)
                 end = len(self.buf) if end < 0 else end
                 return None, self._advance(end), reason
@@ -194,8 +196,7 @@ def _batches_for(blob, reporter, rows, table, names, parent):
     position = {name: i for i, name in enumerate(names)}
     with_parent = parent is not None
 
-    def make() -> Iterator[pa.RecordBatch]:
-        batcher = RowBatcher(len(names), with_parent=with_parent)
+    def table_rows() -> Iterator[tuple[int, list[str | None], int | None]]:
         for t, index, _, parent_row, cells in rows(report=False):
             if t != table:
                 continue
@@ -204,11 +205,9 @@ def _batches_for(blob, reporter, rows, table, names, parent):
                 j = position.get(key)
                 if j is not None:
                     row[j] = value
-            batch = batcher.add(index, row, parent_row)
-            if batch is not None:
-                yield batch
-        last = batcher.flush()
-        if last is not None:
-            yield last
+            yield index, row, parent_row
+
+    def make() -> Iterator[pa.RecordBatch]:
+        return batched(table_rows(), len(names), with_parent=with_parent)
 
     return lambda: guarded(blob.name, reporter, make)

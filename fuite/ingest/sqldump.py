@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from fuite.ingest.batches import RowBatcher
+from fuite.ingest.batches import batched
 from fuite.ingest.blob import Blob
 from fuite.ingest.encoding import detect_encoding
 from fuite.ingest.relations import infer_relations
@@ -161,8 +161,7 @@ def _batches(blob: Blob, reporter: Reporter, open_text: Callable[[], io.TextIOWr
                 row[j] = value
         return row
 
-    def make() -> Iterator[pa.RecordBatch]:
-        batcher = RowBatcher(width)
+    def table_rows() -> Iterator[tuple[int, list[str | None], None]]:
         index = 0
         with open_text() as text:
             at = 0
@@ -183,9 +182,7 @@ def _batches(blob: Blob, reporter: Reporter, open_text: Callable[[], io.TextIOWr
                         if isinstance(row, str):
                             quarantine(st.line, where, row, st.text)
                         else:
-                            batch = batcher.add(index, row)
-                            if batch is not None:
-                                yield batch
+                            yield index, row, None
                         index += 1
                         continue
                     body, skipped = strip_leading(st.text)
@@ -209,12 +206,10 @@ def _batches(blob: Blob, reporter: Reporter, open_text: Callable[[], io.TextIOWr
                             if isinstance(row, str):
                                 quarantine(line_no, where, row, body[tup.offset: tup.offset + 4096])
                             else:
-                                batch = batcher.add(index, row)
-                                if batch is not None:
-                                    yield batch
+                                yield index, row, None
                         index += 1
-            last = batcher.flush()
-            if last is not None:
-                yield last
+
+    def make() -> Iterator[pa.RecordBatch]:
+        return batched(table_rows(), width)
 
     return lambda: guarded(blob.name, reporter, make)
