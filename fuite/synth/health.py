@@ -12,7 +12,7 @@ import numpy as np
 
 __all__ = [
     "TOPICS", "TOPIC_CONDITION", "TOPIC_HIV", "CONDITION_BITS", "COMMENTS", "TREATMENTS", "ANALYSES",
-    "PhraseTable", "person_topics", "pick_topic",
+    "PhraseTable", "person_topics", "pick_topic", "COMMENT_TABLE", "TREATMENT_TABLE", "ANALYSIS_TABLE",
 ]
 
 TOPICS = ("generic", "hiv_arv", "prep", "hiv_neg", "pregnancy", "cancer", "hepatitis", "mental_health", "addiction")
@@ -57,7 +57,8 @@ COMMENTS: dict[str, tuple[str, ...]] = {
     ),
     "pregnancy": (
         "Grossesse 12 SA, sérologies VIH/VHB négatives", "Bilan 1er trimestre de grossesse", "Enceinte de 28 SA",
-        "Grossesse en cours, toxoplasmose non immune", "Suivi grossesse, diabète gestationnel", "β-HCG positifs, DDR 02/01",
+        "Grossesse en cours, toxoplasmose non immune", "Suivi grossesse, diabète gestationnel",
+        "β-HCG positifs, DDR 02/01",
     ),
     "cancer": (
         "K sein en cours de chimio", "Suivi K prostate, PSA en hausse", "ATCD de lymphome, surveillance",
@@ -180,3 +181,9 @@ def pick_topic(topics: np.ndarray, u: np.ndarray, generic_weight: float = 0.3) -
     cum = np.cumsum(weights, axis=1)
     r = u * cum[:, -1]
     return np.minimum((cum <= r[:, None]).sum(axis=1), len(TOPICS) - 1)
+
+
+#: The phrase tables every builder draws from, built once.
+COMMENT_TABLE = PhraseTable(COMMENTS)
+TREATMENT_TABLE = PhraseTable(TREATMENTS)
+ANALYSIS_TABLE = PhraseTable(ANALYSES)

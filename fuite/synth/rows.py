@@ -16,11 +16,13 @@ import polars as pl
 from fuite.synth.health import TOPIC_BIT, TOPIC_HIV, PhraseTable, pick_topic
 from fuite.synth.people import BLOOD_GROUPS
 from fuite.synth.pools import INSURERS, Pools
-from fuite.synth.variants import blank, choose, strip_accents, typos
+from fuite.synth.variants import blank, choose, date_layout, strip_accents, typos
 
-__all__ = ["Ctx", "Table", "HealthCells", "gather", "sample_dates", "health_cells", "third_party",
-           "name_cells", "blood_cells", "doctor_cells", "insurer_cells", "distractor_nirs", "amounts",
-           "title_case", "draws"]
+__all__ = [
+    "Ctx", "Table", "HealthCells", "AnalysisCells", "shuffled_rows", "sample_date_cells", "sample_dates",
+    "health_cells", "analysis_cells", "children_per_parent", "third_party", "name_cells", "blood_cells",
+    "doctor_cells", "insurer_cells", "distractor_nirs", "amounts", "maybe_blank",
+]
 
 _DAY_2015 = np.datetime64("2015-01-01").astype(np.int64)
 _DAY_2021 = np.datetime64("2020-12-31").astype(np.int64)
@@ -56,14 +58,15 @@ class HealthCells:
     conditions: np.ndarray
 
 
-def draws(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Uniform draws in [0, 1) for one column's choices."""
-    return rng.random(n)
+def shuffled_rows(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> tuple[np.ndarray, pl.DataFrame]:
+    """The file's persons in random row order, and the canonical person values of each row."""
+    pids = pids[rng.permutation(len(pids))]
+    return pids, ctx.persons[pids]
 
 
-def gather(ctx: Ctx, pids: np.ndarray) -> pl.DataFrame:
-    """The canonical person values of each row."""
-    return ctx.persons[pids]
+def sample_date_cells(rng: np.random.Generator, n: int, layout: str) -> pl.Series:
+    """Sample dates written in a ``variants.date_layout``."""
+    return pl.select(date_layout(pl.lit(sample_dates(rng, n)), layout)).to_series()
 
 
 def sample_dates(rng: np.random.Generator, n: int) -> pl.Series:
@@ -96,11 +99,6 @@ def third_party(rng: np.random.Generator, ctx: Ctx, text: pl.Series, share: floa
     suffix = pl.concat_str([pl.lit(" — "), pl.lit(forms), pl.lit(names)])
     return pl.select(pl.when(pl.lit(pl.Series(add)) & pl.lit(text).is_not_null())
                      .then(pl.concat_str([pl.lit(text), suffix])).otherwise(pl.lit(text))).to_series()
-
-
-def title_case(expr: pl.Expr) -> pl.Expr:
-    """``LE GOFF`` / ``le goff`` → ``Le Goff`` (as a careless export would write it)."""
-    return expr.str.to_titlecase()
 
 
 def name_cells(rng: np.random.Generator, rows: pl.DataFrame, *, upper_last: float, upper_first: float,
@@ -203,10 +201,9 @@ class AnalysisCells:
 
 def analysis_cells(rng: np.random.Generator, ctx: Ctx, pids: np.ndarray) -> AnalysisCells:
     """One lab analysis per row (code, label, result) about one of the person's topics."""
-    from fuite.synth.health import ANALYSES
+    from fuite.synth.health import ANALYSIS_TABLE as table
 
     n = len(pids)
-    table = PhraseTable(ANALYSES)
     topic = pick_topic(ctx.topics[pids], rng.random(n), generic_weight=0.5)
     idx = table.pick(topic, rng.random(n))
     parts = list(zip(*table.values))

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from fuite.synth.health import TREATMENTS, PhraseTable
+from fuite.synth.health import TREATMENT_TABLE
 from fuite.synth.rows import (
-    Ctx, Table, amounts, blood_cells, doctor_cells, gather, health_cells, insurer_cells, maybe_blank, name_cells,
+    Ctx, Table, amounts, blood_cells, doctor_cells, shuffled_rows, health_cells, insurer_cells, maybe_blank, name_cells,
 )
 from fuite.synth.variants import choose, date_layout, phone_layout
 
@@ -29,21 +29,19 @@ COLUMNS = [(f"col{k + 1}", c) for k, c in enumerate(_CATEGORIES)]
 
 
 def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
-    pids = pids[rng.permutation(len(pids))]
+    pids, p = shuffled_rows(ctx, rng, pids)
     n = len(pids)
-    p = gather(ctx, pids)
     last, first = name_cells(rng, p, upper_last=0.7, upper_first=0.0, no_accent=0.3, typo=0.02, swap=0.0)
-    treat = health_cells(rng, ctx, pids, PhraseTable(TREATMENTS), p_generic=0.35, p_topic=0.85, generic_weight=0.2)
+    treat = health_cells(rng, ctx, pids, TREATMENT_TABLE, p_generic=0.35, p_topic=0.85, generic_weight=0.2)
     u = rng.random((3, n))
-    lit = lambda a: pl.lit(pl.Series(a))  # noqa: E731
-    names = pl.DataFrame({"l": last, "f": first}).select(choose(lit(u[0]), [
+    names = pl.DataFrame({"l": last, "f": first}).select(choose(u[0], [
         (0.6, pl.concat_str([pl.col("l"), pl.lit(" "), pl.col("f")])),
         (1, pl.concat_str([pl.col("f"), pl.lit(" "), pl.col("l")]))])).to_series()
     phone_src = pl.coalesce(pl.col("mobile"), pl.col("landline"))
     cells = p.select(
-        birth=choose(lit(u[1]), [(0.6, date_layout(pl.col("birth_date"), "fr")),
+        birth=choose(u[1], [(0.6, date_layout(pl.col("birth_date"), "fr")),
                                  (1, date_layout(pl.col("birth_date"), "iso"))]),
-        phone=choose(lit(u[2]), [(0.5, phone_layout(phone_src, "intl_nozero")),
+        phone=choose(u[2], [(0.5, phone_layout(phone_src, "intl_nozero")),
                                  (1, phone_layout(phone_src, "intl_spaced"))]),
     )
     codes = pl.Series(["B12", "B35", "B70", "B120", "PB", "KB", "TB"], dtype=pl.String).gather(rng.integers(0, 7, n))

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from fuite.synth.health import COMMENTS, PhraseTable
+from fuite.synth.health import COMMENT_TABLE
 from fuite.synth.rows import (
-    Ctx, Table, amounts, blood_cells, distractor_nirs, doctor_cells, gather, health_cells, insurer_cells,
-    maybe_blank, name_cells, sample_dates, third_party,
+    Ctx, Table, amounts, blood_cells, distractor_nirs, doctor_cells, health_cells, insurer_cells,
+    maybe_blank, name_cells, sample_date_cells, third_party,
 )
 from fuite.synth.variants import choose, date_layout, nir_layout, phone_layout
 
@@ -43,25 +43,26 @@ def row_persons(rng: np.random.Generator, pids: np.ndarray) -> np.ndarray:
 def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
     pids = row_persons(rng, pids)
     n = len(pids)
-    p = gather(ctx, pids)
+    p = ctx.persons[pids]
     last, first = name_cells(rng, p, upper_last=0.85, upper_first=0.1, no_accent=0.15, typo=0.02, swap=0.02)
-    comment = health_cells(rng, ctx, pids, PhraseTable(COMMENTS), p_generic=0.45, p_topic=0.85)
+    comment = health_cells(rng, ctx, pids, COMMENT_TABLE, p_generic=0.45, p_topic=0.85)
     u = rng.random((8, n))
-    lit = lambda a: pl.lit(pl.Series(a))  # noqa: E731
     phone_src = pl.coalesce(pl.col("mobile"), pl.col("landline"))
     cells = p.select(
         dossier=pl.concat_str([pl.lit("D"), pl.lit(pl.Series(rng.integers(2015, 2021, n)).cast(pl.String)),
                                pl.lit("-"), pl.lit(pl.Series(rng.integers(0, 10**6, n)).cast(pl.String).str.zfill(6))]),
         birth=date_layout(pl.col("birth_date"), "fr"),
-        sex=pl.when(pl.col("sex") == "M").then(choose(lit(u[0]), [(0.8, pl.lit("M")), (1, pl.lit("H"))]))
+        sex=pl.when(pl.col("sex") == "M").then(choose(u[0], [(0.8, pl.lit("M")), (1, pl.lit("H"))]))
         .otherwise(pl.lit("F")),
-        nir=choose(lit(u[1]), [(0.55, nir_layout(pl.col("nir"), "spaced")), (1, nir_layout(pl.col("nir"), "compact"))]),
+        nir=choose(u[1], [(0.55, nir_layout(pl.col("nir"), "spaced")), (1, nir_layout(pl.col("nir"), "compact"))]),
         street=pl.col("street"),
         cp=pl.col("postal_code"),
-        city=choose(lit(u[2]), [(0.6, pl.col("city").str.to_uppercase()), (1, pl.col("city"))]),
-        phone=choose(lit(u[3]), [(0.6, phone_layout(phone_src, "spaced")), (0.85, phone_layout(phone_src, "compact")),
+        city=choose(u[2], [(0.6, pl.col("city").str.to_uppercase()), (1, pl.col("city"))]),
+        phone=choose(u[3], [(0.6, phone_layout(phone_src, "spaced")), (0.85, phone_layout(phone_src, "compact")),
                                  (1, phone_layout(phone_src, "dotted"))]),
-        email=choose(lit(u[4]), [(0.06, pl.concat_str([pl.col("email").str.slice(0, 1).str.to_uppercase(), pl.col("email").str.slice(1)])), (1, pl.col("email"))]),
+        email=choose(u[4], [(0.06, pl.concat_str([pl.col("email").str.slice(0, 1).str.to_uppercase(),
+                                                   pl.col("email").str.slice(1)])),
+                            (1, pl.col("email"))]),
     )
     frame = pl.DataFrame({
         "N° dossier": cells["dossier"],
@@ -76,12 +77,13 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
         "Téléphone": maybe_blank(cells["phone"], rng, 0.05),
         "Email": maybe_blank(cells["email"], rng, 0.1),
         "Groupe sanguin": maybe_blank(blood_cells(rng, p["blood"].to_numpy(), "symbol"), rng, 0.35),
-        "Médecin prescripteur": maybe_blank(doctor_cells(rng, ctx, p["doctor"].to_numpy(),
-                                                         [(0.5, "dr_full"), (0.3, "dr_last"), (1, "docteur")]), rng, 0.1),
+        "Médecin prescripteur": maybe_blank(
+            doctor_cells(rng, ctx, p["doctor"].to_numpy(), [(0.5, "dr_full"), (0.3, "dr_last"), (1, "docteur")]),
+            rng, 0.1),
         "Mutuelle": insurer_cells(p["insurer"].to_numpy(), abbreviated=False),
         "N° adhérent": maybe_blank(p["member"], rng, 0.1),
         "Laboratoire": pl.Series(ctx.pools.lab_names[p["lab"].to_numpy()], dtype=pl.String),
-        "Date prélèvement": pl.select(date_layout(pl.lit(sample_dates(rng, n)), "fr")).to_series(),
+        "Date prélèvement": sample_date_cells(rng, n, "fr"),
         "Commentaire": third_party(rng, ctx, comment.text, 0.04),
         "N° commande": maybe_blank(distractor_nirs(rng, n), rng, 0.3),
         "Montant (€)": amounts(rng, n, comma=True),

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from fuite.synth.health import COMMENTS, TREATMENTS, PhraseTable
+from fuite.synth.health import COMMENT_TABLE, TREATMENT_TABLE
 from fuite.synth.rows import (
-    Ctx, Table, analysis_cells, blood_cells, children_per_parent, doctor_cells, gather, health_cells,
-    insurer_cells, maybe_blank, name_cells, sample_dates,
+    Ctx, Table, analysis_cells, blood_cells, children_per_parent, doctor_cells, shuffled_rows, health_cells,
+    insurer_cells, maybe_blank, name_cells, sample_date_cells,
 )
 from fuite.synth.variants import choose, date_layout, nir_layout, phone_layout
 
@@ -45,23 +45,21 @@ def _as_list(series: pl.Series) -> pl.Series:
 
 
 def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
-    pids = pids[rng.permutation(len(pids))]
+    pids, p = shuffled_rows(ctx, rng, pids)
     n = len(pids)
-    p = gather(ctx, pids)
     last, first = name_cells(rng, p, upper_last=0.3, upper_first=0.0, no_accent=0.2, typo=0.02, swap=0.03)
-    history = health_cells(rng, ctx, pids, PhraseTable(COMMENTS), p_generic=0.3, p_topic=0.7)
-    treat = health_cells(rng, ctx, pids, PhraseTable(TREATMENTS), p_generic=0.3, p_topic=0.85, generic_weight=0.2)
+    history = health_cells(rng, ctx, pids, COMMENT_TABLE, p_generic=0.3, p_topic=0.7)
+    treat = health_cells(rng, ctx, pids, TREATMENT_TABLE, p_generic=0.3, p_topic=0.85, generic_weight=0.2)
     u = rng.random((4, n))
-    lit = lambda a: pl.lit(pl.Series(a))  # noqa: E731
     cells = p.select(
-        birth=choose(lit(u[0]), [(0.7, date_layout(pl.col("birth_date"), "fr_short")),
+        birth=choose(u[0], [(0.7, date_layout(pl.col("birth_date"), "fr_short")),
                                  (1, date_layout(pl.col("birth_date"), "compact"))]),
-        nir=choose(lit(u[1]), [(0.7, nir_layout(pl.col("nir"), "compact")), (1, nir_layout(pl.col("nir"), "spaced"))]),
-        address=choose(lit(u[2]), [
+        nir=choose(u[1], [(0.7, nir_layout(pl.col("nir"), "compact")), (1, nir_layout(pl.col("nir"), "spaced"))]),
+        address=choose(u[2], [
             (0.6, pl.concat_str([pl.col("street"), pl.lit(", "), pl.col("postal_code"), pl.lit(" "), pl.col("city")])),
             (1, pl.concat_str([pl.col("street"), pl.lit(" "), pl.col("postal_code"), pl.lit(" "),
                                pl.col("city").str.to_uppercase()]))]),
-        mobile=choose(lit(u[3]), [(0.5, phone_layout(pl.col("mobile"), "intl_spaced")),
+        mobile=choose(u[3], [(0.5, phone_layout(pl.col("mobile"), "intl_spaced")),
                                   (1, phone_layout(pl.col("mobile"), "spaced"))]),
         landline=phone_layout(pl.col("landline"), "spaced"),
     )
@@ -69,8 +67,7 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
     insurer = insurer_cells(p["insurer"].to_numpy(), abbreviated=False)
     tel_joined = phones.list.join(", ")
     flat = pl.DataFrame({
-        "ref": pl.select(pl.concat_str([pl.lit("PX-"), pl.lit(pl.Series(rng.integers(10**6, 10**7, n)).cast(pl.String))]))
-        .to_series(),
+        "ref": pl.Series([f"PX-{v}" for v in rng.integers(10**6, 10**7, n).tolist()], dtype=pl.String),
         "identite.nom": last,
         "identite.prenom": first,
         "identite.naissance": maybe_blank(cells["birth"], rng, 0.02),
@@ -94,10 +91,10 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
     cpids = pids[parent_row]
     m = len(cpids)
     analysis = analysis_cells(rng, ctx, cpids)
-    remark = health_cells(rng, ctx, cpids, PhraseTable(COMMENTS), p_generic=0.05, p_topic=0.2)
+    remark = health_cells(rng, ctx, cpids, COMMENT_TABLE, p_generic=0.05, p_topic=0.2)
     lab = ctx.persons["lab"].to_numpy()[cpids]
     child_frame = pl.DataFrame({
-        "date": pl.select(date_layout(pl.lit(sample_dates(rng, m)), "iso")).to_series(),
+        "date": sample_date_cells(rng, m, "iso"),
         "labo": pl.Series(ctx.pools.lab_names[lab], dtype=pl.String),
         "finess": pl.Series(ctx.pools.lab_finess[lab], dtype=pl.String),
         "examen": analysis.label,

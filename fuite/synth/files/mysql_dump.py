@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from fuite.synth.health import COMMENTS, PhraseTable
+from fuite.synth.health import COMMENT_TABLE
 from fuite.synth.rows import (
-    Ctx, Table, amounts, analysis_cells, blood_cells, children_per_parent, distractor_nirs, doctor_cells, gather,
+    Ctx, Table, amounts, analysis_cells, blood_cells, children_per_parent, distractor_nirs, doctor_cells, shuffled_rows,
     health_cells, insurer_cells, maybe_blank, name_cells, sample_dates, third_party,
 )
 from fuite.synth.variants import choose, date_layout, phone_layout
@@ -52,11 +52,10 @@ _NUMERIC = {("patients", "id"), ("analyses", "id"), ("analyses", "patient_id"), 
 
 
 def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
-    pids = pids[rng.permutation(len(pids))]
+    pids, p = shuffled_rows(ctx, rng, pids)
     n = len(pids)
-    p = gather(ctx, pids)
     last, first = name_cells(rng, p, upper_last=0.5, upper_first=0.05, no_accent=0.3, typo=0.02, swap=0.02)
-    comment = health_cells(rng, ctx, pids, PhraseTable(COMMENTS), p_generic=0.3, p_topic=0.75)
+    comment = health_cells(rng, ctx, pids, COMMENT_TABLE, p_generic=0.3, p_topic=0.75)
     u = rng.random(n)
     created = pl.Series(rng.integers(np.datetime64("2012-01-01T00:00:00").astype(np.int64),
                                      np.datetime64("2020-11-01T00:00:00").astype(np.int64), n)
@@ -96,7 +95,7 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
     cpids = pids[parent_row]
     m = len(cpids)
     analysis = analysis_cells(rng, ctx, cpids)
-    remark = health_cells(rng, ctx, cpids, PhraseTable(COMMENTS), p_generic=0.05, p_topic=0.25)
+    remark = health_cells(rng, ctx, cpids, COMMENT_TABLE, p_generic=0.05, p_topic=0.25)
     lab = ctx.persons["lab"].to_numpy()[cpids]
     times = rng.integers(7 * 3600, 19 * 3600, m)
     sample = sample_dates(rng, m).cast(pl.Datetime("ms")) + (pl.Series(times) * 1000).cast(pl.Duration("ms"))

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from fuite.synth.health import COMMENTS, TREATMENTS, PhraseTable
+from fuite.synth.health import COMMENT_TABLE, TREATMENT_TABLE
 from fuite.synth.rows import (
-    Ctx, Table, amounts, gather, health_cells, maybe_blank, name_cells, sample_dates, third_party,
+    Ctx, Table, amounts, shuffled_rows, health_cells, maybe_blank, name_cells, sample_date_cells, third_party,
 )
 from fuite.synth.variants import choose, date_layout, phone_layout, to_latin1_safe
 
@@ -31,12 +31,11 @@ COLUMNS = [(f"#{k}", c) for k, c in enumerate(_CATEGORIES)]
 
 
 def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
-    pids = pids[rng.permutation(len(pids))]
+    pids, p = shuffled_rows(ctx, rng, pids)
     n = len(pids)
-    p = gather(ctx, pids)
     last, first = name_cells(rng, p, upper_last=0.9, upper_first=0.5, no_accent=0.5, typo=0.02, swap=0.08)
-    treat = health_cells(rng, ctx, pids, PhraseTable(TREATMENTS), p_generic=0.25, p_topic=0.75, generic_weight=0.2)
-    obs = health_cells(rng, ctx, pids, PhraseTable(COMMENTS), p_generic=0.3, p_topic=0.6)
+    treat = health_cells(rng, ctx, pids, TREATMENT_TABLE, p_generic=0.25, p_topic=0.75, generic_weight=0.2)
+    obs = health_cells(rng, ctx, pids, COMMENT_TABLE, p_generic=0.3, p_topic=0.6)
     phone_src = pl.coalesce(pl.col("mobile"), pl.col("landline"))
     u = rng.random(n)
     cells = p.select(
@@ -58,7 +57,7 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
         maybe_blank(cells["phone"], rng, 0.05),
         maybe_blank(p["email"], rng, 0.2),
         pl.Series(ctx.pools.lab_finess[p["lab"].to_numpy()], dtype=pl.String),
-        pl.select(date_layout(pl.lit(sample_dates(rng, n)), "fr")).to_series(),
+        sample_date_cells(rng, n, "fr"),
         maybe_blank(pl.Series(ctx.pools.doctor_rpps[p["doctor"].to_numpy()], dtype=pl.String), rng, 0.1),
         treat.text,
         third_party(rng, ctx, obs.text, 0.03),

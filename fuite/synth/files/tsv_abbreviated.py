@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from fuite.synth.health import COMMENTS, TREATMENTS, PhraseTable
+from fuite.synth.health import COMMENT_TABLE, TREATMENT_TABLE
 from fuite.synth.rows import (
-    Ctx, Table, amounts, blood_cells, doctor_cells, gather, health_cells, insurer_cells, maybe_blank, name_cells,
-    sample_dates,
+    Ctx, Table, amounts, blood_cells, doctor_cells, shuffled_rows, health_cells, insurer_cells, maybe_blank, name_cells,
+    sample_date_cells,
 )
 from fuite.synth.variants import date_layout, nir_layout, strip_accents
 
@@ -31,12 +31,11 @@ COLUMNS = [
 
 
 def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
-    pids = pids[rng.permutation(len(pids))]
+    pids, p = shuffled_rows(ctx, rng, pids)
     n = len(pids)
-    p = gather(ctx, pids)
     last, first = name_cells(rng, p, upper_last=1.0, upper_first=1.0, no_accent=0.9, typo=0.02, swap=0.01)
-    treat = health_cells(rng, ctx, pids, PhraseTable(TREATMENTS), p_generic=0.25, p_topic=0.8, generic_weight=0.2)
-    obs = health_cells(rng, ctx, pids, PhraseTable(COMMENTS), p_generic=0.3, p_topic=0.6)
+    treat = health_cells(rng, ctx, pids, TREATMENT_TABLE, p_generic=0.25, p_topic=0.8, generic_weight=0.2)
+    obs = health_cells(rng, ctx, pids, COMMENT_TABLE, p_generic=0.3, p_topic=0.6)
     group, rh = blood_cells(rng, p["blood"].to_numpy(), "split")
     has_blood = rng.random(n) >= 0.3
     cells = p.select(
@@ -72,7 +71,7 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
         "MUT": insurer_cells(p["insurer"].to_numpy(), abbreviated=True),
         "NUM_ADH": p["member"],
         "FINESS": pl.Series(ctx.pools.lab_finess[p["lab"].to_numpy()], dtype=pl.String),
-        "DT_PREL": pl.select(date_layout(pl.lit(sample_dates(rng, n)), "iso")).to_series(),
+        "DT_PREL": sample_date_cells(rng, n, "iso"),
         "TTT": treat.text,
         "OBS": obs.text,
         "MT": amounts(rng, n, comma=False),

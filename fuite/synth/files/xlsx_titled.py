@@ -16,9 +16,9 @@ import numpy as np
 import polars as pl
 import xlsxwriter
 
-from fuite.synth.health import COMMENTS, PhraseTable
+from fuite.synth.health import COMMENT_TABLE
 from fuite.synth.rows import (
-    Ctx, Table, amounts, analysis_cells, blood_cells, distractor_nirs, doctor_cells, gather, health_cells,
+    Ctx, Table, amounts, analysis_cells, blood_cells, distractor_nirs, doctor_cells, shuffled_rows, health_cells,
     insurer_cells, maybe_blank, name_cells, sample_dates, third_party,
 )
 from fuite.synth.variants import choose, date_layout, nir_layout, phone_layout
@@ -42,19 +42,17 @@ _EXCEL_EPOCH_OFFSET = 25569  # days from 1899-12-30 to 1970-01-01
 
 
 def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
-    pids = pids[rng.permutation(len(pids))]
+    pids, p = shuffled_rows(ctx, rng, pids)
     n = len(pids)
-    p = gather(ctx, pids)
     last, first = name_cells(rng, p, upper_last=0.2, upper_first=0.0, no_accent=0.05, typo=0.02, swap=0.02)
-    obs = health_cells(rng, ctx, pids, PhraseTable(COMMENTS), p_generic=0.35, p_topic=0.8)
+    obs = health_cells(rng, ctx, pids, COMMENT_TABLE, p_generic=0.35, p_topic=0.8)
     obs_text = third_party(rng, ctx, obs.text, 0.05)
     analysis = analysis_cells(rng, ctx, pids)
     asked = rng.random(n) < 0.85
     u = rng.random((2, n))
-    lit = lambda a: pl.lit(pl.Series(a))  # noqa: E731
     cells = p.select(
         sex=pl.when(pl.col("sex") == "M").then(pl.lit("Masculin")).otherwise(pl.lit("Féminin")),
-        nir=choose(lit(u[0]), [(0.8, nir_layout(pl.col("nir"), "compact")), (1, nir_layout(pl.col("nir"), "spaced"))]),
+        nir=choose(u[0], [(0.8, nir_layout(pl.col("nir"), "compact")), (1, nir_layout(pl.col("nir"), "spaced"))]),
         mobile=phone_layout(pl.col("mobile"), "intl_spaced"),
         landline=phone_layout(pl.col("landline"), "spaced"),
         birth_text=date_layout(pl.col("birth_date"), "fr"),
