@@ -114,6 +114,22 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     assert (a / "leak" / csv_french.PATH).read_bytes() != (c / "leak" / csv_french.PATH).read_bytes()
 
 
+def test_same_bytes_across_processes_with_other_hash_seeds(tmp_path):
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    digests = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / hash_seed
+        code = f"from pathlib import Path; from fuite.synth import generate; generate(Path({str(out)!r}), 90, 5)"
+        subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONHASHSEED": hash_seed})
+        digests.append({p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                        for p in out.rglob("*") if p.is_file()})
+    assert len(digests[0]) == 10 and digests[0] == digests[1]
+
+
 def test_seven_files_in_seven_locations(drill):
     files = [p.relative_to(drill / "leak").as_posix() for p in (drill / "leak").rglob("*") if p.is_file()]
     assert sorted(files) == sorted(m.PATH for m in FILES)
@@ -303,8 +319,15 @@ def test_refuses_small_or_non_empty_out(tmp_path):
         generate(tmp_path, persons=100)
     with pytest.raises(UsageError):
         generate(tmp_path / "new", persons=3)
+    with pytest.raises(UsageError):
+        generate(tmp_path / "new", persons=100, seed=-1)
+    with pytest.raises(UsageError):
+        generate(tmp_path / "x", persons=100)  # a file, not a folder
     generate(tmp_path, persons=60, force=True)
     assert (tmp_path / "x").read_text() == "keep"
+    first = (tmp_path / "answer_key" / "records.csv").read_bytes()
+    generate(tmp_path, persons=60, seed=1, force=True)  # --force replaces the previous drill
+    assert (tmp_path / "answer_key" / "records.csv").read_bytes() != first
 
 
 def _synth_app():
