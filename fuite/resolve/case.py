@@ -1,0 +1,58 @@
+"""The case step: read records and relations from the case, resolve, write records, persons, links."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from fuite.resolve.core import resolve_records
+from fuite.resolve.relations import child_links, parent_record_ids
+from fuite.resolve.settings import DEFAULT_SETTINGS, ResolveSettings
+
+__all__ = ["resolve_case"]
+
+
+def _with_parents(records: pa.Table, parents: pa.Array) -> pa.Table:
+    index = records.column_names.index("parent_record_id")
+    return records.set_column(index, records.schema.field(index), parents)
+
+
+def _raw_fields(case, source_id: int) -> list[str] | None:
+    """Field names of ``raw/<source_id>`` from its first chunk only."""
+    if not case.has_table(f"raw/{source_id}"):
+        return None
+    first = next(iter(case.iter_table(f"raw/{source_id}")), None)
+    return None if first is None else first.schema.names
+
+
+def resolve_case(case, progress=None, *, settings: ResolveSettings | None = None, engine: str = "duckdb") -> dict:
+    """Link child rows to their parent rows, resolve persons, store ``records``, ``persons``, ``links``.
+
+    Returns a summary of counts only (no identifier), also kept as the case's ``resolve_summary`` meta.
+    """
+    records = case.get_table("records")
+    if records is None or records.num_rows == 0:
+        return {"records": 0, "persons": 0}
+    settings = settings or DEFAULT_SETTINGS
+    _step(progress, "linking child rows to their parent rows")
+    children = child_links(case.get_table("sources"), lambda sid: case.get_table(f"raw/{sid}"),
+                           lambda sid: _raw_fields(case, sid))
+    records = _with_parents(records, parent_record_ids(records, children))
+    resolution = resolve_records(records, settings=settings, engine=engine, progress=progress)
+    summary = dict(resolution.summary)
+    summary.update(child_rows_linked=children.rows.height, child_rows_unmatched=children.unmatched,
+                   ambiguous_parent_keys=children.ambiguous_keys, relation_problems=children.problems)
+    _step(progress, "storing persons")
+    case.put_table("records", resolution.records)
+    case.put_table("persons", resolution.persons)
+    case.put_table("links", resolution.links)
+    case.meta_set("resolve_model", resolution.model)
+    case.meta_set("resolve_summary", summary)
+    case.audit("resolve", records=summary["records"], detail={
+        "persons": summary["persons"], "child_rows_linked": summary["child_rows_linked"],
+        "splink_links": summary.get("splink_links", 0)})
+    return summary
+
+
+def _step(progress, message: str) -> None:
+    if progress is not None:
+        progress(message)
