@@ -28,7 +28,7 @@ from fuite.lookup.index import LookupIndex, read_index
 from fuite.lookup.keys import ServerKey, load_key
 from fuite.server.hibp import hibp_router
 from fuite.server.middleware import SecurityHeaders, security_headers
-from fuite.server.models import ERROR_RESPONSES, LookupConfig, LookupRequest, LookupResponse
+from fuite.server.models import BAD_REQUEST, ERROR_RESPONSES, LookupConfig, LookupResponse, lookup_request_model
 from fuite.server.ratelimit import RateLimiter
 
 __all__ = ["ServeSettings", "create_app", "app_from_env", "default_web_modules", "STATIC_DIR"]
@@ -77,7 +77,7 @@ def create_app(index: LookupIndex, key: ServerKey, settings: ServeSettings = Ser
         raise LookupError_(f"the key (key_id {key.key_id}) does not match the index (key_id {index.key_id}): "
                            "rebuild the index with this key, or serve it with its own key")
     app = FastAPI(title="fuite self-check", version=fuite.__version__, docs_url=None, redoc_url=None,
-                  openapi_url="/api/openapi.json",
+                  openapi_url="/api/openapi.json", responses=BAD_REQUEST,
                   description="Private self-check (RFC 9497 OPRF, ristretto255-SHA512) and HIBP v3 breach "
                               "catalogue. Protocol: docs/lookup-protocol.md.")
     limiter = RateLimiter(settings.rate_per_minute, settings.burst) if settings.rate_per_minute > 0 else None
@@ -88,6 +88,7 @@ def create_app(index: LookupIndex, key: ServerKey, settings: ServeSettings = Ser
     summary = index.header.get("breach", {})
     entries_json: dict[int, str] = {}
     html, script_hashes, page_ready = _page(settings.web_modules)
+    request_model = lookup_request_model(index.bucket_bits)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
@@ -112,9 +113,7 @@ def create_app(index: LookupIndex, key: ServerKey, settings: ServeSettings = Ser
         """The breach summary shown with an answer: categories exposed, advice, contacts (FR/EN)."""
         return summary
 
-    @app.post("/api/v1/lookup", response_model=LookupResponse, responses=ERROR_RESPONSES, tags=["self-check"],
-              dependencies=[Depends(rate_limited)])
-    async def lookup(body: LookupRequest) -> Response:
+    async def lookup(body) -> Response:
         """Evaluate a blinded element (RFC 9497 BlindEvaluate) and return the bucket's entries."""
         if len(body.bucket) != hex_digits:
             return _error(400, f"invalid request: bucket must be {hex_digits} hex digits")
@@ -128,6 +127,10 @@ def create_app(index: LookupIndex, key: ServerKey, settings: ServeSettings = Ser
             entries = entries_json.setdefault(bucket, '["' + '","'.join(index.entries_hex(bucket)) + '"]')
         content = f'{{"evaluated_element":"{evaluated.hex()}","entries":{entries},"key_id":"{index.key_id}"}}'
         return Response(content=content, media_type="application/json")
+
+    lookup.__annotations__["body"] = request_model  # the body schema carries this index's bucket length
+    app.post("/api/v1/lookup", response_model=LookupResponse, responses=ERROR_RESPONSES, tags=["self-check"],
+             dependencies=[Depends(rate_limited)])(lookup)
 
     app.include_router(hibp_router(summary))
 

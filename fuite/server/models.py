@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-__all__ = ["LookupConfig", "LookupRequest", "LookupResponse", "ErrorBody", "HibpBreach", "ERROR_RESPONSES"]
+__all__ = ["LookupConfig", "LookupRequest", "LookupResponse", "ErrorBody", "HibpBreach", "ERROR_RESPONSES",
+           "BAD_REQUEST", "lookup_request_model"]
 
 HEX64 = "^[0-9a-fA-F]{64}$"
 
@@ -23,6 +24,16 @@ class LookupRequest(BaseModel):
 
     bucket: str = Field(pattern="^[0-9a-fA-F]{1,8}$", description="first bucket_bits/4 hex digits of SHA-256(input)")
     blinded_element: str = Field(pattern=HEX64, description="RFC 9497 BlindedElement, 32 bytes in hex")
+
+
+def lookup_request_model(bucket_bits: int) -> type[LookupRequest]:
+    """``LookupRequest`` whose schema gives the exact bucket length of this index."""
+    digits = bucket_bits // 4
+    return create_model(
+        "LookupRequest", __base__=LookupRequest,
+        bucket=(str, Field(pattern=f"^[0-9a-fA-F]{{{digits}}}$",
+                           description=f"first {digits} hex digits (bucket_bits/4) of SHA-256(input)")),
+    )
 
 
 class LookupResponse(BaseModel):
@@ -59,6 +70,7 @@ class HibpBreach(BaseModel):
     IsStealerLog: bool
 
 
+BAD_REQUEST = {400: {"model": ErrorBody, "description": "malformed request"}}
 ERROR_RESPONSES = {
     400: {"model": ErrorBody, "description": "malformed request or invalid point"},
     429: {"model": ErrorBody, "description": "too many requests from this client (see Retry-After)"},
