@@ -188,11 +188,16 @@ def test_timeline_and_period_skip_unusable_dates(drill, figures):
     assert figures["quality"]["records_without_sample_date"] == drill.truth["no_date"]
 
 
-def test_labs_are_named_only_when_shared_by_ten_persons(drill, figures):
-    named = {lab["lab"]: lab["persons"] for lab in figures["labs"]["named"]}
+def test_labs_are_counted_not_named_by_default(figures):
+    assert figures["labs"] == {"count": 3, "named": [], "unnamed": 3}
+
+
+def test_labs_are_named_only_when_asked_and_shared_by_ten_persons(drill):
+    labs = build_figures(**drill.tables, name_labs=True)["labs"]
+    named = {lab["lab"]: lab["persons"] for lab in labs["named"]}
     expected = {lab: n for lab, n in drill.truth["lab_persons"].items() if n >= SMALL_COUNT}
-    assert named == expected
-    assert figures["labs"]["count"] == 3 and figures["labs"]["unnamed"] == 1
+    assert named == expected and len(expected) == 2
+    assert labs["count"] == 3 and labs["unnamed"] == 1
 
 
 def test_low_confidence_columns_are_named_by_position_only(figures):

@@ -15,17 +15,17 @@ __all__ = ["FORMAT", "MASKED", "SMALL_COUNT", "build_figures", "case_figures", "
 FORMATS = ("json", "html", "pdf")
 
 
-def case_figures(case) -> dict:
+def case_figures(case, name_labs: bool = False) -> dict:
     """The figures of an open case (exact counts)."""
     from fuite.report.case_input import read_tables
 
     breach = case.meta_get("assess.breach", None) if case.has_table("severity") else None
-    return build_figures(**read_tables(case), breach=breach)
+    return build_figures(**read_tables(case), breach=breach, name_labs=name_labs)
 
 
-def json_report(case, mask: bool = False) -> dict:
+def json_report(case, mask: bool = False, name_labs: bool = False) -> dict:
     """The JSON figure sheet of an open case; ``mask``: small counts become "< 10"."""
-    figures = case_figures(case)
+    figures = case_figures(case, name_labs)
     return mask_figures(figures) if mask else figures
 
 
@@ -41,7 +41,8 @@ def render_pdf(figures: dict, lang: str = "fr", **kwargs) -> bytes:
     return _render(figures, lang, **kwargs)
 
 
-def produce_report(case, fmt: str, lang: str = "fr", mask: bool = False, title: str | None = None) -> bytes:
+def produce_report(case, fmt: str, lang: str = "fr", mask: bool = False, title: str | None = None,
+                   name_labs: bool = False) -> bytes:
     """The report of an open case in ``fmt`` (json, html or pdf), as bytes; audited."""
     import json
 
@@ -49,12 +50,13 @@ def produce_report(case, fmt: str, lang: str = "fr", mask: bool = False, title: 
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}")
-    figures = case_figures(case)
+    figures = case_figures(case, name_labs)
     if fmt == "json":
         data = json.dumps(mask_figures(figures) if mask else figures, ensure_ascii=False, indent=2).encode() + b"\n"
     elif fmt == "html":
         data = render_html(figures, lang, title=title).encode("utf-8")
     else:
         data = render_pdf(figures, lang, title=title)
-    case.audit("report", records=0, detail={"format": fmt, "lang": lang, "masked": bool(mask or fmt != "json")})
+    case.audit("report", records=0, detail={"format": fmt, "lang": lang, "masked": bool(mask or fmt != "json"),
+                                                    "lab_names": name_labs})
     return data

@@ -22,6 +22,9 @@ def register(app: typer.Typer) -> None:
         mask_small: Annotated[bool, typer.Option("--mask-small",
                                                  help="json: show counts of 1-9 persons as \"< 10\" "
                                                       "(html and pdf always do).")] = False,
+        name_labs: Annotated[bool, typer.Option("--name-labs",
+                                                help="Name the laboratories of 10 persons or more "
+                                                     "(read from the leak; off by default).")] = False,
         title: Annotated[str | None, typer.Option("--title", help="Title of the html/pdf report.")] = None,
         operator: Annotated[str | None, typer.Option("--operator", help="Named operator for the audit trail.")] = None,
     ) -> None:
@@ -39,7 +42,7 @@ def register(app: typer.Typer) -> None:
         if output is None and fmt != "json":
             raise UsageError(f"--format {fmt} needs --output FILE")
         with open_case(case, operator=operator) as c:
-            data = produce_report(c, fmt, lang, mask=mask_small, title=title)
+            data = produce_report(c, fmt, lang, mask=mask_small, title=title, name_labs=name_labs)
         if output is None:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()

@@ -43,12 +43,15 @@ def build_figures(
     severity: pa.Table | None = None,
     breach: dict | None = None,
     low_confidence: float = LOW_CONFIDENCE,
+    name_labs: bool = False,
 ) -> dict:
     """Aggregate the case's tables into the report's figures (exact counts, no identifier).
 
     ``persons`` may be absent before resolve: each ``person_id`` of ``records`` is then a person.
     ``severity`` (person_id, level) is optional; ``breach`` is ``fuite assess``'s summary (its
-    ``level`` and ``score`` are kept).
+    ``level`` and ``score`` are kept). ``name_labs``: list the laboratories shared by at least
+    ``SMALL_COUNT`` persons by name (off by default: a lab column is leaked text, and a misread
+    one could hold a physician's name).
     """
     recs = _frame(records, ["record_id", "source_id", "file", "table", "person_id", "lab", "sample_date",
                             "categories", "hiv", "health", "conditions"])
@@ -68,7 +71,7 @@ def build_figures(
         "severity": _severity(severity, people, breach),
         "sample_period": _sample_period(recs),
         "samples_per_month": _samples_per_month(recs),
-        "labs": _labs(recs),
+        "labs": _labs(recs, name_labs),
         "files": _per_file(srcs, recs),
         "sources": _per_source(srcs, recs, cols),
         "quality": _quality(srcs, recs, cols, quarantine, problems, low_confidence),
@@ -189,10 +192,11 @@ def _sample_period(recs: pl.DataFrame) -> dict | None:
     return {"first": months.min(), "last": months.max()}
 
 
-def _labs(recs: pl.DataFrame) -> dict:
-    """Distinct labs; names only for labs shared by ``SMALL_COUNT`` persons or more."""
+def _labs(recs: pl.DataFrame, name_labs: bool) -> dict:
+    """Distinct labs; when asked, the names of labs shared by ``SMALL_COUNT`` persons or more."""
     per_lab = recs.drop_nulls("lab").group_by("lab").agg(pl.col("person_id").n_unique().alias("persons"))
-    named = per_lab.filter(pl.col("persons") >= SMALL_COUNT).sort(["persons", "lab"], descending=[True, False])
+    named = per_lab.filter(pl.col("persons") >= SMALL_COUNT) if name_labs else per_lab.clear()
+    named = named.sort(["persons", "lab"], descending=[True, False])
     return {"count": per_lab.height,
             "named": [{"lab": row[0], "persons": int(row[1])} for row in named.iter_rows()],
             "unnamed": per_lab.height - named.height}
