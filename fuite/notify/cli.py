@@ -28,7 +28,7 @@ def case_init(case: CaseOpt,
 
     path = write_template(case, force=force)
     err.print(f"[green]wrote[/] {escape(str(path))}: edit it, then run `fuite notify cnil --case DIR --output DIR`",
-              highlight=False)
+              highlight=False, soft_wrap=True)
 
 
 @case_app.command("check")
@@ -74,13 +74,13 @@ def notify_cnil(
     chrono = draft["chronologie"]
     if chrono["delai_depasse"]:
         err.print(f"[red]72-hour deadline passed[/] ({chrono['echeance_72h']}), "
-                  f"{chrono['heures_de_retard']} h late: give the reasons (breach.late_reason)", highlight=False)
+                  f"{chrono['heures_de_retard']} h late: give the reasons (breach.late_reason)", highlight=False, soft_wrap=True)
     elif chrono["echeance_72h"]:
-        err.print(f"72-hour deadline: {chrono['echeance_72h']} ({chrono['heures_restantes']} h left)", highlight=False)
+        err.print(f"72-hour deadline: {chrono['echeance_72h']} ({chrono['heures_restantes']} h left)", highlight=False, soft_wrap=True)
     if draft["a_completer"]:
-        err.print(f"[yellow]to fill in case.toml:[/] {', '.join(draft['a_completer'])}", highlight=False)
+        err.print(f"[yellow]to fill in case.toml:[/] {', '.join(draft['a_completer'])}", highlight=False, soft_wrap=True)
     for path in paths:
-        out.print(str(path), highlight=False)
+        out.print(str(path), highlight=False, soft_wrap=True)
 
 
 @notify_app.command("persons")
@@ -116,16 +116,16 @@ def notify_persons_cmd(
     if dry_run:
         err.print(f"dry run: {report.rendered} notices rendered, nothing sent "
                   f"(email {report.planned.get('email', 0)}, letter {report.planned.get('letter', 0)}, "
-                  f"no usable contact {report.planned.get('none', 0)})", highlight=False)
+                  f"no usable contact {report.planned.get('none', 0)})", highlight=False, soft_wrap=True)
         return
     if report.letter_files:
         err.print(f"[yellow]warning:[/] {len(report.letter_files)} PDF file(s) written under {escape(str(letters))}: they hold "
-                  "names and postal addresses in clear; print them, then delete them", highlight=False)
+                  "names and postal addresses in clear; print them, then delete them", highlight=False, soft_wrap=True)
     settled = ", ".join(f"{k} {v}" for k, v in report.settled.items())
     err.print(f"sent {report.sent}, failed {report.failed}, deferred {report.deferred}, held {report.held}, "
               f"letters {report.letters}" + (f"; in doubt settled: {settled}" if settled else "")
               + (f"; {report.letters_waiting} letters waiting for --letters DIR" if report.letters_waiting else ""),
-              highlight=False)
+              highlight=False, soft_wrap=True)
 
 
 @notify_app.command("status")
@@ -144,7 +144,7 @@ def notify_status(case: CaseOpt, operator: OperatorOpt = None,
     for channel, states in status["channels"].items():
         table.add_row(channel, *(str(states[s]) for s in ("pending", "sending", "sent", "failed", "held")))
     out.print(table)
-    out.print(f"persons: {status['persons']}; not yet planned: {status['not_planned']}", highlight=False)
+    out.print(f"persons: {status['persons']}; not yet planned: {status['not_planned']}", highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
