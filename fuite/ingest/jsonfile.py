@@ -144,6 +144,7 @@ def read_json(blob: Blob, reporter: Reporter) -> Iterator[SourceTable]:
     encoding = detect_encoding(head, reporter.encoding)
     codec = encoding.codec if encoding.codec.startswith(("utf-16", "utf-32")) or reporter.encoding else "utf-8"
     limits = reporter.limits
+    in_array = head[encoding.bom:].decode(codec, errors="replace").lstrip().startswith("[")
 
     def records(report: bool) -> Iterator[tuple[int, Any]]:
         def on_bad(line: int, reason: str, raw: str) -> None:
@@ -154,15 +155,18 @@ def read_json(blob: Blob, reporter: Reporter) -> Iterator[SourceTable]:
         with blob.open() as f:
             f.read(encoding.bom)
             text = io.TextIOWrapper(f, encoding=codec, errors="surrogateescape", newline="")
-            for line, value in iter_records(text, limits.max_line_bytes, on_bad):
-                if value is BAD:
-                    yield line, ("", BAD)
-                elif _top_level_tables(value):
-                    for key, items in value.items():
-                        for item in items:
-                            yield line, (str(key), item)
-                else:
-                    yield line, ("", value)
+            values = iter_records(text, limits.max_line_bytes, on_bad)
+            first = next(values, None)
+            second = next(values, None) if first is not None else None
+            if first is not None and second is None and not in_array and _top_level_tables(first[1]):
+                for key, items in first[1].items():
+                    for item in items:
+                        yield first[0], (str(key), item)
+                return
+            for item in ((first, second) if second is not None else (first,)) if first is not None else ():
+                yield item[0], ("", item[1])
+            for line, value in values:
+                yield line, ("", value)
 
     def rows(report: bool) -> Iterator[tuple[str, int, str | None, int | None, dict]]:
         counters: dict[str, int] = {}

@@ -382,4 +382,5 @@ def parse_copy_line(line: str) -> list[str | None]:
 
 def is_mysql(head: str) -> bool:
     """True for a MySQL/MariaDB dump (backslash escapes in strings)."""
-    return bool(re.search(r"`|/\*!\d|-- MySQL dump|-- MariaDB dump|ENGINE\s*=|LOCK TABLES", head))
+    return bool(re.search(r"(?:TABLE|INTO|TABLES)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?`|/\*!\d|-- MySQL dump|"
+                          r"-- MariaDB dump|\)\s*ENGINE\s*=|^LOCK TABLES", head, re.M | re.I))
