@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -351,6 +352,19 @@ def test_cli_refuses_non_empty_out_with_a_one_line_error(tmp_path):
         _synth_app()(["synth", "--out", str(tmp_path), "--persons", "50"], standalone_mode=False)
     assert "\n" not in str(err.value) and "not empty" in str(err.value)
     assert err.value.exit_code == 2
+
+
+def test_fuite_cli_prints_exactly_one_line_on_refusal(tmp_path, monkeypatch, capsys):
+    from fuite.cli import main
+
+    (tmp_path / "x").write_text("keep")
+    monkeypatch.setattr(sys, "argv", ["fuite", "synth", "--out", str(tmp_path), "--persons", "50"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert err.strip().splitlines() == ["error: --out is not empty (use --force to replace a previous drill)"]
+    assert not (tmp_path / "leak").exists()
 
 
 def test_cli_writes_a_drill(tmp_path):

@@ -22,7 +22,9 @@ def register(app: typer.Typer) -> None:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         from fuite.synth import generate
+        from fuite.synth.generate import check_arguments
 
+        check_arguments(out, persons, seed, force)  # fail in one line, before the progress bar
         console = Console(stderr=True)
         with Progress(TextColumn("[bold]synth[/]"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                       TextColumn("{task.description}"), TimeElapsedColumn(), console=console,

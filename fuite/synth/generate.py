@@ -16,7 +16,7 @@ from fuite.synth.people import make_persons
 from fuite.synth.pools import build_pools
 from fuite.synth.rows import Ctx
 
-__all__ = ["generate", "DEFAULT_PERSONS", "MIN_PERSONS", "FILE_WEIGHTS", "FILES_PER_PERSON"]
+__all__ = ["generate", "check_arguments", "DEFAULT_PERSONS", "MIN_PERSONS", "FILE_WEIGHTS", "FILES_PER_PERSON"]
 
 DEFAULT_PERSONS = 491_840
 MIN_PERSONS = 20
@@ -43,12 +43,20 @@ def assign_files(rng: np.random.Generator, n: int) -> np.ndarray:
     return member
 
 
-def _prepare(out_dir: Path, force: bool) -> None:
+def check_arguments(out_dir: Path, persons: int, seed: int, force: bool) -> None:
+    """Raise ``UsageError`` (one line, before anything is written) for arguments ``generate`` refuses."""
+    if persons < MIN_PERSONS:
+        raise UsageError(f"--persons must be at least {MIN_PERSONS}")
+    if seed < 0:
+        raise UsageError("--seed must be zero or positive")
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError("--out exists and is not a folder")
-    if out_dir.exists() and any(out_dir.iterdir()):
-        if not force:
-            raise UsageError("--out is not empty (use --force to replace a previous drill)")
+    if out_dir.exists() and any(out_dir.iterdir()) and not force:
+        raise UsageError("--out is not empty (use --force to replace a previous drill)")
+
+
+def _prepare(out_dir: Path) -> None:
+    if out_dir.exists():
         for sub in ("leak", "answer_key"):
             if (out_dir / sub).exists():
                 shutil.rmtree(out_dir / sub)
@@ -62,12 +70,9 @@ def generate(out_dir: Path, persons: int = DEFAULT_PERSONS, seed: int = 0, progr
     Deterministic: the same ``persons`` and ``seed`` give the same bytes. Returns a summary
     (persons, seed, per file its tables' row counts and size, total rows, seconds).
     """
-    if persons < MIN_PERSONS:
-        raise UsageError(f"--persons must be at least {MIN_PERSONS}")
-    if seed < 0:
-        raise UsageError("--seed must be zero or positive")
     out_dir = Path(out_dir)
-    _prepare(out_dir, force)
+    check_arguments(out_dir, persons, seed, force)
+    _prepare(out_dir)
     report = progress or (lambda stage, fraction: None)
     started = time.perf_counter()
     steps = 2 + len(FILES) + 1
