@@ -288,6 +288,26 @@ def test_every_nir_cell_validates(drill):
     assert checked > 100
 
 
+def test_every_phone_cell_is_a_valid_french_number(drill):
+    tables = read_leak(drill)
+    checked = 0
+    for c in _key(drill, "columns.csv"):
+        key = (c["file"], c["table"])
+        if c["category"] != "phone" or c["file"] == jsonl_nested.PATH:
+            continue
+        idx = tables[key]["header"].index(c["column"])
+        for row in tables[key]["rows"]:
+            if row[idx]:
+                text = row[idx] if not row[idx].startswith("33") else "+" + row[idx]
+                assert phonenumbers.is_valid_number(phonenumbers.parse(text, "FR"))
+                checked += 1
+    for doc in tables[(jsonl_nested.PATH, "")]["rows"]:
+        for text in doc["coordonnees"]["tel"]:
+            assert phonenumbers.is_valid_number(phonenumbers.parse(text, "FR"))
+            checked += 1
+    assert checked > 500
+
+
 def test_encodings_are_as_documented(drill):
     leak = drill / "leak"
     raw = (leak / csv_french.PATH).read_bytes()
