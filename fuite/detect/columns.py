@@ -88,11 +88,29 @@ def _score(col: _Column, detectors: list[Detector]) -> None:
     _digits_sex(col)
 
 
+#: Header words of dates that describe the file, not the person (creation, update, invoice...).
+_TECHNICAL_DATE_WORDS = {"creation", "modification", "maj", "saisie", "created", "updated", "import", "export",
+                         "facture", "edition", "impression", "login", "timestamp", "modified", "insert", "inserted"}
+
+
+def _serial_dates(col: _Column) -> float:
+    """Share of cells that are spreadsheet day numbers, counted only under a date header."""
+    dated = max(col.header_scores.get("birth_date_detector", 0.0), col.header_scores.get("sample_date_detector", 0.0))
+    if dated < 0.5 or not col.values.n:
+        return 0.0
+    return col.values.share(col.values.raw.str.contains(r"^[0-9]{4,5}(?:\.0)?$")
+                            & dates.parse_dates(col.values.raw, serials=True).is_not_null())
+
+
 def _split_dates(col: _Column) -> None:
     share = col.shares.get("birth_date_detector", 0.0)
+    serial = _serial_dates(col)
+    if serial > share:
+        share = serial
+        col.rules.append("spreadsheet day numbers under a date header")
     if share < 0.3:
         return
-    parsed = dates.parse_dates(col.values.raw)
+    parsed = dates.parse_dates(col.values.raw, serials=serial > 0.5)
     p_birth = dates.birth_likelihood(parsed)
     if dates.has_time(col.values.raw) > 0.5:
         p_birth *= 0.3
@@ -103,6 +121,11 @@ def _split_dates(col: _Column) -> None:
     col.scores["birth_date_detector"] = min(1.0, 0.9 * share * p_birth + 0.4 * hb)
     col.scores["sample_date_detector"] = min(1.0, 0.9 * share * (1 - p_birth) + 0.4 * hs)
     col.rules.append(f"dates: birth likelihood {p_birth:.2f} from the spread of years")
+    if set(col.words) & _TECHNICAL_DATE_WORDS:
+        col.scores["other_detector"] = max(col.scores.get("other_detector", 0.0), 0.9)
+        col.scores["birth_date_detector"] *= 0.5
+        col.scores["sample_date_detector"] *= 0.5
+        col.rules.append("a date about the record itself (creation, update, invoice...), not about the person")
 
 
 def _digits_sex(col: _Column) -> None:
@@ -115,8 +138,8 @@ def _best(col: _Column, detectors: list[Detector]) -> tuple[str, float]:
     for d in detectors:
         by_category[d.category] = max(by_category.get(d.category, 0.0), col.scores.get(d.name, 0.0))
     category, score = max(by_category.items(), key=lambda kv: kv[1])
-    if col.values.n == 0 and score < 0.3:
-        return "other", 0.3
+    if score < 0.05 or (col.values.n == 0 and score < 0.3):
+        return "other", max(score, 0.3)
     return category, score
 
 

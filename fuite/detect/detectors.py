@@ -129,7 +129,7 @@ def _first_name(v: ColumnValues) -> pl.Series:
     if not v.gate(v.name_like):
         return v.none
     single = v.name_like & (v.words == 1)
-    return single & v.folded.str.split("-").list.first().is_in(lexicons.first_names_series())
+    return single & v.folded.str.split("-").list.first().is_in(lexicons.first_names_series().implode())
 
 
 def _full_name_parts(v: ColumnValues) -> tuple[pl.Series, pl.Series]:
@@ -139,8 +139,8 @@ def _full_name_parts(v: ColumnValues) -> tuple[pl.Series, pl.Series]:
 def _compute_name_parts(v: ColumnValues) -> tuple[pl.Series, pl.Series]:
     names = lexicons.first_names_series()
     parts = v.folded.str.replace_all(",", " ").str.split(" ").list.eval(pl.element().filter(pl.element() != ""))
-    first_in = parts.list.first().str.split("-").list.first().is_in(names)
-    last_in = parts.list.last().str.split("-").list.first().is_in(names)
+    first_in = parts.list.first().str.split("-").list.first().is_in(names.implode())
+    last_in = parts.list.last().str.split("-").list.first().is_in(names.implode())
     return first_in, last_in
 
 
@@ -283,11 +283,24 @@ def _compute_medication(v: ColumnValues) -> pl.Series:
 
     names = pl.Series([t.text for t in drug_terms()], dtype=pl.String)
     words = v.folded.str.extract_all(r"[a-z][a-z0-9\-]+")
-    has_drug = words.list.eval(pl.element().is_in(names)).list.any()
+    has_drug = words.list.eval(pl.element().is_in(names.implode())).list.any()
     return has_drug & (v.words <= 10)
 
 
 _HASH = r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9A-F]{32}|[0-9A-F]{40}|[0-9A-F]{64}|\$2[aby]?\$\d{2}\$.{53}|\$argon2.+|\{SSHA\}.+|\$[156]\$.+)$"
+
+
+_UNITS = (r"(?:[µunmpkd]?(?:mol|g|ui|u|eq|iu)/(?:l|dl|ml|24 ?h|kg|mmol)|%|mm/h|g/dl|[gt]/l|fl|pg|ml/min"
+          r"|ml/min/1[.,]73 ?m2|sec|mg|ui|mmhg|copies/ml|log)")
+_LAB_RESULT = (rf"(?:^|\s)[<>]?=?\s*\d+(?:[.,]\d+)?\s*{_UNITS}(?:$|[\s,;)])"
+               r"|^(?:normal|normale|anormal|anormale|positif|positive|negatif|negative|indetectable|detectable"
+               r"|absence|presence|limite|douteux|non detecte|detecte|hemolyse|ininterpretable)\b")
+
+
+def _lab_result(v: ColumnValues) -> pl.Series:
+    if not v.gate(v.raw.str.len_chars() <= 80):
+        return v.none
+    return v.folded.str.contains(_LAB_RESULT)
 
 
 def _credential(v: ColumnValues) -> pl.Series:
@@ -303,7 +316,7 @@ def _internal_id(v: ColumnValues) -> pl.Series:
 
 
 def _other(v: ColumnValues) -> pl.Series:
-    amount = v.raw.str.contains(r"^-?\d{1,7}(?:[.,]\d{1,3})?\s*(?:€|eur|euros?)?$") & ~v.digits_only
+    amount = v.raw.str.contains(r"^-?\d{1,7}[.,]\d{1,3}\s*(?:€|eur|euros?)?$|^-?\d{1,7}\s*(?:€|eur|euros?)$")
     small_set = pl.Series([v.distinct <= max(12, v.n // 50)] * v.n, dtype=pl.Boolean)
     boolean = v.folded.is_in(["oui", "non", "o", "n", "yes", "no", "true", "false", "vrai", "faux", "0", "1", "x"])
     return amount | boolean | small_set
@@ -344,10 +357,10 @@ def default_detectors() -> list[Detector]:
                                  "date analyse", "date d analyse", "date examen", "sample date", "collection date",
                                  "date", "date visite", "date rdv", "prelevement", "prelevee le", "preleve le",
                                  "date du prelevement", "date de l analyse", "date resultat", "date dossier",
-                                 "date creation", "date saisie", "date_prel", "dte prel", "sampled at",
+                                 "date_prel", "dte prel", "sampled at",
                                  "date recep", "date reception", "date demande", "date of test", "test date"),
                  _date, 0.9),
-        Detector("sex", ("sexe", "sex", "genre", "gender", "civilite", "h f", "m f", "s", "titre", "title"),
+        Detector("sex", ("sexe", "sex", "sx", "genre", "gender", "civilite", "h f", "m f", "s", "titre", "title"),
                  _sex, 0.85),
         Detector("postal_code", ("cp", "code postal", "codepostal", "zip", "zip code", "zipcode", "postcode",
                                  "postal code", "code post", "c postal", "cpostal"),
@@ -413,8 +426,11 @@ def default_detectors() -> list[Detector]:
                                  "clinique", "infos medicales", "informations medicales", "antecedents", "atcd",
                                  "motif", "diagnostic", "memo", "renseignements", "rc", "info", "infos",
                                  "clinical notes", "medical notes", "notes medicales", "commentaire medical",
-                                 "texte", "libre", "compte rendu", "cr", "conclusion", "anamnese"),
+                                 "texte", "libre", "compte rendu", "cr", "conclusion", "anamnese", "resultat",
+                                 "resultats", "result", "results", "valeur", "interpretation", "test result",
+                                 "resultat analyse", "res"),
                  _health_note, 0.9),
+        Detector("health_note", (), _lab_result, 0.85, 0.0, name="lab_result_detector"),
         Detector("health_note", (), _prose, 0.35, 0.0, name="prose_detector"),
         Detector("medication", ("traitement", "traitements", "ttt", "medicaments", "medicament", "treatment",
                                 "medication", "medications", "drugs", "traitement en cours", "trt",
@@ -435,9 +451,11 @@ def default_detectors() -> list[Detector]:
                                  "identifiant patient", "order number", "invoice", "numero de commande"),
                  _internal_id, 0.4, 0.5),
         Detector("other", ("montant", "prix", "tarif", "amount", "statut", "status", "code acte", "acte", "analyse",
-                           "examen", "resultat", "unite", "nb", "quantite", "total", "remise", "valeur", "unit",
+                           "examen", "unite", "nb", "quantite", "total", "remise", "valeur", "unit",
                            "price", "cotation", "nabm", "b", "coefficient", "etat", "type", "libelle", "urgent",
-                           "paye", "regle", "mode paiement", "tube", "priorite", "result", "test", "value",
+                           "paye", "regle", "mode paiement", "tube", "priorite", "test", "date creation", "date saisie",
+                           "date modification", "date maj", "created", "created at", "updated", "updated at",
+                           "date import", "date export", "date facture", "date edition", "last login", "timestamp",
                            "examens", "analyses", "reglement", "tiers payant", "montant regle", "honoraires"),
                  _other, 0.3, 0.5),
     ]

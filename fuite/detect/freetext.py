@@ -43,7 +43,7 @@ _FOLLOWING_NEGATIONS = regex.compile(
 _POSITIVE = regex.compile(
     r"^\W{0,3}(?:\S+\s+){0,3}?(?:positif|positive|positifs|positives|pos|confirme|confirmee|reactif|reactive"
     r"|detectable|detecte|detectee)\b|^\s*\(?\+")
-_CLAUSE_END = regex.compile(r"[;\n!?]|[.,](?!\d)")
+_CLAUSE_END = regex.compile(r"[;\n!?|)(]|[.,](?!\d)")
 _WEEKS = regex.compile(r"\b\d{1,2}\s?(?:SA|sa)\s?(?:\+\s?\d+\s?j)?\b|\b\d{1,2}\s?SA\b")
 _ICD10 = regex.compile(r"(?:\b(?i:cim|icd)[- ]?10\W{0,3}|\b)([A-TV-Z]\d{2})(\.\d{1,2})?\b")
 
@@ -140,12 +140,27 @@ def _icd10_condition(code: str) -> str:
     return ""
 
 
+#: HIV words that a test request also uses ("sérologie VIH"); PrEP, ARV, CD4 follow-up reveal HIV on their own.
+_HIV_WORDS_TESTED = {"vih", "hiv", "sida", "hiv-1", "vih-1", "vih1", "vih 1", "vih-2", "vih2"}
+#: Antiretrovirals also prescribed alone for hepatitis B (tenofovir, lamivudine): HIV only without a VHB context.
+_DUAL_USE_ATC = {"J05AF05", "J05AF07", "J05AF13"}
+_HEPATITIS_B_CONTEXT = regex.compile(r"\b(?:vhb|hbv|hepatite\s*b|ag\s*hbs|aghbs|hepatite)\b")
+
+
+def _drug_condition(folded: str, term: Term) -> str | None:
+    if term.atc in _DUAL_USE_ATC and _HEPATITIS_B_CONTEXT.search(folded, timeout=REGEX_TIMEOUT):
+        return "hepatitis"
+    return term.condition
+
+
 def _judge(folded: str, start: int, end: int, term: Term) -> tuple[bool, bool]:
     """(counts as health, reveals its condition) for one hit."""
     before, after = _clause(folded, start, end)
     negated = _is_negated(before, after)
     if term.kind == "test":
         return False, False
+    if term.kind == "hiv" and term.text not in _HIV_WORDS_TESTED:
+        return True, not negated
     if term.kind == "hiv":
         in_test = any(t.kind == "test" for _, _, t in _longest_hits(before + " " + after))
         positive = bool(_POSITIVE.search(after, timeout=REGEX_TIMEOUT))
@@ -169,8 +184,9 @@ def analyse_text(text: str | None) -> TextFinding:
         for start, end, term in _longest_hits(folded):
             counts, reveals = _judge(folded, start, end, term)
             health |= counts
-            if reveals and term.condition:
-                conditions.add(term.condition)
+            condition = _drug_condition(folded, term) if term.kind == "drug" else term.condition
+            if reveals and condition:
+                conditions.add(condition)
             hits.append(Hit(term, start, end, negated=not reveals and term.condition is not None))
         if _WEEKS.search(text, timeout=REGEX_TIMEOUT):
             health = True

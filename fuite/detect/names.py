@@ -39,7 +39,7 @@ def split_full_names(values: pl.Series) -> pl.DataFrame:
     tail_rest = v.str.extract(r"^(.+)\s\S+$", 1)
 
     def known(expr: pl.Expr) -> pl.Expr:
-        return fold_column_expr(expr).str.split("-").list.first().is_in(names)
+        return fold_column_expr(expr).str.split("-").list.first().is_in(names.implode())
 
     frame = frame.with_columns(
         last_upper=upper_first.struct.field("1"), first_upper=upper_first.struct.field("2"),

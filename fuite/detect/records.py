@@ -22,8 +22,8 @@ __all__ = ["extract_records", "RECORD_FIELDS", "HEALTH_CATEGORIES", "TEXT_CATEGO
 RECORD_FIELDS = ("row", "last_name", "first_name", "birth_date", "sex", "nir", "phone", "email", "street",
                  "postal_code", "city", "physician", "insurer", "lab", "sample_date", "categories", "health", "hiv",
                  "conditions")
-#: Categories whose mere presence in a row is health information.
-HEALTH_CATEGORIES = ("blood_group", "medication")
+#: Categories whose non-empty cells are health information (a comment kept by a lab about a patient is).
+HEALTH_CATEGORIES = ("blood_group", "health_note", "medication")
 #: Categories read as free text for health, HIV and special conditions.
 TEXT_CATEGORIES = ("health_note", "medication")
 _FULL_ADDRESS = r"^(.+?)[\s,;\-]+((?:0[1-9]|[1-8]\d|9[0-8])\d{3})[\s,]+(.+)$"
@@ -90,7 +90,7 @@ def _email(findings, frame, n) -> pl.Series:
 
 
 def _dates(findings, frame, n, category) -> pl.Series:
-    return _first_non_null([dates.parse_dates(s) for s in _columns_of(findings, frame, category)], n)
+    return _first_non_null([dates.parse_dates(s, serials=True) for s in _columns_of(findings, frame, category)], n)
 
 
 def _sex(findings, frame, n) -> pl.Series:

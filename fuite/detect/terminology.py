@@ -92,7 +92,8 @@ def drug_terms() -> tuple[Term, ...]:
 _HIV = ("vih", "hiv", "sida", "seropositif", "seropositive", "seropositivite", "prep", "prophylaxie pre-exposition",
         "prophylaxie pre exposition", "antiretroviral", "antiretroviraux", "antiretrovirale", "arv", "tritherapie",
         "bitherapie arv", "tpe", "traitement post-exposition", "traitement post exposition", "hiv-1", "vih-1",
-        "vih1", "vih 1", "vih-2", "vih2", "lymphocytes cd4 vih")
+        "vih1", "vih 1", "vih-2", "vih2", "cd4", "lymphocytes cd4", "taux de cd4", "numeration cd4",
+        "cd4/cd8", "sous arv", "traitement arv")
 _TESTS = ("serologie", "serologies", "depistage", "test", "tests", "trod", "recherche", "controle", "bilan",
           "elisa", "western blot", "combo", "ag p24", "p24")
 _CONDITIONS = {
@@ -125,7 +126,7 @@ _HEALTH = (
     "dt2", "hta", "hypertension", "hypertendu", "hypertendue", "cholesterol", "hypercholesterolemie",
     "dyslipidemie", "allergie", "allergique", "asthme", "asthmatique", "insuffisance", "insuffisance renale",
     "insuffisance cardiaque", "irc", "thyroide", "hypothyroidie", "hyperthyroidie", "anemie", "ferritine",
-    "tsh", "crp", "glycemie", "creatinine", "dfg", "charge virale", "cv", "cd4", "transaminases", "dialyse",
+    "tsh", "crp", "glycemie", "creatinine", "dfg", "charge virale", "cv", "transaminases", "dialyse",
     "greffe", "greffe renale", "transfusion", "transfuse", "vaccin", "vaccination", "covid", "sars-cov-2",
     "grippe", "infection", "fievre", "douleur", "douleurs", "bpco", "avc", "infarctus", "idm",
     "fibrillation", "arythmie", "epilepsie", "parkinson", "alzheimer", "sclerose en plaques", "lupus",

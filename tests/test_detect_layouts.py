@@ -191,3 +191,94 @@ def layout_meaningless(people: list[Person]):
 
 
 LAYOUTS = [layout_french, layout_abbreviated, layout_english, layout_headerless, layout_meaningless]
+#: Which of (note, medication, blood group) each layout writes.
+VISIBLE = {layout_french: (True, True, True), layout_abbreviated: (True, True, True),
+           layout_english: (True, False, True), layout_headerless: (True, False, True),
+           layout_meaningless: (False, True, False)}
+
+
+def expected_flags(layout, people: list[Person]) -> dict[str, list[bool]]:
+    """Row flags as an answer key defines them: HIV revealed by a visible cell; health = a health cell is filled."""
+    note, med, blood = VISIBLE[layout]
+    hiv = [(note and p.note in NOTES_HIV) or (med and p.med in MEDS_HIV) for p in people]
+    health = [blood or (note and p.note is not None) or (med and p.med is not None) for p in people]
+    return {"hiv": hiv, "health": health}
+
+
+# ---- tests ---------------------------------------------------------------------------------------------------
+
+import pytest  # noqa: E402
+
+from fuite.detect import classify_table, extract_records  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def people() -> list[Person]:
+    return make_people(160, seed=5)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=lambda f: f.__name__)
+def test_columns_classified(layout, people):
+    columns, table, truth = layout(people)
+    findings = classify_table(columns, table)
+    assert [f.category for f in findings] == truth
+    assert all(0 < f.confidence <= 1 for f in findings)
+    assert [f.position for f in findings] == list(range(len(columns)))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=lambda f: f.__name__)
+def test_records_flags(layout, people):
+    columns, table, _ = layout(people)
+    records = extract_records(table, classify_table(columns, table))
+    expected = expected_flags(layout, people)
+    assert records.column("hiv").to_pylist() == expected["hiv"]
+    assert records.column("health").to_pylist() == expected["health"]
+    assert records.column("row").to_pylist() == list(range(len(people)))
+
+
+@pytest.mark.parametrize("layout", [layout_french, layout_abbreviated, layout_english, layout_headerless],
+                         ids=lambda f: f.__name__)
+def test_records_normalised(layout, people):
+    columns, table, _ = layout(people)
+    rec = extract_records(table, classify_table(columns, table)).to_pylist()
+    for p, r in zip(people, rec):
+        assert r["nir"] == p.nir
+        assert r["birth_date"] == p.birth
+        assert r["email"] == p.email.lower()
+        assert r["sample_date"] == p.sample
+        assert r["last_name"].lower() == p.last.lower()
+        assert r["first_name"] == p.first
+        assert r["postal_code"] == p.postcode
+        assert r["city"].lower() == p.city.lower()
+        assert "nir" in r["categories"].split(";")
+    if layout is not layout_headerless:
+        assert [r["sex"] for r in rec] == [p.sex for p in people]
+        assert [r["phone"] for r in rec] == ["+33" + p.phone[1:] for p in people]
+
+
+def test_misleading_header_loses_to_values(people):
+    columns, table, _ = layout_meaningless(people)
+    findings = classify_table(columns, table, explain=True)
+    email = findings[2]
+    assert email.category == "email"
+    assert email.explanation["header"]["matches"].get("phone", 0) > 0
+    assert email.explanation["runner_ups"][0]["category"] == "phone"
+
+
+def test_fifteen_digits_failing_the_key_are_not_nir(people):
+    columns, table, truth = layout_headerless(people)
+    findings = classify_table(columns, table)
+    assert findings[0].category == "internal_id" and findings[3].category == "nir"
+
+
+def test_empty_and_junk_columns(people):
+    cols = ["Nom", "vide", "junk"]
+    n = 50
+    table = pa.table({"__row": pa.array(range(n), pa.int64()),
+                      "c0": [p.last for p in people[:n]], "c1": pa.nulls(n, pa.string()),
+                      "c2": ["😀\x00" * (i % 3) or None for i in range(n)]})
+    findings = classify_table(cols, table)
+    assert findings[0].category == "last_name"
+    assert findings[1].category == "other"
+    rec = extract_records(table, findings)
+    assert rec.num_rows == n and rec.column("hiv").to_pylist() == [False] * n
