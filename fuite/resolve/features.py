@@ -16,10 +16,15 @@ COMPARED = ("last_f", "first_f", "name_key", "birth_date", "birth_ym", "postal_c
             "phone", "email", "email_user", "nir")
 
 
+#: Letters Unicode decomposition leaves whole (``Lecœur`` must meet ``LECOEUR``).
+_LIGATURES = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o", "Ø": "O", "đ": "d", "ł": "l"}
+
+
 def fold(expr: pl.Expr) -> pl.Expr:
     """Accent-folded, uppercase, letters and digits only, single-spaced; null when empty."""
     folded = (
-        expr.str.normalize("NFKD")
+        expr.str.replace_many(list(_LIGATURES), list(_LIGATURES.values()))
+        .str.normalize("NFKD")
         .str.replace_all(r"\p{Mn}", "")
         .str.to_uppercase()
         .str.replace_all(r"[^A-Z0-9]+", " ")
