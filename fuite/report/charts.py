@@ -46,7 +46,7 @@ def bar_chart(name: str, title: str, labels: Sequence[str], counts: Sequence[int
               colours: Sequence[str] | None = None, width_in: float = 6.6) -> str:
     """Horizontal bars, first label on top; ``fmt`` formats a count for the bar's label."""
     shown = [SMALL_COUNT if is_small(n) else n for n in counts]
-    height_in = 0.45 + 0.27 * max(len(labels), 1)
+    height_in = 0.4 + (0.27 if len(labels) <= 8 else 0.2) * max(len(labels), 1)
     with plt.rc_context(_RC | {"svg.hashsalt": name}):
         fig = Figure(figsize=(width_in, height_in))
         ax = fig.add_subplot()
