@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
+from pydantic import ValidationError as PydanticValidationError
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -55,10 +56,10 @@ def _error(status: int, message: str, headers: dict | None = None) -> JSONRespon
     return JSONResponse(status_code=status, content={"error": message}, headers=headers)
 
 
-def _validation_message(exc: RequestValidationError) -> str:
+def _validation_message(exc: RequestValidationError | PydanticValidationError, prefix: str = "") -> str:
     parts = []
     for err in exc.errors()[:3]:
-        where = ".".join(str(p) for p in err.get("loc", ()))
+        where = ".".join(str(p) for p in ((prefix,) if prefix else ()) + tuple(err.get("loc", ()))) or prefix
         parts.append(f"{where}: {err.get('msg', 'invalid')}")  # 'msg' never echoes the input
     return "invalid request: " + "; ".join(parts)
 
@@ -81,7 +82,6 @@ def create_app(index: LookupIndex, key: ServerKey, settings: ServeSettings = Ser
                   description="Private self-check (RFC 9497 OPRF, ristretto255-SHA512) and HIBP v3 breach "
                               "catalogue. Protocol: docs/lookup-protocol.md.")
     limiter = RateLimiter(settings.rate_per_minute, settings.burst) if settings.rate_per_minute > 0 else None
-    hex_digits = index.bucket_bits // 4
     config = {"suite": oprf.SUITE, "mode": oprf.MODE, "bucket_bits": index.bucket_bits,
               "entry_bytes": int(index.header["entry_bytes"]), "kinds": list(index.header.get("kinds", [])),
               "key_id": index.key_id}
@@ -98,11 +98,6 @@ def create_app(index: LookupIndex, key: ServerKey, settings: ServeSettings = Ser
     async def http_error(request: Request, exc: StarletteHTTPException):
         return _error(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
 
-    async def rate_limited(request: Request) -> None:
-        if limiter and not limiter.allow(request.client.host if request.client else "-"):
-            raise StarletteHTTPException(429, "too many requests: try again later",
-                                         headers={"Retry-After": str(limiter.retry_after())})
-
     @app.get("/api/v1/lookup/config", response_model=LookupConfig, tags=["self-check"])
     async def lookup_config() -> dict:
         """Parameters a client needs: suite, mode, bucket_bits, entry size, kinds, key_id."""
@@ -113,10 +108,14 @@ def create_app(index: LookupIndex, key: ServerKey, settings: ServeSettings = Ser
         """The breach summary shown with an answer: categories exposed, advice, contacts (FR/EN)."""
         return summary
 
-    async def lookup(body) -> Response:
+    async def lookup(request: Request) -> Response:
         """Evaluate a blinded element (RFC 9497 BlindEvaluate) and return the bucket's entries."""
-        if len(body.bucket) != hex_digits:
-            return _error(400, f"invalid request: bucket must be {hex_digits} hex digits")
+        if limiter and not limiter.allow(request.client.host if request.client else "-"):
+            return _error(429, "too many requests: try again later", {"Retry-After": str(limiter.retry_after())})
+        try:  # parsed and validated by pydantic in one pass: much cheaper than FastAPI's body solving
+            body = request_model.model_validate_json(await request.body())
+        except PydanticValidationError as exc:
+            return _error(400, _validation_message(exc, "body"))
         try:
             evaluated = oprf.blind_evaluate(key.sk, bytes.fromhex(body.blinded_element))
         except oprf.InvalidInputError:
@@ -128,9 +127,9 @@ def create_app(index: LookupIndex, key: ServerKey, settings: ServeSettings = Ser
         content = f'{{"evaluated_element":"{evaluated.hex()}","entries":{entries},"key_id":"{index.key_id}"}}'
         return Response(content=content, media_type="application/json")
 
-    lookup.__annotations__["body"] = request_model  # the body schema carries this index's bucket length
+    request_body = {"required": True, "content": {"application/json": {"schema": request_model.model_json_schema()}}}
     app.post("/api/v1/lookup", response_model=LookupResponse, responses=ERROR_RESPONSES, tags=["self-check"],
-             dependencies=[Depends(rate_limited)])(lookup)
+             openapi_extra={"requestBody": request_body})(lookup)
 
     app.include_router(hibp_router(summary))
 
