@@ -131,7 +131,7 @@ def peer_cost(index_path: Path, key, rounds: int = 3000) -> tuple[float, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--persons", type=int, default=500_000, help="synthetic persons (~3 inputs each)")
+    parser.add_argument("--persons", type=int, default=440_000, help="synthetic persons (~3 inputs each)")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--requests", type=int, default=60_000, help="at most this many lookups")

@@ -16,7 +16,7 @@ from fuite.server.app import STATIC_DIR
 
 
 def make_nir(body: str) -> str:
-    """A NIR with a correct key for a 13-character body (2A/2B allowed)."""
+    """A NIR with a correct key for a 13-character body (2A/2B allowed), computed independently of fuite.ids."""
     number = int(body.replace("2A", "19").replace("2B", "18"))
     return f"{body}{97 - number % 97:02d}"
 

@@ -23,11 +23,11 @@ from fuite.lookup import oprf
 from fuite.lookup.guidance import breach_summary
 from fuite.lookup.index import ENTRY_BYTES, choose_bucket_bits, pack_buckets, write_index
 from fuite.lookup.keys import ServerKey
+from fuite.lookup.normalise import TRIM_CHARS as _TRIM
 
 __all__ = ["BuildStats", "person_inputs", "evaluate_prefixes", "build_index"]
 
 _CHUNK = 25_000
-_TRIM = " \t\n\r\f\v\u00a0\u2009\u202f\ufeff"
 _SEPARATORS = str.maketrans("", "", " \t\u00a0\u2009\u202f.-/()")
 
 

@@ -22,13 +22,14 @@ import datetime as dt
 import re
 
 from fuite.errors import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+from fuite.ids import nir as ids_nir
 
-__all__ = ["KINDS", "email", "phone", "nir", "birth_date", "normalise", "lookup_input"]
+__all__ = ["KINDS", "TRIM_CHARS", "email", "phone", "nir", "birth_date", "normalise", "lookup_input"]
 
 KINDS = ("email", "phone", "nir")
 
 #: Characters trimmed around a value (identical set in normalise.js).
-_TRIM = " \t\n\r\f\v\u00a0\u2009\u202f\ufeff"
+TRIM_CHARS = _TRIM = " \t\n\r\f\v\u00a0\u2009\u202f\ufeff"
 #: Separators people type inside phone numbers and NIRs.
 _SEPARATORS = re.compile("[ \t\u00a0\u2009\u202f.\\-/()]")
 _DIGITS = re.compile("[0-9]+")
@@ -80,8 +81,7 @@ def nir(value: str) -> str:
         raise InvalidLength("a NIR has 15 characters (13 + a 2-digit key)")
     if not _NIR.fullmatch(value):
         raise InvalidFormat("not a NIR")
-    body = value[:13].replace("2A", "19").replace("2B", "18") if value[5:7] in ("2A", "2B") else value[:13]
-    if 97 - int(body) % 97 != int(value[13:]):
+    if ids_nir.calc_check_digits(value[:13]) != value[13:]:
         raise InvalidChecksum("the NIR key (last 2 digits) does not match")
     return value
 

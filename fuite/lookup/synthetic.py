@@ -12,6 +12,7 @@ import random
 
 import pyarrow as pa
 
+from fuite.ids import nir as ids_nir
 from fuite.schema import PERSON_SCHEMA
 
 __all__ = ["synthetic_persons", "person_values", "nir_with_key"]
@@ -19,8 +20,7 @@ __all__ = ["synthetic_persons", "person_values", "nir_with_key"]
 
 def nir_with_key(body: str) -> str:
     """A NIR: 13-character body plus its key (97 - body mod 97; 2A -> 19, 2B -> 18)."""
-    number = int(body.replace("2A", "19").replace("2B", "18"))
-    return f"{body}{97 - number % 97:02d}"
+    return body + ids_nir.calc_check_digits(body)
 
 
 def person_values(i: int, seed: int = 0) -> dict:
