@@ -32,7 +32,7 @@ CANDIDATES = (",", ";", "\t", "|")
 NO_DELIMITER = "\x1f"          # used for one-column files: a byte that text never holds
 SAMPLE_BYTES = 1 * MiB
 SAMPLE_RECORDS = 500
-FAST_BLOCK_BYTES = 16 * MiB
+FAST_BLOCK_BYTES = 4 * MiB
 _ESCAPED = re.compile("[\udc80-\udcff]")
 
 csv.field_size_limit(1 << 30)

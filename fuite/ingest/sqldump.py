@@ -196,14 +196,16 @@ def _batches(blob: Blob, reporter: Reporter, open_text: Callable[[], io.TextIOWr
                     if head[0] != table.name:
                         continue
                     for tup in iter_tuples(body, head[2], mysql):
-                        where = f"line {line_no + body.count(chr(10), 0, tup.offset)}"
-                        where += f", tuple {tup.number}" if tup.number > 1 or tup.error else ""
+                        if tup.values is None or (head[1] is None and len(tup.values) != width):
+                            where = f"line {line_no + body.count(chr(10), 0, tup.offset)}"
+                            where += f", tuple {tup.number}" if tup.number > 1 or tup.error else ""
                         if tup.values is None:
                             reason = tup.error if not st.error or tup.error != "unreadable value" else st.error
                             quarantine(line_no, where, reason, body[tup.offset: tup.offset + 65536])
                         else:
                             row = place(tup.values, head[1])
                             if isinstance(row, str):
+                                where = f"line {line_no + body.count(chr(10), 0, tup.offset)}, tuple {tup.number}"
                                 quarantine(line_no, where, row, body[tup.offset: tup.offset + 4096])
                             else:
                                 yield index, row, None

@@ -46,6 +46,7 @@ _VALUE_STD = re.compile(r"""\s*(?:
 )""" + _CAST + r"""\s*(?P<sep>[,)])""", re.S | re.X)
 _MYSQL_ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a", "%": "\\%", "_": "\\_"}
 _BACKSLASH = re.compile(r"\\(.)", re.S)
+_MYSQL_TOKEN = re.compile(r"\\(.)|''", re.S)   # one pass: an escaped quote is not half of a doubled one
 _SQLITE_REPLACE = re.compile(r"replace\(\s*(?P<inner>.*)\s*,\s*'(?P<find>(?:[^']|'')*)'\s*,\s*char\((?P<code>\d+)\)\s*\)$",
                              re.I | re.S)
 
@@ -191,8 +192,8 @@ def parse_copy_head(text: str) -> tuple[str, list[str] | None] | None:
 def _unescape_mysql(body: str) -> str:
     if "\\" not in body and "''" not in body:
         return body
-    body = _BACKSLASH.sub(lambda m: _MYSQL_ESCAPES.get(m.group(1), m.group(1)), body)
-    return body.replace("''", "'")
+    return _MYSQL_TOKEN.sub(lambda m: "'" if m.group(1) is None else _MYSQL_ESCAPES.get(m.group(1), m.group(1)),
+                            body)
 
 
 def _binary_text(text: str) -> str:
@@ -215,31 +216,31 @@ def _hex_text(digits: str) -> str:
 
 
 def _value(m: re.Match, mysql: bool) -> str | None:
-    kind = m.lastgroup if m.lastgroup != "sep" else None
+    text = m.group("s")
+    if text is not None:
+        body = text[1:-1]
+        if mysql:
+            return _unescape_mysql(body) or None
+        return (body.replace("''", "'") if "''" in body else body) or None
+    number = m.group("num")
+    if number is not None:
+        return number
+    word = m.group("w")
+    if word is not None:
+        upper = word.upper()
+        if upper == "NULL":
+            return None
+        return upper.lower() if upper in ("TRUE", "FALSE") else word
     g = m.groupdict()
-    if g.get("s") is not None:
-        body = g["s"][1:-1]
-        return (_unescape_mysql(body) if mysql else body.replace("''", "'")) or None
     if g.get("b") is not None:
         text = _unescape_mysql(g["b"][1:-1])
         return (_binary_text(text) if g.get("charset") == "binary" else text) or None
     if g.get("e") is not None:
-        return _BACKSLASH.sub(lambda x: _MYSQL_ESCAPES.get(x.group(1), x.group(1)), g["e"][1:-1]).replace("''", "'") or None
-    if g.get("x") is not None:
-        x = g["x"]
+        return _unescape_mysql(g["e"][1:-1]) or None
+    x = g.get("x")
+    if x is not None:
         return _hex_text(x[2:] if x[:2] in ("0x", "0X") else x[2:-1])
-    if g.get("num") is not None:
-        return g["num"]
-    word = g.get("w")
-    del kind
-    if word is None:
-        return None
-    upper = word.upper()
-    if upper == "NULL":
-        return None
-    if upper in ("TRUE", "FALSE"):
-        return upper.lower()
-    return word
+    return None
 
 
 @dataclass

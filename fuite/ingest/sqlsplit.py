@@ -23,6 +23,13 @@ _BODIES = {
     ("`", True): re.compile(r"(?:[^`\n]+|``|\n" + _NEXT + r")*"),
     ("`", False): re.compile(r"(?:[^`\n]+|``|\n" + _NEXT + r")*"),
 }
+#: Plain text and complete one-line strings, consumed in one C-level match (the common case of a dump).
+_RUN = {
+    True: re.compile(r"""(?:[^'"`;#/\-]+|'(?:[^'\\\n]+|\\.|'')*'(?!')|"(?:[^"\\\n]+|\\.|"")*"(?!")"""
+                     r"""|`[^`\n]*`|-(?!-)|/(?!\*))*""", re.S),
+    False: re.compile(r"""(?:[^'"`;/\-]+|'(?:[^'\n]+|'')*'(?!')|"(?:[^"\n]+|"")*"(?!")|`[^`\n]*`"""
+                      r"""|-(?!-)|/(?!\*))*"""),
+}
 _SPECIAL = {True: re.compile(r"['\"`;#]|--|/\*"), False: re.compile(r"['\"`;]|--|/\*")}
 _SPACE = re.compile(r"\s*")
 _COMMENTS_ONLY = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
@@ -88,10 +95,11 @@ class Splitter:
     def _statement_end(self) -> tuple[int, str]:
         """Index just past the statement's ``;`` (or where a broken one stops) and an error."""
         i = self.pos
-        special = _SPECIAL[self.mysql]
+        special, run = _SPECIAL[self.mysql], _RUN[self.mysql]
         while True:
             if i - self.pos > self.max_chars:
                 return i, f"statement longer than {self.max_chars // MiB} MiB"
+            i = run.match(self.buf, i).end()
             m = special.search(self.buf, i)
             if m is None:
                 j = self._grow(max(self.pos, len(self.buf) - 1))
