@@ -51,11 +51,12 @@ def _expected_words(row: dict) -> set[str]:
     return {taxonomy.get(c).patient_fr for c in cats if c and taxonomy.get(c).patient_fr}
 
 
-def test_each_person_with_an_email_gets_exactly_one_message_naming_their_own_data(tmp_path, sink):
+@pytest.mark.parametrize("connections", [1, 3])
+def test_each_person_with_an_email_gets_exactly_one_message_naming_their_own_data(tmp_path, sink, connections):
     handler, controller = sink
     with _conn(tmp_path) as case:
-        report = _run(case, PEOPLE, controller.port)
-        again = _run(case, PEOPLE, controller.port)   # a rerun sends nothing more
+        report = _run(case, PEOPLE, controller.port, connections=connections)
+        again = _run(case, PEOPLE, controller.port, connections=connections)   # a rerun sends nothing more
     with_email = {r["email"]: r for r in PEOPLE if usable_email(r.get("email"))}
     received = handler.by_recipient()
     assert set(received) == set(with_email)
@@ -219,10 +220,10 @@ def test_bad_smtp_url_is_one_line_without_the_password(url):
 
 # -- kill -9 in the middle, then resume ---------------------------------------------------------------------------
 
-def _notify_cmd(case_dir: Path, port: int, journal: Path, rate: int) -> list[str]:
+def _notify_cmd(case_dir: Path, port: int, journal: Path, rate: int, connections: int = 1) -> list[str]:
     return [sys.executable, "-m", "fuite.cli", "notify", "persons", "--case", str(case_dir),
             "--smtp", f"smtp://127.0.0.1:{port}", "--rate", str(rate), "--journal", f"maildir:{journal}",
-            "--backoff", "0"]
+            "--backoff", "0", "--connections", str(connections)]
 
 
 class KillingSink(Sink):
@@ -240,8 +241,9 @@ class KillingSink(Sink):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("moment", ["after the server stored a message, before its 250", "at a random moment"])
-def test_sigkill_mid_way_then_resume_gives_no_duplicate_and_nobody_missing(tmp_path, moment):
+@pytest.mark.parametrize("moment, connections", [("after the server stored a message, before its 250", 1),
+                                                 ("at a random moment", 1), ("at a random moment", 3)])
+def test_sigkill_mid_way_then_resume_gives_no_duplicate_and_nobody_missing(tmp_path, moment, connections):
     rows = many_persons(60)
     journal = tmp_path / "journal"
     in_doubt = moment.startswith("after")
@@ -249,7 +251,8 @@ def test_sigkill_mid_way_then_resume_gives_no_duplicate_and_nobody_missing(tmp_p
     controller = start_sink(handler)
     try:
         new_case(tmp_path / "case", rows).close()
-        proc = subprocess.Popen(_notify_cmd(tmp_path / "case", controller.port, journal, rate=40),
+        proc = subprocess.Popen(_notify_cmd(tmp_path / "case", controller.port, journal, rate=40,
+                                            connections=connections),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy())
         if in_doubt:
             handler.pid = proc.pid

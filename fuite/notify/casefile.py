@@ -90,8 +90,9 @@ url = ""
 # smtp://user:password@host:587 (STARTTLS when offered) or smtps://user:password@host:465 (implicit TLS).
 url = ""
 from = "Laboratoire <dpo@laboratoire.example>"
-# Messages per second (0: no limit).
+# Messages per second (0: no limit), and parallel connections.
 rate = 10
+connections = 1
 
 [security]
 # true: every command that reads identifiers needs --operator NAME.
@@ -161,6 +162,7 @@ class SmtpSettings:
     url: str = ""
     sender: str = ""
     rate: float = 10.0
+    connections: int = 1
 
 
 @dataclass(frozen=True)
@@ -293,7 +295,9 @@ def parse_case_file(settings: dict) -> CaseFile:
     d = _Reader(settings, "dpo")
     p = _Reader(settings, "contact")
     s = _Reader(settings, "smtp")
-    smtp = SmtpSettings(s.text("url"), s.text("from"), s.number("rate", 10.0))
+    smtp = SmtpSettings(s.text("url"), s.text("from"), s.number("rate", 10.0), int(s.number("connections", 1)))
+    if not 1 <= smtp.connections <= 64:
+        raise ValidationError("case.toml: smtp.connections: expected a whole number from 1 to 64")
     if smtp.url and not smtp.url.startswith(("smtp://", "smtps://")):
         raise ValidationError("case.toml: smtp.url: expected smtp://… or smtps://…")
     n = _Reader(settings, "notification")

@@ -87,7 +87,9 @@ def notify_cnil(
 def notify_persons_cmd(
     case: CaseOpt,
     smtp: Annotated[str | None, typer.Option("--smtp", help="smtp://user:pass@host:port or smtps://…")] = None,
-    rate: Annotated[float | None, typer.Option("--rate", help="Emails per second (0: no limit).")] = None,
+    rate: Annotated[float | None, typer.Option("--rate", help="Emails per second (0: no limit).", min=0)] = None,
+    connections: Annotated[int | None, typer.Option("--connections", help="Parallel SMTP connections.", min=1,
+                                                    max=64)] = None,
     letters: Annotated[Path | None, typer.Option("--letters", help="Write PDF letters here (explicit export).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Render every notice, send nothing.")] = False,
     limit: Annotated[int | None, typer.Option("--limit", help="At most N notices this run.", min=0)] = None,
@@ -110,7 +112,8 @@ def notify_persons_cmd(
 
     opts = PersonsOptions(smtp_url=smtp or "", rate=rate, letters_dir=letters, dry_run=dry_run, limit=limit,
                           templates_dir=templates, journal=journal, in_doubt=in_doubt, max_attempts=retries,
-                          backoff=backoff, letters_per_pdf=letters_per_pdf, name_conditions=not discreet)
+                          backoff=backoff, letters_per_pdf=letters_per_pdf, name_conditions=not discreet,
+                          connections=connections)
     with open_case(case, operator=operator, require_operator=True) as c:
         report = notify_persons_for_case(c, opts, progress=None)
     if dry_run:

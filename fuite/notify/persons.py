@@ -13,7 +13,7 @@ run settles them before sending anything:
   sent again. No duplicate, nobody missed.
 - without one, SMTP gives no way to ask the server. ``--in-doubt resend`` (default)
   sends again: **at-least-once**; at most the notices in flight at the crash (one
-  per connection) can arrive twice, with the same Message-ID, which most mail
+  per SMTP connection, ``--connections``) can arrive twice, with the same Message-ID, which most mail
   systems fold into one. ``--in-doubt hold`` marks them ``held`` for an operator:
   **at-most-once**. Missing a person's art. 34 notice is worse than a duplicate,
   hence the default.
@@ -25,7 +25,9 @@ exists are ``sent``; otherwise they are written again.
 
 from __future__ import annotations
 
+import queue
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -65,6 +67,7 @@ class PersonsOptions:
     backoff: float = 2.0               # seconds before the first retry; doubles each time
     letters_per_pdf: int = 500
     name_conditions: bool = True
+    connections: int | None = None     # parallel SMTP connections; None: from case.toml (default 1)
 
 
 @dataclass
@@ -141,45 +144,54 @@ def _settle_in_doubt(conn, opts: PersonsOptions, journal, report: PersonsReport)
 
 
 class _Mailer:
-    """Sends one notice with retries; keeps the ledger in step around each handover."""
+    """Sends one notice with retries; keeps the ledger in step around each handover.
 
-    def __init__(self, conn, sender: SmtpSender, renderer: NoticeRenderer, opts: PersonsOptions, journal,
-                 throttle: Throttle, sleep: Callable[[float], None] = time.sleep):
-        self.conn, self.sender, self.renderer, self.opts = conn, sender, renderer, opts
+    Several mailers (one per SMTP connection) share the ledger connection through ``lock``.
+    """
+
+    def __init__(self, conn, lock: threading.Lock, sender: SmtpSender, renderer: NoticeRenderer,
+                 opts: PersonsOptions, journal, throttle: Throttle, sleep: Callable[[float], None] = time.sleep):
+        self.conn, self.lock, self.sender, self.renderer, self.opts = conn, lock, sender, renderer, opts
         self.journal, self.throttle, self.sleep = journal, throttle, sleep
+
+    def _mark(self, pid: int, state: str, **kw) -> None:
+        with self.lock:
+            ledger.mark(self.conn, pid, EMAIL, state, **kw)
+
+    def _delivered(self, mid: str) -> bool:
+        with self.lock:
+            return mid in self.journal
 
     def send(self, row: dict, address: str) -> str:
         """Deliver one notice; return the final state: sent / failed / pending / held."""
         mid, data = self.renderer.email(row, address)
         pid = row["person_id"]
-        error = None
         for attempt in range(self.opts.max_attempts):
             if attempt:
                 self.sleep(self.opts.backoff * 2 ** (attempt - 1))
             self.throttle.wait()
-            ledger.mark(self.conn, pid, EMAIL, "sending", message_id=mid, attempt=True)
+            self._mark(pid, "sending", message_id=mid, attempt=True)   # committed before DATA
             try:
                 self.sender.send(self.renderer.sender_addr, address, data)
             except PermanentFailure as exc:
-                ledger.mark(self.conn, pid, EMAIL, "failed", error=exc.code)
+                self._mark(pid, "failed", error=exc.code)
                 return "failed"
             except TemporaryFailure as exc:
-                error = exc.code
-                ledger.mark(self.conn, pid, EMAIL, "pending", error=error)
+                self._mark(pid, "pending", error=exc.code)
                 continue
             except InDoubt:
                 error = "connection lost during DATA"
                 if self.journal is not None:
                     self.sleep(0.2)
-                    if mid in self.journal:
-                        ledger.mark(self.conn, pid, EMAIL, "sent")
+                    if self._delivered(mid):
+                        self._mark(pid, "sent")
                         return "sent"
                 elif self.opts.in_doubt == "hold":
-                    ledger.mark(self.conn, pid, EMAIL, "held", error=error)
+                    self._mark(pid, "held", error=error)
                     return "held"
-                ledger.mark(self.conn, pid, EMAIL, "pending", error=error)
+                self._mark(pid, "pending", error=error)
                 continue
-            ledger.mark(self.conn, pid, EMAIL, "sent")
+            self._mark(pid, "sent")
             return "sent"
         return "pending"
 
@@ -246,27 +258,45 @@ def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, bud
         raise UsageError("no SMTP server: give --smtp URL or set [smtp] url in case.toml")
     config = SmtpConfig.from_url(url)
     rate = opts.rate if opts.rate is not None else case_file.smtp.rate
-    done = 0
-    with SmtpSender(config) as sender:
-        mailer = _Mailer(conn, sender, renderer, opts, journal, Throttle(rate), sleep)
-        for row in _rows(persons):
-            if done >= budget:
-                break
-            if row["person_id"] not in targets:
-                continue
-            state = mailer.send(row, _email_of(row))
-            done += 1
-            if state == "sent":
-                report.sent += 1
-            elif state == "failed":
-                report.failed += 1
-            elif state == "held":
-                report.held += 1
-            else:
-                report.deferred += 1
-            if progress:
-                progress(EMAIL, done)
-    return done
+    work: queue.Queue = queue.Queue()
+    for row in _rows(persons):
+        if work.qsize() >= budget:
+            break
+        if row["person_id"] in targets:
+            work.put(row)
+    total = work.qsize()
+    lock, throttle = threading.Lock(), Throttle(rate)
+    tally = {"done": 0}
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with SmtpSender(config) as sender:
+                mailer = _Mailer(conn, lock, sender, renderer, opts, journal, throttle, sleep)
+                while not errors:
+                    try:
+                        row = work.get_nowait()
+                    except queue.Empty:
+                        return
+                    state = mailer.send(row, _email_of(row))
+                    with lock:
+                        tally["done"] += 1
+                        field_ = {"sent": "sent", "failed": "failed", "held": "held"}.get(state, "deferred")
+                        setattr(report, field_, getattr(report, field_) + 1)
+                        if progress:
+                            progress(EMAIL, tally["done"])
+        except BaseException as exc:   # re-raised in the calling thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, name=f"smtp-{k}", daemon=True)
+               for k in range(max(1, min(opts.connections or case_file.smtp.connections, total)))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return tally["done"]
 
 
 def _write_letters(conn, persons, opts, renderer, targets, budget, report, progress) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -214,19 +215,21 @@ class SmtpSender:
 
 
 class Throttle:
-    """At most ``rate`` calls of :meth:`wait` per second (0: no limit), evenly spaced."""
+    """At most ``rate`` calls of :meth:`wait` per second (0: no limit), evenly spaced; thread-safe."""
 
     def __init__(self, rate: float, clock=time.monotonic, sleep=time.sleep):
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.clock, self.sleep = clock, sleep
         self.next = clock()
+        self.lock = threading.Lock()
 
     def wait(self) -> None:
         if not self.interval:
             return
-        now = self.clock()
-        if now < self.next:
-            self.sleep(self.next - now)
-            now = self.next
-        self.next = max(self.next, now) + self.interval
+        with self.lock:   # reserve a slot, then sleep outside the lock
+            slot = max(self.next, self.clock())
+            self.next = slot + self.interval
+        delay = slot - self.clock()
+        if delay > 0:
+            self.sleep(delay)
 
