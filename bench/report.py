@@ -14,27 +14,15 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pipeline import run  # noqa: E402  (wall seconds and peak RSS of one `fuite` command)
+
 KEY = "benchmark passphrase"
-
-
-def run(*args: str, env: dict) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one `fuite` command."""
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", "import resource,subprocess,sys;"
-                           "r=subprocess.run(sys.argv[1:]).returncode;"
-                           "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr);"
-                           "sys.exit(r)", sys.executable, "-m", "fuite.cli", *args],
-                          env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit(f"fuite {args[0]} failed:\n{proc.stderr[-2000:]}")
-    return wall, int(proc.stderr.strip().splitlines()[-1]) / 1024
 
 
 def table_case(case_dir: Path, persons: int, seed: int = 0) -> None:

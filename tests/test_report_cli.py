@@ -86,3 +86,15 @@ def test_missing_case_is_one_line(tmp_path):
     proc = run_fuite("report", "--case", str(tmp_path / "nope"))
     assert proc.returncode != 0 and len(proc.stderr.strip().splitlines()) == 1
     assert proc.stderr.startswith("error: no case in")
+
+
+def test_controller_name_from_the_case_file(drill, tmp_path):
+    case = make_case(tmp_path / "case", drill)
+    (case / "case.toml").write_text('[controller]\nname = "Laboratoires Test Ouest"\n', encoding="utf-8")
+    out = tmp_path / "r.html"
+    run_fuite("report", "--case", str(case), "--format", "html", "--output", str(out), check=True)
+    assert "Responsable du traitement : <b>Laboratoires Test Ouest</b>" in out.read_text(encoding="utf-8")
+    (case / "case.toml").write_text('[controller]\nname = "Laboratoire d\'analyses (à compléter)"\n',
+                                    encoding="utf-8")
+    run_fuite("report", "--case", str(case), "--format", "html", "--output", str(out), check=True)
+    assert "Responsable du traitement" not in out.read_text(encoding="utf-8")

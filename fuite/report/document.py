@@ -28,7 +28,7 @@ _NOT_PERSONAL = ("other",)
 
 
 def page_model(figures: dict, lang: str = "fr", title: str | None = None,
-               generated: dt.date | None = None) -> dict:
+               generated: dt.date | None = None, controller: str | None = None) -> dict:
     """Everything the template shows, formatted in ``lang``, small counts masked."""
     if lang not in LANGS:
         raise ReportError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
@@ -39,7 +39,7 @@ def page_model(figures: dict, lang: str = "fr", title: str | None = None,
 
     persons = figures["persons"]
     return {
-        "lang": lang, "t": t, "title": title or t["title"],
+        "lang": lang, "t": t, "title": title or t["title"], "controller": controller or "",
         "generated": _date_label(generated or dt.date.today(), lang),
         "summary": _summary(figures, lang, n),
         "categories": _categories(figures, lang, n, persons),
@@ -177,19 +177,19 @@ def _environment() -> jinja2.Environment:
 
 
 def render_html(figures: dict, lang: str = "fr", title: str | None = None,
-                generated: dt.date | None = None) -> str:
-    """The whole report as one self-contained HTML page."""
-    model = page_model(figures, lang, title, generated)
+                generated: dt.date | None = None, controller: str | None = None) -> str:
+    """The whole report as one self-contained HTML page; ``controller``: the data controller's name."""
+    model = page_model(figures, lang, title, generated, controller)
     css = files("fuite.report").joinpath("templates/report.css").read_text(encoding="utf-8")
     return _environment().get_template("report.html.j2").render(css=css, **model)
 
 
 def render_pdf(figures: dict, lang: str = "fr", title: str | None = None,
-               generated: dt.date | None = None) -> bytes:
+               generated: dt.date | None = None, controller: str | None = None) -> bytes:
     """The report as an A4 PDF (WeasyPrint; no network: every resource is inline)."""
     import weasyprint
 
-    html = _svg_as_images(render_html(figures, lang, title, generated))
+    html = _svg_as_images(render_html(figures, lang, title, generated, controller))
     offline = weasyprint.urls.URLFetcher(allowed_protocols=("data",))  # the report needs nothing outside itself
     return weasyprint.HTML(string=html, url_fetcher=offline).write_pdf()
 
