@@ -195,3 +195,36 @@ def test_spark_engine_without_pyspark_says_how_to_install():
             make_db_api("spark")
     else:
         pytest.skip("pyspark is installed: the Spark path is exercised elsewhere")
+
+
+# ---------------------------------------------------------------- name folding
+
+# names as leaks write them: Latin letters with diacritics, Greek/Cyrillic, digits, punctuation, odd spaces
+_NAME_CHARS = st.characters(max_codepoint=0x4FF, exclude_categories=("Cs",)) | st.sampled_from("\u00a0\u2019\t")
+
+
+@given(st.lists(st.one_of(st.none(), st.text(_NAME_CHARS, max_size=30)), min_size=1, max_size=20))
+@settings(max_examples=100, deadline=None)
+def test_fold_is_idempotent_and_plain(values):
+    import polars as pl
+
+    from fuite.resolve.features import fold
+
+    once = pl.DataFrame({"v": values}, schema={"v": pl.String}).select(fold(pl.col("v"))).to_series()
+    twice = pl.DataFrame({"v": once}).select(fold(pl.col("v"))).to_series()
+    assert once.to_list() == twice.to_list()
+    for value in once.drop_nulls().to_list():
+        assert value and value == value.strip() and "  " not in value
+        assert all(c == " " or c.isalnum() for c in value)
+
+
+@pytest.mark.parametrize("raw, folded", [
+    ("Lecœur", "LECOEUR"), ("Lefèvre-Dupont", "LEFEVRE DUPONT"), ("  d'Almeida ", "D ALMEIDA"),
+    ("ÉLODIE", "ELODIE"), ("Ørsted", "ORSTED"), ("Иванов", "ИВАНОВ"), ("---", None), ("", None),
+])
+def test_fold_examples(raw, folded):
+    import polars as pl
+
+    from fuite.resolve.features import fold
+
+    assert pl.DataFrame({"v": [raw]}).select(fold(pl.col("v"))).item() == folded

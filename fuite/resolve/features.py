@@ -21,13 +21,13 @@ _LIGATURES = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": 
 
 
 def fold(expr: pl.Expr) -> pl.Expr:
-    """Accent-folded, uppercase, letters and digits only, single-spaced; null when empty."""
+    """Accent-folded, uppercase, letters and digits only (any script), single-spaced; null when empty."""
     folded = (
         expr.str.replace_many(list(_LIGATURES), list(_LIGATURES.values()))
         .str.normalize("NFKD")
         .str.replace_all(r"\p{Mn}", "")
         .str.to_uppercase()
-        .str.replace_all(r"[^A-Z0-9]+", " ")
+        .str.replace_all(r"[^\p{L}\p{N}]+", " ")
         .str.strip_chars()
     )
     return pl.when(folded == "").then(None).otherwise(folded)
