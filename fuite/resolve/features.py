@@ -17,16 +17,16 @@ COMPARED = ("last_f", "first_f", "name_key", "birth_date", "birth_ym", "postal_c
 
 
 #: Letters Unicode decomposition leaves whole (``Lecœur`` must meet ``LECOEUR``).
-_LIGATURES = {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o", "Ø": "O", "đ": "d", "ł": "l"}
+_LIGATURES = {"Œ": "OE", "Æ": "AE", "ẞ": "SS", "Ø": "O", "Đ": "D", "Ł": "L"}
 
 
 def fold(expr: pl.Expr) -> pl.Expr:
     """Accent-folded, uppercase, letters and digits only (any script), single-spaced; null when empty."""
     folded = (
-        expr.str.replace_many(list(_LIGATURES), list(_LIGATURES.values()))
-        .str.normalize("NFKD")
+        expr.str.normalize("NFKD")
         .str.replace_all(r"\p{Mn}", "")
         .str.to_uppercase()
+        .str.replace_many(list(_LIGATURES), list(_LIGATURES.values()))
         .str.replace_all(r"[^\p{L}\p{N}]+", " ")
         .str.strip_chars()
     )
