@@ -57,7 +57,8 @@ def test_birth_date(value, expected):
     assert normalise.birth_date(value) == expected
 
 
-@pytest.mark.parametrize("value", ["1970-02-30", "1970-13-01", "1970-1-1", "31-01-1970", "1850-01-01", "", "1900-02-29"])
+@pytest.mark.parametrize("value", ["1970-02-30", "1970-13-01", "1970-1-1", "31-01-1970", "1850-01-01", "",
+                                   "1900-02-29"])
 def test_birth_date_rejects(value):
     with pytest.raises(ValidationError):
         normalise.birth_date(value)
@@ -115,7 +116,8 @@ def _js_results(cases):
     return json.loads(done.stdout)
 
 
-needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed (needed to run the page's JS)")
+needs_node = pytest.mark.skipif(shutil.which("node") is None,
+                                reason="node is not installed (needed to run the page's JS)")
 ALPHABET = " 0123456789+().-/AB@abé\u00a0\u202f\ufeff\t_xZ"
 SEPARATOR = st.sampled_from(["", " ", ".", "-", "\u00a0"])
 PHONES = st.builds(lambda prefix, digits, sep: prefix + sep.join(digits[i:i + 2] for i in range(0, len(digits), 2)),

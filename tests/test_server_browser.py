@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from test_server_api import SETTINGS, Recorder
 
 from fuite.lookup import keys
 from fuite.lookup.build import build_index
@@ -17,8 +18,6 @@ from fuite.lookup.synthetic import person_values, synthetic_persons
 from fuite.server.app import ServeSettings, create_app, default_web_modules
 from fuite.server.background import serving
 
-from test_server_api import SETTINGS, Recorder
-
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
@@ -26,7 +25,8 @@ SEED = 9
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (apt-get install chromium)"),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason="Debian chromium is not installed (apt-get install chromium)"),
     pytest.mark.skipif(not (default_web_modules() / "@noble" / "curves").exists(),
                        reason="web dependencies missing: run `npm ci --prefix web`"),
 ]

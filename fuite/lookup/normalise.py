@@ -62,7 +62,8 @@ def phone(value: str) -> str:
         digits = value[1:]
         if digits.startswith("330") and len(digits) == 12:
             digits = "33" + digits[3:]
-        if not _DIGITS.fullmatch(digits) or not 8 <= len(digits) <= 15 or (digits.startswith("33") and len(digits) != 11):
+        french_length_wrong = digits.startswith("33") and len(digits) != 11
+        if not _DIGITS.fullmatch(digits) or not 8 <= len(digits) <= 15 or french_length_wrong:
             raise InvalidFormat("not a phone number")
         return "+" + digits
     if not _DIGITS.fullmatch(value):

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from pydantic import ValidationError as PydanticValidationError
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError as PydanticValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import fuite
@@ -29,7 +29,13 @@ from fuite.lookup.index import LookupIndex, read_index
 from fuite.lookup.keys import ServerKey, load_key
 from fuite.server.hibp import hibp_router
 from fuite.server.middleware import SecurityHeaders, security_headers
-from fuite.server.models import BAD_REQUEST, ERROR_RESPONSES, LookupConfig, LookupResponse, lookup_request_model
+from fuite.server.models import (
+    BAD_REQUEST,
+    ERROR_RESPONSES,
+    LookupConfig,
+    LookupResponse,
+    lookup_request_model,
+)
 from fuite.server.ratelimit import RateLimiter
 
 __all__ = ["ServeSettings", "create_app", "app_from_env", "default_web_modules", "STATIC_DIR"]
