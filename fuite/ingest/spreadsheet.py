@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 from collections.abc import Iterator, Sequence
 
 import pyarrow as pa
@@ -15,6 +16,9 @@ from fuite.ingest.blob import Blob
 from fuite.ingest.header import locate_header
 from fuite.ingest.reporter import Reporter, guarded
 from fuite.schema import SourceTable
+
+
+LAYOUT_ROWS = 200
 
 
 def cell_text(value) -> str | None:
@@ -41,10 +45,6 @@ def _open(blob: Blob, reporter: Reporter):
         raise IngestError("password-protected spreadsheet: cannot be read without the password") from exc
 
 
-def _rows(workbook, sheet: str) -> list[list[str | None]]:
-    return [[cell_text(v) for v in row] for row in workbook.get_sheet_by_name(sheet).to_python()]
-
-
 def _layout(rows: Sequence[Sequence[str | None]]) -> tuple[int, bool, list[str]]:
     """``(first data row, has header, columns)`` of one sheet."""
     start, header = locate_header(rows)
@@ -60,18 +60,19 @@ def read_spreadsheet(blob: Blob, reporter: Reporter) -> Iterator[SourceTable]:
     workbook = _open(blob, reporter)
     fmt = {"xls": "xls", "ods": "ods"}.get(blob.suffix, "xlsx")
     for sheet in workbook.sheet_names:
-        rows = _rows(workbook, sheet)
+        parsed = workbook.get_sheet_by_name(sheet)   # parsed once; kept for batches() (spreadsheets are small)
+        rows = [[cell_text(v) for v in row] for row in itertools.islice(parsed.iter_rows(), LAYOUT_ROWS)]
         if not any(any(c for c in r) for r in rows):
             continue
         start, _, columns = _layout(rows)
-        del rows
-        yield SourceTable(blob.name, sheet, columns, _batches(blob, reporter, sheet, start, len(columns)),
+        columns += [f"#{k}" for k in range(len(columns), parsed.width)]
+        yield SourceTable(blob.name, sheet, columns, _batches(blob, reporter, parsed, start, len(columns)),
                           format=fmt)
 
 
-def _batches(blob: Blob, reporter: Reporter, sheet: str, start: int, width: int):
+def _batches(blob: Blob, reporter: Reporter, parsed, start: int, width: int):
     def make() -> Iterator[pa.RecordBatch]:
-        rows = _rows(_open(blob, reporter), sheet)
+        rows = [[cell_text(v) for v in row] for row in parsed.to_python()]
         batcher = RowBatcher(width)
         index = 0
         for row in rows[start:]:
