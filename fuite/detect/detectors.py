@@ -237,7 +237,7 @@ def _finess(v: ColumnValues) -> pl.Series:
 
 
 #: Cells of one column read through the free-text analyser when classifying (spread over the column).
-TEXT_SAMPLE = 500
+TEXT_SAMPLE = 400
 
 
 def _health_note(v: ColumnValues) -> pl.Series:
@@ -250,22 +250,9 @@ def _compute_health_note(v: ColumnValues) -> pl.Series:
     step = max(1, v.n // TEXT_SAMPLE)
     cells = v.raw.gather_every(step)
     words = v.words.gather_every(step)
-    maybe = fold_column(cells).str.contains_any(_lexicon_words(), ascii_case_insensitive=True)
-    if not maybe.any():
-        return v.none
-    health = pl.Series([False] * cells.len())
-    candidates = cells.filter(maybe)
-    analysed = freetext.analyse_column(candidates)["health"].fill_null(False)
-    health = health.scatter(maybe.arg_true(), analysed)
+    health = freetext.analyse_column(cells)["health"].fill_null(False)
     short_drug = (_medication(v).gather_every(step)) & (words < 2)
     return health & ~short_drug
-
-
-@lru_cache(maxsize=1)
-def _lexicon_words() -> list[str]:
-    from fuite.detect.terminology import drug_terms, pathology_terms
-
-    return sorted({t.text for t in (*drug_terms(), *pathology_terms()) if len(t.text) >= 2})
 
 
 def _prose(v: ColumnValues) -> pl.Series:

@@ -200,15 +200,48 @@ def analyse_text(text: str | None) -> TextFinding:
     return TextFinding(health, "hiv" in conditions, tuple(sorted(conditions)), tuple(hits))
 
 
+#: Cells that may reveal a condition without containing one of the special words: weeks of amenorrhoea, ICD-10.
+_SPECIAL_SHAPES = r"\b\d{1,2}\s?(?:SA|sa)\b|\b[A-TV-Z]\d{2}\.\d|(?i:cim|icd)"
+
+
+@lru_cache(maxsize=4)
+def _spaced(kind: str) -> list[str]:
+    """Terms as space-delimited tokens, so that an Aho-Corasick pass matches whole words only."""
+    from fuite.detect.terminology import all_words, special_words
+
+    words = special_words() if kind == "special" else all_words()
+    return sorted({" " + regex.sub(r"[^a-z0-9]+", " ", w).strip() + " " for w in words})
+
+
 def analyse_column(values: pl.Series) -> pl.DataFrame:
-    """``health``/``hiv``/``conditions`` per cell; each distinct text is analysed once."""
-    frame = pl.DataFrame({"text": values.cast(pl.String)})
-    distinct = frame["text"].drop_nulls().unique()
+    """``health``/``hiv``/``conditions`` per cell, vectorised where it can be.
+
+    A polars Aho-Corasick pass (``str.contains_any``) over the folded column
+    finds the cells holding any special word; only those distinct texts go
+    through ``analyse_text`` (negation, test contexts). The other cells get
+    ``health`` from a plain lexicon match and no HIV or condition.
+    """
+    from fuite.detect.folding import fold_column
+    text = values.cast(pl.String)
+    spaced = " " + fold_column(text).str.replace_all(r"[^a-z0-9]+", " ") + " "
+    frame = pl.DataFrame({"text": text, "spaced": spaced})
+    frame = frame.with_columns(
+        special=(pl.col("spaced").str.contains_any(_spaced("special"))
+                 | pl.col("text").str.contains(_SPECIAL_SHAPES)).fill_null(False),
+        plain_health=pl.col("spaced").str.contains_any(_spaced("all")),
+    )
+    distinct = frame.filter(pl.col("special"))["text"].unique()
     results = [analyse_text(t) for t in distinct.to_list()]
     lookup = pl.DataFrame({
         "text": distinct,
-        "health": [r.health for r in results],
-        "hiv": [r.hiv for r in results],
-        "conditions": [";".join(r.conditions) or None for r in results],
-    }, schema={"text": pl.String, "health": pl.Boolean, "hiv": pl.Boolean, "conditions": pl.String})
-    return frame.join(lookup, on="text", how="left", maintain_order="left").drop("text")
+        "a_health": [r.health for r in results],
+        "a_hiv": [r.hiv for r in results],
+        "a_conditions": [";".join(r.conditions) or None for r in results],
+    }, schema={"text": pl.String, "a_health": pl.Boolean, "a_hiv": pl.Boolean, "a_conditions": pl.String})
+    joined = frame.join(lookup, on="text", how="left", maintain_order="left")
+    return joined.select(
+        health=pl.when(pl.col("text").is_null()).then(None)
+        .when(pl.col("special")).then(pl.col("a_health")).otherwise(pl.col("plain_health")),
+        hiv=pl.when(pl.col("text").is_null()).then(None).otherwise(pl.col("a_hiv").fill_null(False)),
+        conditions=pl.col("a_conditions"),
+    )

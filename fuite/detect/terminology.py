@@ -17,7 +17,7 @@ from importlib import resources
 
 from fuite.detect.folding import fold
 
-__all__ = ["Term", "drug_terms", "pathology_terms", "condition_of_atc", "HIV_ATC_PREFIXES"]
+__all__ = ["Term", "drug_terms", "pathology_terms", "special_words", "condition_of_atc", "HIV_ATC_PREFIXES"]
 
 HIV_ATC_PREFIXES = ("J05AE", "J05AF", "J05AG", "J05AJ", "J05AR")
 #: J05A codes under those prefixes that treat hepatitis only, and the HIV drugs filed under J05AX.
@@ -151,3 +151,16 @@ def pathology_terms() -> tuple[Term, ...]:
     terms += [Term(fold(t), "condition", c) for c, words in _CONDITIONS.items() for t in words]
     terms += [Term(fold(t), "health") for t in _HEALTH]
     return tuple(terms)
+
+
+@lru_cache(maxsize=1)
+def special_words() -> list[str]:
+    """Folded terms that can reveal a special condition (HIV words, condition words, drugs with a condition)."""
+    return sorted({t.text for t in (*drug_terms(), *pathology_terms())
+                   if t.condition is not None or t.kind == "hiv"} | {"viread", "epivir", "vhb", "hepatite"})
+
+
+@lru_cache(maxsize=1)
+def all_words() -> list[str]:
+    """Every folded term of both lexicons."""
+    return sorted({t.text for t in (*drug_terms(), *pathology_terms())})

@@ -11,6 +11,8 @@ vectorised string operations and is tested equal to ``phonenumbers``.
 '+33612345678'
 >>> validate('0033 (0)6.12.34.56.78')
 '+33612345678'
+>>> validate('33612345678')
+'+33612345678'
 >>> validate('12 34')
 Traceback (most recent call last):
     ...
@@ -39,6 +41,8 @@ def compact(number: str) -> str:
     """Drop separators and the ``(0)`` trunk prefix; ``00`` becomes ``+``."""
     number = require_text(number).strip().replace("(0)", "")
     number = "".join(c for c in number if c not in " .-/()\t\u00a0")
+    if len(number) == 11 and number.startswith("33") and number[2] != "0":
+        return "+" + number                      # E.164 written without its plus sign
     return "+" + number[2:] if number.startswith("00") else number
 
 
@@ -74,5 +78,5 @@ def to_e164_column(values: pl.Series) -> pl.Series:
         .str.replace_all(_SEPARATORS, "").str.replace(r"^00", "+")
     )
     national = compact_values.str.extract(r"^0([1-79][0-9]{8})$", 1)
-    international = compact_values.str.extract(r"^\+33([1-79][0-9]{8})$", 1)
+    international = compact_values.str.extract(r"^\+?33([1-79][0-9]{8})$", 1)
     return ("+33" + national.fill_null(international)).alias(values.name)
