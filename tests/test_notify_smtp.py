@@ -279,3 +279,15 @@ def test_sigkill_mid_way_then_resume_gives_no_duplicate_and_nobody_missing(tmp_p
         assert "in doubt settled: sent 1" in resumed.stderr
     for r in rows:
         assert r["email"] not in resumed.stderr and r["last_name"] not in resumed.stderr
+
+
+def test_unreachable_server_stops_the_run_and_leaves_everyone_pending(tmp_path):
+    from fuite.errors import NotifyError
+    from test_notify_support import free_port
+
+    port = free_port()   # nothing listens there
+    with _conn(tmp_path) as case:
+        with pytest.raises(NotifyError, match="cannot reach the SMTP server"):
+            _run(case, many_persons(3), port, max_attempts=2)
+        counts = ledger.counts(case.conn)
+    assert counts["email"]["pending"] == 3 and counts["email"]["sent"] == 0

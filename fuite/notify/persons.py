@@ -166,6 +166,7 @@ class _Mailer:
         """Deliver one notice; return the final state: sent / failed / pending / held."""
         mid, data = self.renderer.email(row, address)
         pid = row["person_id"]
+        last = ""
         for attempt in range(self.opts.max_attempts):
             if attempt:
                 self.sleep(self.opts.backoff * 2 ** (attempt - 1))
@@ -177,6 +178,7 @@ class _Mailer:
                 self._mark(pid, "failed", error=exc.code)
                 return "failed"
             except TemporaryFailure as exc:
+                last = exc.code
                 self._mark(pid, "pending", error=exc.code)
                 continue
             except InDoubt:
@@ -193,6 +195,8 @@ class _Mailer:
                 continue
             self._mark(pid, "sent")
             return "sent"
+        if last.startswith("connect"):   # the server itself is unreachable: stop the run, not just this notice
+            raise NotifyError(f"cannot reach the SMTP server ({last.split(': ', 1)[-1]}); nothing is lost, rerun later")
         return "pending"
 
 
@@ -258,40 +262,44 @@ def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, bud
         raise UsageError("no SMTP server: give --smtp URL or set [smtp] url in case.toml")
     config = SmtpConfig.from_url(url)
     rate = opts.rate if opts.rate is not None else case_file.smtp.rate
-    work: queue.Queue = queue.Queue()
-    for row in _rows(persons):
-        if work.qsize() >= budget:
-            break
-        if row["person_id"] in targets:
-            work.put(row)
-    total = work.qsize()
+    workers = max(1, opts.connections or case_file.smtp.connections)
+    work: queue.Queue = queue.Queue(maxsize=4 * workers + 64)   # rows stream in: memory stays flat
     lock, throttle = threading.Lock(), Throttle(rate)
     tally = {"done": 0}
     errors: list[BaseException] = []
+    stop = object()
 
     def worker() -> None:
         try:
             with SmtpSender(config) as sender:
                 mailer = _Mailer(conn, lock, sender, renderer, opts, journal, throttle, sleep)
-                while not errors:
-                    try:
-                        row = work.get_nowait()
-                    except queue.Empty:
-                        return
+                while (row := work.get()) is not stop:
+                    if errors:
+                        continue   # drain without sending once a worker has failed
                     state = mailer.send(row, _email_of(row))
                     with lock:
                         tally["done"] += 1
-                        field_ = {"sent": "sent", "failed": "failed", "held": "held"}.get(state, "deferred")
-                        setattr(report, field_, getattr(report, field_) + 1)
+                        name = {"sent": "sent", "failed": "failed", "held": "held"}.get(state, "deferred")
+                        setattr(report, name, getattr(report, name) + 1)
                         if progress:
                             progress(EMAIL, tally["done"])
         except BaseException as exc:   # re-raised in the calling thread
             errors.append(exc)
+            while work.get() is not stop:   # keep the producer unblocked
+                pass
 
-    threads = [threading.Thread(target=worker, name=f"smtp-{k}", daemon=True)
-               for k in range(max(1, min(opts.connections or case_file.smtp.connections, total)))]
+    threads = [threading.Thread(target=worker, name=f"smtp-{k}", daemon=True) for k in range(workers)]
     for t in threads:
         t.start()
+    queued = 0
+    for row in _rows(persons):
+        if queued >= budget or errors:
+            break
+        if row["person_id"] in targets:
+            work.put(row)
+            queued += 1
+    for _ in threads:
+        work.put(stop)
     for t in threads:
         t.join()
     if errors:
