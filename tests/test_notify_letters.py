@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 
+import pytest
 from pypdf import PdfReader
 from test_notify_support import PEOPLE, persons_table
 
@@ -36,12 +37,13 @@ def _case(tmp_path):
     return open_case(tmp_path / "case", create=True)
 
 
-def test_letters_are_batched_addressed_and_name_each_persons_own_data(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_letters_are_batched_addressed_and_name_each_persons_own_data(tmp_path, jobs):
     rows = _letter_rows(5)
     out = tmp_path / "letters"
     with _case(tmp_path) as case:
         report = notify_persons(case.conn, persons_table(rows), CASE_FILE,
-                                PersonsOptions(letters_dir=out, letters_per_pdf=2), secret=b"k" * 32)
+                                PersonsOptions(letters_dir=out, letters_per_pdf=2, jobs=jobs), secret=b"k" * 32)
         states = {ledger.entry(case.conn, r["person_id"], "letter")["state"] for r in rows}
         again = notify_persons(case.conn, persons_table(rows), CASE_FILE,
                                PersonsOptions(letters_dir=out, letters_per_pdf=2), secret=b"k" * 32)
@@ -81,3 +83,24 @@ def test_postal_block_is_french_style():
                                                                      "35000 RENNES"]
     long = postal_block(dict(first_name="A" * 30, last_name="B" * 30, street="x", postal_code="1", city="y"))
     assert all(len(line) <= 38 for line in long)
+
+
+def test_interrupted_letter_batches_are_settled_by_their_files(tmp_path):
+    rows = _letter_rows(4)
+    out = tmp_path / "letters"
+    out.mkdir()
+    with _case(tmp_path) as case:
+        ledger.ensure(case.conn)
+        ledger.seed(case.conn, [r["person_id"] for r in rows], "letter")
+        # a crash left two batches "sending": the first was written completely, the second never was
+        ledger.mark_many(case.conn, [101, 102], "letter", "sending", batch="letters-old-0001.pdf")
+        ledger.mark_many(case.conn, [103, 104], "letter", "sending", batch="letters-old-0002.pdf")
+        (out / "letters-old-0001.pdf").write_bytes(b"%PDF-1.7 already printed")
+        report = notify_persons(case.conn, persons_table(rows), CASE_FILE, PersonsOptions(letters_dir=out),
+                                secret=b"k" * 32)
+        states = {r["person_id"]: ledger.entry(case.conn, r["person_id"], "letter")["state"] for r in rows}
+    assert report.settled == {"letter_sent": 2, "letter_pending": 2}
+    assert report.letters == 2 and set(states.values()) == {"sent"}
+    (new,) = [f for f in out.glob("*.pdf") if "old" not in f.name]
+    text = _pdf_text(new)
+    assert "Zoé3" in text and "Zoé4" in text and "Zoé1" not in text

@@ -99,6 +99,7 @@ def notify_persons_cmd(
     in_doubt: Annotated[str, typer.Option("--in-doubt", help="Without a journal: resend (at-least-once) or hold "
                                                            "(at-most-once).")] = "resend",
     letters_per_pdf: Annotated[int, typer.Option("--letters-per-pdf", help="Letters per PDF file.", min=1)] = 500,
+    jobs: Annotated[int, typer.Option("--jobs", help="Processes rendering letter batches.", min=1, max=64)] = 1,
     retries: Annotated[int, typer.Option("--retries", help="Attempts per email on temporary errors.", min=1)] = 5,
     backoff: Annotated[float, typer.Option("--backoff", help="Seconds before the first retry (doubles).",
                                            min=0)] = 2.0,
@@ -113,7 +114,7 @@ def notify_persons_cmd(
     opts = PersonsOptions(smtp_url=smtp or "", rate=rate, letters_dir=letters, dry_run=dry_run, limit=limit,
                           templates_dir=templates, journal=journal, in_doubt=in_doubt, max_attempts=retries,
                           backoff=backoff, letters_per_pdf=letters_per_pdf, name_conditions=not discreet,
-                          connections=connections)
+                          connections=connections, jobs=jobs)
     with open_case(case, operator=operator, require_operator=True) as c:
         report = notify_persons_for_case(c, opts, progress=None)
     if dry_run:

@@ -25,11 +25,13 @@ exists are ``sent``; otherwise they are written again.
 
 from __future__ import annotations
 
+import multiprocessing
 import queue
 import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,6 +70,7 @@ class PersonsOptions:
     letters_per_pdf: int = 500
     name_conditions: bool = True
     connections: int | None = None     # parallel SMTP connections; None: from case.toml (default 1)
+    jobs: int = 1                      # processes rendering letter batches
 
 
 @dataclass
@@ -250,7 +253,7 @@ def notify_persons(conn, persons: pa.Table, case_file: CaseFile, opts: PersonsOp
                            if r["person_id"] in bounced and has_postal_address(r)], LETTER)
     to_letter = {pid for pid, *_ in ledger.in_state(conn, LETTER, "pending")}
     if to_letter and opts.letters_dir and budget > 0:
-        _write_letters(conn, persons, opts, renderer, to_letter, budget, report, progress)
+        _write_letters(conn, persons, opts, renderer, overrides, to_letter, budget, report, progress)
     elif to_letter:
         report.letters_waiting = len(to_letter)
     return report
@@ -307,24 +310,49 @@ def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, bud
     return tally["done"]
 
 
-def _write_letters(conn, persons, opts, renderer, targets, budget, report, progress) -> None:
+def _letter_batch(case_file: CaseFile, overrides: list[Path], name_conditions: bool, rows: list[dict],
+                  path: Path) -> Path:
+    """Render and write one batch (runs in a worker process when ``--jobs`` > 1)."""
+    renderer = NoticeRenderer(case_file, overrides, name_conditions=name_conditions)
+    return write_letters_pdf(render_letters_html(renderer, rows), path)
+
+
+def _write_letters(conn, persons, opts, renderer, overrides, targets, budget, report, progress) -> None:
     folder = Path(opts.letters_dir)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     rows = [r for r in _rows(persons) if r["person_id"] in targets][:budget]
     size = max(1, opts.letters_per_pdf)
-    for k in range(0, len(rows), size):
-        chunk = rows[k:k + size]
-        name = f"letters-{stamp}-{k // size + 1:04d}.pdf"
-        ids = [r["person_id"] for r in chunk]
-        ledger.mark_many(conn, ids, LETTER, "sending", batch=name, attempt=True)
-        try:
-            write_letters_pdf(render_letters_html(renderer, chunk), folder / name)
-        except OSError as exc:
-            ledger.mark_many(conn, ids, LETTER, "pending")
-            raise NotifyError(f"letters: cannot write {name} ({type(exc).__name__})") from None
-        ledger.mark_many(conn, ids, LETTER, "sent")
-        report.letters += len(chunk)
-        report.letter_files.append(name)
-        if progress:
-            progress(LETTER, report.letters)
+    batches = [(f"letters-{stamp}-{k // size + 1:04d}.pdf", rows[k:k + size]) for k in range(0, len(rows), size)]
+    args = (renderer.case_file, overrides, renderer.name_conditions)
+    pool = (ProcessPoolExecutor(max_workers=opts.jobs, mp_context=multiprocessing.get_context("spawn"))
+            if opts.jobs > 1 and len(batches) > 1 else None)
+    try:
+        pending: dict = {}
+        for name, chunk in batches:   # each batch is marked sending before its file is written
+            ledger.mark_many(conn, [r["person_id"] for r in chunk], LETTER, "sending", batch=name, attempt=True)
+            if pool is None:
+                _finish_batch(conn, folder, name, chunk, lambda n=name, c=chunk: _letter_batch(*args, c, folder / n),
+                              report, progress)
+            else:
+                pending[name] = (chunk, pool.submit(_letter_batch, *args, chunk, folder / name))
+        if pool is not None:
+            for name, (chunk, future) in pending.items():
+                _finish_batch(conn, folder, name, chunk, future.result, report, progress)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _finish_batch(conn, folder, name, chunk, produce, report, progress) -> None:
+    ids = [r["person_id"] for r in chunk]
+    try:
+        produce()
+    except OSError as exc:
+        ledger.mark_many(conn, ids, LETTER, "pending")
+        raise NotifyError(f"letters: cannot write {name} ({type(exc).__name__})") from None
+    ledger.mark_many(conn, ids, LETTER, "sent")
+    report.letters += len(chunk)
+    report.letter_files.append(name)
+    if progress:
+        progress(LETTER, report.letters)
