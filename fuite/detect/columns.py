@@ -86,6 +86,33 @@ def _score(col: _Column, detectors: list[Detector]) -> None:
         col.scores[d.name] = min(1.0, value + header)
     _split_dates(col)
     _digits_sex(col)
+    _failed_checksums(col)
+
+
+#: Checksum-validated detectors and the layout of their numbers (compact).
+_CHECKSUMMED = {
+    "nir_detector": r"^[0-9]{5}(?:[0-9]{2}|2[AB])[0-9]{8}$",
+    "physician_id_detector": r"^[0-9]{11}$",
+    "lab_id_detector": r"^(?:[0-9]{2}|2[AB])[0-9]{7}$",
+}
+
+
+def _failed_checksums(col: _Column) -> None:
+    """Numbers shaped like a NIR, RPPS or FINESS whose check digits fail are order numbers or codes, whatever
+    the header says."""
+    v = col.values
+    if not v.n:
+        return
+    compact = None
+    for name, layout in _CHECKSUMMED.items():
+        if col.shares.get(name, 0.0) >= 0.5 or col.scores.get(name, 0.0) < 0.2:
+            continue
+        compact = compact if compact is not None else v.raw.str.replace_all(r"[\s.\-]", "").str.to_uppercase()
+        shaped = v.share(compact.str.contains(layout))
+        if shaped > 0.5:
+            col.scores[name] *= 0.3
+            col.scores["internal_id_detector"] = max(col.scores.get("internal_id_detector", 0.0), 0.6 * shaped)
+            col.rules.append(f"{name.removesuffix('_detector')}-shaped numbers whose check digits fail: not identifiers")
 
 
 #: Header words of dates that describe the file, not the person (creation, update, invoice...).

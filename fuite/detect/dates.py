@@ -1,7 +1,7 @@
 """Dates in every common layout, parsed over a whole column, and birth dates told apart from event dates.
 
 Layouts: ``yyyy-mm-dd`` (with or without a time), ``dd/mm/yyyy``, ``dd-mm-yyyy``,
-``dd.mm.yyyy``, ``dd/mm/yy``, ``yyyymmdd``, ``yyyy/mm/dd``, ``d month yyyy``
+``dd.mm.yyyy``, ``dd/mm/yy``, ``yyyymmdd``, ``ddmmyyyy``, ``yyyy/mm/dd``, ``d month yyyy``
 in French or English, and spreadsheet serial numbers (only when asked, since
 they look like postal codes). A column whose second field goes above 12 while
 the first never does is read month-first. Two-digit years are pivoted on the
@@ -51,11 +51,15 @@ def _two_digit_year(year: pl.Expr, reference_year: int) -> pl.Expr:
 def parse_dates(values: pl.Series, *, serials: bool = False, reference_year: int | None = None) -> pl.Series:
     """ISO ``YYYY-MM-DD`` strings (null when a cell is not a date)."""
     ref = reference_year or dt.date.today().year
+    fast = _parse_one_layout(values.cast(pl.String).str.strip_chars(), ref)
+    if fast is not None:
+        return fast.alias(values.name)
     text = fold_column(values.cast(pl.String)).str.strip_chars()
     frame = pl.DataFrame({"t": text})
     t = pl.col("t")
     iso = t.str.extract_groups(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2})?.*)?$")
     compact = t.str.extract_groups(r"^(\d{4})(\d{2})(\d{2})$")
+    compact_dmy = t.str.extract_groups(r"^(\d{2})(\d{2})(\d{4})$")
     dmy = t.str.extract_groups(r"^(\d{1,2})[-/. ](\d{1,2})[-/. ](\d{4}|\d{2})(?:\s+\d{1,2}[:h]\d{2}.*)?$")
     named = t.str.extract_groups(r"^(\d{1,2})(?:er)?[ \-]([a-z]+)\.?[ \-](\d{4})$")
     first, second = dmy.struct.field("1"), dmy.struct.field("2")
@@ -64,9 +68,16 @@ def parse_dates(values: pl.Series, *, serials: bool = False, reference_year: int
         (second.cast(pl.Int32, strict=False) > 12).any().alias("b"),
     ).row(0)
     day_f, month_f = (second, first) if (month_first[1] and not month_first[0]) else (first, second)
+    lo, hi = dt.date(1880, 1, 1), dt.date(ref + 1, 12, 31)
+
+    def plausible_only(expr: pl.Expr) -> pl.Expr:
+        return pl.when(expr.is_between(lo, hi)).then(expr)
+
     parsed = pl.coalesce(
         _ymd(iso.struct.field("1"), iso.struct.field("2"), iso.struct.field("3")),
-        _ymd(compact.struct.field("1"), compact.struct.field("2"), compact.struct.field("3")),
+        plausible_only(_ymd(compact.struct.field("1"), compact.struct.field("2"), compact.struct.field("3"))),
+        plausible_only(_ymd(compact_dmy.struct.field("3"), compact_dmy.struct.field("2"),
+                            compact_dmy.struct.field("1"))),
         _ymd(_two_digit_year(dmy.struct.field("3"), ref), month_f, day_f),
         _ymd(named.struct.field("3"), named.struct.field("2").replace_strict(_MONTHS, default=None),
              named.struct.field("1")),
@@ -78,6 +89,29 @@ def parse_dates(values: pl.Series, *, serials: bool = False, reference_year: int
     plausible = parsed.is_between(dt.date(1880, 1, 1), dt.date(ref + 1, 12, 31))
     out = frame.select(pl.when(plausible).then(parsed.dt.strftime("%Y-%m-%d")).alias("d"))["d"]
     return out.alias(values.name)
+
+
+_FAST_LAYOUTS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%d-%m-%Y", "%d.%m.%Y")
+
+
+def _parse_one_layout(text: pl.Series, ref: int) -> pl.Series | None:
+    """When every cell has one common layout, a single vectorised parse; None otherwise."""
+    present = text.filter(text.is_not_null() & (text.str.len_chars() > 0))
+    if present.len() == 0:
+        return None
+    probe = present.head(50)
+    for layout in _FAST_LAYOUTS:
+        if probe.str.to_date(layout, strict=False).null_count():
+            continue
+        parsed = text.str.to_date(layout, strict=False)
+        if parsed.null_count() != text.len() - present.len():
+            return None
+        frame = pl.DataFrame({"d": parsed})
+        plausible = pl.col("d").is_between(dt.date(1880, 1, 1), dt.date(ref + 1, 12, 31))
+        if layout in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y") and not present.str.contains(r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{4}$").all():
+            return None
+        return frame.select(pl.when(plausible).then(pl.col("d").dt.strftime("%Y-%m-%d")).alias("d"))["d"]
+    return None
 
 
 def has_time(values: pl.Series) -> float:

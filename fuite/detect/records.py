@@ -134,9 +134,9 @@ def _categories(findings: list[ColumnFinding], frame: pl.DataFrame, n: int) -> p
     if not present:
         return _null(n)
     ordered = [c for c in taxonomy.CATEGORY_IDS if c in present]
-    exprs = [pl.when(pl.col(c)).then(pl.lit(c)) for c in ordered]
     flags = pl.DataFrame({c: present[c] for c in ordered})
-    joined = flags.select(pl.concat_list(exprs).list.drop_nulls().list.join(";").alias("c"))["c"]
+    joined = flags.select(pl.concat_str([pl.when(pl.col(c)).then(pl.lit(c)) for c in ordered], separator=";",
+                                        ignore_nulls=True).alias("c"))["c"]
     return joined.replace("", None)
 
 
@@ -153,11 +153,13 @@ def _health(findings: list[ColumnFinding], frame: pl.DataFrame, n: int) -> tuple
             health = health | found["health"].fill_null(False)
             hiv = hiv | found["hiv"].fill_null(False)
             conditions.append(found["conditions"])
-    if conditions:
-        frame_c = pl.DataFrame({f"s{i}": s for i, s in enumerate(conditions)})
-        cond = frame_c.select(
-            pl.concat_list([pl.col(c).str.split(";") for c in frame_c.columns])
-            .list.drop_nulls().list.unique().list.sort().list.join(";").alias("c"))["c"].replace("", None)
+    if len(conditions) == 1:
+        cond = conditions[0]
+    elif conditions:
+        frame_c = pl.DataFrame({f"s{i}": c for i, c in enumerate(conditions)})
+        many = frame_c.select(pl.concat_str(pl.all(), separator=";", ignore_nulls=True).alias("c"))["c"]
+        cond = pl.Series([";".join(sorted(set(v.split(";")))) if v else None for v in many.to_list()]
+                         if many.str.contains(";").any() else many.replace("", None), dtype=pl.String)
     else:
         cond = _null(n)
     return health, hiv, cond
