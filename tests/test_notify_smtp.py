@@ -8,10 +8,13 @@ import ssl
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
 from aiosmtpd.smtp import AuthResult
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_notify_support import PEOPLE, Sink, body_text, many_persons, make_cert, new_case, persons_table, start_sink
 
 from fuite import taxonomy
@@ -20,8 +23,6 @@ from fuite.notify.casefile import TEMPLATE, parse_case_file
 from fuite.notify.notice import usable_email
 from fuite.notify.persons import PersonsOptions, notify_persons
 from fuite.notify.smtp import SmtpConfig, Throttle
-
-import tomllib
 
 CASE_FILE = parse_case_file(tomllib.loads(TEMPLATE))
 NO_WAIT = dict(rate=0, backoff=0.0)
@@ -291,3 +292,16 @@ def test_unreachable_server_stops_the_run_and_leaves_everyone_pending(tmp_path):
             _run(case, many_persons(3), port, max_attempts=2)
         counts = ledger.counts(case.conn)
     assert counts["email"]["pending"] == 3 and counts["email"]["sent"] == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=60), st.from_regex(r"smtps?://[^\s]{0,40}", fullmatch=True)))
+def test_junk_smtp_urls_fail_only_with_usage_errors(url):
+    from fuite.errors import UsageError
+
+    try:
+        config = SmtpConfig.from_url(url)
+    except UsageError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert config.host and 0 < config.port < 65536

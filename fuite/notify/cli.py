@@ -115,8 +115,17 @@ def notify_persons_cmd(
                           templates_dir=templates, journal=journal, in_doubt=in_doubt, max_attempts=retries,
                           backoff=backoff, letters_per_pdf=letters_per_pdf, name_conditions=not discreet,
                           connections=connections, jobs=jobs)
-    with open_case(case, operator=operator, require_operator=True) as c:
-        report = notify_persons_for_case(c, opts, progress=None)
+    from fuite.console import progress_bar
+
+    with open_case(case, operator=operator, require_operator=True) as c, progress_bar() as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(channel: str, done: int) -> None:   # counts only
+            if channel not in tasks:
+                tasks[channel] = bar.add_task(f"{channel}s", total=None)
+            bar.update(tasks[channel], completed=done)
+
+        report = notify_persons_for_case(c, opts, progress=progress)
     if dry_run:
         err.print(f"dry run: {report.rendered} notices rendered, nothing sent "
                   f"(email {report.planned.get('email', 0)}, letter {report.planned.get('letter', 0)}, "
