@@ -58,3 +58,17 @@ def test_hibp_breach_object():
     assert breach["IsSensitive"] is True and breach["IsVerified"] is True
     assert breach["AddedDate"] == "2026-01-02T03:04:05Z" and breach["BreachDate"] == "2026-01-02"
     assert breach["DataClasses"] == ["Email addresses", "Government issued IDs", "HIV statuses", "Medical records"]
+
+
+def test_case_file_written_by_case_init_is_understood():
+    import datetime as dt
+
+    settings = {"breach": {"discovered_at": dt.datetime(2021, 2, 23, 9, tzinfo=dt.timezone.utc), "started_at": ""},
+                "controller": {"name": "Laboratoire", "address": "1 rue de l'Exemple, 35000 Rennes"},
+                "dpo": {"name": "", "email": "", "phone": ""},
+                "contact": {"phone": "+33200000000", "email": "", "url": "https://verif.example.fr"}}
+    summary = breach_summary(synthetic_persons(2), settings, NOW)
+    assert summary["breach_date"] == "2021-02-23"
+    assert summary["contacts"][0] == {"role": {"fr": "Pour vous aider", "en": "Where to get help"},
+                                      "phone": "+33200000000", "website": "https://verif.example.fr"}
+    assert summary["contacts"][1]["address"].startswith("1 rue") and len(summary["contacts"]) == 2

@@ -102,7 +102,7 @@ def _print_guidance(summary: dict, lang: str) -> None:
     if summary.get("contacts"):
         typer.echo(text["contacts"])
         for c in summary["contacts"]:
-            details = ", ".join(c[k] for k in ("name", "email", "phone", "website") if c.get(k))
+            details = ", ".join(c[k] for k in ("name", "address", "email", "phone", "website") if c.get(k))
             typer.echo(f"  - {c['role'][lang]}: {details}")
 
 

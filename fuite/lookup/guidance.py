@@ -4,11 +4,12 @@ It says which categories of data the breach exposed (from the ``persons`` table,
 person should watch for (advice chosen from those categories), and whom to contact (from ``case.toml``:
 ``[breach]``, ``[controller]``, ``[dpo]``). Everything a person reads is in French with an English twin.
 
-``case.toml`` keys read (all optional)::
+``case.toml`` keys read (all optional; the file is the one ``fuite case init`` writes)::
 
-    [breach]      name, title, domain, date (YYYY-MM-DD), description_fr, description_en
-    [controller]  name, email, phone, website
+    [breach]      name, title, domain, date or started_at or discovered_at, description_fr, description_en
+    [controller]  name, email, phone, website, address
     [dpo]         name, email, phone
+    [contact]     email, phone, url   (where persons get help)
 """
 
 from __future__ import annotations
@@ -69,9 +70,20 @@ def _union(persons: pa.Table, column: str) -> set[str]:
     return {part.strip() for v in values for part in v.split(";") if part.strip()}
 
 
-def _contact(section: dict, role_fr: str, role_en: str) -> dict | None:
-    fields = {k: str(section[k]) for k in ("name", "email", "phone", "website") if section.get(k)}
+def _contact(section, role_fr: str, role_en: str) -> dict | None:
+    section = section if isinstance(section, dict) else {}
+    fields = {k: str(section[k]) for k in ("name", "email", "phone", "website", "address") if section.get(k)}
+    if section.get("url") and "website" not in fields:
+        fields["website"] = str(section["url"])
     return {"role": {"fr": role_fr, "en": role_en}, **fields} if fields else None
+
+
+def _date(breach: dict, now: str) -> str:
+    for key in ("date", "started_at", "discovered_at"):
+        value = breach.get(key)
+        if value:
+            return value.isoformat()[:10] if hasattr(value, "isoformat") else str(value)[:10]
+    return now[:10]
 
 
 def _name(text: str) -> str:
@@ -86,15 +98,16 @@ def breach_summary(persons: pa.Table, settings: dict, now: str) -> dict:
     conditions = _union(persons, "conditions")
     categories = [{"id": c.id, "fr": c.fr, "en": c.en} for c in taxonomy.CATEGORIES if c.id in ids]
     special = [{"id": k, "fr": fr, "en": en} for k, (fr, en) in taxonomy.SPECIAL_CONDITIONS.items() if k in conditions]
-    contacts = [c for c in (_contact(settings.get("controller") or {}, "Responsable du traitement", "Data controller"),
-                            _contact(settings.get("dpo") or {}, "Délégué à la protection des données",
+    contacts = [c for c in (_contact(settings.get("contact"), "Pour vous aider", "Where to get help"),
+                            _contact(settings.get("controller"), "Responsable du traitement", "Data controller"),
+                            _contact(settings.get("dpo"), "Délégué à la protection des données",
                                      "Data protection officer")) if c]
     title = str(breach.get("title") or "Fuite de données de laboratoires")
     return {
         "name": str(breach.get("name") or _name(title)),
         "title": title,
         "domain": str(breach.get("domain") or ""),
-        "breach_date": str(breach.get("date") or now[:10]),
+        "breach_date": _date(breach, now),
         "added_date": now,
         "pwn_count": persons.num_rows,
         "description": {

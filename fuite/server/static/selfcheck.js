@@ -120,7 +120,7 @@ function renderAnswer() {
   fillList($("categories"), [...(g.categories ?? []), ...(g.conditions ?? [])].map((c) => c[state.lang]));
   fillList($("advice"), (g.advice ?? []).map((a) => a[state.lang]));
   fillList($("contacts"), (g.contacts ?? []).map((c) =>
-    `${c.role[state.lang]} : ${["name", "email", "phone", "website"].filter((k) => c[k]).map((k) => c[k]).join(", ")}`));
+    `${c.role[state.lang]} : ${["name", "address", "email", "phone", "website"].filter((k) => c[k]).map((k) => c[k]).join(", ")}`));
 }
 
 function setStatus(key, error = false) {
