@@ -18,13 +18,16 @@ _HEADER_SEPARATORS = re.compile(r"[^a-z0-9]+")
 _ACCENTED = "àâäáãåçéèêëíìîïñóòôöõúùûüýÿ"
 _PLAIN = "aaaaaaceeeeiiiinooooouuuuyy"
 _SOURCES = ["œ", "æ", "ß", "’", *_ACCENTED]
+_FAST = str.maketrans({**{a: b for a, b in zip(_ACCENTED, _PLAIN)}, "œ": "oe", "æ": "ae", "ß": "ss", "’": "'"})
 _TARGETS = ["oe", "ae", "ss", "'", *_PLAIN]
 
 
 def fold(text: str) -> str:
-    """Lower-case, ligatures expanded, accents removed; same length per char where possible."""
-    text = text.translate(_LIGATURES).lower()
-    decomposed = unicodedata.normalize("NFKD", text)
+    """Lower-case, ligatures expanded, accents removed."""
+    text = text.lower().translate(_FAST)
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 

@@ -174,6 +174,7 @@ def _judge(folded: str, start: int, end: int, term: Term) -> tuple[bool, bool]:
     return not negated or term.text in ("ttt", "traitement", "atcd", "antecedents"), False
 
 
+@lru_cache(maxsize=65_536)
 def analyse_text(text: str | None) -> TextFinding:
     """Health, HIV and special conditions revealed by one free-text cell."""
     if not text:
@@ -213,13 +214,14 @@ def _spaced(kind: str) -> list[str]:
     return sorted({" " + regex.sub(r"[^a-z0-9]+", " ", w).strip() + " " for w in words})
 
 
-def analyse_column(values: pl.Series) -> pl.DataFrame:
+def analyse_column(values: pl.Series, *, plain_health: bool = True) -> pl.DataFrame:
     """``health``/``hiv``/``conditions`` per cell, vectorised where it can be.
 
     A polars Aho-Corasick pass (``str.contains_any``) over the folded column
     finds the cells holding any special word; only those distinct texts go
     through ``analyse_text`` (negation, test contexts). The other cells get
-    ``health`` from a plain lexicon match and no HIV or condition.
+    ``health`` from a plain lexicon match (or, with ``plain_health=False``, from being non-empty) and no HIV
+    or condition.
     """
     from fuite.detect.folding import fold_column
     text = values.cast(pl.String)
@@ -228,7 +230,8 @@ def analyse_column(values: pl.Series) -> pl.DataFrame:
     frame = frame.with_columns(
         special=(pl.col("spaced").str.contains_any(_spaced("special"))
                  | pl.col("text").str.contains(_SPECIAL_SHAPES)).fill_null(False),
-        plain_health=pl.col("spaced").str.contains_any(_spaced("all")),
+        plain_health=(pl.col("spaced").str.contains_any(_spaced("all")) if plain_health
+                      else pl.col("text").is_not_null()),
     )
     distinct = frame.filter(pl.col("special"))["text"].unique()
     results = [analyse_text(t) for t in distinct.to_list()]

@@ -149,7 +149,7 @@ def _health(findings: list[ColumnFinding], frame: pl.DataFrame, n: int) -> tuple
     conditions: list[pl.Series] = []
     for category in TEXT_CATEGORIES:
         for s in _columns_of(findings, frame, category):
-            found = freetext.analyse_column(s)
+            found = freetext.analyse_column(s, plain_health=False)   # a filled health cell is health data
             health = health | found["health"].fill_null(False)
             hiv = hiv | found["hiv"].fill_null(False)
             conditions.append(found["conditions"])

@@ -10,12 +10,14 @@ N06A) and drugs used in addictive disorders (N07B).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 from fuite.detect.folding import fold
+from fuite.errors import DetectError
 
 __all__ = ["Term", "drug_terms", "pathology_terms", "special_words", "condition_of_atc", "HIV_ATC_PREFIXES"]
 
@@ -68,7 +70,12 @@ def condition_of_atc(atc: str, name: str = "") -> str | None:
 
 
 def _edsnlp_drugs() -> dict[str, list[str]]:
-    path = resources.files("edsnlp") / "resources" / "drugs.json"
+    """The JSON file inside the installed edsnlp package, located without importing edsnlp (its import
+    rewires spaCy's registry and costs seconds)."""
+    spec = importlib.util.find_spec("edsnlp")
+    if spec is None or not spec.submodule_search_locations:
+        raise DetectError("edsnlp is not installed: its French drug terminology is needed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "drugs.json"
     return json.loads(path.read_text(encoding="utf-8"))
 
 
