@@ -23,7 +23,8 @@ from test_report_figures import hand_built
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 POPPLER = all(shutil.which(t) for t in ("pdftotext", "pdftoppm", "pdfinfo"))
 
-needs_chromium = pytest.mark.skipif(not CHROMIUM, reason="Debian chromium is not installed (apt-get install chromium)")
+needs_chromium = [pytest.mark.browser,
+                  pytest.mark.skipif(not CHROMIUM, reason="Debian chromium is not installed (apt-get install chromium)")]
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils is not installed (apt-get install poppler-utils)")
 
 
@@ -69,7 +70,8 @@ def _png_is_not_blank(path: Path) -> bool:
     return len(set(raw[i:i + 3] for i in range(1, min(len(raw), 400_000), 3))) > 8
 
 
-@needs_chromium
+@needs_chromium[0]
+@needs_chromium[1]
 def test_chromium_shows_the_report(rendered, drill):
     proc = _chromium("--dump-dom", rendered["html"].as_uri())
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -82,13 +84,15 @@ def test_chromium_shows_the_report(rendered, drill):
     assert not [v for v in drill.identifiers if v in proc.stdout]
 
 
-@needs_chromium
+@needs_chromium[0]
+@needs_chromium[1]
 def test_chromium_english_version(rendered):
     page = page_text(_chromium("--dump-dom", rendered["html_en"].as_uri()).stdout)
     assert "Health-data breach — report to the DPO" in page.text and "Timeline of sample dates" in page.text
 
 
-@needs_chromium
+@needs_chromium[0]
+@needs_chromium[1]
 def test_chromium_screenshot(rendered, tmp_path):
     shot = tmp_path / "report.png"
     proc = _chromium(f"--screenshot={shot}", "--window-size=1000,1400", "--hide-scrollbars",

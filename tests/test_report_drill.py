@@ -91,6 +91,7 @@ def test_small_counts_masked_in_the_drill_report(reports):
         assert shown == (MASKED if is_small(n) else f"{n:,}".replace(",", "\u202f")), label
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not shutil.which("chromium"), reason="Debian chromium is not installed (apt-get install chromium)")
 def test_chromium_reads_the_drill_report(small_drill, reports):
     proc = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
