@@ -68,8 +68,10 @@ def test_controller_templates_override(tmp_path):
 
 
 def test_context_lists_each_word_once():
-    ctx = notice_context(dict(categories="street_address;full_address;postal_code", street="x"), CF)
-    assert ctx["exposed_fr"].count("votre adresse postale") == 1
+    ctx = notice_context(dict(categories="street_address;full_address;postal_code;city;lab_id", street="x"), CF)
+    assert ctx["exposed_fr"] == ["votre adresse postale"]
+    town_only = notice_context(dict(categories="postal_code;city"), CF)
+    assert town_only["exposed_fr"] == ["votre code postal", "votre ville"]
 
 
 @pytest.mark.parametrize("value, ok", [

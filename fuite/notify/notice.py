@@ -58,6 +58,10 @@ def usable_email(value: str | None) -> str | None:
     return value
 
 
+#: Categories exposed alongside a person that say nothing about them (the laboratory's own identifier).
+_NOT_ABOUT_THEM = frozenset({"lab_id"})
+
+
 def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(";") if v]
 
@@ -69,6 +73,9 @@ def _exposed(row: dict) -> list[taxonomy.Category]:
                      ("last_name", "last_name"), ("first_name", "first_name"), ("street", "street_address")):
         if row.get(col):
             ids.add(cat)
+    if ids & {"street_address", "full_address"}:   # "votre adresse postale" already says postcode and town
+        ids -= {"postal_code", "city"}
+    ids -= _NOT_ABOUT_THEM
     return [c for c in taxonomy.CATEGORIES if c.id in ids and c.patient_fr]
 
 
