@@ -62,3 +62,10 @@ def test_no_smtp_server_is_a_one_line_error(tmp_path):
     new_case(tmp_path / "case").close()
     proc = run_fuite("notify", "persons", "--case", str(tmp_path / "case"))
     assert proc.returncode == 2 and "no SMTP server" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_dry_run_works_without_a_case_file_and_says_what_is_missing(tmp_path):
+    new_case(tmp_path / "case", case_toml="").close()
+    proc = run_fuite("notify", "persons", "--case", str(tmp_path / "case"), "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    assert "smtp.from" in proc.stderr and "dry run: 5 notices rendered" in proc.stderr

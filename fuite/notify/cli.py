@@ -126,6 +126,8 @@ def notify_persons_cmd(
             bar.update(tasks[channel], completed=done)
 
         report = notify_persons_for_case(c, opts, progress=progress)
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     if dry_run:
         err.print(f"dry run: {report.rendered} notices rendered, nothing sent "
                   f"(email {report.planned.get('email', 0)}, letter {report.planned.get('letter', 0)}, "

@@ -213,7 +213,7 @@ class NoticeRenderer:
         ``EmailMessage`` and byte-identical in structure; ``recipient`` must have passed :func:`usable_email`.
         """
         if not self.sender_addr:
-            raise NotifyError("no sender address: set [smtp] from in case.toml")
+            raise NotifyError("no sender address: set smtp.from in case.toml")
         r = rendered or self.render(row)
         mid = message_id(self.secret, row["person_id"], "email", self.domain)
         boundary = f"=_fuite_{mid[1:17]}"

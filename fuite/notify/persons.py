@@ -87,9 +87,11 @@ class PersonsReport:
     letter_files: list[str] = field(default_factory=list)
     settled: dict[str, int] = field(default_factory=dict)   # in-doubt entries settled at start, by outcome
     letters_waiting: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "letter_files"} | {"letter_files": len(self.letter_files)}
+        skip = ("letter_files", "warnings")
+        return {k: v for k, v in self.__dict__.items() if k not in skip} | {"letter_files": len(self.letter_files)}
 
 
 def notice_secret(case) -> bytes:
@@ -212,8 +214,13 @@ def notify_persons(conn, persons: pa.Table, case_file: CaseFile, opts: PersonsOp
     overrides = [d for d in (opts.templates_dir, case_dir / "templates" if case_dir else None) if d]
     if opts.templates_dir and not Path(opts.templates_dir).is_dir():
         raise UsageError("--templates: no such folder")
-    renderer = NoticeRenderer(case_file, overrides, secret=secret, name_conditions=opts.name_conditions)
     report = PersonsReport()
+    sender = case_file.smtp.sender
+    if opts.dry_run and not sender:   # a dry run still renders every notice, and says what is missing
+        sender = "notices@fuite.invalid"
+        report.warnings.append("no sender address (smtp.from in case.toml): needed before sending")
+    renderer = NoticeRenderer(case_file, overrides, secret=secret, sender=sender,
+                              name_conditions=opts.name_conditions)
     plan = plan_channels(persons)
     for channel in (EMAIL, LETTER, NONE):
         report.planned[channel] = sum(1 for c in plan.values() if c == channel)
