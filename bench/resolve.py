@@ -13,7 +13,8 @@ Three sources of records, best first:
 
 The truth is joined on (file, table, row). Figures are printed side by side with the
 targets of issue 5 and, with ``--peer``, with a plain Splink model (Splink's library
-comparisons, same blocking, no deterministic step, no collapsing).
+comparisons, same blocking, no deterministic step, no collapsing; it is given the same
+child-row -> parent-row assignment).
 """
 
 from __future__ import annotations
@@ -209,7 +210,11 @@ def plain_splink(records: pa.Table) -> tuple[np.ndarray, float, int]:
     from fuite.resolve.engine import make_db_api
     from fuite.resolve.features import comparison_frame
 
-    frame = comparison_frame(pl.from_arrow(records)).rename({"record_id": "unique_id"})
+    from fuite.resolve.core import _roots
+
+    everything = pl.from_arrow(records).sort("record_id")
+    roots, _ = _roots(everything)      # the peer gets the same child -> parent rows for free
+    frame = comparison_frame(everything.filter(roots == everything["record_id"])).rename({"record_id": "unique_id"})
     settings = SettingsCreator(
         link_type="dedupe_only",
         comparisons=[cl.JaroWinklerAtThresholds("last_f"), cl.JaroWinklerAtThresholds("first_f"),
@@ -228,7 +233,13 @@ def plain_splink(records: pa.Table) -> tuple[np.ndarray, float, int]:
             linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=2e6)
         pairs = pl.from_arrow(linker.inference.predict(threshold_match_probability=0.95,
                                                        warning_mode="never").as_pyarrow_table())
-        labels = components(records.num_rows, pairs["unique_id_l"].to_numpy(), pairs["unique_id_r"].to_numpy())
+        ids = everything["record_id"].to_numpy()
+        position = {int(r): i for i, r in enumerate(ids)}
+        left = np.array([position[int(x)] for x in pairs["unique_id_l"].to_list()], dtype=np.int64)
+        right = np.array([position[int(x)] for x in pairs["unique_id_r"].to_list()], dtype=np.int64)
+        label = components(len(ids), left, right)
+        root_pos = np.array([position[int(r)] for r in roots.to_list()], dtype=np.int64)
+        labels = label[root_pos]
         seconds = time.perf_counter() - start
     return labels, seconds, rss.peak
 
@@ -249,17 +260,15 @@ def main() -> int:
     parser.add_argument("--peer", action="store_true", help="also run a plain Splink model")
     args = parser.parse_args()
 
+    if not args.simulate and not args.key:
+        parser.error("--key is required with --case or --records")
     if args.simulate:
-        records, truth = simulate(args.simulate, args.seed)
+        records, sim_truth = simulate(args.simulate, args.seed)
         source = f"simulated from fuite.synth persons (seed {args.seed})"
+    elif args.records:
+        records, source = _read_parquet(args.records), str(args.records)
     else:
-        if not args.key:
-            parser.error("--key is required with --case or --records")
-        records = _records_from_case(args.case) if args.case else _read_parquet(args.records)
-        truth = _truth(records, args.key)
-        source = str(args.case or args.records)
-    true_persons = len(np.unique(truth))
-    print(f"records: {records.num_rows:,} from {source}; true persons: {true_persons:,}; cores: {os.cpu_count()}")
+        records, source = None, str(args.case)   # read after the run, so only resolve's memory is measured
 
     with PeakRSS() as rss:
         start, cpu = time.perf_counter(), time.process_time()
@@ -269,9 +278,14 @@ def main() -> int:
             resolved = resolve_records(records)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     summary = resolved.summary
+    if records is None:
+        records = resolved.records
+    truth = sim_truth if args.simulate else _truth(records, args.key)   # in record_id order
+    true_persons = len(np.unique(truth))
+    print(f"records: {records.num_rows:,} from {source}; true persons: {true_persons:,}; cores: {os.cpu_count()}")
     order = np.argsort(resolved.records["record_id"].to_numpy())
     labels = resolved.records["person_id"].to_numpy()[order]
-    score = bcubed(labels, truth[np.argsort(records["record_id"].to_numpy())])
+    score = bcubed(labels, truth)
     found = len(np.unique(labels))
     peer = plain_splink(records) if args.peer else None
 

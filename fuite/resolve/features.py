@@ -13,7 +13,7 @@ __all__ = ["fold", "comparison_frame", "COMPARED"]
 
 #: Columns the Splink comparisons read (besides the row id and ``det_id``).
 COMPARED = ("last_f", "first_f", "name_key", "birth_date", "birth_ym", "postal_code", "city_f",
-            "phone", "email", "email_user", "nir")
+            "phone", "email", "nir")
 
 
 #: Letters Unicode decomposition leaves whole (``Lecœur`` must meet ``LECOEUR``).
@@ -38,15 +38,22 @@ def _blank_to_null(name: str) -> pl.Expr:
     return pl.when(value == "").then(None).otherwise(value)
 
 
+def _folded(records: pl.DataFrame, column: str) -> pl.Series:
+    """``fold`` of a column, computed once per distinct value (names repeat a lot)."""
+    distinct = records.select(pl.col(column).unique().drop_nulls())
+    mapping = distinct.with_columns(fold(pl.col(column)).alias("__folded"))
+    return records.select(column).join(mapping, on=column, how="left", maintain_order="left")["__folded"]
+
+
 def comparison_frame(records: pl.DataFrame) -> pl.DataFrame:
     """One row per record: ``record_id`` and the compared columns."""
     frame = records.select(
         "record_id",
-        fold(pl.col("last_name")).alias("last_f"),
-        fold(pl.col("first_name")).alias("first_f"),
+        _folded(records, "last_name").alias("last_f"),
+        _folded(records, "first_name").alias("first_f"),
         _blank_to_null("birth_date").alias("birth_date"),
         _blank_to_null("postal_code").alias("postal_code"),
-        fold(pl.col("city")).alias("city_f"),
+        _folded(records, "city").alias("city_f"),
         _blank_to_null("phone").alias("phone"),
         _blank_to_null("email").str.to_lowercase().alias("email"),
         _blank_to_null("nir").str.to_uppercase().alias("nir"),
@@ -55,7 +62,6 @@ def comparison_frame(records: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         pl.when(pl.col("last_f").is_null() & pl.col("first_f").is_null()).then(None)
         .otherwise(tokens.str.split(" ").list.sort().list.join(" ")).alias("name_key"),
-        pl.col("email").str.split("@").list.first().alias("email_user"),
         pl.coalesce(pl.concat_str([pl.col("birth_date").str.slice(2, 2), pl.col("birth_date").str.slice(5, 2)]),
                     pl.col("nir").str.slice(1, 4)).alias("birth_ym"),
     )

@@ -32,22 +32,57 @@ def _majority(column: str, records: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _joined(records: pl.DataFrame, column: str, alias: str, *, split: bool = False,
-            order: tuple[str, ...] | None = None) -> pl.DataFrame:
-    """person_id -> ";"-joined distinct non-empty values of ``column`` (items of a ";" list when ``split``),
-    sorted alphabetically or in ``order``."""
+def _joined(records: pl.DataFrame, column: str, alias: str) -> pl.DataFrame:
+    """person_id -> ";"-joined distinct non-empty values of ``column``, sorted."""
     items = records.select("person_id", pl.col(column).alias("item")).drop_nulls("item")
-    if split:
-        items = items.with_columns(pl.col("item").str.split(";")).explode("item")
-    items = items.filter(pl.col("item") != "").unique()
-    if order is not None:
-        rank = {name: i for i, name in enumerate(order)}
-        items = items.with_columns(pl.col("item").replace_strict(rank, default=len(order),
-                                                                 return_dtype=pl.Int32).alias("rank"))
-        items = items.sort(["person_id", "rank", "item"])
-    else:
-        items = items.sort(["person_id", "item"])
+    items = items.filter(pl.col("item") != "").unique().sort(["person_id", "item"])
     return items.group_by("person_id", maintain_order=True).agg(pl.col("item").str.join(";").alias(alias))
+
+
+def _item_sets(records: pl.DataFrame, column: str, order: tuple[str, ...], alias: str,
+               split: bool = True) -> pl.DataFrame:
+    """person_id -> ";"-joined union of the values (or ";"-lists when ``split``) of ``column``, in ``order``
+    (other items after, sorted).
+
+    The few distinct values become bit masks OR-ed per person: no per-item explode of millions of rows.
+    Columns with too many distinct items for a 63-bit mask fall back to a plain distinct-join.
+    """
+    distinct = [v for v in records.get_column(column).unique().to_list() if v]
+    found = {item for v in distinct for item in (v.split(";") if split else [v]) if item}
+    items = [name for name in order if name in found] + sorted(found - set(order))
+    if len(items) > 62:
+        return _joined(records, column, alias)
+    bit = {name: 1 << i for i, name in enumerate(items)}
+    masks = {v: sum({bit[item] for item in (v.split(";") if split else [v]) if item}) for v in distinct}
+    per_person = records.select(
+        "person_id", pl.col(column).replace_strict(masks, default=0, return_dtype=pl.Int64).alias("mask")
+    ).group_by("person_id").agg(pl.col("mask").bitwise_or())
+    names = {m: ";".join(name for name in items if m & bit[name]) or None for m in per_person["mask"].unique()}
+    return per_person.select("person_id", pl.col("mask").replace_strict(names, return_dtype=pl.String).alias(alias))
+
+
+def _canonical(records: pl.DataFrame) -> pl.DataFrame:
+    """person_id -> the majority value of every ``_MAJORITY`` column.
+
+    One pass finds the persons whose records all agree (most of them); the vote is counted only for
+    the others.
+    """
+    cleaned = records.select("person_id", "record_id", *[
+        pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c).str.strip_chars()).alias(c)
+        for c in _MAJORITY])
+    if not cleaned["record_id"].is_sorted():
+        cleaned = cleaned.sort("record_id")
+    summary = cleaned.group_by("person_id").agg(
+        *[pl.col(c).drop_nulls().first().alias(c) for c in _MAJORITY],
+        *[pl.col(c).drop_nulls().n_unique().alias(f"{c}__n") for c in _MAJORITY])
+    for column in _MAJORITY:
+        disputed = summary.filter(pl.col(f"{column}__n") > 1).select("person_id")
+        if disputed.height == 0:
+            continue
+        votes = _majority(column, cleaned.join(disputed, on="person_id", how="semi"))
+        summary = summary.join(votes.rename({column: "__vote"}), on="person_id", how="left").with_columns(
+            pl.coalesce("__vote", column).alias(column)).drop("__vote")
+    return summary.select("person_id", *_MAJORITY)
 
 
 def build_persons(records: pl.DataFrame) -> pa.Table:
@@ -61,10 +96,10 @@ def build_persons(records: pl.DataFrame) -> pa.Table:
     )
     parts = [
         _joined(records, "email", "emails"), _joined(records, "phone", "phones"),
-        _joined(records, "categories", "categories", split=True, order=CATEGORY_IDS),
-        _joined(records, "conditions", "conditions", split=True, order=tuple(SPECIAL_CONDITIONS)),
-        _joined(records, "file", "files"), _joined(records, "lab", "labs"),
-        *(_majority(column, records) for column in _MAJORITY),
+        _item_sets(records, "categories", CATEGORY_IDS, "categories"),
+        _item_sets(records, "conditions", tuple(SPECIAL_CONDITIONS), "conditions"),
+        _item_sets(records, "file", (), "files", split=False), _item_sets(records, "lab", (), "labs", split=False),
+        _canonical(records),
     ]
     for part in parts:
         agg = agg.join(part, on="person_id", how="left")

@@ -9,7 +9,7 @@ Columns the comparisons see are prepared by :mod:`fuite.resolve.features`:
 ``last_f``/``first_f`` (accent-folded uppercase names), ``name_key`` (the sorted
 name tokens, so swapped first/last names agree), ``birth_date`` (ISO), ``birth_ym``
 (YYMM from the birth date, else from the NIR, which encodes it),
-``postal_code``, ``city_f``, ``phone`` (E.164), ``email``, ``email_user``, ``nir``
+``postal_code``, ``city_f``, ``phone`` (E.164), ``email``, ``nir``
 and ``det_id`` (the deterministic cluster a row already belongs to).
 """
 
@@ -94,25 +94,28 @@ def _place_levels() -> list:
     ]
 
 
-def _identifier_levels(col: str, label: str, near: int, extra: list | None = None) -> list:
+def _identifier_levels(col: str, label: str, near: int | None) -> list:
+    typo = [_level(cll.LevenshteinLevel(col, near), f"{label} nearly equal (typo)", 0.05, 1e-4)] if near else []
     return [
         cll.NullLevel(col),
         _level(cll.ExactMatchLevel(col), f"same {label}", 0.8, 1e-5),
-        *(extra or []),
-        _level(cll.LevenshteinLevel(col, near), f"{label} nearly equal (typo)", 0.05, 1e-4),
-        _level(cll.ElseLevel(), f"{label} different", 0.1, 1 - 1.6e-4),
+        *typo,
+        _level(cll.ElseLevel(), f"{label} different", 0.1, 1 - 1.1e-4),
     ]
 
 
 def comparisons() -> list:
-    """The Splink comparisons, one per kind of evidence, with starting m/u values."""
-    email_user = _level(cll.ExactMatchLevel("email_user"), "same email user, other domain", 0.05, 5e-5)
+    """The Splink comparisons, one per kind of evidence, with starting m/u values.
+
+    Email has no "nearly equal" level: namesakes get ``jean.martin@`` and ``jean.martin2@``, so
+    near-equal emails measure the names again (Splink assumes comparisons independent).
+    """
     return [
         cl.CustomComparison(_names_levels(), output_column_name="names"),
         cl.CustomComparison(_birth_levels(), output_column_name="birth_date"),
         cl.CustomComparison(_place_levels(), output_column_name="place"),
         cl.CustomComparison(_identifier_levels("phone", "phone", 1), output_column_name="phone"),
-        cl.CustomComparison(_identifier_levels("email", "email", 2, [email_user]), output_column_name="email"),
+        cl.CustomComparison(_identifier_levels("email", "email", None), output_column_name="email"),
         cl.CustomComparison(_identifier_levels("nir", "NIR", 2), output_column_name="nir"),
     ]
 
@@ -148,8 +151,9 @@ class ResolveSettings:
         _rule("email"),
         _rule("nir"),
     )
-    #: Blocking rules whose pairs train the m probabilities by EM (no labels).
-    training_rules: tuple[tuple[str, ...], ...] = (("birth_date", "postal_code"), ("last_f", "first_f"))
+    #: Blocking rules whose pairs train the m probabilities by EM (no labels). Not on names: blocks
+    #: of namesakes let EM mistake "same family name" for "same person".
+    training_rules: tuple[tuple[str, ...], ...] = (("birth_date", "postal_code"), ("nir",))
     #: Fewer rows than this and u keeps its starting values (sampling would meet mostly matches).
     min_u_rows: int = 5000
     #: Fewer blocked pairs than this and EM is not run for that training rule.
@@ -157,7 +161,7 @@ class ResolveSettings:
     #: Random pairs sampled to estimate the u probabilities.
     u_max_pairs: float = 3e6
     #: Cap on the pairs each EM session samples.
-    em_max_pairs: float = 2e6
+    em_max_pairs: float = 1e6
     #: Trained m probabilities are raised to at least this (no evidence is absolute).
     m_floor: float = 0.002
     #: Recall assumed for the deterministic rules when estimating the prior match probability.
