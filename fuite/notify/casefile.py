@@ -196,7 +196,7 @@ class _Reader:
         self.section = section
         value = settings.get(section, {})
         if not isinstance(value, dict):
-            raise ValidationError(f"case.toml: [{section}] must be a table")
+            raise ValidationError(f"case.toml: {section}: expected a table")
         self.data = value
 
     def _fail(self, key: str, expected: str) -> ValidationError:

@@ -269,7 +269,7 @@ def notify_persons(conn, persons: pa.Table, case_file: CaseFile, opts: PersonsOp
 def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, budget, report, progress, sleep) -> int:
     url = opts.smtp_url or case_file.smtp.url
     if not url:
-        raise UsageError("no SMTP server: give --smtp URL or set [smtp] url in case.toml")
+        raise UsageError("no SMTP server: give --smtp URL or set smtp.url in case.toml")
     config = SmtpConfig.from_url(url)
     rate = opts.rate if opts.rate is not None else case_file.smtp.rate
     workers = max(1, opts.connections or case_file.smtp.connections)
