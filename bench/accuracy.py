@@ -66,7 +66,7 @@ def score_drill(drill: Path) -> dict:
     truth_cols = pl.read_csv(key / "columns.csv", infer_schema_length=0).fill_null("")
     truth_map = {(r["file"], r["table"], r["column"]): r["category"] for r in truth_cols.iter_rows(named=True)}
     problems, quarantined = [], []
-    pairs, misses, records = [], [], []
+    pairs, misses, records, notes = [], [], [], []
     started = time.perf_counter()
     for st in read_paths([drill / "leak"], on_quarantine=quarantined.append, on_problem=problems.append):
         batches = list(st.batches())
@@ -81,6 +81,8 @@ def score_drill(drill: Path) -> dict:
             pairs.append((truth, f.category))
             if truth != f.category:
                 misses.append(f"{st.file} [{st.table}] column {f.position}: {truth} -> {f.category}")
+        notes += [pl.Series(table.column(f"c{f.position}")).cast(pl.String) for f in findings
+                  if f.category == "health_note"]
         rec = pl.from_arrow(extract_records(table, findings)).select("row", "hiv", "health")
         records.append(rec.with_columns(file=pl.lit(st.file), table=pl.lit(st.table)))
     seconds = time.perf_counter() - started
@@ -94,7 +96,29 @@ def score_drill(drill: Path) -> dict:
     rows_health = recall_precision(joined["health"].cast(pl.Boolean).to_list(),
                                    joined["health_found"].fill_null(False).to_list())
     return {"per_category": per_cat, "accuracy": accuracy, "hiv_persons": hiv, "health_rows": rows_health,
-            "misses": misses, "columns": len(pairs), "rows": joined.height, "seconds": seconds}
+            "misses": misses, "columns": len(pairs), "rows": joined.height, "seconds": seconds,
+            "notes": pl.concat(notes).drop_nulls() if notes else pl.Series([], dtype=pl.String)}
+
+
+def third_party_names(notes: pl.Series, limit: int) -> str:
+    """The optional spaCy pass against the title regex, on the drill's free-text cells: hits, agreement, cost."""
+    from fuite.detect.thirdparty import spacy_names, titled_names
+
+    cells = notes.unique().head(limit)
+    started = time.perf_counter()
+    regex_hits = titled_names(cells)
+    regex_s = time.perf_counter() - started
+    started = time.perf_counter()
+    spacy_names(cells.head(1))                      # model load, reported apart
+    load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    spacy_hits = spacy_names(cells)
+    spacy_s = time.perf_counter() - started
+    both = int((regex_hits & spacy_hits).sum())
+    return (f"third-party names in {cells.len()} distinct notes: title regex {int(regex_hits.sum())} "
+            f"({regex_s:.3f} s), spaCy PER "
+            f"{int(spacy_hits.sum())} ({spacy_s:.1f} s + {load_s:.1f} s model load), both {both}, "
+            f"spaCy only {int((spacy_hits & ~regex_hits).sum())}, regex only {int((regex_hits & ~spacy_hits).sum())}")
 
 
 def score_layouts(rows: int) -> dict:
@@ -132,6 +156,8 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=20_000, help="size of a drill generated on the fly")
     parser.add_argument("--seed", type=int, default=2021)
     parser.add_argument("--layout-rows", type=int, default=2_000)
+    parser.add_argument("--names", type=int, default=3_000, help="distinct notes for the third-party-name pass "
+                                                                   "(0 to skip)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         drill = args.drill
@@ -153,6 +179,8 @@ def main() -> None:
             print(f"{label + ' ' + part:16} {d[name][i]:14.4f} {lay[name][i]:14.4f}")
         print(f"{label + ' (n true)':16} {d[name][2]:14d} {lay[name][2]:14d}")
     print(f"drill: {d['rows']} rows scored; ingest+detect {d['seconds']:.1f} s")
+    if args.names:
+        print(third_party_names(d["notes"], args.names))
     for m in d["misses"] + lay["misses"]:
         print("  miss:", m)
 

@@ -109,3 +109,31 @@ def test_any_text_is_handled(text):
     found = analyse_text(text)
     assert isinstance(found.health, bool) and isinstance(found.hiv, bool)
     assert found.hiv <= found.health
+
+
+THIRD_PARTY = [
+    ("Suivi PrEP — accompagné par M. Mercier", True),
+    ("résultats transmis au Dr Guyot", True),
+    ("Mme Le Goff a appelé", True),
+    ("RAS", False),
+    ("Dr", False),
+    ("contrôle INR mardi", False),
+]
+
+
+def test_titled_names_in_free_text():
+    import polars as pl
+
+    from fuite.detect.thirdparty import titled_names
+
+    assert titled_names(pl.Series([t for t, _ in THIRD_PARTY])).to_list() == [e for _, e in THIRD_PARTY]
+
+
+@pytest.mark.slow
+def test_spacy_pass_finds_persons():
+    import polars as pl
+
+    from fuite.detect.thirdparty import spacy_names
+
+    found = spacy_names(pl.Series(["Patient accompagné de sa fille Julie Martin", None, "RAS"])).to_list()
+    assert found == [True, False, False]
