@@ -1,6 +1,6 @@
 """Benchmark: render and send person notices to a local SMTP sink, in notices per second.
 
-    python bench/notify.py [--persons 5000] [--baseline 1000]
+    python bench/notify.py [--persons 5000] [--baseline 1000] [--connections 1 4] [--sink-processes 4]
 
 An aiosmtpd sink runs in its own process on loopback and counts what it accepts.
 Side by side:
@@ -140,12 +140,25 @@ def bench_naive(n: int, port: int) -> float:
     return n / (time.perf_counter() - start)
 
 
+def bench_assess(n: int) -> float:
+    """Seconds to score ``n`` persons and sum the breach up (ENISA, pure functions)."""
+    from fuite.assess.rules import Circumstances
+    from fuite.assess.severity import assess_breach, assess_persons
+
+    persons = _persons(n)
+    circ = Circumstances(malicious=True)
+    start = time.perf_counter()
+    assess_breach(persons, circ, assess_persons(persons, circ))
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=5000)
     parser.add_argument("--baseline", type=int, default=1000)
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 4])
-    parser.add_argument("--sink-processes", type=int, default=2)
+    parser.add_argument("--sink-processes", type=int, default=4)
+    parser.add_argument("--assess", type=int, default=491_840, help="persons to assess (0: skip)")
     args = parser.parse_args()
     os.environ.setdefault("FUITE_KEY", "bench passphrase, synthetic data only")
     with Sink(args.sink_processes) as sink:
@@ -171,6 +184,10 @@ def main() -> None:
     cores = os.cpu_count() or 1
     print(f"{f'CPU-bound estimate, {cores} idle cores':34} {cores / (sender_cpu + sink_cpu):10.0f}  "
           "sender + sink sharing the cores, no other load (derived, not measured)")
+    if args.assess:
+        seconds = bench_assess(args.assess)
+        print(f"{f'fuite assess, {args.assess} persons':34} {args.assess / seconds:10.0f}  persons/s "
+              f"({seconds:.2f} s, per person and breach)")
     best = max(fuite_rates.values())
     print(f"{'target':34} {500:10d}  {'met' if best >= 500 else 'NOT met'} (best {best:.0f}/s)")
 
