@@ -24,6 +24,12 @@ CASES = [
     ("Diagnostic CIM-10 B20", True, True, {"hiv"}),
     ("sida stade C", True, True, {"hiv"}),
     ("Dolutégravir + lamivudine (Dovato)", True, True, {"hiv"}),
+    ("PVVIH sous TDF/FTC + DTG", True, True, {"hiv"}),
+    ("3TC + AZT", True, True, {"hiv"}),
+    ("on PrEP since 2019", True, True, {"hiv"}),
+    ("Pas de traitement ARV", True, False, set()),
+    ("HIV test negative", True, False, set()),
+    ("séronégatif", False, False, set()),
     # HIV words that reveal no HIV
     ("Sérologie VIH négative", True, False, set()),
     ("sérologie VIH demandée", True, False, set()),
@@ -36,6 +42,7 @@ CASES = [
     ("pas de PrEP", True, False, set()),
     # dual-use antiretrovirals given for hepatitis B
     ("Viread (VHB)", True, False, {"hepatitis"}),
+    ("TDF (VHB)", True, False, {"hepatitis"}),
     ("Hépatite B chronique sous Viread", True, False, {"hepatitis"}),
     ("Zeffix 100 mg", True, False, {"hepatitis"}),
     # other special conditions

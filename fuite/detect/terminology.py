@@ -30,15 +30,22 @@ _HEPATITIS_ATC = ("J05AP", "J05AX14", "J05AX15", "J05AX28", "L03AB")
 
 #: Antiretrovirals and PrEP brands newer than (or missing from) the edsnlp list, with their ATC codes.
 _SUPPLEMENT_DRUGS = {
-    "J05AR17": ["ODEFSEY"], "J05AR18": ["GENVOYA"], "J05AR19": ["DESCOVY"], "J05AR22": ["SYMTUZA"],
+    "J05AR18": ["GENVOYA"], "J05AR22": ["SYMTUZA"],
     "J05AR14": ["REZOLSTA"], "J05AR15": ["EVOTAZ"], "J05AJ04": ["VOCABRIA", "REKAMBYS", "cabotegravir",
                                                                  "APRETUDE"],
-    "J05AJ03": ["dolutegravir"], "J05AJ02": ["elvitegravir"], "J05AX31": ["SUNLENCA", "lenacapavir"],
+    "J05AJ03": ["dolutegravir", "DTG"], "J05AJ02": ["elvitegravir"], "J05AX31": ["SUNLENCA", "lenacapavir"],
     "J05AX29": ["RUKOBIA", "fostemsavir"], "J05AF13": ["tenofovir alafenamide"],
-    "J05AR03": ["emtricitabine/tenofovir", "emtricitabine tenofovir", "tenofovir/emtricitabine"],
+    "J05AR03": ["emtricitabine/tenofovir", "emtricitabine tenofovir", "tenofovir/emtricitabine", "TDF/FTC",
+                "FTC/TDF", "TDF-FTC"],
+    "J05AR17": ["ODEFSEY", "TAF/FTC/RPV"], "J05AR19": ["DESCOVY", "TAF/FTC", "FTC/TAF"],
     "N07BC02": ["methadone", "METHADONE AP-HP"], "N07BC01": ["SUBUTEX", "buprenorphine"],
     "N07BC51": ["SUBOXONE", "ZUBSOLV"], "L01XC": ["KEYTRUDA", "OPDIVO"],
+    # the abbreviations of HIV clinics
+    "J05AF01": ["AZT"], "J05AF05": ["3TC"], "J05AF07": ["TDF"], "J05AG03": ["EFV"], "J05AG05": ["RPV"],
+    "J05AE10": ["DRV/r", "DRV"], "J05AE08": ["ATV/r"], "J05AR10": ["LPV/r"],
 }
+#: Abbreviations short enough to be dropped by the length filter, kept on purpose.
+_SHORT_NAMES = {"azt", "3tc", "tdf", "efv", "rpv", "drv", "dtg", "ftc", "taf"}
 #: Drug names that are also ordinary words in French comments.
 _NOT_DRUGS = {"divers", "estima", "daily", "drill", "diane", "alma", "ether", "sirop", "fluor", "panos", "thais",
               "lenia", "nonan", "cyclo", "muse", "femi", "acti", "alli", "vicks", "xenon", "lyso", "toco", "zinc"}
@@ -89,7 +96,7 @@ def drug_terms() -> tuple[Term, ...]:
     for atc, names in table.items():
         for name in names:
             folded = fold(name)
-            if len(folded) < 4 or folded in _NOT_DRUGS:
+            if (len(folded) < 4 and folded not in _SHORT_NAMES) or folded in _NOT_DRUGS:
                 continue
             terms.setdefault(folded, Term(folded, "drug", condition_of_atc(atc, name), atc))
     return tuple(terms.values())
@@ -100,7 +107,7 @@ _HIV = ("vih", "hiv", "sida", "seropositif", "seropositive", "seropositivite", "
         "prophylaxie pre exposition", "antiretroviral", "antiretroviraux", "antiretrovirale", "arv", "tritherapie",
         "bitherapie arv", "tpe", "traitement post-exposition", "traitement post exposition", "hiv-1", "vih-1",
         "vih1", "vih 1", "vih-2", "vih2", "cd4", "lymphocytes cd4", "taux de cd4", "numeration cd4",
-        "cd4/cd8", "sous arv", "traitement arv")
+        "cd4/cd8", "sous arv", "traitement arv", "pvvih", "pvv", "tasp", "i=i")
 _TESTS = ("serologie", "serologies", "depistage", "test", "tests", "trod", "recherche", "controle", "bilan",
           "elisa", "western blot", "combo", "ag p24", "p24")
 _CONDITIONS = {
