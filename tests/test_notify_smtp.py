@@ -305,3 +305,16 @@ def test_junk_smtp_urls_fail_only_with_usage_errors(url):
         assert "\n" not in str(exc)
     else:
         assert config.host and 0 < config.port < 65536
+
+
+def test_limit_sends_part_and_a_rerun_sends_the_rest(tmp_path, sink):
+    handler, controller = sink
+    rows = many_persons(7)
+    with _conn(tmp_path) as case:
+        first = _run(case, rows, controller.port, limit=3)
+        middle = ledger.counts(case.conn)["email"]
+        rest = _run(case, rows, controller.port)
+    assert first.sent == 3 and middle["sent"] == 3 and middle["pending"] == 4
+    assert rest.sent == 4
+    received = handler.by_recipient()
+    assert sorted(received) == sorted(r["email"] for r in rows) and all(len(m) == 1 for m in received.values())
