@@ -159,3 +159,17 @@ def test_duckdb_writes_nothing_to_disk(tmp_path, monkeypatch):
     result, _ = _resolve([dict(last_name="Morvan", first_name="Erwan", birth_date="1966-06-16")])
     assert result.persons.num_rows > 0
     assert os.listdir(tmp_path) == []
+
+
+def test_dangling_and_cyclic_parents_do_not_hang_or_crash():
+    rows = _background() + [
+        dict(last_name="Guéguen", first_name="Tristan", birth_date="1977-07-07"),
+        dict(source=1, parent_record_id=999),                    # parent not in the case
+        dict(source=1, parent_record_id=len(_BACKGROUND) + 3),   # two rows pointing at each other
+        dict(source=1, parent_record_id=len(_BACKGROUND) + 2),
+    ]
+    result = resolve_records(_table(rows))
+    k = len(_BACKGROUND)
+    assert result.summary["dangling_parents"] == 1
+    assert _person_of(result, k + 1) == k + 1
+    assert _person_of(result, k + 2) == _person_of(result, k + 3)

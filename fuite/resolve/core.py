@@ -47,7 +47,6 @@ RULE_EVIDENCE = {
 }
 
 _REQUIRED = ("record_id", "last_name", "first_name", "birth_date", "nir", "phone", "email", "postal_code", "city")
-_MAX_DEPTH = 32
 
 
 @dataclass
@@ -66,23 +65,28 @@ class Resolution:
 
 
 def _roots(df: pl.DataFrame) -> tuple[pl.Series, int]:
-    """The top-most ancestor of every record, and how many parent links dangle."""
-    if "parent_record_id" not in df.columns:
+    """The top-most ancestor of every record, and how many parent links point to no record.
+
+    Each record has at most one parent, so each connected component of the parent links is a tree
+    whose root is its one member without a parent, or (corrupt input) holds a cycle: then its
+    smallest record id stands as the root.
+    """
+    if "parent_record_id" not in df.columns or df["parent_record_id"].null_count() == df.height:
         return df["record_id"], 0
-    ids = set(df["record_id"].to_list()) if df["parent_record_id"].null_count() < df.height else set()
-    parent = df["parent_record_id"]
-    dangling = int(parent.is_not_null().sum() - parent.is_in(list(ids)).sum()) if ids else 0
-    mapping = df.select("record_id", pl.col("parent_record_id").alias("up")).filter(
-        pl.col("up").is_not_null() & pl.col("up").is_in(list(ids)) & (pl.col("up") != pl.col("record_id")))
-    root = df.select("record_id").join(mapping, on="record_id", how="left").select(
-        "record_id", pl.coalesce("up", "record_id").alias("root"))
-    for _ in range(_MAX_DEPTH):
-        step = root.join(mapping, left_on="root", right_on="record_id", how="left").select(
-            "record_id", pl.coalesce("up", "root").alias("root"))
-        if step["root"].equals(root["root"]):
-            break
-        root = step
-    return root["root"], dangling
+    frame = df.select("record_id", pl.col("parent_record_id").alias("up")).with_row_index("pos")
+    frame = frame.with_columns(pl.when(pl.col("up") == pl.col("record_id")).then(None).otherwise(pl.col("up"))
+                               .alias("up"))
+    edges = frame.drop_nulls("up").join(frame.select(pl.col("record_id").alias("up"), pl.col("pos").alias("up_pos")),
+                                        on="up", how="inner")
+    dangling = frame["up"].is_not_null().sum() - edges.height
+    label = components(frame.height, edges["pos"].to_numpy(), edges["up_pos"].to_numpy())
+    valid_up = frame.join(edges.select("pos", "up_pos"), on="pos", how="left", maintain_order="left")["up_pos"]
+    frame = frame.with_columns(pl.Series("component", label), valid_up.alias("up_pos"))
+    tops = frame.filter(pl.col("up_pos").is_null()).group_by("component").agg(pl.col("record_id").min().alias("top"))
+    smallest = frame.group_by("component").agg(pl.col("record_id").min().alias("smallest"))
+    root = frame.join(tops, on="component", how="left", maintain_order="left").join(
+        smallest, on="component", how="left", maintain_order="left")
+    return root.select(pl.coalesce("top", "smallest"))["top"].rename("root"), int(dangling)
 
 
 def _collapse(frame: pl.DataFrame, collapse: bool) -> pl.DataFrame:

@@ -15,7 +15,7 @@ and ``det_id`` (the deterministic cluster a row already belongs to).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
@@ -172,7 +172,6 @@ class ResolveSettings:
     #: DuckDB memory cap; DuckDB never spills (see engine.py), it fails instead.
     memory_limit: str = "5GB"
     threads: int | None = None
-    extra: dict = field(default_factory=dict)
 
 
 DEFAULT_SETTINGS = ResolveSettings()
