@@ -73,15 +73,21 @@ def _nir(v: ColumnValues) -> pl.Series:
 def _phone(v: ColumnValues) -> pl.Series:
     if not v.gate((v.digit_count >= 9) & (v.digit_count <= 15)):
         return v.none
-    french = phone.to_e164_column(v.raw).is_not_null()
-    foreign = v.raw.str.contains(r"^(?:\+|00)(?:[1-9][0-9]?|[2-9][0-9]{2})[\s.\-]?(?:\(0\))?[0-9][0-9\s.\-]{6,14}$")
+    first = first_item(v.raw)
+    french = phone.to_e164_column(first).is_not_null()
+    foreign = first.str.contains(r"^(?:\+|00)(?:[1-9][0-9]?|[2-9][0-9]{2})[\s.\-]?(?:\(0\))?[0-9][0-9\s.\-]{6,14}$")
     return french | foreign
 
 
 def _email(v: ColumnValues) -> pl.Series:
     if not v.gate(v.raw.str.contains("@", literal=True)):
         return v.none
-    return email_address.is_valid_column(v.raw)
+    return email_address.is_valid_column(first_item(v.raw))
+
+
+def first_item(values: pl.Series) -> pl.Series:
+    """The first of several values written in one cell (``06… / 02…``, ``a@x.fr; b@y.fr``)."""
+    return values.str.replace(r"\s*(?:[/;|,]|\s(?:ou|or|et)\s)\s*(?:\+|0|[A-Za-z0-9._%+-]+@).*$", "")
 
 
 def _date(v: ColumnValues) -> pl.Series:

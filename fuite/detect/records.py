@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from fuite import taxonomy
 from fuite.detect import dates, freetext, lexicons
+from fuite.detect.detectors import first_item
 from fuite.detect.folding import fold_column
 from fuite.detect.names import split_full_names
 from fuite.ids import nir_column, phone
@@ -77,6 +78,7 @@ def _nir(findings: list[ColumnFinding], frame: pl.DataFrame, n: int) -> pl.Serie
 def _phone(findings, frame, n) -> pl.Series:
     out = []
     for s in _columns_of(findings, frame, "phone"):
+        s = first_item(s)
         french = phone.to_e164_column(s)
         digits = s.str.replace_all(r"\(0\)", "").str.replace_all(r"[^\d+]", "").str.replace(r"^00", "+")
         foreign = pl.Series(digits).str.extract(r"^(\+[1-9]\d{7,14})$", 1)
@@ -85,7 +87,8 @@ def _phone(findings, frame, n) -> pl.Series:
 
 
 def _email(findings, frame, n) -> pl.Series:
-    out = [s.str.to_lowercase().str.extract(r"^\s*(\S+@\S+\.\S+)\s*$", 1) for s in _columns_of(findings, frame, "email")]
+    out = [first_item(s).str.to_lowercase().str.extract(r"^\s*(\S+@\S+\.\S+)\s*$", 1)
+           for s in _columns_of(findings, frame, "email")]
     return _first_non_null(out, n)
 
 
