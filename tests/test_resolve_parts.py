@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pyarrow as pa
@@ -228,3 +229,21 @@ def test_fold_examples(raw, folded):
     from fuite.resolve.features import fold
 
     assert pl.DataFrame({"v": [raw]}).select(fold(pl.col("v"))).item() == folded
+
+
+def test_out_of_memory_is_a_one_line_error_without_spilling(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from fuite.resolve import DEFAULT_SETTINGS, resolve_records
+    from fuite.schema import RECORD_SCHEMA
+
+    monkeypatch.chdir(tmp_path)
+    n = 20_000
+    rows = [{**{f.name: None for f in RECORD_SCHEMA}, "record_id": i, "person_id": i, "file": "f.csv", "table": "",
+             "row": i, "last_name": f"NOM{i % 50}", "first_name": f"P{i % 7}", "birth_date": "1990-01-01",
+             "postal_code": "35000"} for i in range(n)]
+    tight = replace(DEFAULT_SETTINGS, memory_limit="2MB", min_u_rows=10 ** 9, min_training_pairs=10 ** 12)
+    with pytest.raises(LinkError, match="memory limit") as caught:
+        resolve_records(pa.Table.from_pylist(rows, schema=RECORD_SCHEMA), settings=tight)
+    assert "NOM" not in str(caught.value)
+    assert os.listdir(tmp_path) == []

@@ -80,8 +80,11 @@ def score_pairs(frame: pl.DataFrame, settings: ResolveSettings, engine: str = "d
         _step(progress, "scoring candidate pairs")
         predictions = linker.inference.predict(threshold_match_probability=review_floor, warning_mode="never")
         pairs = pl.from_arrow(predictions.as_pyarrow_table())
-    except SplinkException as exc:
-        raise LinkError(f"Splink failed: {type(exc).__name__}") from None
+    except SplinkException as exc:   # the message may quote values: never show it
+        if "out of memory" in str(exc).lower():
+            raise LinkError(f"linkage needs more than its memory limit ({settings.memory_limit}); raise "
+                            "ResolveSettings.memory_limit (DuckDB never spills to disk)") from None
+        raise LinkError(f"Splink failed ({type(exc.__cause__ or exc).__name__})") from None
     keep = ["uid_l", "uid_r", "match_probability", "match_weight"] + [c for c in pairs.columns if c.startswith("gamma_")]
     return ScoredPairs(pairs=pairs.select(keep), model=model, trained=trained, skipped=skipped)
 
