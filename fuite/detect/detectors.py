@@ -99,7 +99,7 @@ def _date(v: ColumnValues) -> pl.Series:
 def _sex(v: ColumnValues) -> pl.Series:
     if v.distinct > 8:
         return v.none
-    return v.folded.is_in(list(lexicons.SEX_VALUES)) & pl.Series([v.distinct <= 8] * v.n, dtype=pl.Boolean)
+    return v.folded.is_in(list(lexicons.SEX_VALUES)) & v.constant(v.distinct <= 8)
 
 
 def _postal_code(v: ColumnValues) -> pl.Series:
@@ -185,7 +185,7 @@ def _blood(v: ColumnValues) -> pl.Series:
     full = v.folded.str.contains(_BLOOD)
     groups = v.folded.filter(v.folded.str.contains(GROUP_ONLY)).n_unique()
     letter_only = v.folded.str.contains(GROUP_ONLY)
-    return full & (~letter_only | pl.Series([groups >= 3] * v.n, dtype=pl.Boolean))
+    return full & (~letter_only | v.constant(groups >= 3))
 
 
 def _rh_only(v: ColumnValues) -> pl.Series:
@@ -271,10 +271,17 @@ def _medication(v: ColumnValues) -> pl.Series:
     return v.memo("medication", lambda: _compute_medication(v))
 
 
+@lru_cache(maxsize=1)
+def _drug_names() -> pl.Series:
+    from fuite.detect.terminology import drug_terms
+
+    return pl.Series([t.text for t in drug_terms()], dtype=pl.String)
+
+
 def _compute_medication(v: ColumnValues) -> pl.Series:
     from fuite.detect.terminology import drug_terms
 
-    names = pl.Series([t.text for t in drug_terms()], dtype=pl.String)
+    names = _drug_names()
     words = v.folded.str.extract_all(r"[a-z][a-z0-9\-]+")
     has_drug = words.list.eval(pl.element().is_in(names.implode())).list.any()
     return has_drug & (v.words <= 10)
@@ -305,12 +312,12 @@ def _credential(v: ColumnValues) -> pl.Series:
 def _internal_id(v: ColumnValues) -> pl.Series:
     failed_nir = v.raw.str.replace_all(r"[\s.]", "").str.contains(r"^[0-9]{15}$") & ~_nir(v)
     unique = v.distinct >= 0.9 * v.n
-    return failed_nir | (_code(v) & pl.Series([unique] * v.n, dtype=pl.Boolean))
+    return failed_nir | (_code(v) & v.constant(unique))
 
 
 def _other(v: ColumnValues) -> pl.Series:
     amount = v.raw.str.contains(r"^-?\d{1,7}[.,]\d{1,3}\s*(?:€|eur|euros?)?$|^-?\d{1,7}\s*(?:€|eur|euros?)$")
-    small_set = pl.Series([v.distinct <= max(12, v.n // 50)] * v.n, dtype=pl.Boolean)
+    small_set = v.constant(v.distinct <= max(12, v.n // 50))
     boolean = v.folded.is_in(["oui", "non", "o", "n", "yes", "no", "true", "false", "vrai", "faux", "0", "1", "x"])
     return amount | boolean | small_set
 

@@ -53,6 +53,10 @@ class ColumnValues:
         """All-False mask (what a matcher returns when its cheap gate fails)."""
         return pl.Series([False] * self.n, dtype=pl.Boolean)
 
+    def constant(self, flag: bool) -> pl.Series:
+        """A mask with the same answer for every cell (a column-level condition)."""
+        return self.none if not flag else ~self.none
+
     @cached_property
     def digit_count(self) -> pl.Series:
         return self.raw.str.count_matches(r"[0-9]")
