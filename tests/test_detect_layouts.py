@@ -282,3 +282,17 @@ def test_empty_and_junk_columns(people):
     assert findings[1].category == "other"
     rec = extract_records(table, findings)
     assert rec.num_rows == n and rec.column("hiv").to_pylist() == [False] * n
+
+
+def test_empty_batch_and_child_rows():
+    empty = pa.table({"__row": pa.array([], pa.int64()), "c0": pa.array([], pa.string()),
+                      "c1": pa.array([], pa.string())})
+    findings = classify_table(["Nom", "OBS"], empty)
+    assert extract_records(empty, findings).num_rows == 0
+    child = pa.table({"__row": pa.array([5, 6], pa.int64()), "c0": ["DUPONT", None], "c1": ["VIH+", "RAS"],
+                      "__parent_row": pa.array([0, 0], pa.int64())})
+    rec = extract_records(child.to_batches()[0], classify_table(["Nom", "OBS"], child))
+    assert rec.schema.field("last_name").type == pa.string()
+    assert rec.column("row").to_pylist() == [5, 6]
+    assert rec.column("hiv").to_pylist() == [True, False]
+    assert rec.column("categories").to_pylist() == ["last_name;health_note", "health_note"]

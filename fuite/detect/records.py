@@ -16,7 +16,7 @@ from fuite.detect.detectors import first_item
 from fuite.detect.folding import fold_column
 from fuite.detect.names import split_full_names
 from fuite.ids import nir_column, phone
-from fuite.schema import ROW_FIELD, ColumnFinding
+from fuite.schema import RECORD_SCHEMA, ROW_FIELD, ColumnFinding
 
 __all__ = ["extract_records", "RECORD_FIELDS", "HEALTH_CATEGORIES", "TEXT_CATEGORIES"]
 
@@ -144,11 +144,11 @@ def _categories(findings: list[ColumnFinding], frame: pl.DataFrame, n: int) -> p
 
 
 def _health(findings: list[ColumnFinding], frame: pl.DataFrame, n: int) -> tuple[pl.Series, pl.Series, pl.Series]:
-    health = pl.Series([False] * n)
+    health = pl.Series([False] * n, dtype=pl.Boolean)
     for category in HEALTH_CATEGORIES:
         for s in _columns_of(findings, frame, category):
             health = health | s.is_not_null()
-    hiv = pl.Series([False] * n)
+    hiv = pl.Series([False] * n, dtype=pl.Boolean)
     conditions: list[pl.Series] = []
     for category in TEXT_CATEGORIES:
         for s in _columns_of(findings, frame, category):
@@ -191,4 +191,5 @@ def extract_records(batch: pa.RecordBatch | pa.Table, findings: list[ColumnFindi
         "categories": _categories(findings, frame, n),
         "health": health, "hiv": hiv, "conditions": conditions,
     })
-    return out.to_arrow()
+    schema = pa.schema([RECORD_SCHEMA.field(name) for name in RECORD_FIELDS])
+    return out.to_arrow().cast(schema)
