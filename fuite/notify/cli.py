@@ -143,6 +143,27 @@ def notify_persons_cmd(
               highlight=False, soft_wrap=True)
 
 
+@notify_app.command("bounces")
+def notify_bounces(
+    case: CaseOpt,
+    maildir: Annotated[Path, typer.Option("--maildir", help="Maildir of the sender's mailbox (bounces).",
+                                          show_default=False)],
+    operator: OperatorOpt = None,
+) -> None:
+    """Read delivery failure reports (DSN) from a Maildir: hard-bounced notices become failed, for a letter."""
+    from fuite.notify.bounces import apply_bounces, read_maildir
+    from fuite.store import open_case
+
+    bounces = read_maildir(maildir)
+    with open_case(case, operator=operator, require_operator=True) as c:
+        counts = apply_bounces(c.conn, bounces)
+        c.audit("notify.bounces", records=counts["failed"], detail=dict(counts))
+    err.print(f"bounce reports about notices: {len(bounces)}; marked failed {counts['failed']}, already failed "
+              f"{counts['already_failed']}, temporary {counts['temporary']}, unknown {counts['unknown']}"
+              + ("; run `fuite notify persons --letters DIR` to send them letters" if counts["failed"] else ""),
+              highlight=False, soft_wrap=True)
+
+
 @notify_app.command("status")
 def notify_status(case: CaseOpt, operator: OperatorOpt = None,
                   as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
