@@ -16,18 +16,18 @@ from fuite.ingest.limits import MiB
 CHUNK = 4 * MiB
 _NEXT = r"(?!(?:INSERT|REPLACE|CREATE|COPY|DROP|ALTER|LOCK|UNLOCK)\s|--\s|/\*!)"
 _BODIES = {
-    ("'", True): re.compile(r"(?:[^'\\\n]+|\\.|''|\n" + _NEXT + r")*", re.S),
-    ("'", False): re.compile(r"(?:[^'\n]+|''|\n" + _NEXT + r")*"),
-    ('"', True): re.compile(r'(?:[^"\\\n]+|\\.|""|\n' + _NEXT + r")*", re.S),
-    ('"', False): re.compile(r'(?:[^"\n]+|""|\n' + _NEXT + r")*"),
-    ("`", True): re.compile(r"(?:[^`\n]+|``|\n" + _NEXT + r")*"),
-    ("`", False): re.compile(r"(?:[^`\n]+|``|\n" + _NEXT + r")*"),
+    ("'", True): re.compile(r"(?:[^'\\\n]++|\\.|''|\n" + _NEXT + r")*", re.S),
+    ("'", False): re.compile(r"(?:[^'\n]++|''|\n" + _NEXT + r")*"),
+    ('"', True): re.compile(r'(?:[^"\\\n]++|\\.|""|\n' + _NEXT + r")*", re.S),
+    ('"', False): re.compile(r'(?:[^"\n]++|""|\n' + _NEXT + r")*"),
+    ("`", True): re.compile(r"(?:[^`\n]++|``|\n" + _NEXT + r")*"),
+    ("`", False): re.compile(r"(?:[^`\n]++|``|\n" + _NEXT + r")*"),
 }
 #: Plain text and complete one-line strings, consumed in one C-level match (the common case of a dump).
 _RUN = {
-    True: re.compile(r"""(?:[^'"`;#/\-]+|'(?:[^'\\\n]+|\\.|'')*'(?!')|"(?:[^"\\\n]+|\\.|"")*"(?!")"""
+    True: re.compile(r"""(?:[^'"`;#/\-]++|'(?:[^'\\\n]++|\\.|'')*+'(?!')|"(?:[^"\\\n]++|\\.|"")*+"(?!")"""
                      r"""|`[^`\n]*`|-(?!-)|/(?!\*))*""", re.S),
-    False: re.compile(r"""(?:[^'"`;/\-]+|'(?:[^'\n]+|'')*'(?!')|"(?:[^"\n]+|"")*"(?!")|`[^`\n]*`"""
+    False: re.compile(r"""(?:[^'"`;/\-]++|'(?:[^'\n]++|'')*+'(?!')|"(?:[^"\n]++|"")*+"(?!")|`[^`\n]*`"""
                       r"""|-(?!-)|/(?!\*))*"""),
 }
 _SPECIAL = {True: re.compile(r"['\"`;#]|--|/\*"), False: re.compile(r"['\"`;]|--|/\*")}
