@@ -201,6 +201,9 @@ def analyse_text(text: str | None) -> TextFinding:
     return TextFinding(health, "hiv" in conditions, tuple(sorted(conditions)), tuple(hits))
 
 
+_TITLED_NAME = (r"\s(?:M\.|Mr\.?|Mme\.?|Mlle\.?|Monsieur|Madame|Dr\.?|Docteur|Pr\.?)\s+\p{Lu}[\p{L}'’\-]+"
+                r"(?:\s+\p{Lu}[\p{L}'’\-]+)?")
+
 #: Cells that may reveal a condition without containing one of the special words: weeks of amenorrhoea, ICD-10.
 _SPECIAL_SHAPES = r"\b\d{1,2}\s?(?:SA|sa)\b|\b[A-TV-Z]\d{2}\.\d|(?i:cim|icd)"
 
@@ -233,15 +236,17 @@ def analyse_column(values: pl.Series, *, plain_health: bool = True) -> pl.DataFr
         plain_health=(pl.col("spaced").str.contains_any(_spaced("all")) if plain_health
                       else pl.col("text").is_not_null()),
     )
-    distinct = frame.filter(pl.col("special"))["text"].unique()
+    # names of third persons carry no medical meaning: masking them lets templated notes share one analysis
+    frame = frame.with_columns(key=pl.col("text").str.replace_all(_TITLED_NAME, " M. X"))
+    distinct = frame.filter(pl.col("special"))["key"].unique()
     results = [analyse_text(t) for t in distinct.to_list()]
     lookup = pl.DataFrame({
-        "text": distinct,
+        "key": distinct,
         "a_health": [r.health for r in results],
         "a_hiv": [r.hiv for r in results],
         "a_conditions": [";".join(r.conditions) or None for r in results],
-    }, schema={"text": pl.String, "a_health": pl.Boolean, "a_hiv": pl.Boolean, "a_conditions": pl.String})
-    joined = frame.join(lookup, on="text", how="left", maintain_order="left")
+    }, schema={"key": pl.String, "a_health": pl.Boolean, "a_hiv": pl.Boolean, "a_conditions": pl.String})
+    joined = frame.join(lookup, on="key", how="left", maintain_order="left")
     return joined.select(
         health=pl.when(pl.col("text").is_null()).then(None)
         .when(pl.col("special")).then(pl.col("a_health")).otherwise(pl.col("plain_health")),
