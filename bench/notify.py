@@ -1,6 +1,6 @@
 """Benchmark: render and send person notices to a local SMTP sink, in notices per second.
 
-    python bench/notify.py [--persons 5000] [--baseline 1000] [--connections 1 4] [--sink-processes 4]
+    python bench/notify.py [--persons 5000] [--baseline 1000] [--connections 1 4 8] [--sink-processes 4]
 
 An aiosmtpd sink runs in its own process on loopback and counts what it accepts.
 Side by side:
@@ -156,7 +156,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=5000)
     parser.add_argument("--baseline", type=int, default=1000)
-    parser.add_argument("--connections", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--connections", type=int, nargs="+", default=[1, 4, 8])
     parser.add_argument("--sink-processes", type=int, default=4)
     parser.add_argument("--assess", type=int, default=491_840, help="persons to assess (0: skip)")
     args = parser.parse_args()
