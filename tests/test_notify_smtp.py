@@ -129,6 +129,15 @@ def test_connection_cut_after_data_is_settled_by_policy(tmp_path, journal, in_do
     assert len(got) == copies and entry["state"] == state
     assert len({m["Message-ID"] for m in got}) == 1
     assert len(handler.by_recipient()["p2@example.org"]) == 1
+    if state == "held":   # the operator checked the server's logs: not delivered, send it again
+        controller = start_sink(handler)
+        try:
+            with _conn(tmp_path) as case:
+                report = _run(case, rows, controller.port, resend_held=True)
+        finally:
+            controller.stop()
+        assert report.settled == {"released": 1} and report.sent == 1
+        assert len(handler.by_recipient()["p1@example.org"]) == 2
 
 
 def _ssl_context(cert, key) -> ssl.SSLContext:

@@ -98,6 +98,7 @@ def notify_persons_cmd(
                                                          "notices exactly.")] = "",
     in_doubt: Annotated[str, typer.Option("--in-doubt", help="Without a journal: resend (at-least-once) or hold "
                                                            "(at-most-once).")] = "resend",
+    resend_held: Annotated[bool, typer.Option("--resend-held", help="Send the held (in-doubt) notices again.")] = False,
     letters_per_pdf: Annotated[int, typer.Option("--letters-per-pdf", help="Letters per PDF file.", min=1)] = 500,
     jobs: Annotated[int, typer.Option("--jobs", help="Processes rendering letter batches.", min=1, max=64)] = 1,
     retries: Annotated[int, typer.Option("--retries", help="Attempts per email on temporary errors.", min=1)] = 5,
@@ -114,7 +115,7 @@ def notify_persons_cmd(
     opts = PersonsOptions(smtp_url=smtp or "", rate=rate, letters_dir=letters, dry_run=dry_run, limit=limit,
                           templates_dir=templates, journal=journal, in_doubt=in_doubt, max_attempts=retries,
                           backoff=backoff, letters_per_pdf=letters_per_pdf, name_conditions=not discreet,
-                          connections=connections, jobs=jobs)
+                          connections=connections, jobs=jobs, resend_held=resend_held)
     from fuite.console import progress_bar
 
     with open_case(case, operator=operator, require_operator=True) as c, progress_bar() as bar:

@@ -71,6 +71,7 @@ class PersonsOptions:
     name_conditions: bool = True
     connections: int | None = None     # parallel SMTP connections; None: from case.toml (default 1)
     jobs: int = 1                      # processes rendering letter batches
+    resend_held: bool = False          # an operator checked the held notices: send them again
 
 
 @dataclass
@@ -248,6 +249,10 @@ def notify_persons(conn, persons: pa.Table, case_file: CaseFile, opts: PersonsOp
         ledger.mark_many(conn, unreachable, NONE, "failed")
     journal = open_journal(opts.journal)
     _settle_in_doubt(conn, opts, journal, report)
+    if opts.resend_held:
+        held = [pid for pid, *_ in ledger.in_state(conn, EMAIL, "held")]
+        ledger.mark_many(conn, held, EMAIL, "pending")
+        report.settled["released"] = len(held)
 
     to_email = {pid for pid, *_ in ledger.in_state(conn, EMAIL, "pending")}
     if to_email and budget > 0:
