@@ -28,7 +28,10 @@ def cnil_draft_for_case(case) -> dict:
     """The CNIL draft for this case (counts only)."""
     persons = _persons(case)
     case_file = load_case_file(case.dir / "case.toml")
-    breach = assess_breach(persons, case_file.circumstances, case.get_table("severity"))
+    severity = case.get_table("severity")
+    if severity is not None and severity.num_rows != persons.num_rows:
+        severity = None   # persons were resolved again since `fuite assess`: score them afresh
+    breach = assess_breach(persons, case_file.circumstances, severity)
     plan = plan_channels(persons)
     channels = {c: sum(1 for v in plan.values() if v == c) for c in ("email", "letter", "none")}
     return build_cnil_draft(breach, case_file, records=case.get_table("records"), sources=case.get_table("sources"),
