@@ -67,7 +67,8 @@ def _canonical(records: pl.DataFrame) -> pl.DataFrame:
     One pass finds the persons whose records all agree (most of them); the vote is counted only for
     the others.
     """
-    cleaned = records.select("person_id", "record_id", *[
+    with_values = records.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in _MAJORITY]))
+    cleaned = with_values.select("person_id", "record_id", *[
         pl.when(pl.col(c).str.strip_chars() == "").then(None).otherwise(pl.col(c).str.strip_chars()).alias(c)
         for c in _MAJORITY])
     if not cleaned["record_id"].is_sorted():

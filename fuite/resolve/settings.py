@@ -159,9 +159,9 @@ class ResolveSettings:
     #: Fewer blocked pairs than this and EM is not run for that training rule.
     min_training_pairs: int = 2000
     #: Random pairs sampled to estimate the u probabilities.
-    u_max_pairs: float = 3e6
+    u_max_pairs: float = 1e6
     #: Cap on the pairs each EM session samples.
-    em_max_pairs: float = 1e6
+    em_max_pairs: float = 5e5
     #: Trained m probabilities are raised to at least this (no evidence is absolute).
     m_floor: float = 0.002
     #: Recall assumed for the deterministic rules when estimating the prior match probability.
@@ -187,7 +187,7 @@ def splink_settings(settings: ResolveSettings, prior: float = 1e-5) -> SettingsC
         probability_two_random_records_match=prior,
         retain_matching_columns=True,  # gamma_* columns come only with these
         retain_intermediate_calculation_columns=False,
-        max_iterations=20,
+        max_iterations=15,
     )
 
 
