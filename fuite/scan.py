@@ -19,9 +19,6 @@ SAMPLE_ROWS = 200_000
 #: Case tables a scan owns; a new scan replaces them.
 SCAN_TABLES = ("sources", "columns", "records", "quarantine", "problems", "persons", "links", "severity")
 
-QUARANTINE_SCHEMA = pa.schema([("file", pa.string()), ("table", pa.string()), ("location", pa.string()),
-                               ("reason", pa.string()), ("raw", pa.binary())])
-PROBLEM_SCHEMA = pa.schema([("file", pa.string()), ("reason", pa.string())])
 
 
 @dataclass
@@ -127,10 +124,10 @@ def scan_tables(case: Case, tables: Iterator[SourceTable], *, quarantined: list[
 
 
 def _store_issues(case: Case, quarantined: list[Quarantined], problems: list[FileProblem]) -> None:
-    q = pa.Table.from_pylist([asdict(x) for x in quarantined], schema=QUARANTINE_SCHEMA)
-    p = pa.Table.from_pylist([asdict(x) for x in problems], schema=PROBLEM_SCHEMA)
-    case.put_table("quarantine", q)
-    case.put_table("problems", p)
+    from fuite.ingest.quarantine import problems_table, quarantine_table
+
+    case.put_table("quarantine", quarantine_table(quarantined))
+    case.put_table("problems", problems_table(problems))
 
 
 def scan_paths(case: Case, paths: list[Path], *, encoding: str | None = None, progress: Progress | None = None,
