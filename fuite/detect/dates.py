@@ -51,9 +51,48 @@ def _two_digit_year(year: pl.Expr, reference_year: int) -> pl.Expr:
 def parse_dates(values: pl.Series, *, serials: bool = False, reference_year: int | None = None) -> pl.Series:
     """ISO ``YYYY-MM-DD`` strings (null when a cell is not a date)."""
     ref = reference_year or dt.date.today().year
-    fast = _parse_one_layout(values.cast(pl.String).str.strip_chars(), ref)
+    text = values.cast(pl.String).str.strip_chars()
+    fast = _parse_one_layout(text, ref)
     if fast is not None:
         return fast.alias(values.name)
+    quick = _parse_common_layouts(text, ref)
+    if quick is None:
+        return _parse_with_patterns(text, serials, ref).alias(values.name)
+    missing = quick.is_null() & text.is_not_null() & (text.str.len_chars() > 0)
+    if not missing.any():
+        return quick.alias(values.name)
+    slow = _parse_with_patterns(text.filter(missing), serials, ref)
+    return quick.scatter(missing.arg_true(), slow).alias(values.name)
+
+
+_COMMON = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%Y%m%d", "%d%m%Y")
+_TWO_DIGIT_YEARS = ("%d/%m/%y", "%d-%m-%y", "%d.%m.%y")
+
+
+def _parse_common_layouts(text: pl.Series, ref: int) -> pl.Series | None:
+    """Every common numeric layout tried cell by cell with chrono (no regex); None for a month-first column."""
+    token = text.str.extract(r"^(\S+)").str.replace(r"^(\d{4}-\d{2}-\d{2})[tT].*$", "${1}")
+    frame = pl.DataFrame({"t": token})
+    fields = pl.col("t").str.extract_groups(r"^(\d{1,2})[-/.](\d{1,2})[-/.]\d{2,4}$")
+    first_big, second_big = frame.select(
+        (fields.struct.field("1").cast(pl.Int32, strict=False) > 12).any(),
+        (fields.struct.field("2").cast(pl.Int32, strict=False) > 12).any()).row(0)
+    if second_big and not first_big:
+        return None
+    lo, hi, today = dt.date(1880, 1, 1), dt.date(ref + 1, 12, 31), dt.date(ref, 12, 31)
+    candidates = []
+    for layout in _COMMON:
+        d = pl.col("t").str.to_date(layout, strict=False)
+        candidates.append(pl.when(d.is_between(lo, hi)).then(d))
+    for layout in _TWO_DIGIT_YEARS:
+        d = pl.col("t").str.to_date(layout, strict=False)
+        candidates.append(pl.when(d > today).then(d.dt.offset_by("-100y")).otherwise(d))
+    parsed = pl.coalesce(candidates)
+    return frame.select(parsed.dt.strftime("%Y-%m-%d").alias("d"))["d"]
+
+
+def _parse_with_patterns(values: pl.Series, serials: bool, ref: int) -> pl.Series:
+    """The general path: regexes for every layout, month names, month-first columns, serial numbers."""
     text = fold_column(values.cast(pl.String)).str.strip_chars()
     frame = pl.DataFrame({"t": text})
     t = pl.col("t")
@@ -87,8 +126,7 @@ def parse_dates(values: pl.Series, *, serials: bool = False, reference_year: int
         parsed = pl.coalesce(parsed, pl.when(serial.is_between(1, 80000)).then(
             pl.lit(_SERIAL_EPOCH) + pl.duration(days=serial)))
     plausible = parsed.is_between(dt.date(1880, 1, 1), dt.date(ref + 1, 12, 31))
-    out = frame.select(pl.when(plausible).then(parsed.dt.strftime("%Y-%m-%d")).alias("d"))["d"]
-    return out.alias(values.name)
+    return frame.select(pl.when(plausible).then(parsed.dt.strftime("%Y-%m-%d")).alias("d"))["d"]
 
 
 _FAST_LAYOUTS = ("%Y-%m-%d", "%d/%m/%Y", "%Y%m%d", "%d-%m-%Y", "%d.%m.%Y")
