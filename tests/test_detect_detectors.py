@@ -169,3 +169,21 @@ NAME_CASES = [
 def test_full_names_split():
     frame = split_full_names(pl.Series([c[0] for c in NAME_CASES]))
     assert frame.rows() == [c[1] for c in NAME_CASES]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(max_size=12), min_size=1, max_size=4),
+       st.lists(st.one_of(st.none(), st.text(max_size=40), st.from_regex(r"[0-9 ./+-]{4,20}", fullmatch=True)),
+                min_size=0, max_size=25))
+def test_any_table_is_classified_and_extracted(headers, cells):
+    from fuite.detect import extract_records
+
+    n = len(cells)
+    table = pa.table({"__row": pa.array(range(n), pa.int64()),
+                      **{f"c{i}": pa.array(cells[i:] + cells[:i], pa.string()) for i in range(len(headers))}})
+    findings = classify_table(headers, table, explain=True)
+    assert [f.position for f in findings] == list(range(len(headers)))
+    assert all(f.category in taxonomy.CATEGORY_IDS and 0 <= f.confidence <= 1 for f in findings)
+    records = extract_records(table, findings)
+    assert records.num_rows == n
+    assert all(v is None or len(v) == 15 for v in records.column("nir").to_pylist())
