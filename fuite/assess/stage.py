@@ -13,7 +13,7 @@ def assess_case(case) -> BreachAssessment:
     """Score every person of the case, store the ``severity`` table and the breach summary."""
     persons = case.get_table("persons")
     if persons is None:
-        raise CaseError("the case has no persons yet: run `fuite persons --case DIR` first")
+        raise CaseError("the case has no persons yet: run `fuite scan` (or `fuite resolve`) first")
     circumstances = load_case_file(case.dir / "case.toml").circumstances
     severity = assess_persons(persons, circumstances)
     breach = assess_breach(persons, circumstances, severity)

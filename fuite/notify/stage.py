@@ -15,7 +15,7 @@ __all__ = ["cnil_draft_for_case", "notify_persons_for_case", "status_for_case"]
 def _persons(case):
     persons = case.get_table("persons")
     if persons is None:
-        raise CaseError("the case has no persons yet: run `fuite persons --case DIR` first")
+        raise CaseError("the case has no persons yet: run `fuite scan` (or `fuite resolve`) first")
     return persons
 
 
