@@ -87,3 +87,10 @@ def test_usable_email(value, ok):
 def test_usable_email_never_raises(value):
     result = usable_email(value)
     assert result is None or "@" in result
+
+
+def test_greeting_uses_the_name_only_when_complete():
+    assert "Bonjour Alice Martin," in _renderer().render(BY_ID[1]).text
+    moreau = dict(BY_ID[6], email="m@example.org")
+    text = _renderer().render(moreau).text
+    assert "Madame, Monsieur," in text and "Dear Sir or Madam," in text and "Bonjour Moreau" not in text

@@ -106,6 +106,9 @@ def notice_context(row: dict, case_file: CaseFile, *, name_conditions: bool = Tr
         "person": {
             "first_name": row.get("first_name") or "", "last_name": row.get("last_name") or "",
             "display_name": " ".join(p for p in (row.get("first_name"), row.get("last_name")) if p),
+            # greet by name only when both are known ("Bonjour Moreau," reads badly; then "Madame, Monsieur,")
+            "greeting_name": f"{row['first_name']} {row['last_name']}"
+            if row.get("first_name") and row.get("last_name") else "",
             "address_lines": postal_block(row),
         },
         "exposed_fr": _unique([c.patient_fr for c in cats]),
