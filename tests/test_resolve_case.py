@@ -148,3 +148,13 @@ def test_explain_person_needs_one_target(scanned_case, fuite_cli):
     assert proc.returncode == 2 and "either --person" in proc.stderr
     proc = fuite_cli("explain-person", "--case", str(scanned_case), "--person", "999999999")
     assert proc.returncode == 2 and "no person" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_resolve_command_reruns_on_a_case(hand_case, case_dir, fuite_cli):
+    hand_case.close()
+    proc = fuite_cli("resolve", "--case", str(case_dir), check=True)
+    assert "resolved 6 records into 2 persons" in proc.stderr
+    stats = json.loads(fuite_cli("persons", "--case", str(case_dir), "--json", check=True).stdout)
+    assert stats["persons"] == 2 and stats["links_by_rule"] == {"nir": 1, "parent": 3}
+    proc = fuite_cli("resolve", "--case", str(case_dir), "--engine", "oracle")
+    assert proc.returncode == 2 and "unknown linkage engine" in proc.stderr

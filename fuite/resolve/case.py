@@ -12,6 +12,8 @@ __all__ = ["resolve_case"]
 
 
 def _with_parents(records: pa.Table, parents: pa.Array) -> pa.Table:
+    if "parent_record_id" not in records.column_names:
+        return records.append_column(pa.field("parent_record_id", pa.int64()), parents)
     index = records.column_names.index("parent_record_id")
     return records.set_column(index, records.schema.field(index), parents)
 
