@@ -1,7 +1,7 @@
 """Identifier modules: case tables, junk robustness, vectorised versions equal to the scalar ones."""
 
-import polars as pl
 import phonenumbers
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -20,7 +20,6 @@ import polars as pl
 import regex
 
 from fuite.detect import dates, freetext, lexicons
-from fuite.detect.folding import fold, fold_column
 from fuite.detect.values import ColumnValues
 from fuite.ids import email_address, finess, nir, nir_column, phone, postal_code, rpps
 
@@ -279,7 +278,6 @@ def _drug_names() -> pl.Series:
 
 
 def _compute_medication(v: ColumnValues) -> pl.Series:
-    from fuite.detect.terminology import drug_terms
 
     names = _drug_names()
     words = v.folded.str.extract_all(r"[a-z][a-z0-9\-]+")
@@ -486,8 +484,3 @@ def find_in_text(text: str, detectors: list[Detector] | None = None, *, timeout:
             except TimeoutError:
                 continue
     return found
-
-
-def fold_header_words(header: str) -> str:
-    """Folded header text (exposed for explanations)."""
-    return fold(header)
