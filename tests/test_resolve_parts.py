@@ -247,3 +247,14 @@ def test_out_of_memory_is_a_one_line_error_without_spilling(tmp_path, monkeypatc
         resolve_records(pa.Table.from_pylist(rows, schema=RECORD_SCHEMA), settings=tight)
     assert "NOM" not in str(caught.value)
     assert os.listdir(tmp_path) == []
+
+
+def test_every_setting_is_documented():
+    from dataclasses import fields
+    from pathlib import Path
+
+    from fuite.resolve import ResolveSettings
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "resolve.md").read_text(encoding="utf-8")
+    missing = [f.name for f in fields(ResolveSettings) if f"`{f.name}`" not in doc]
+    assert missing == []
