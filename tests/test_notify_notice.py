@@ -94,3 +94,26 @@ def test_greeting_uses_the_name_only_when_complete():
     moreau = dict(BY_ID[6], email="m@example.org")
     text = _renderer().render(moreau).text
     assert "Madame, Monsieur," in text and "Dear Sir or Madam," in text and "Bonjour Moreau" not in text
+
+
+@pytest.mark.parametrize("birth_date, minor", [
+    ("2010-06-01", True), ("2007-06-02", True), ("2007-06-01", False), ("1980-01-01", False), (None, False),
+    ("not a date", False), ("2025-02-30", False),
+])
+def test_is_minor(birth_date, minor):
+    from datetime import date
+
+    from fuite.notify.notice import is_minor
+    assert is_minor(birth_date, today=date(2025, 6, 1)) is minor
+
+
+def test_a_minor_s_notice_goes_to_the_legal_guardians():
+    from datetime import date
+
+    child = dict(BY_ID[3], birth_date="2015-04-04", email="parents@example.org")
+    r = _renderer().render(child)
+    assert "personne mineure" in r.text and "legal guardians" in r.text and "mineure" in r.html
+    ctx = notice_context(child, CF, today=date(2025, 1, 1))
+    assert ctx["person"]["address_lines"][0] == "Aux représentants légaux de"
+    assert all(len(line) <= 38 for line in ctx["person"]["address_lines"])
+    assert "mineure" not in _renderer().render(BY_ID[1]).text

@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from email.headerregistry import Address
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
@@ -30,7 +30,7 @@ from fuite.assess.rules import HEALTH_CATEGORIES
 from fuite.errors import NotifyError
 from fuite.notify.casefile import CaseFile
 
-__all__ = ["CONDITION_WORDS", "notice_context", "usable_email", "message_id", "NoticeRenderer", "template_env",
+__all__ = ["CONDITION_WORDS", "notice_context", "is_minor", "usable_email", "message_id", "NoticeRenderer", "template_env",
            "TEMPLATE_NAMES", "postal_block"]
 
 #: How a special condition is named to the person: cautious, never a diagnosis.
@@ -94,9 +94,21 @@ def postal_block(row: dict) -> list[str]:
     return [line.strip()[:38] for line in (name, row.get("street") or "", town) if line and line.strip()]
 
 
-def notice_context(row: dict, case_file: CaseFile, *, name_conditions: bool = True) -> dict:
+def is_minor(birth_date: str | None, today: date | None = None) -> bool:
+    """Under 18 today (ISO birth date); unknown or malformed dates count as adults."""
+    try:
+        born = date.fromisoformat(birth_date or "")
+    except ValueError:
+        return False
+    today = today or date.today()
+    return (today.year - born.year - ((today.month, today.day) < (born.month, born.day))) < 18
+
+
+def notice_context(row: dict, case_file: CaseFile, *, name_conditions: bool = True,
+                   today: date | None = None) -> dict:
     """Template variables for one person's notice (a persons row as a dict)."""
     cats = _exposed(row)
+    minor = is_minor(row.get("birth_date"), today)
     ids = {c.id for c in cats}
     conditions = [c for c in _split(row.get("conditions")) if c in CONDITION_WORDS]
     if row.get("hiv") and "hiv" not in conditions:
@@ -109,7 +121,8 @@ def notice_context(row: dict, case_file: CaseFile, *, name_conditions: bool = Tr
             # greet by name only when both are known ("Bonjour Moreau," reads badly; then "Madame, Monsieur,")
             "greeting_name": f"{row['first_name']} {row['last_name']}"
             if row.get("first_name") and row.get("last_name") else "",
-            "address_lines": postal_block(row),
+            "address_lines": (["Aux représentants légaux de"] if minor else []) + postal_block(row),
+            "minor": minor,
         },
         "exposed_fr": _unique([c.patient_fr for c in cats]),
         "exposed_en": _unique([c.patient_en for c in cats]),
