@@ -327,3 +327,20 @@ def test_limit_sends_part_and_a_rerun_sends_the_rest(tmp_path, sink):
     assert rest.sent == 4
     received = handler.by_recipient()
     assert sorted(received) == sorted(r["email"] for r in rows) and all(len(m) == 1 for m in received.values())
+
+
+def test_a_mailbox_shared_by_several_persons_never_reads_a_condition(tmp_path, sink):
+    handler, controller = sink
+    rows = [dict(PEOPLE[1], email="famille@example.org"),                      # HIV
+            dict(PEOPLE[4], email="Famille@example.org"),                      # pregnancy, same mailbox
+            dict(PEOPLE[1], person_id=9, email="seul@example.org")]            # HIV, own mailbox
+    with _conn(tmp_path) as case:
+        report = _run(case, rows, controller.port)
+    assert report.sent == 3
+    received = handler.by_recipient()
+    family = [body_text(m) for m in received["famille@example.org"] + received["Famille@example.org"]]
+    assert len(family) == 2
+    for text in family:
+        assert "VIH" not in text and "grossesse" not in text and "particulièrement sensibles" in text
+    (alone,) = received["seul@example.org"]
+    assert "VIH" in body_text(alone)

@@ -106,9 +106,13 @@ def is_minor(birth_date: str | None, today: date | None = None) -> bool:
 
 def notice_context(row: dict, case_file: CaseFile, *, name_conditions: bool = True,
                    today: date | None = None) -> dict:
-    """Template variables for one person's notice (a persons row as a dict)."""
+    """Template variables for one person's notice (a persons row as a dict).
+
+    A row flagged ``shared_mailbox`` (its address also reaches other persons) never names a condition.
+    """
     cats = _exposed(row)
     minor = is_minor(row.get("birth_date"), today)
+    name_conditions = name_conditions and not row.get("shared_mailbox")
     ids = {c.id for c in cats}
     conditions = [c for c in _split(row.get("conditions")) if c in CONDITION_WORDS]
     if row.get("hiv") and "hiv" not in conditions:

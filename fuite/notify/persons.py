@@ -46,7 +46,7 @@ from fuite.notify.letters import has_postal_address, render_letters_html, write_
 from fuite.notify.notice import NoticeRenderer, usable_email
 from fuite.notify.smtp import InDoubt, PermanentFailure, SmtpConfig, SmtpSender, TemporaryFailure, Throttle
 
-__all__ = ["PersonsOptions", "PersonsReport", "notify_persons", "plan_channels", "notice_secret", "EMAIL",
+__all__ = ["PersonsOptions", "PersonsReport", "notify_persons", "plan_channels", "shared_mailboxes", "notice_secret", "EMAIL",
            "LETTER", "NONE"]
 
 EMAIL, LETTER, NONE = "email", "letter", "none"
@@ -116,6 +116,18 @@ def _email_of(row: dict) -> str | None:
         if good:
             return good
     return None
+
+
+def shared_mailboxes(persons: pa.Table) -> set[str]:
+    """Addresses that reach more than one person (a family's mailbox): their notices name no condition."""
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for row in _rows(persons):
+        address = _email_of(row)
+        if address:
+            key = address.lower()
+            (shared if key in seen else seen).add(key)
+    return shared
 
 
 def plan_channels(persons: pa.Table) -> dict[int, str]:
@@ -306,11 +318,13 @@ def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, bud
     threads = [threading.Thread(target=worker, name=f"smtp-{k}", daemon=True) for k in range(workers)]
     for t in threads:
         t.start()
+    shared = shared_mailboxes(persons)
     queued = 0
     for row in _rows(persons):
         if queued >= budget or errors:
             break
         if row["person_id"] in targets:
+            row["shared_mailbox"] = _email_of(row).lower() in shared
             work.put(row)
             queued += 1
     for _ in threads:
