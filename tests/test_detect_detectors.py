@@ -65,6 +65,9 @@ COLUMN_CASES = [
     ("Groupe sanguin", ["A+", "O-", "AB+", "B-", "O+", "A-"], "blood_group"),
     ("#9", ["groupe A Rhésus positif", "groupe O Rhésus négatif", "groupe B Rh+", "A neg"] * 2, "blood_group"),
     ("Médecin", ["Dr Jean Martin", "Docteur Le Bihan", "Dr. S. Morvan", "Pr Kerbrat"] * 2, "physician_name"),
+    ("Médecin traitant", ["MARTIN Jean", "Le Bihan Sophie", "DURAND Paul", "Kerbrat Anne"] * 2, "physician_name"),
+    ("Nom du médecin", ["MARTIN", "LE BIHAN", "DURAND", "KERBRAT"] * 2, "physician_name"),
+    ("NOM PRENOM", ["DUPONT JEAN", "MARTIN MARIE", "LE GOFF PIERRE", "KERBRAT SOPHIE"] * 2, "full_name"),
     ("RPPS", RPPS, "physician_id"),
     ("col12", RPPS, "physician_id"),
     ("RPPS", BAD_RPPS, "internal_id"),                     # bad Luhn: not an RPPS number
@@ -163,6 +166,7 @@ NAME_CASES = [
     ("Mme DUPONT Sophie", ("DUPONT", "Sophie")),
     ("jean dupont", ("dupont", "jean")),
     ("dupont jean", ("dupont", "jean")),
+    ("LE GOFF PIERRE", ("LE GOFF", "PIERRE")),
 ]
 
 

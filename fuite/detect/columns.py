@@ -87,6 +87,7 @@ def _score(col: _Column, detectors: list[Detector]) -> None:
     _split_dates(col)
     _digits_sex(col)
     _failed_checksums(col)
+    _owned_names(col)
 
 
 #: Checksum-validated detectors and the layout of their numbers (compact).
@@ -158,6 +159,32 @@ def _split_dates(col: _Column) -> None:
 def _digits_sex(col: _Column) -> None:
     if col.values.n and col.values.share(col.values.digits_only) > 0.9 and not col.header_scores.get("sex_detector"):
         col.scores["sex_detector"] = col.scores.get("sex_detector", 0.0) * 0.3
+
+
+#: Header words naming whose name a name-like column holds, and the category it then is.
+_OWNER_CATEGORY = {"medecin": "physician_name", "prescripteur": "physician_name", "docteur": "physician_name",
+                   "praticien": "physician_name", "physician": "physician_name", "doctor": "physician_name",
+                   "prescriber": "physician_name", "correspondant": "physician_name", "dr": "physician_name",
+                   "mutuelle": "insurer_name", "amc": "insurer_name", "assurance": "insurer_name",
+                   "organisme": "insurer_name", "insurer": "insurer_name", "caisse": "insurer_name",
+                   "labo": "lab_name", "laboratoire": "lab_name", "lab": "lab_name", "etablissement": "lab_name"}
+
+
+def _owned_names(col: _Column) -> None:
+    """A name-like column whose header names its owner (``Médecin traitant`` holding ``MARTIN Jean``)."""
+    owners = [_OWNER_CATEGORY[w] for w in col.words if w in _OWNER_CATEGORY]
+    if not owners or _looks_like_id(col):
+        return
+    name_score = max(col.scores.get(f"{c}_detector", 0.0) for c in _NAME_CATEGORIES)
+    target = f"{owners[0]}_detector"
+    if name_score > col.scores.get(target, 0.0):
+        col.scores[target] = min(1.0, name_score + 0.05)
+        col.rules.append(f"names under a header naming their owner ({owners[0]})")
+
+
+def _looks_like_id(col: _Column) -> bool:
+    v = col.values
+    return v.n > 0 and v.share(v.digit_count >= 3) > 0.5
 
 
 def _best(col: _Column, detectors: list[Detector]) -> tuple[str, float]:
