@@ -84,6 +84,7 @@ COLUMN_CASES = [
     ("password", ["5f4dcc3b5aa765d61d8327deb882cf99", "e10adc3949ba59abbe56e057f20f883e",
                   "25d55ad283aa400af464c76d713c07ad"] * 2, "credential"),
     ("IPP", [f"P{i:07d}" for i in range(12)], "internal_id"),
+    ("#0", [str(i) for i in range(1, 40)], "internal_id"),
     ("Montant", ["12.50", "8.00", "127.36", "94.82", "15.10", "3.20"], "other"),
     ("Statut", ["validé", "en attente", "validé", "annulé", "validé", "en attente"] * 4, "other"),
 ]

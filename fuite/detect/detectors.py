@@ -309,8 +309,9 @@ def _credential(v: ColumnValues) -> pl.Series:
 
 def _internal_id(v: ColumnValues) -> pl.Series:
     failed_nir = v.raw.str.replace_all(r"[\s.]", "").str.contains(r"^[0-9]{15}$") & ~_nir(v)
-    unique = v.distinct >= 0.9 * v.n
-    return failed_nir | (_code(v) & v.constant(unique))
+    unique = v.distinct >= 0.9 * v.n and v.n >= 5
+    sequence = v.raw.str.contains(r"^[0-9]{1,12}$")
+    return failed_nir | ((_code(v) | sequence) & v.constant(unique))
 
 
 def _other(v: ColumnValues) -> pl.Series:
