@@ -190,11 +190,48 @@ def layout_meaningless(people: list[Person]):
     return (*_table(cols, rows), truth)
 
 
-LAYOUTS = [layout_french, layout_abbreviated, layout_english, layout_headerless, layout_meaningless]
+def layout_hospital_english(people: list[Person]):
+    """An English hospital export: MRN, US dates, GP names without a title, ABO and Rh apart, ICD-coded diagnoses."""
+    cols = ["MRN", "Surname", "Given name", "DOB", "Sex", "Home phone", "Email", "Address line 1", "Zip", "Town",
+            "ABO", "Rh", "GP", "Insurance", "Policy number", "Diagnosis", "Drugs", "Admission date"]
+    truth = ["internal_id", "last_name", "first_name", "birth_date", "sex", "phone", "email", "street_address",
+             "postal_code", "city", "blood_group", "blood_group", "physician_name", "insurer_name", "insurer_id",
+             "health_note", "medication", "sample_date"]
+    rows = [[f"{900000 + 7 * i}", p.last, p.first, f"{p.birth[5:7]}/{p.birth[8:10]}/{p.birth[:4]}", p.sex,
+             "+33 (0)" + p.phone[1] + " " + " ".join(p.phone[j:j + 2] for j in range(2, 10, 2)), p.email.upper(),
+             p.street, p.postcode, p.city, p.blood[0], "Rh" + p.blood[1], p.doctor, p.insurer, "POL-" + p.member,
+             ("B20 - HIV disease; " if p.note in NOTES_HIV else "") + (p.note or ""), p.med,
+             f"{p.sample[5:7]}/{p.sample[8:10]}/{p.sample[:4]}"] for i, p in enumerate(people)]
+    return (*_table(cols, rows), truth)
+
+
+_MOIS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+         "novembre", "décembre"]
+
+
+def layout_lab_semicolon(people: list[Person]):
+    """A lab's own wording: Identité "Prénom NOM", Né(e) le, dashed NIR, multi-line address, ADELI, French months."""
+    cols = ["Identité", "Né(e) le", "N° Sécu", "Portable", "Mél", "Adresse complète", "Groupe", "Prescripteur",
+            "ADELI", "Organisme", "Commentaire", "Prélevé le", "Tarif"]
+    truth = ["full_name", "birth_date", "nir", "phone", "email", "full_address", "blood_group", "physician_name",
+             "physician_id", "insurer_name", "health_note", "sample_date", "other"]
+    rows = [[f"{p.first} {p.last.upper()}", p.birth[8:10] + "." + p.birth[5:7] + "." + p.birth[:4],
+             "-".join([p.nir[:1], p.nir[1:3], p.nir[3:5], p.nir[5:7], p.nir[7:10], p.nir[10:13], p.nir[13:]]),
+             p.phone, p.email, f"{p.street}\n{p.postcode} {p.city.upper()}",
+             f"{p.blood[0]} Rh D {'positif' if p.blood[1] == '+' else 'négatif'}", "Docteur " + p.doctor,
+             f"35{10 + i % 3}{i % 10000:04d}{i % 7}", p.insurer, p.note,
+             f"{int(p.sample[8:10])} {_MOIS[int(p.sample[5:7]) - 1]} {p.sample[:4]}", f"{12 + i % 40},50 €"]
+            for i, p in enumerate(people)]
+    return (*_table(cols, rows), truth)
+
+
+LAYOUTS = [layout_french, layout_abbreviated, layout_english, layout_headerless, layout_meaningless,
+           layout_hospital_english, layout_lab_semicolon]
 #: Which of (note, medication, blood group) each layout writes.
 VISIBLE = {layout_french: (True, True, True), layout_abbreviated: (True, True, True),
            layout_english: (True, False, True), layout_headerless: (True, False, True),
-           layout_meaningless: (False, True, False)}
+           layout_meaningless: (False, True, False), layout_hospital_english: (True, True, True),
+           layout_lab_semicolon: (True, False, True)}
 
 
 def expected_flags(layout, people: list[Person]) -> dict[str, list[bool]]:
@@ -296,3 +333,20 @@ def test_empty_batch_and_child_rows():
     assert rec.column("row").to_pylist() == [5, 6]
     assert rec.column("hiv").to_pylist() == [True, False]
     assert rec.column("categories").to_pylist() == ["last_name;health_note", "health_note"]
+
+
+def test_records_of_other_wordings(people):
+    columns, table, _ = layout_hospital_english(people)
+    rec = extract_records(table, classify_table(columns, table)).to_pylist()
+    assert [r["birth_date"] for r in rec] == [p.birth for p in people]          # month-first dates
+    assert [r["sample_date"] for r in rec] == [p.sample for p in people]
+    assert [r["phone"] for r in rec] == ["+33" + p.phone[1:] for p in people]
+    assert [r["email"] for r in rec] == [p.email.lower() for p in people]
+    assert [r["physician"] for r in rec] == [p.doctor for p in people]
+    columns, table, _ = layout_lab_semicolon(people)
+    rec = extract_records(table, classify_table(columns, table)).to_pylist()
+    assert [(r["last_name"], r["first_name"]) for r in rec] == [(p.last.upper(), p.first) for p in people]
+    assert [r["nir"] for r in rec] == [p.nir for p in people]
+    assert [(r["street"], r["postal_code"], r["city"]) for r in rec] == \
+        [(p.street, p.postcode, p.city.upper()) for p in people]
+    assert [r["sample_date"] for r in rec] == [p.sample for p in people]

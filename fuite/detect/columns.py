@@ -165,6 +165,7 @@ def _digits_sex(col: _Column) -> None:
 _OWNER_CATEGORY = {"medecin": "physician_name", "prescripteur": "physician_name", "docteur": "physician_name",
                    "praticien": "physician_name", "physician": "physician_name", "doctor": "physician_name",
                    "prescriber": "physician_name", "correspondant": "physician_name", "dr": "physician_name",
+                   "gp": "physician_name", "referrer": "physician_name",
                    "mutuelle": "insurer_name", "amc": "insurer_name", "assurance": "insurer_name",
                    "organisme": "insurer_name", "insurer": "insurer_name", "caisse": "insurer_name",
                    "labo": "lab_name", "laboratoire": "lab_name", "lab": "lab_name", "etablissement": "lab_name"}
