@@ -15,7 +15,9 @@ from typer._click import exceptions as click_exceptions  # typer vendors click
 
 from fuite.errors import FuiteError
 
-from fuite.console import err  # noqa: E402
+from rich.markup import escape
+
+from fuite.console import err
 
 app = typer.Typer(
     name="fuite",
@@ -64,7 +66,7 @@ def main() -> None:
         err.print("[red]error:[/] interrupted")
         sys.exit(130)
     except FuiteError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except Exception as exc:  # never print the message: it may carry leaked values
         if os.environ.get("FUITE_DEBUG"):

@@ -292,7 +292,7 @@ CSV = b"nom,ville\nDupont,Rennes\n"
     ("x.csv.xz", lzma.compress(CSV), "x.csv.xz"),
     ("outer.zip", _zip({"inner.zip": _zip({"deep/x.csv": CSV})}), "outer.zip/inner.zip/deep/x.csv"),
     ("mixed.zip", _zip({"t.tar.gz": _tar({"x.csv": CSV})}), "mixed.zip/t.tar.gz/x.csv"),
-])
+], ids=lambda v: v if isinstance(v, str) else "bytes")
 def test_archives_name_members_inside_the_archive(tmp_path, name, data, inner):
     (tmp_path / name).write_bytes(data)
     s = scan(tmp_path)
