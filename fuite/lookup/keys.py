@@ -5,7 +5,9 @@ section 3.2.1). Its ``key_id`` is the first 16 hex digits of SHA-256 of the publ
 and changed by every rotation.
 
 Key file (JSON, mode 0600): ``{"format": "fuite-lookup-key", "version": 1, "seed": "<64 hex>", "key_id": "…",
-"created": "…"}``. Environment: ``FUITE_LOOKUP_KEY=<64 hex seed>`` (wins over ``FUITE_LOOKUP_KEY_FILE``).
+"created": "…"}``. When ``FUITE_LOOKUP_PASSPHRASE`` is set as the file is written, the seed is stored only
+wrapped (``"wrapped": {...}``, Argon2id + XChaCha20-Poly1305, the case keyring's scheme) and the same passphrase
+is needed to read it. Environment: ``FUITE_LOOKUP_KEY=<64 hex seed>`` (wins over ``FUITE_LOOKUP_KEY_FILE``).
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from fuite.errors import LookupError_, UsageError
+from fuite.errors import KeyError_, LookupError_, UsageError
 from fuite.lookup import oprf
+from fuite.store import keyring
+from fuite.store.keyring import Secret
 
 __all__ = ["ServerKey", "KEY_INFO", "ENV_KEY", "ENV_KEY_FILE", "new_key", "write_key_file", "read_key_file",
            "load_key", "key_from_seed"]
@@ -28,6 +32,29 @@ __all__ = ["ServerKey", "KEY_INFO", "ENV_KEY", "ENV_KEY_FILE", "new_key", "write
 KEY_INFO = b"fuite lookup v1"
 ENV_KEY = "FUITE_LOOKUP_KEY"
 ENV_KEY_FILE = "FUITE_LOOKUP_KEY_FILE"
+ENV_PASSPHRASE = "FUITE_LOOKUP_PASSPHRASE"
+
+
+def _passphrase() -> Secret | None:
+    value = os.environ.get(ENV_PASSPHRASE)
+    return Secret("passphrase", value.encode()) if value else None
+
+
+def _seal_seed(seed: bytes) -> dict:
+    secret = _passphrase()
+    return {"wrapped": keyring.wrap(seed, secret)} if secret else {"seed": seed.hex()}
+
+
+def _open_seed(data: dict, where: str) -> bytes:
+    if "wrapped" not in data:
+        return _seed_from_hex(str(data["seed"]), where)
+    secret = _passphrase()
+    if secret is None:
+        raise LookupError_(f"{where}: the key is locked: set {ENV_PASSPHRASE}")
+    try:
+        return keyring.unwrap(data["wrapped"], secret)
+    except KeyError_:
+        raise LookupError_(f"{where}: wrong {ENV_PASSPHRASE}") from None
 
 
 @dataclass(frozen=True)
@@ -62,7 +89,7 @@ def write_key_file(path: Path, key: ServerKey, case_dir: Path | None = None) -> 
     path = Path(path)
     _check_outside(path, case_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = json.dumps({"format": "fuite-lookup-key", "version": 1, "seed": key.seed.hex(), "key_id": key.key_id,
+    body = json.dumps({"format": "fuite-lookup-key", "version": 1, **_seal_seed(key.seed), "key_id": key.key_id,
                        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -93,7 +120,7 @@ def read_key_file(path: Path) -> ServerKey:
         raise LookupError_(f"{path}: the lookup key file must be readable by its owner only (chmod 600)")
     try:
         data = json.loads(path.read_text())
-        seed = _seed_from_hex(str(data["seed"]), str(path))
+        seed = _open_seed(data, str(path))
     except (ValueError, KeyError, TypeError):
         raise LookupError_(f"{path}: not a fuite lookup key file") from None
     return key_from_seed(seed)
