@@ -12,9 +12,10 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 
-from fuite.ingest.batches import batched
+from fuite.ingest.batches import RowBatcher, batch_schema
 from fuite.ingest.blob import Blob
 from fuite.ingest.encoding import detect_encoding
 from fuite.ingest.relations import infer_relations
@@ -23,6 +24,8 @@ from fuite.ingest.sqlparse import (
     is_mysql, iter_tuples, parse_alter_foreign_keys, parse_copy_head, parse_copy_line, parse_create,
     parse_insert_head, strip_leading,
 )
+from fuite.ingest.sqlfast import Statement as FastStatement
+from fuite.ingest.sqlfast import ValuesReader, split_batches
 from fuite.ingest.sqlsplit import Splitter
 from fuite.schema import Relation, SourceTable
 
@@ -81,6 +84,12 @@ def _survey(blob: Blob, reporter: Reporter, open_text, mysql: bool) -> dict[str,
                 if last is not None:
                     last.spans[-1][1] = st.end
                 continue
+            if st.insert is not None:   # a checked one-line INSERT: nothing else to look for
+                body, line, target = st.text, st.line, st.insert
+                _note_insert(table(target[0]), target, body, mysql, last, st)
+                last = tables[target[0]]
+                reporter.progress(blob.name, 0, blob.size)
+                continue
             body, skipped = strip_leading(st.text)
             line = st.line + skipped
             create = parse_create(body)
@@ -103,19 +112,24 @@ def _survey(blob: Blob, reporter: Reporter, open_text, mysql: bool) -> dict[str,
                 last = None
                 continue
             t = table(target[0])
-            if t.columns is None and target[1]:
-                t.columns = list(target[1])
-            if not t.columns and not t.width and len(target) == 3:
-                first = next(iter_tuples(body, target[2], mysql), None)
-                if first is not None and first.values is not None:
-                    t.width = len(first.values)
-            if last is t:
-                t.spans[-1][1] = st.end
-            else:
-                t.spans.append([st.start, st.end, st.line])
+            _note_insert(t, target, body, mysql, last, st)
             last = t
             reporter.progress(blob.name, 0, blob.size)
     return tables
+
+
+def _note_insert(t: _Table, target: tuple, body: str, mysql: bool, last: _Table | None, st) -> None:
+    """Columns, width and data span of a table, from one of its INSERT/COPY statements."""
+    if t.columns is None and target[1]:
+        t.columns = list(target[1])
+    if not t.columns and not t.width and len(target) == 3:
+        first = next(iter_tuples(body, target[2], mysql), None)
+        if first is not None and first.values is not None:
+            t.width = len(first.values)
+    if last is t:
+        t.spans[-1][1] = st.end
+    else:
+        t.spans.append([st.start, st.end, st.line])
 
 
 class _Window:
@@ -142,8 +156,9 @@ def _batches(blob: Blob, reporter: Reporter, open_text: Callable[[], io.TextIOWr
              table: _Table, columns: list[str]):
     width = len(columns)
     position = {name: i for i, name in enumerate(columns)}
+    schema = batch_schema(width)
 
-    def quarantine(line: int, where: str, reason: str, raw: str) -> None:
+    def quarantine(where: str, reason: str, raw: str) -> None:
         reporter.quarantine(blob.name, table.name, where, f"{where}: {reason}",
                             raw.encode("utf-8", errors="surrogateescape"))
 
@@ -161,8 +176,80 @@ def _batches(blob: Blob, reporter: Reporter, open_text: Callable[[], io.TextIOWr
                 row[j] = value
         return row
 
-    def table_rows() -> Iterator[tuple[int, list[str | None], None]]:
-        index = 0
+    class Rows:
+        """Row indices and the exact parser's rows, turned into batches in file order."""
+
+        def __init__(self):
+            self.index = 0
+            self.batcher = RowBatcher(width)
+
+        def add(self, row: list[str | None] | None) -> Iterator[pa.RecordBatch]:
+            if row is not None:
+                batch = self.batcher.add(self.index, row)
+                if batch is not None:
+                    yield batch
+            self.index += 1
+
+        def flush(self) -> Iterator[pa.RecordBatch]:
+            batch = self.batcher.flush()
+            if batch is not None:
+                yield batch
+
+        def columns(self, cols: list[pa.Array]) -> Iterator[pa.RecordBatch]:
+            yield from self.flush()
+            for first, chunk in split_batches(cols, self.index):
+                rows = pa.array(np.arange(first, first + len(chunk[0]), dtype=np.int64))
+                yield pa.RecordBatch.from_arrays([rows, *chunk], schema=schema)
+            self.index += len(cols[0]) if cols else 0
+
+    def exact_tuples(out: Rows, body: str, line_no: int, head: tuple, error: str) -> Iterator[pa.RecordBatch]:
+        for tup in iter_tuples(body, head[2], mysql):
+            if tup.values is None or (head[1] is None and len(tup.values) != width):
+                where = f"line {line_no + body.count(chr(10), 0, tup.offset)}"
+                where += f", tuple {tup.number}" if tup.number > 1 or tup.error else ""
+            if tup.values is None:
+                reason = tup.error if not error or tup.error != "unreadable value" else error
+                quarantine(where, reason, body[tup.offset: tup.offset + 65536])
+                yield from out.add(None)
+                continue
+            row = place(tup.values, head[1])
+            if isinstance(row, str):
+                where = f"line {line_no + body.count(chr(10), 0, tup.offset)}, tuple {tup.number}"
+                quarantine(where, row, body[tup.offset: tup.offset + 4096])
+                yield from out.add(None)
+            else:
+                yield from out.add(row)
+
+    def read_group(out: Rows, reader: ValuesReader) -> Iterator[pa.RecordBatch]:
+        group = reader.take()
+        if group is None:
+            return
+        cols = reader.columns(group.statements, group.names)
+        if cols is not None:
+            yield from out.columns(cols)
+            return
+        for st in group.statements:   # something did not add up: statement by statement, then exactly
+            cols = reader.columns([st], group.names)
+            if cols is not None:
+                yield from out.columns(cols)
+            else:
+                yield from exact_tuples(out, st.text, st.line, (table.name, st.names, st.offset), "")
+
+    def make() -> Iterator[pa.RecordBatch]:
+        out, reader = Rows(), ValuesReader(columns, mysql)
+        try:
+            yield from statements(out, reader)
+        except Exception:
+            try:   # deliver what was read before the failure (a truncated archive member...)
+                yield from read_group(out, reader)
+            except Exception:  # noqa: BLE001 - the first failure is the one reported
+                pass
+            yield from out.flush()
+            raise
+        yield from read_group(out, reader)
+        yield from out.flush()
+
+    def statements(out: Rows, reader: ValuesReader) -> Iterator[pa.RecordBatch]:
         with open_text() as text:
             at = 0
             for start, end, line in table.spans:
@@ -172,6 +259,19 @@ def _batches(blob: Blob, reporter: Reporter, open_text: Callable[[], io.TextIOWr
                                     line=line, offset=start)
                 copy_names: list[str] | None = None
                 for st in splitter.statements():
+                    if st.insert is not None and st.insert[0] == table.name:
+                        fast = FastStatement(st.text, st.line, st.insert[1], st.insert[2])
+                        if not reader.accepts(fast.names):
+                            yield from read_group(out, reader)
+                        if reader.add(fast):
+                            if reader.full():
+                                yield from read_group(out, reader)
+                            continue
+                    yield from read_group(out, reader)
+                    if st.insert is not None:
+                        if st.insert[0] == table.name:
+                            yield from exact_tuples(out, st.text, st.line, st.insert, st.error)
+                        continue
                     if st.kind == "copyend":
                         continue
                     if st.kind == "copy":
@@ -180,38 +280,19 @@ def _batches(blob: Blob, reporter: Reporter, open_text: Callable[[], io.TextIOWr
                         if isinstance(row, list) and _ESCAPED.search(st.text):
                             row = "bytes not valid in the file's encoding"
                         if isinstance(row, str):
-                            quarantine(st.line, where, row, st.text)
+                            quarantine(where, row, st.text)
+                            yield from out.add(None)
                         else:
-                            yield index, row, None
-                        index += 1
+                            yield from out.add(row)
                         continue
                     body, skipped = strip_leading(st.text)
-                    line_no = st.line + skipped
                     head = parse_insert_head(body)
                     if head is None:
                         copy = parse_copy_head(body)
                         if copy is not None and copy[0] == table.name:
                             copy_names = copy[1]
                         continue
-                    if head[0] != table.name:
-                        continue
-                    for tup in iter_tuples(body, head[2], mysql):
-                        if tup.values is None or (head[1] is None and len(tup.values) != width):
-                            where = f"line {line_no + body.count(chr(10), 0, tup.offset)}"
-                            where += f", tuple {tup.number}" if tup.number > 1 or tup.error else ""
-                        if tup.values is None:
-                            reason = tup.error if not st.error or tup.error != "unreadable value" else st.error
-                            quarantine(line_no, where, reason, body[tup.offset: tup.offset + 65536])
-                        else:
-                            row = place(tup.values, head[1])
-                            if isinstance(row, str):
-                                where = f"line {line_no + body.count(chr(10), 0, tup.offset)}, tuple {tup.number}"
-                                quarantine(line_no, where, row, body[tup.offset: tup.offset + 4096])
-                            else:
-                                yield index, row, None
-                        index += 1
-
-    def make() -> Iterator[pa.RecordBatch]:
-        return batched(table_rows(), width)
+                    if head[0] == table.name:
+                        yield from exact_tuples(out, body, st.line + skipped, head, st.error)
 
     return lambda: guarded(blob.name, reporter, make)

@@ -34,6 +34,9 @@ _SPECIAL = {True: re.compile(r"['\"`;#]|--|/\*"), False: re.compile(r"['\"`;]|--
 _SPACE = re.compile(r"\s*")
 _COMMENTS_ONLY = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
 _COPY_STDIN = re.compile(r"\s*COPY\b.*\bFROM\s+stdin\b", re.I | re.S)
+_INSERT_START = re.compile(r"(?:INSERT|REPLACE)\s", re.I)
+#: At most this many one-line INSERT statements are checked together (one RE2 call).
+FAST_RUN = 4096
 
 
 @dataclass
@@ -46,14 +49,17 @@ class Statement:
     start: int = 0       # character offset in the stream
     end: int = 0
     error: str = ""
+    insert: tuple | None = None   # (table, column list, tuples offset) of a checked one-line INSERT (``sqlfast``)
 
 
 class Splitter:
     """Statements of a SQL text read through ``read(n)``; ``offset``/``line`` say where the text starts."""
 
-    def __init__(self, read: Callable[[int], str], *, mysql: bool, max_chars: int, line: int = 1, offset: int = 0):
-        self.read, self.mysql, self.max_chars = read, mysql, max_chars
+    def __init__(self, read: Callable[[int], str], *, mysql: bool, max_chars: int, line: int = 1, offset: int = 0,
+                 fast: bool = True):
+        self.read, self.mysql, self.max_chars, self.fast = read, mysql, max_chars, fast
         self.buf, self.pos, self.base, self.line, self.eof = "", 0, offset, line, False
+        self.verdicts: dict[int, bool] = {}   # start offset -> passed the fast check, for the current run
 
     def _fill(self) -> bool:
         if self.eof:
@@ -78,12 +84,61 @@ class Splitter:
             self._skip_space()
             if self.pos >= len(self.buf) and not self._fill():
                 return
+            if self.fast and _INSERT_START.match(self.buf, self.pos):
+                checked = self._checked_inserts()
+                if checked:
+                    yield from checked
+                    continue
             start_line, start = self.line, self.base + self.pos
             end, error = self._statement_end()
             text = self._take(end)
             yield Statement("sql", start_line, text, start, self.base + self.pos, error)
             if not error and _COPY_STDIN.match(text):
                 yield from self._copy_lines()
+
+    def _checked_inserts(self) -> list[Statement]:
+        """The run of one-line INSERT statements starting here that pass the strict VALUES grammar."""
+        from fuite.ingest.sqlfast import plain_bodies
+        from fuite.ingest.sqlparse import parse_insert_head
+
+        p, candidates = self.pos, []
+        while len(candidates) < FAST_RUN and _INSERT_START.match(self.buf, p):
+            nl = self.buf.find("\n", p)
+            if nl < 0 and not candidates:
+                nl = self._line_end()
+                p = self.pos
+            if nl < 0:
+                break
+            text = self.buf[p:nl].rstrip()
+            head = parse_insert_head(text) if text.endswith(";") else None
+            if head is None:
+                break
+            candidates.append((p, p + len(text), text, head))
+            p = nl + 1
+        unknown = [c for c in candidates if self.base + c[0] not in self.verdicts]
+        if unknown:
+            checked = plain_bodies([c[2][c[3][2]:] for c in unknown], self.mysql)
+            self.verdicts = {self.base + c[0]: self.verdicts.get(self.base + c[0], False) for c in candidates}
+            self.verdicts.update({self.base + c[0]: ok for c, ok in zip(unknown, checked)})
+        out = []
+        for start, end, _, head in candidates:
+            if not self.verdicts.get(self.base + start):
+                break
+            self._take(start)
+            line, begin = self.line, self.base + self.pos
+            out.append(Statement("sql", line, self._take(end), begin, self.base + self.pos, insert=head))
+        return out
+
+    def _line_end(self) -> int:
+        """Index of the end of the line starting at ``pos``, reading more text if needed; -1 when too long."""
+        nl = self.buf.find("\n", self.pos)
+        while nl < 0:
+            if len(self.buf) - self.pos > self.max_chars:
+                return -1
+            if not self._fill():
+                return len(self.buf)
+            nl = self.buf.find("\n", self.pos)
+        return nl
 
     def _skip_space(self) -> None:
         while True:

@@ -1,0 +1,195 @@
+"""The fast path for the VALUES of well-formed one-line INSERT statements (what mysqldump and sqlite write).
+
+Two C-level passes replace the per-value Python parser:
+
+1. ``plain_bodies`` checks whole statements at once against the strict grammar of
+   a VALUES list (quoted strings, ``NULL``, numbers, no spaces) with RE2
+   (``pyarrow.compute.match_substring_regex``, linear time, no backtracking);
+2. ``ValuesReader`` turns the tuples of checked statements into CSV lines
+   (``),(`` becomes a newline; MySQL's ``\\'`` becomes ``''``) and lets Arrow's CSV
+   reader cut them into string columns. Only values holding a backslash go
+   through Python (MySQL escapes).
+
+Anything the fast path cannot vouch for (a row count or width that does not add
+up, bytes that are not UTF-8, ``_binary``, casts, calls, ``TRUE``) is handed back
+to the exact parser in ``sqlparse``, which also writes the quarantine reasons.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_STRING = {True: r"'(?:[^'\\]|\\.|'')*'", False: r"'(?:[^']|'')*'"}
+
+
+def _grammar(mysql: bool) -> str:
+    value = rf"(?:{_STRING[mysql]}|NULL|{_NUMBER})"
+    row = rf"\((?:{value},)+{value}\)"   # two values at least (see ValuesReader.parse)
+    return rf"^{row}(?:,{row})*\s*;\s*$"
+
+
+GRAMMAR = {True: _grammar(True), False: _grammar(False)}
+_MYSQL_ESCAPE = re.compile(r"\\(.)", re.S)
+_MYSQL_MAP = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a", "%": "\\%", "_": "\\_"}
+BATCH_CHARS = 8 << 20
+BATCH_ROWS = 65_536
+
+
+def plain_bodies(bodies: list[str], mysql: bool) -> list[bool]:
+    """For each VALUES text (from the first ``(`` to the ``;``): does it follow the strict grammar?"""
+    if not bodies:
+        return []
+    try:
+        array = pa.array(bodies, pa.string())
+    except (UnicodeEncodeError, pa.ArrowException):   # undecodable bytes somewhere: check one by one
+        return [_encodable(b) and plain_bodies([b], mysql)[0] for b in bodies]
+    return pc.match_substring_regex(array, GRAMMAR[mysql]).to_pylist()
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _keep_escape(m: re.Match) -> str:
+    return "''" if m.group(1) == "'" else m.group(0)
+
+
+def _unescape(m: re.Match) -> str:
+    c = m.group(1)
+    return _MYSQL_MAP.get(c, c)
+
+
+def csv_lines(body: str, mysql: bool) -> tuple[str, int]:
+    """The tuples of a checked VALUES text as CSV lines, and how many tuples there should be."""
+    inner = body[1: body.rindex(")")]
+    if mysql and "\\" in inner:
+        inner = _MYSQL_ESCAPE.sub(_keep_escape, inner)
+    return inner.replace("),(", "\n"), inner.count("),(") + 1
+
+
+@dataclass
+class Statement:
+    """One checked INSERT: its text, where it starts, its column list and where its tuples start."""
+
+    text: str
+    line: int
+    names: list[str] | None
+    offset: int
+    lines: str = ""
+    rows: int = 0
+
+
+@dataclass
+class Group:
+    """Consecutive checked statements of one table with the same column list, read by Arrow in one call."""
+
+    names: tuple[str, ...] | None
+    statements: list[Statement] = field(default_factory=list)
+    rows: int = 0
+    chars: int = 0
+
+
+class ValuesReader:
+    """Arrow columns from the checked VALUES of one table's statements, a group of statements at a time.
+
+    ``add`` queues a statement (False: not for the fast path); ``full`` says a group
+    is worth reading; ``take`` hands it over; ``columns`` reads it into the
+    table's ``width`` string columns, or None when it does not add up.
+    """
+
+    def __init__(self, columns: list[str], mysql: bool):
+        self.width, self.mysql = len(columns), mysql
+        self.position = {name: i for i, name in enumerate(columns)}
+        self.group: Group | None = None
+
+    def add(self, st: Statement) -> bool:
+        if len(st.names if st.names is not None else range(self.width)) < 2:
+            return False   # one column: a ``),(`` inside a string could pass unnoticed
+        st.lines, st.rows = csv_lines(st.text[st.offset:], self.mysql)
+        key = tuple(st.names) if st.names is not None else None
+        if self.group is None or self.group.names != key:
+            if self.group is not None:
+                return False
+            self.group = Group(key)
+        g = self.group
+        g.statements.append(st)
+        g.rows += st.rows
+        g.chars += len(st.lines)
+        return True
+
+    def accepts(self, names: list[str] | None) -> bool:
+        """Can a statement with this column list join the queued group?"""
+        return self.group is None or self.group.names == (tuple(names) if names is not None else None)
+
+    def full(self) -> bool:
+        return self.group is not None and (self.group.chars >= BATCH_CHARS or self.group.rows >= BATCH_ROWS)
+
+    def take(self) -> Group | None:
+        g, self.group = self.group, None
+        return g
+
+    def columns(self, statements: list[Statement], names: tuple[str, ...] | None) -> list[pa.Array] | None:
+        expected = len(names) if names is not None else self.width
+        lines = [st.lines for st in statements]
+        quoted_null = any("'NULL'" in text for text in lines)
+        try:
+            table = _read_csv("\n".join(lines), expected, quoted_null)
+        except (pa.ArrowException, UnicodeEncodeError):
+            return None
+        if table.num_rows != sum(st.rows for st in statements) or table.num_columns != expected:
+            return None
+        columns = [table.column(i).combine_chunks() for i in range(expected)]
+        if self.mysql and any("\\" in text for text in lines):
+            columns = [_unescape_column(c) for c in columns]
+        if quoted_null:
+            columns = [pc.if_else(pc.equal(c, ""), pa.scalar(None, pa.string()), c) for c in columns]
+        if names is None:
+            return columns
+        placed: list[pa.Array | None] = [None] * self.width
+        for name, column in zip(names, columns):
+            j = self.position.get(name)
+            if j is not None:
+                placed[j] = column
+        n = table.num_rows
+        return [c if c is not None else pa.nulls(n, pa.string()) for c in placed]
+
+
+def _read_csv(text: str, width: int, quoted_null: bool) -> pa.Table:
+    data = text.encode("utf-8") + b"\n"
+    return pcsv.read_csv(
+        pa.py_buffer(data),
+        read_options=pcsv.ReadOptions(autogenerate_column_names=True, block_size=16 << 20, use_threads=True),
+        parse_options=pcsv.ParseOptions(delimiter=",", quote_char="'", double_quote=True, escape_char=False,
+                                        newlines_in_values=False, ignore_empty_lines=False),
+        convert_options=pcsv.ConvertOptions(
+            column_types={f"f{i}": pa.string() for i in range(width)},
+            null_values=["NULL"] if quoted_null else ["NULL", ""],
+            strings_can_be_null=True, quoted_strings_can_be_null=not quoted_null))
+
+
+def _unescape_column(column: pa.Array) -> pa.Array:
+    mask = pc.match_substring(column, "\\")
+    if not pc.any(mask).as_py():
+        return column
+    values = column.to_pylist()
+    for i in pc.indices_nonzero(mask).to_pylist():
+        values[i] = _MYSQL_ESCAPE.sub(_unescape, values[i]) or None
+    return pa.array(values, pa.string())
+
+
+def split_batches(columns: list[pa.Array], first_index: int, size: int = BATCH_ROWS) -> Iterator[tuple[int, list[pa.Array]]]:
+    """Slices of at most ``size`` rows: ``(first row index, columns)``."""
+    n = len(columns[0]) if columns else 0
+    for start in range(0, n, size):
+        yield first_index + start, [c.slice(start, size) for c in columns]

@@ -1,0 +1,128 @@
+"""The SQL fast path (RE2 check + Arrow CSV) reads exactly what the exact parser reads, quarantine included."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from test_ingest_support import scan
+from fuite.ingest import sqlfast, sqlsplit
+from fuite.ingest.sqlfast import csv_lines, plain_bodies
+
+FUZZ = settings(max_examples=120, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+def _both(tmp_path, monkeypatch, name: str, text: str):
+    """The scan with the fast path, and the scan with only the exact parser."""
+    (tmp_path / name).write_text(text, encoding="utf-8", newline="")
+    fast = scan(tmp_path / name)
+    with monkeypatch.context() as m:
+        m.setattr(sqlsplit, "FAST_RUN", 0)
+        exact = scan(tmp_path / name)
+    return fast, exact
+
+
+def _same(fast, exact):
+    assert fast.tables == exact.tables
+    assert [(q.table, q.location, q.reason, q.raw) for q in fast.quarantined] == \
+        [(q.table, q.location, q.reason, q.raw) for q in exact.quarantined]
+    assert fast.problems == exact.problems
+
+
+@pytest.mark.parametrize(("body", "mysql", "ok"), [
+    ("(1,'a',NULL),(2,'b''c',-3.5e2);", True, True),
+    ("(1,'a\\'b'),(2,'c\\\\');", True, True),
+    ("(1,'a\\'b');", False, False),          # standard SQL: the backslash is a character, the string ends early
+    ("(1, 'a');", True, False),              # spaces: left to the exact parser
+    ("(1,_binary 'a');", True, False),
+    ("(1,'a'::text);", False, False),
+    ("(1,TRUE);", True, False),
+    ("(1,'a');x", True, False),
+    ("(1);", True, False),                   # one value: left to the exact parser
+    ("(1,'a'),(2,'b';", True, False),
+])
+def test_grammar(body, mysql, ok):
+    assert plain_bodies([body], mysql) == [ok]
+
+
+def test_csv_lines_turn_tuples_into_lines():
+    assert csv_lines("(1,'a\\'b'),(2,'x')", True) == ("1,'a''b'\n2,'x'", 2)
+
+
+MYSQL = """-- MySQL dump 10.13
+CREATE TABLE `t` (`id` int, `a` text, `b` text);
+INSERT INTO `t` VALUES (1,'x),(y','NULL');
+INSERT INTO `t` VALUES (2,'',NULL),(3,'a\\\\nb\\'c\\"','\\0\\Z\\%\\_\\q'),(11,'NULL','');
+INSERT INTO `t` VALUES (4,'ok','ok'),(5,'only two');
+INSERT INTO `t` (`b`, `id`) VALUES ('listed',6),('again',7);\r
+INSERT INTO `t` VALUES (8,'\\'),(9,'x','y');
+INSERT INTO `t` VALUES (10,'Zoé','fin');
+CREATE TABLE `one` (`v` text);
+INSERT INTO `one` VALUES ('a),(b'),('c');
+"""
+SQLITE = """CREATE TABLE t(id INTEGER, a TEXT, b TEXT);
+INSERT INTO t VALUES(1,'a''b','c\\d');
+INSERT INTO t VALUES(2,'x),(y',NULL);
+INSERT INTO t VALUES(3,'short');
+INSERT INTO t VALUES(4,replace('a\\nb','\\n',char(10)),'z');
+"""
+
+
+@pytest.mark.parametrize(("name", "text"), [("m.sql", MYSQL), ("s.sql", SQLITE)])
+def test_tricky_dumps_read_the_same_both_ways(tmp_path, monkeypatch, name, text):
+    fast, exact = _both(tmp_path, monkeypatch, name, text)
+    _same(fast, exact)
+    assert fast.quarantined   # the short tuples are set aside, with their place
+
+
+def test_tricky_values(tmp_path, monkeypatch):
+    read = []
+    original = sqlfast.ValuesReader.columns
+
+    def spy(self, statements, names):
+        columns = original(self, statements, names)
+        read.append(columns is not None)
+        return columns
+
+    monkeypatch.setattr(sqlfast.ValuesReader, "columns", spy)
+    fast, _ = _both(tmp_path, monkeypatch, "m.sql", MYSQL)
+    assert sum(read) >= 3   # the plain statements went through Arrow
+    rows = {r["id"]: r for r in fast.rows("m.sql", "t")}
+    assert (rows["1"]["a"], rows["1"]["b"]) == ("x),(y", "NULL")
+    assert (rows["2"]["a"], rows["2"]["b"]) == (None, None)
+    assert (rows["3"]["a"], rows["3"]["b"]) == ('a\\nb\'c"', "\0\x1a\\%\\_q")
+    assert (rows["6"]["a"], rows["6"]["b"]) == (None, "listed")
+    assert rows["10"]["a"] == "Zoé"
+    assert (rows["11"]["a"], rows["11"]["b"]) == ("NULL", None)
+    assert [r["v"] for r in fast.rows("m.sql", "one")] == ["a),(b", "c"]
+
+
+sql_text = st.text(alphabet="abcé XYZ09-'\\\"(),;%_\n\t", max_size=12)
+values = st.one_of(st.none(), st.integers(-10**6, 10**6), sql_text, st.sampled_from(["NULL", "),(", "", "'"]))
+
+
+def _literal(v, mysql: bool) -> str:
+    if v is None:
+        return "NULL"
+    if isinstance(v, int):
+        return str(v)
+    if mysql:
+        return "'" + v.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
+    return "'" + v.replace("'", "''") + "'"
+
+
+@FUZZ
+@given(rows=st.lists(st.lists(values, min_size=2, max_size=4), min_size=1, max_size=12),
+       mysql=st.booleans(), per_statement=st.integers(1, 5), listed=st.booleans())
+def test_fast_and_exact_agree(tmp_path_factory, monkeypatch, rows, mysql, per_statement, listed):
+    q = "`" if mysql else '"'
+    lines = ["-- MySQL dump 10.13" if mysql else "-- dump",
+             f"CREATE TABLE {q}t{q} ({q}a{q} text, {q}b{q} text, {q}c{q} text);"]
+    head = f"INSERT INTO {q}t{q} ({q}c{q},{q}a{q}) VALUES " if listed else f"INSERT INTO {q}t{q} VALUES "
+    for i in range(0, len(rows), per_statement):
+        tuples = ",".join("(" + ",".join(_literal(v, mysql) for v in r) + ")" for r in rows[i:i + per_statement])
+        lines.append(head + tuples + ";")
+    fast, exact = _both(tmp_path_factory.mktemp("sql"), monkeypatch, "d.sql", "\n".join(lines) + "\n")
+    _same(fast, exact)
