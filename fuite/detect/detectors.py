@@ -79,7 +79,7 @@ def _phone(v: ColumnValues) -> pl.Series:
 
 
 def _email(v: ColumnValues) -> pl.Series:
-    if not v.gate(v.raw.str.contains("@", literal=True)):
+    if not v.gate(v.features["has_at"]):
         return v.none
     return email_address.is_valid_column(first_item(v.raw))
 
@@ -90,7 +90,7 @@ def first_item(values: pl.Series) -> pl.Series:
 
 
 def _date(v: ColumnValues) -> pl.Series:
-    if not v.gate(v.raw.str.contains(r"^\d{1,4}[-/. ]\d{1,2}[-/. ]\d{2,4}|^\d{8}$|^\d{1,2}(?:er)?[ \-]\p{L}+\.?[ \-]\d{4}$")):
+    if not v.gate(v.features["date_shape"]):
         return v.none
     return v.memo("dates", lambda: dates.parse_dates(v.raw)).is_not_null()
 
@@ -179,7 +179,7 @@ RH_ONLY = rf"^(?:rh(?:esus)?\s*(?:d\s*)?)?{_RH}$|^rh(?:esus)?\s*(?:d\s*)?(?:\+|-
 
 
 def _blood(v: ColumnValues) -> pl.Series:
-    if not v.gate(v.raw.str.len_chars() <= 40):
+    if not v.gate(v.features["length"] <= 40):
         return v.none
     full = v.folded.str.contains(_BLOOD)
     groups = v.folded.filter(v.folded.str.contains(GROUP_ONLY)).n_unique()
@@ -246,7 +246,7 @@ TEXT_SAMPLE = 400
 
 
 def _health_note(v: ColumnValues) -> pl.Series:
-    if not v.gate(v.raw.str.contains(r"\p{L}{2}"), 0.1) or not v.gate(v.words >= 2, 0.1):
+    if not v.gate(v.features["letters2"], 0.1) or not v.gate(v.words >= 2, 0.1):
         return v.none
     return v.memo("health_note", lambda: _compute_health_note(v))
 
@@ -265,7 +265,7 @@ def _prose(v: ColumnValues) -> pl.Series:
 
 
 def _medication(v: ColumnValues) -> pl.Series:
-    if not v.gate(v.raw.str.contains(r"\p{L}{4}"), 0.1):
+    if not v.gate(v.features["letters4"], 0.1):
         return v.none
     return v.memo("medication", lambda: _compute_medication(v))
 
@@ -296,13 +296,13 @@ _LAB_RESULT = (rf"(?:^|\s)[<>]?=?\s*\d+(?:[.,]\d+)?\s*{_UNITS}(?:$|[\s,;)])"
 
 
 def _lab_result(v: ColumnValues) -> pl.Series:
-    if not v.gate(v.raw.str.len_chars() <= 80):
+    if not v.gate(v.features["length"] <= 80):
         return v.none
     return v.folded.str.contains(_LAB_RESULT)
 
 
 def _credential(v: ColumnValues) -> pl.Series:
-    if not v.gate(v.raw.str.len_chars() >= 16):
+    if not v.gate(v.features["length"] >= 16):
         return v.none
     return v.raw.str.contains(_HASH)
 

@@ -6,12 +6,14 @@ from functools import cached_property
 
 import polars as pl
 
-from fuite.detect.folding import fold_column
+from fuite.detect.folding import _SOURCES, _TARGETS
 
 __all__ = ["ColumnValues", "NAME_LIKE"]
 
 #: A cell that could be a person's or place's name: letters, spaces, hyphens, apostrophes, 1–5 words.
 NAME_LIKE = r"^[\p{L}][\p{L}'’\- ]*[\p{L}]$|^[\p{L}]$"
+#: A cell laid out like a date (checked before the date parser runs).
+DATE_SHAPE = r"^\d{1,4}[-/. ]\d{1,2}[-/. ]\d{2,4}|^\d{8}$|^\d{1,2}(?:er)?[ \-]\p{L}+\.?[ \-]\d{4}$"
 
 
 class ColumnValues:
@@ -28,21 +30,43 @@ class ColumnValues:
         return self.raw.len()
 
     @cached_property
-    def folded(self) -> pl.Series:
-        return fold_column(self.raw)
+    def features(self) -> pl.DataFrame:
+        """Per-cell features every detector's gate uses, computed in one pass."""
+        v = pl.col("v")
+        words = v.str.count_matches(r"\S+")
+        return pl.DataFrame({"v": self.raw}).select(
+            folded=v.str.to_lowercase().str.replace_many(_SOURCES, _TARGETS),
+            words=words,
+            name_like=v.str.contains(NAME_LIKE) & (words <= 5),
+            digits_only=v.str.replace_all(r"[\s.\-]", "").str.contains(r"^[0-9]+$"),
+            digit_count=v.str.count_matches(r"[0-9]"),
+            length=v.str.len_chars(),
+            has_at=v.str.contains("@", literal=True),
+            letters2=v.str.contains(r"\p{L}{2}"),
+            letters4=v.str.contains(r"\p{L}{4}"),
+            date_shape=v.str.contains(DATE_SHAPE),
+        )
 
-    @cached_property
+    @property
+    def folded(self) -> pl.Series:
+        return self.features["folded"]
+
+    @property
     def words(self) -> pl.Series:
         """Number of whitespace-separated words per cell."""
-        return self.raw.str.split(" ").list.eval(pl.element().filter(pl.element() != "")).list.len()
+        return self.features["words"]
 
-    @cached_property
+    @property
     def name_like(self) -> pl.Series:
-        return self.raw.str.contains(NAME_LIKE) & (self.words <= 5)
+        return self.features["name_like"]
 
-    @cached_property
+    @property
     def digits_only(self) -> pl.Series:
-        return self.raw.str.replace_all(r"[\s.\-]", "").str.contains(r"^[0-9]+$")
+        return self.features["digits_only"]
+
+    @property
+    def digit_count(self) -> pl.Series:
+        return self.features["digit_count"]
 
     @cached_property
     def distinct(self) -> int:
@@ -56,10 +80,6 @@ class ColumnValues:
     def constant(self, flag: bool) -> pl.Series:
         """A mask with the same answer for every cell (a column-level condition)."""
         return self.none if not flag else ~self.none
-
-    @cached_property
-    def digit_count(self) -> pl.Series:
-        return self.raw.str.count_matches(r"[0-9]")
 
     def gate(self, mask: pl.Series, minimum: float = 0.2) -> bool:
         """True when at least ``minimum`` of the cells pass a cheap pre-check."""
@@ -75,4 +95,4 @@ class ColumnValues:
         """Share of the non-empty cells where ``mask`` holds."""
         if self.n == 0:
             return 0.0
-        return float(mask.fill_null(False).cast(pl.Float64).mean())
+        return (mask.sum() or 0) / self.n
