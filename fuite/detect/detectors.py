@@ -248,6 +248,8 @@ TEXT_SAMPLE = 400
 def _health_note(v: ColumnValues) -> pl.Series:
     if not v.gate(v.features["letters2"], 0.1) or not v.gate(v.words >= 2, 0.1):
         return v.none
+    if v.gate(v.name_like, 0.9) and (v.gate(_full_name(v), 0.5) or v.gate(_physician(v), 0.5)):  # people's names
+        return v.none
     return v.memo("health_note", lambda: _compute_health_note(v))
 
 
@@ -308,7 +310,7 @@ def _credential(v: ColumnValues) -> pl.Series:
 
 
 def _internal_id(v: ColumnValues) -> pl.Series:
-    failed_nir = v.raw.str.replace_all(r"[\s.]", "").str.contains(r"^[0-9]{15}$") & ~_nir(v)
+    failed_nir = ((v.digit_count == 15) & ~_nir(v)) if v.gate(v.digit_count == 15, 0.01) else v.none
     unique = v.distinct >= 0.9 * v.n and v.n >= 5
     sequence = v.raw.str.contains(r"^[0-9]{1,12}$")
     return failed_nir | ((_code(v) | sequence) & v.constant(unique))
