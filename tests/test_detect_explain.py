@@ -7,7 +7,6 @@ import pytest
 
 from fuite.detect.explain import explain_column, find_column, render_text
 from fuite.errors import UsageError
-from tests.conftest import run_fuite
 
 
 def _table(cols: dict[str, list[str | None]]) -> tuple[list[str], pa.Table]:
@@ -54,7 +53,8 @@ def test_headerless_column_explained_from_values():
 
 
 @pytest.mark.slow
-def test_explain_command_on_a_scanned_drill(scanned_case, small_drill):
+def test_explain_command_on_a_scanned_drill(scanned_case, small_drill, fuite_cli):
+    run_fuite = fuite_cli
     import csv
 
     with open(small_drill / "answer_key" / "columns.csv", newline="", encoding="utf-8") as f:
