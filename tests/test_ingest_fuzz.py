@@ -122,6 +122,11 @@ def test_json_file_rows_match_records(batch, as_lines):
     text = "\n".join(json.dumps(r) for r in batch) if as_lines else json.dumps(batch, indent=1)
     tables, quarantined, problems = _read("r.json" if not as_lines else "r.jsonl", text.encode("utf-8"))
     assert not quarantined and not problems
+    if len(batch) == 1 and all(isinstance(v, list) and v and all(isinstance(i, dict) for i in v)
+                               for v in batch[0].values()):
+        # one object whose values are all arrays of objects: each key is a table (docs/ingest.md)
+        assert {t[0] for t in tables} >= {str(k) for k in batch[0]}
+        return
     main = next((t for t in tables if t[0] == ""), None)
     assert main is not None
     _, columns, rows = main

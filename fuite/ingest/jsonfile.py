@@ -8,128 +8,24 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import pyarrow as pa
 
 from fuite.errors import IngestError
-from fuite.ingest.batches import batched
+from fuite.ingest.batches import BATCH_ROWS, batched
 from fuite.ingest.blob import Blob
 from fuite.ingest.encoding import detect_encoding
+from fuite.ingest.jsonblocks import survey, table_batches
 from fuite.ingest.jsonflat import explode
-from fuite.ingest.limits import MiB
+from fuite.ingest.jsonrecords import BAD, iter_records
 from fuite.ingest.reporter import Reporter, guarded
 from fuite.schema import SourceTable
 
-CHUNK = 1 * MiB
-_ESCAPED = re.compile("[\udc80-\udcff]")
-_DECODER = json.JSONDecoder()
-_WS = re.compile(r"[ \t\r\n]*")
 
-
-BAD = object()   # a record that did not parse: it still takes its row index
-
-
-def iter_records(text: io.TextIOBase, max_bytes: int, on_bad) -> Iterator[tuple[int, Any]]:
-    """``(line, record)`` (``BAD`` for a quarantined one): the elements of a top-level array, else every top-level value (JSON lines).
-
-    ``on_bad(line, reason, raw_text)`` is called for what does not parse. Outside
-    an array the reading resumes at the next line; inside one a syntax error ends
-    it (there is no safe place to resume).
-    """
-    reader = _Buffer(text)
-    reader.skip_ws()
-    in_array = reader.peek() == "["
-    if in_array:
-        reader.pos += 1
-    while True:
-        reader.skip_ws()
-        if reader.peek() == "":
-            if in_array:
-                on_bad(reader.line, "unterminated JSON array", "")
-            return
-        if in_array and reader.peek() == "]":
-            return
-        start_line = reader.line
-        value, raw, reason = reader.decode(max_bytes)
-        if reason:
-            on_bad(start_line, reason, raw)
-            yield start_line, BAD
-            if in_array:
-                return
-            continue
-        if _ESCAPED.search(raw):
-            on_bad(start_line, "bytes not valid in the file's encoding", raw)
-            yield start_line, BAD
-        else:
-            yield start_line, value
-        if in_array:
-            reader.skip_ws()
-            nxt = reader.peek()
-            if nxt == ",":
-                reader.pos += 1
-            elif nxt not in ("]", ""):
-                on_bad(reader.line, "invalid JSON (missing comma between records)", "")
-                return
-
-
-class _Buffer:
-    """A sliding window over a text stream, counting lines."""
-
-    def __init__(self, text: io.TextIOBase):
-        self.text, self.buf, self.pos, self.line, self.eof = text, "", 0, 1, False
-
-    def fill(self) -> bool:
-        if self.eof:
-            return False
-        chunk = self.text.read(CHUNK)
-        if not chunk:
-            self.eof = True
-            return False
-        self.buf = self.buf[self.pos:] + chunk
-        self.pos = 0
-        return True
-
-    def peek(self) -> str:
-        if self.pos >= len(self.buf):
-            self.fill()
-        return self.buf[self.pos: self.pos + 1]
-
-    def skip_ws(self) -> None:
-        while True:
-            end = _WS.match(self.buf, self.pos).end()
-            self.line += self.buf.count("\n", self.pos, end)
-            self.pos = end
-            if self.pos < len(self.buf) or not self.fill():
-                return
-
-    def decode(self, max_bytes: int) -> tuple[Any, str, str]:
-        """``(value, raw_text, "")`` or ``(None, raw_text, reason)``; the position moves past either."""
-        while True:
-            try:
-                value, end = _DECODER.raw_decode(self.buf, self.pos)
-            except json.JSONDecodeError as exc:
-                real = "\n" in self.buf[exc.pos:] or self.eof
-                if not real and len(self.buf) - self.pos <= max_bytes and self.fill():
-                    continue
-                if "\n" in self.buf[exc.pos:]:
-                    reason = "invalid JSON"
-                elif self.eof:
-                    reason = "JSON record cut off at end of file"
-                else:
-                    reason = f"record larger than {max_bytes // MiB} MiB"
-                end = self.buf.find("\n", exc.pos)
-                end = len(self.buf) if end < 0 else end
-                return None, self._advance(end), reason
-            return value, self._advance(end), ""
-
-    def _advance(self, end: int) -> str:
-        raw = self.buf[self.pos:end]
-        self.line += raw.count("\n")
-        self.pos = end
-        return raw
+#: Bytes of whole lines Arrow parses at once (JSON lines).
+BLOCK_BYTES = 4 << 20
 
 
 def _top_level_tables(value: Any) -> bool:
@@ -145,6 +41,10 @@ def read_json(blob: Blob, reporter: Reporter) -> Iterator[SourceTable]:
     codec = encoding.codec if encoding.codec.startswith(("utf-16", "utf-32")) or reporter.encoding else "utf-8"
     limits = reporter.limits
     in_array = head[encoding.bom:].decode(codec, errors="replace").lstrip().startswith("[")
+    if codec == "utf-8" and not in_array and _is_json_lines(head[encoding.bom:]):
+        yield from _read_blocks(blob, reporter, encoding.bom, encoding.label if encoding.bom or reporter.encoding
+                                else codec)
+        return
 
     def records(report: bool) -> Iterator[tuple[int, Any]]:
         def on_bad(line: int, reason: str, raw: str) -> None:
@@ -194,6 +94,45 @@ def read_json(blob: Blob, reporter: Reporter) -> Iterator[SourceTable]:
         yield SourceTable(blob.name, table, names, _batches_for(blob, reporter, rows, table, names, parents[table]),
                           format="json", encoding=encoding.label if encoding.bom or reporter.encoding else codec,
                           parent=parents[table])
+
+
+def _is_json_lines(head: bytes) -> bool:
+    """One JSON object per line (as far as the first line tells), and more than one line."""
+    text = head.lstrip()
+    nl = text.find(b"\n")
+    if nl < 0:
+        return False
+    try:
+        first = json.loads(text[:nl])
+    except ValueError:
+        return False
+    return isinstance(first, dict) and bool(text[nl:].strip())
+
+
+def _read_blocks(blob: Blob, reporter: Reporter, bom: int, label: str) -> Iterator[SourceTable]:
+    """JSON lines, a block at a time (``jsonblocks``): one pass, blocks kept in memory within the cache budget."""
+    limits = reporter.limits
+
+    def on_bad(line: int, reason: str, raw: bytes) -> None:
+        reporter.quarantine(blob.name, "", f"line {line}", f"line {line}: {reason}", raw)
+
+    with blob.open() as f:
+        f.read(bom)
+        found = survey(f, bom, limits.max_cached_bytes, BLOCK_BYTES, limits.max_line_bytes, on_bad,
+                       lambda done: reporter.progress(blob.name, done, blob.size))
+    if not found.columns:
+        raise IngestError("no JSON records")
+
+    def open_stream():
+        return blob.open(), 0
+
+    for table in found.columns:
+        def make(table=table) -> Iterator[pa.RecordBatch]:
+            return table_batches(found, table, open_stream, limits.max_line_bytes, BATCH_ROWS)
+
+        yield SourceTable(blob.name, table, found.table_columns(table),
+                          lambda make=make: guarded(blob.name, reporter, make),
+                          format="json", encoding=label, parent=found.parents[table])
 
 
 def _batches_for(blob, reporter, rows, table, names, parent):

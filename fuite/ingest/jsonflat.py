@@ -28,8 +28,12 @@ def scalar_text(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
-def flatten(obj: Any, prefix: str = "") -> tuple[dict[str, str | None], dict[str, list[Any]]]:
-    """``(cells, children)``: scalar cells by dotted path, and arrays of objects by path."""
+def flatten(obj: Any, prefix: str = "", containers: set[str] | None = None,
+            ) -> tuple[dict[str, str | None], dict[str, list[Any]]]:
+    """``(cells, children)``: scalar cells by dotted path, and arrays of objects by path.
+
+    ``containers``, when given, collects the paths that held an object or an array.
+    """
     cells: dict[str, str | None] = {}
     children: dict[str, list[Any]] = {}
     if not isinstance(obj, dict):
@@ -38,10 +42,14 @@ def flatten(obj: Any, prefix: str = "") -> tuple[dict[str, str | None], dict[str
     for key, value in obj.items():
         path = f"{prefix}.{key}" if prefix else str(key)
         if isinstance(value, dict):
-            sub_cells, sub_children = flatten(value, path)
+            if containers is not None:
+                containers.add(path)
+            sub_cells, sub_children = flatten(value, path, containers)
             cells.update(sub_cells)
             children.update(sub_children)
         elif isinstance(value, list):
+            if containers is not None:
+                containers.add(path)
             objects = [v for v in value if isinstance(v, dict)]
             scalars = [v for v in value if not isinstance(v, dict)]
             if objects:
@@ -55,16 +63,19 @@ def flatten(obj: Any, prefix: str = "") -> tuple[dict[str, str | None], dict[str
 
 
 def explode(record: Any, counters: dict[str, int], table: str = "", parent: str | None = None,
-            parent_row: int | None = None) -> Iterator[tuple[str, int, str | None, int | None, dict[str, str | None]]]:
+            parent_row: int | None = None, containers: dict[str, set[str]] | None = None,
+            ) -> Iterator[tuple[str, int, str | None, int | None, dict[str, str | None]]]:
     """``(table, row, parent_table, parent_row, cells)`` for a record and, depth first, every child row.
 
-    ``counters`` carries the next row index of each table across records.
+    ``counters`` carries the next row index of each table across records;
+    ``containers``, when given, collects each table's paths that held an object or an array.
     """
     index = counters.get(table, 0)
     counters[table] = index + 1
-    cells, children = flatten(record)
+    found = containers.setdefault(table, set()) if containers is not None else None
+    cells, children = flatten(record, "", found)
     yield table, index, parent, parent_row, cells
     for path, items in children.items():
         child = f"{table}.{path}" if table else path
         for item in items:
-            yield from explode(item, counters, child, table, index)
+            yield from explode(item, counters, child, table, index, containers)

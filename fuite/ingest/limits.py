@@ -23,6 +23,7 @@ class Limits:
     max_record_lines: int = 200        # physical lines one quoted record may span
     max_statement_bytes: int = 256 * MiB  # one SQL statement
     max_raw_bytes: int = 64 * 1024     # raw bytes kept with a quarantined row
+    max_cached_bytes: int = 512 * MiB  # parsed blocks of one file kept for its other tables (JSON lines)
 
 
 DEFAULT_LIMITS = Limits()

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import itertools
 from collections.abc import Iterator, Sequence
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import python_calamine
 
 from fuite.errors import IngestError
-from fuite.ingest.batches import RowBatcher
+from fuite.ingest.batches import BATCH_ROWS, batch_schema
 from fuite.ingest.blob import Blob
 from fuite.ingest.header import locate_header
 from fuite.ingest.reporter import Reporter, guarded
@@ -72,18 +75,31 @@ def read_spreadsheet(blob: Blob, reporter: Reporter) -> Iterator[SourceTable]:
 
 def _batches(blob: Blob, reporter: Reporter, parsed, start: int, width: int):
     def make() -> Iterator[pa.RecordBatch]:
-        rows = [[cell_text(v) for v in row] for row in parsed.to_python()]
-        batcher = RowBatcher(width)
-        index = 0
-        for row in rows[start:]:
-            if not any(row):
-                continue
-            batch = batcher.add(index, row[:width])
-            index += 1
-            if batch is not None:
-                yield batch
-        last = batcher.flush()
-        if last is not None:
-            yield last
+        rows = parsed.to_python()[start:]
+        if not rows:
+            return
+        if any(len(r) != width for r in rows):
+            rows = [list(r[:width]) + [""] * (width - len(r)) for r in rows]
+        columns = [column_text(c) for c in zip(*rows)]
+        filled = functools.reduce(pc.or_, [c.is_valid() for c in columns])
+        if not pc.all(filled).as_py():
+            columns = [c.filter(filled) for c in columns]
+        n = len(columns[0])
+        schema = batch_schema(width)
+        for first in range(0, n, BATCH_ROWS):
+            part = [c.slice(first, BATCH_ROWS) for c in columns]
+            index = pa.array(np.arange(first, first + len(part[0]), dtype=np.int64))
+            yield pa.RecordBatch.from_arrays([index, *part], schema=schema)
 
     return lambda: guarded(blob.name, reporter, make)
+
+
+def column_text(values: Sequence) -> pa.Array:
+    """One column of calamine cells as text (``cell_text`` for each), empty cells null."""
+    if set(map(type, values)) - {str}:   # whole floats inline: the common non-text cell
+        values = [v if (t := type(v)) is str else
+                  str(int(v)) if t is float and v.is_integer() and -1e15 < v < 1e15 else cell_text(v)
+                  for v in values]
+    array = pa.array(values, pa.string())
+    empty = pc.equal(array, "")
+    return pc.if_else(empty, pa.scalar(None, pa.string()), array) if pc.any(empty).as_py() else array
