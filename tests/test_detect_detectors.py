@@ -79,6 +79,8 @@ COLUMN_CASES = [
     ("FINESS", FINESS, "lab_id"),
     ("FINESS", BAD_FINESS, "internal_id"),                 # bad Luhn: not a FINESS number
     ("OBS", ["RAS", "Sérologie VIH négative", "INR 2,5 sous AVK", "Grossesse 12 SA", "ATCD HTA"] * 2, "health_note"),
+    ("Examen", ["Créatinine", "NFS", "CRP", "TSH", "Ferritine", "Glycémie à jeun", "Bilan lipidique"] * 200,
+     "health_note"),
     ("#3", ["Diabète", "Hypertension artérielle", "Asthme", "Hépatite chronique", "Cancer du sein"] * 3,
      "health_note"),
     ("Résultat", ["normal", "1,8 mUI/L", "82 µmol/L", "35 µg/L", "négatif", "6,9 %"] * 2, "health_note"),

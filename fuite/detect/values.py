@@ -95,4 +95,4 @@ class ColumnValues:
         """Share of the non-empty cells where ``mask`` holds."""
         if self.n == 0:
             return 0.0
-        return (mask.sum() or 0) / self.n
+        return (mask.sum() or 0) / mask.len() if mask.len() else 0.0   # masks of a spread subsample too
