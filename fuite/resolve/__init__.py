@@ -3,13 +3,15 @@
 Public names only; the rest of the package is internal.
 """
 
-from fuite.resolve.core import LINK_SCHEMA, Resolution, resolve_records
-from fuite.resolve.engine import make_db_api
-from fuite.resolve.evaluate import BCubed, bcubed
-from fuite.resolve.settings import DEFAULT_SETTINGS, ResolveSettings
+from fuite.lazy import lazy_exports
 
 __all__ = ["resolve_records", "resolve_case", "Resolution", "LINK_SCHEMA", "ResolveSettings", "DEFAULT_SETTINGS",
            "make_db_api", "bcubed", "BCubed"]
+__getattr__ = lazy_exports(globals(), {
+    "LINK_SCHEMA": "fuite.resolve.core", "Resolution": "fuite.resolve.core", "resolve_records": "fuite.resolve.core",
+    "make_db_api": "fuite.resolve.engine", "BCubed": "fuite.resolve.evaluate", "bcubed": "fuite.resolve.evaluate",
+    "DEFAULT_SETTINGS": "fuite.resolve.settings", "ResolveSettings": "fuite.resolve.settings",
+})
 
 
 def resolve_case(case, progress=None) -> dict:

@@ -4,6 +4,7 @@
 >>> summary = generate(Path("drill"), persons=300, seed=1)   # doctest: +SKIP
 """
 
-from fuite.synth.generate import DEFAULT_PERSONS, generate
+from fuite.lazy import lazy_exports
 
 __all__ = ["generate", "DEFAULT_PERSONS"]
+__getattr__ = lazy_exports(globals(), {"generate": "fuite.synth.generate", "DEFAULT_PERSONS": "fuite.synth.generate"})
