@@ -38,7 +38,7 @@ class _Table:
     columns: list[str] | None = None
     primary_key: list[str] = field(default_factory=list)
     foreign_keys: list[Relation] = field(default_factory=list)
-    spans: list[list[int]] = field(default_factory=list)   # [start, end, line]
+    spans: list[list] = field(default_factory=list)   # [start, end, line, every statement checked (sqlfast)]
     width: int = 0
 
 
@@ -83,6 +83,7 @@ def _survey(blob: Blob, reporter: Reporter, open_text, mysql: bool) -> dict[str,
             if st.kind in ("copy", "copyend"):
                 if last is not None:
                     last.spans[-1][1] = st.end
+                    last.spans[-1][3] = False
                 continue
             if st.insert is not None:   # a checked one-line INSERT: nothing else to look for
                 body, line, target = st.text, st.line, st.insert
@@ -128,8 +129,9 @@ def _note_insert(t: _Table, target: tuple, body: str, mysql: bool, last: _Table 
             t.width = len(first.values)
     if last is t:
         t.spans[-1][1] = st.end
+        t.spans[-1][3] = t.spans[-1][3] and st.insert is not None
     else:
-        t.spans.append([st.start, st.end, st.line])
+        t.spans.append([st.start, st.end, st.line, st.insert is not None])
 
 
 class _Window:
@@ -252,11 +254,11 @@ def _batches(blob: Blob, reporter: Reporter, open_text: Callable[[], io.TextIOWr
     def statements(out: Rows, reader: ValuesReader) -> Iterator[pa.RecordBatch]:
         with open_text() as text:
             at = 0
-            for start, end, line in table.spans:
+            for start, end, line, checked in table.spans:
                 window = _Window(text, at, start, end)
                 at = end
                 splitter = Splitter(window.read, mysql=mysql, max_chars=reporter.limits.max_statement_bytes,
-                                    line=line, offset=start)
+                                    line=line, offset=start, trusted=checked)
                 copy_names: list[str] | None = None
                 for st in splitter.statements():
                     if st.insert is not None and st.insert[0] == table.name:

@@ -169,7 +169,7 @@ def _read_csv(text: str, width: int, quoted_null: bool) -> pa.Table:
     data = text.encode("utf-8") + b"\n"
     return pcsv.read_csv(
         pa.py_buffer(data),
-        read_options=pcsv.ReadOptions(autogenerate_column_names=True, block_size=16 << 20, use_threads=True),
+        read_options=pcsv.ReadOptions(autogenerate_column_names=True, block_size=2 << 20, use_threads=True),
         parse_options=pcsv.ParseOptions(delimiter=",", quote_char="'", double_quote=True, escape_char=False,
                                         newlines_in_values=False, ignore_empty_lines=False),
         convert_options=pcsv.ConvertOptions(
