@@ -47,7 +47,6 @@ def read_sql(blob: Blob, reporter: Reporter) -> Iterator[SourceTable]:
     encoding = detect_encoding(head, reporter.encoding)
     text_head = head[encoding.bom:].decode(encoding.codec, errors="replace")
     mysql = is_mysql(text_head)
-    limits = reporter.limits
 
     def open_text() -> io.TextIOWrapper:
         f = blob.open()
