@@ -126,3 +126,40 @@ def test_fast_and_exact_agree(tmp_path_factory, monkeypatch, rows, mysql, per_st
         lines.append(head + tuples + ";")
     fast, exact = _both(tmp_path_factory.mktemp("sql"), monkeypatch, "d.sql", "\n".join(lines) + "\n")
     _same(fast, exact)
+
+
+POSTGRES = ("--\n-- PostgreSQL database dump\n--\n"
+            "CREATE TABLE public.t (id integer, a text, b text);\n"
+            "COPY public.t (id, b, a) FROM stdin;\n"
+            "1\tx\\ty\t\\N\n2\t\t\\\\back\n3\tonly two\n4\t\\101\\x42\\n\tz\r\n5\tzoé\tfin\n\\.\n"
+            "COPY public.t (id, a, b) FROM stdin;\r\n6\ta\tb\r\n\\.\r\n"
+            "INSERT INTO public.t VALUES (7, 'a', 'b');\n")
+
+
+def test_copy_blocks_read_the_same_both_ways(tmp_path, monkeypatch):
+    fast, exact = _both(tmp_path, monkeypatch, "pg.sql", POSTGRES)
+    _same(fast, exact)
+    rows = {r["id"]: (r["a"], r["b"]) for r in fast.rows("pg.sql", "t")}
+    assert rows == {"1": (None, "x\ty"), "2": ("\\back", None), "4": ("z", "AB\n"), "5": ("fin", "zoé"),
+                    "6": ("a", "b"), "7": ("a", "b")}
+    assert [(q.location, q.reason) for q in fast.quarantined] == [("line 8", "line 8: 2 values for 3 listed columns")]
+
+
+copy_text = st.text(alphabet="abé \\\tN.\r\n0", max_size=8)
+
+
+@FUZZ
+@given(rows=st.lists(st.lists(st.one_of(st.none(), copy_text), min_size=1, max_size=3), min_size=1, max_size=10),
+       crlf=st.booleans())
+def test_copy_fast_and_exact_agree(tmp_path_factory, monkeypatch, rows, crlf):
+    def field(v):
+        if v is None:
+            return "\\N"
+        return v.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+    end = "\r\n" if crlf else "\n"
+    text = ("-- PostgreSQL database dump" + end + "CREATE TABLE t (a text, b text, c text);" + end
+            + "COPY t (a, b, c) FROM stdin;" + end
+            + "".join("\t".join(field(v) for v in r) + end for r in rows) + "\\." + end)
+    fast, exact = _both(tmp_path_factory.mktemp("pg"), monkeypatch, "d.sql", text)
+    _same(fast, exact)

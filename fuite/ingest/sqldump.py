@@ -25,7 +25,7 @@ from fuite.ingest.sqlparse import (
     parse_insert_head, strip_leading,
 )
 from fuite.ingest.sqlfast import Statement as FastStatement
-from fuite.ingest.sqlfast import ValuesReader, split_batches
+from fuite.ingest.sqlfast import ValuesReader, copy_columns, split_batches
 from fuite.ingest.sqlsplit import Splitter
 from fuite.schema import Relation, SourceTable
 
@@ -79,7 +79,7 @@ def _survey(blob: Blob, reporter: Reporter, open_text, mysql: bool) -> dict[str,
     with open_text() as text:
         splitter = Splitter(text.read, mysql=mysql, max_chars=reporter.limits.max_statement_bytes)
         for st in splitter.statements():
-            if st.kind in ("copy", "copyend"):
+            if st.kind in ("copy", "copyblock", "copyend"):
                 if last is not None:
                     last.spans[-1][1] = st.end
                     last.spans[-1][3] = False
@@ -221,6 +221,16 @@ def _batches(blob: Blob, reporter: Reporter, open_text: Callable[[], io.TextIOWr
             else:
                 yield from out.add(row)
 
+    def copy_row(out: Rows, text: str, line: int, error: str, names: list[str] | None) -> Iterator[pa.RecordBatch]:
+        row = place(parse_copy_line(text), names) if not error else error
+        if isinstance(row, list) and _ESCAPED.search(text):
+            row = "bytes not valid in the file's encoding"
+        if isinstance(row, str):
+            quarantine(f"line {line}", row, text)
+            yield from out.add(None)
+        else:
+            yield from out.add(row)
+
     def read_group(out: Rows, reader: ValuesReader) -> Iterator[pa.RecordBatch]:
         group = reader.take()
         if group is None:
@@ -275,16 +285,16 @@ def _batches(blob: Blob, reporter: Reporter, open_text: Callable[[], io.TextIOWr
                         continue
                     if st.kind == "copyend":
                         continue
+                    if st.kind == "copyblock":
+                        cols = copy_columns(st.text, len(copy_names) if copy_names is not None else width)
+                        if cols is not None:
+                            yield from out.columns(reader.placed(cols, copy_names))
+                            continue
+                        for k, text_line in enumerate(st.text.split("\n")[:-1]):
+                            yield from copy_row(out, text_line.rstrip("\r"), st.line + k, "", copy_names)
+                        continue
                     if st.kind == "copy":
-                        where = f"line {st.line}"
-                        row = place(parse_copy_line(st.text), copy_names) if not st.error else st.error
-                        if isinstance(row, list) and _ESCAPED.search(st.text):
-                            row = "bytes not valid in the file's encoding"
-                        if isinstance(row, str):
-                            quarantine(where, row, st.text)
-                            yield from out.add(None)
-                        else:
-                            yield from out.add(row)
+                        yield from copy_row(out, st.text, st.line, st.error, copy_names)
                         continue
                     body, skipped = strip_leading(st.text)
                     head = parse_insert_head(body)

@@ -154,6 +154,10 @@ class ValuesReader:
             columns = [_unescape_column(c) for c in columns]
         if quoted_null:
             columns = [pc.if_else(pc.equal(c, ""), pa.scalar(None, pa.string()), c) for c in columns]
+        return self.placed(columns, names)
+
+    def placed(self, columns: list[pa.Array], names: tuple[str, ...] | list[str] | None) -> list[pa.Array]:
+        """Columns read in the order of a column list, put in the table's places (absent ones null)."""
         if names is None:
             return columns
         placed: list[pa.Array | None] = [None] * self.width
@@ -161,8 +165,37 @@ class ValuesReader:
             j = self.position.get(name)
             if j is not None:
                 placed[j] = column
-        n = table.num_rows
+        n = len(columns[0]) if columns else 0
         return [c if c is not None else pa.nulls(n, pa.string()) for c in placed]
+
+
+def copy_columns(text: str, width: int) -> list[pa.Array] | None:
+    """The columns of a run of ``COPY … FROM stdin`` data lines, or None when Arrow cannot vouch for them."""
+    from fuite.ingest.sqlparse import copy_unescape
+
+    try:
+        table = pcsv.read_csv(
+            pa.py_buffer(text.encode("utf-8")),
+            read_options=pcsv.ReadOptions(autogenerate_column_names=True, block_size=2 << 20),
+            parse_options=pcsv.ParseOptions(delimiter="\t", quote_char=False, escape_char=False,
+                                            newlines_in_values=False, ignore_empty_lines=False),
+            convert_options=pcsv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(width)},
+                                                null_values=["\\N", ""], strings_can_be_null=True))
+    except (pa.ArrowException, UnicodeEncodeError):
+        return None
+    if table.num_rows != text.count("\n") or table.num_columns != width:
+        return None
+    columns = []
+    for i in range(width):
+        column = table.column(i).combine_chunks()
+        mask = pc.match_substring(column, "\\")
+        if pc.any(mask).as_py():
+            values = column.to_pylist()
+            for j in pc.indices_nonzero(mask).to_pylist():
+                values[j] = copy_unescape(values[j])
+            column = pa.array(values, pa.string())
+        columns.append(column)
+    return columns
 
 
 def _read_csv(text: str, width: int, quoted_null: bool) -> pa.Table:

@@ -368,6 +368,11 @@ def _copy_unescape(m: re.Match) -> str:
     return _COPY_MAP.get(m.group(3), m.group(3))
 
 
+def copy_unescape(field_: str) -> str | None:
+    """One field of COPY text format with its backslash escapes undone (empty → None)."""
+    return _COPY_ESCAPE.sub(_copy_unescape, field_) or None
+
+
 def parse_copy_line(line: str) -> list[str | None]:
     """One line of ``COPY … FROM stdin`` text format: tab-separated, ``\\N`` null, backslash escapes."""
     out: list[str | None] = []

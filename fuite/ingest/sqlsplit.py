@@ -199,6 +199,17 @@ class Splitter:
             return None
         return self.pos + rel
 
+    def _copy_block(self) -> Statement | None:
+        """The complete data lines in the buffer before the ``\\.`` line, as one ``copyblock`` statement."""
+        last = self.buf.rfind("\n", self.pos)
+        if last < 0 or self.buf.startswith(("\\.\n", "\\.\r\n"), self.pos):
+            return None   # no whole line, or the terminator comes first: the line by line loop takes it
+        ends = [i for i in (self.buf.find("\n\\.\n", self.pos, last + 1),
+                            self.buf.find("\n\\.\r\n", self.pos, last + 1)) if i >= 0]
+        end = min(ends) + 1 if ends else last + 1
+        line, start = self.line, self.base + self.pos
+        return Statement("copyblock", line, self._take(end), start, self.base + self.pos)
+
     def _copy_lines(self) -> Iterator[Statement]:
         """The data lines after ``COPY … FROM stdin;`` up to the ``\\.`` line."""
         nl = self.buf.find("\n", self.pos)   # rest of the COPY line
@@ -208,6 +219,11 @@ class Splitter:
             return
         self._take(nl + 1)
         while True:
+            if self.fast:
+                block = self._copy_block()
+                if block is not None:
+                    yield block
+                    continue
             nl = self.buf.find("\n", self.pos)
             while nl < 0:
                 if len(self.buf) - self.pos > self.max_chars:
