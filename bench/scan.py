@@ -46,7 +46,7 @@ _PRESIDIO_LABEL = {"PERSON": "name", "PHONE_NUMBER": "phone", "EMAIL_ADDRESS": "
 def run_full(drill: Path) -> dict:
     """Ingest + detect the whole drill; the figures of phase 1 (time in ingest and in detect kept apart)."""
     started = time.perf_counter()
-    rows = tables = 0
+    rows = tables = cells = 0
     detect_s = 0.0
     per_table = []
     quarantined, problems = [], []
@@ -69,6 +69,7 @@ def run_full(drill: Path) -> dict:
             extract_records(batch, findings)
             table_detect += time.perf_counter() - t0
             table_rows += batch.num_rows
+            cells += sum(batch.num_rows - batch.column(n).null_count for n in names if n in batch.schema.names)
         rows += table_rows
         detect_s += table_detect
         tables += 1
@@ -76,7 +77,8 @@ def run_full(drill: Path) -> dict:
     wall = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"wall_s": round(wall, 2), "detect_s": round(detect_s, 2), "ingest_s": round(wall - detect_s, 2),
-            "rows": rows, "tables": tables, "rows_per_s": round(rows / wall),
+            "rows": rows, "tables": tables, "cells": cells, "rows_per_s": round(rows / wall),
+            "detect_cells_per_s": round(cells / max(detect_s, 1e-9)),
             "detect_rows_per_s": round(rows / max(detect_s, 1e-9)), "peak_rss_mb": round(peak_mb),
             "quarantined": len(quarantined), "per_table": per_table}
 
@@ -185,6 +187,7 @@ def main() -> None:
             started = time.perf_counter()
             generate(drill, persons=args.persons, seed=args.seed)
             print(f"drill: {args.persons} persons generated in {time.perf_counter() - started:.1f} s")
+        full = None
         if not args.skip_full:
             proc = subprocess.run([sys.executable, __file__, "--phase", "full", "--drill", str(drill)],
                                   capture_output=True, text=True, check=True)
@@ -215,6 +218,10 @@ def main() -> None:
     for label in LABELS:
         print(f"{'F1 ' + label:22} {our_per[label]:12.3f} {their_per[label]:12.3f}")
     print(f"{'macro F1 (5 labels)':22} {our_f1:12.3f} {their_f1:12.3f}")
+    if full:
+        rate = their_cells / their_s
+        print(f"\nfuite on the full drill (detect): {full['detect_cells_per_s']:,} cells/s = "
+              f"{full['detect_cells_per_s'] / rate:,.0f}x Presidio's {rate:,.0f} cells/s on the sample")
 
 
 if __name__ == "__main__":
