@@ -8,6 +8,7 @@ import os
 import numpy as np
 import pyarrow as pa
 import pytest
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -216,7 +217,8 @@ def test_fold_is_idempotent_and_plain(values):
     assert once.to_list() == twice.to_list()
     for value in once.drop_nulls().to_list():
         assert value and value == value.strip() and "  " not in value
-        assert all(c == " " or c.isalnum() for c in value)
+        # regex knows newer Unicode than Python 3.11's str.isalnum (polars uppercases with Unicode 16)
+        assert all(c == " " or regex.match(r"[\p{L}\p{N}\p{M}]", c) for c in value)
 
 
 @pytest.mark.parametrize("raw, folded", [
