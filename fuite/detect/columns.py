@@ -138,7 +138,8 @@ def _split_dates(col: _Column) -> None:
         col.rules.append("spreadsheet day numbers under a date header")
     if share < 0.3:
         return
-    parsed = dates.parse_dates(col.values.raw, serials=serial > 0.5)
+    parsed = (dates.parse_dates(col.values.raw, serials=True) if serial > 0.5
+              else col.values.memo("dates", lambda: dates.parse_dates(col.values.raw)))
     p_birth = dates.birth_likelihood(parsed)
     if dates.has_time(col.values.raw) > 0.5:
         p_birth *= 0.3
