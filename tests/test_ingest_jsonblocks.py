@@ -118,3 +118,37 @@ def test_fuzz_blocks_and_records_agree(tmp_path_factory, monkeypatch, batch, jun
         lines.insert(1, '{"broken": ')
     fast, exact = _both(tmp_path_factory.mktemp("j"), monkeypatch, "r.jsonl", ("\n".join(lines) + "\n").encode())
     _same(fast, exact)
+
+
+@pytest.mark.parametrize("layout", ["array", "pretty", "concatenated"])
+def test_other_layouts_read_the_same_both_ways_and_again(tmp_path, monkeypatch, layout):
+    records = [dict(RECORDS[i % 4], ref=f"R{i}", tel=["06", "", None] if i % 4 == 0 else RECORDS[i % 4].get("tel"))
+               for i in range(60)] + [{"n": 1.5}, {"n": 2}]
+    if layout == "array":
+        text = json.dumps(records, indent=1)
+    elif layout == "pretty":
+        text = "\n".join(json.dumps(r, indent=2) for r in records)
+    else:
+        text = " ".join(json.dumps(r) for r in records)
+    monkeypatch.setattr(jsonfile, "GROUP_RECORDS", 16)   # the last group (floats) is read record by record
+    read = []
+    original = jsonblocks.arrow_block
+
+    def spy(*args):
+        read.append(original(*args))
+        return read[-1]
+
+    monkeypatch.setattr(jsonblocks, "arrow_block", spy)
+    fast, exact = _both(tmp_path, monkeypatch, "d.json", text.encode())
+    _same(fast, exact)
+    assert len(read) >= 3
+    monkeypatch.setattr(jsonfile, "GROUP_RECORDS", 7)
+    again = scan(tmp_path / "d.json", limits=Limits(max_cached_bytes=0))   # every group read again per table
+    assert _unordered(again.tables) == _unordered(fast.tables)
+    assert [r["n"] for r in fast.rows("d.json")][-2:] == ["1.5", "2"]
+
+
+def test_a_broken_array_keeps_what_came_before(tmp_path, monkeypatch):
+    fast, exact = _both(tmp_path, monkeypatch, "d.json", b'[{"a": 1}, {"a": "2020-01-02"}, {"a": ')
+    _same(fast, exact)
+    assert [r["a"] for r in fast.rows("d.json")] == ["1", "2020-01-02"]

@@ -250,25 +250,31 @@ def python_block(data: bytes, first_line: int, counters: dict[str, int], final: 
     def on_bad(line: int, reason: str, raw: str) -> None:
         problems.append((line + first_line - 1, reason, raw))
 
+    text = io.StringIO(data.decode("utf-8", errors="surrogateescape"), newline="")
+    records = [("", record) for _, record in iter_records(text, max_bytes, on_bad, allow_array=False)]
+    if problems and problems[-1][1] == CUT_OFF and not final:
+        return None
+    return records_block(records, counters), problems
+
+
+def records_block(records: list[tuple[str, object]], counters: dict[str, int]) -> Block:
+    """The tables of parsed records ``(root table, record or BAD)``, flattened by ``jsonflat.explode``."""
     running = dict(counters)
     found: dict[str, set[str]] = {}
     block = Block()
     cells_of: dict[str, list[dict[str, str | None]]] = {}
     rows_of: dict[str, list[int]] = {}
     parents_of: dict[str, list[int]] = {}
-    text = io.StringIO(data.decode("utf-8", errors="surrogateescape"), newline="")
-    for _, record in iter_records(text, max_bytes, on_bad, allow_array=False):
+    for root, record in records:
         if record is BAD:
-            running[""] = running.get("", 0) + 1
+            running[root] = running.get(root, 0) + 1
             continue
-        for table, index, parent, parent_row, cells in explode(record, running, "", containers=found):
+        for table, index, parent, parent_row, cells in explode(record, running, root, containers=found):
             block.part(table, parent)
             cells_of.setdefault(table, []).append(cells)
             rows_of.setdefault(table, []).append(index)
             if parent is not None:
                 parents_of.setdefault(table, []).append(parent_row)
-    if problems and problems[-1][1] == CUT_OFF and not final:
-        return None
     for table, part in block.parts.items():
         rows = cells_of[table]
         names: dict[str, None] = {}
@@ -281,7 +287,7 @@ def python_block(data: bytes, first_line: int, counters: dict[str, int], final: 
             part.parent_rows = pa.array(parents_of[table], pa.int64())
     block.counts = {t: running[t] - counters.get(t, 0) for t in running}
     block.containers = found
-    return block, problems
+    return block
 
 
 # ------------------------------------------------------------------ blocks of a file
@@ -459,26 +465,25 @@ def survey(f, offset: int, budget: int, block_size: int, max_line: int, on_bad, 
         on_progress(lines.offset)
 
 
-def table_batches(found: Survey, table: str, open_stream, max_line: int, batch_rows: int):
-    """The batches of one table: kept blocks from memory, the others read again from the file."""
+def table_batches(found: Survey, table: str, reader, batch_rows: int):
+    """The batches of one table: kept blocks from memory, the others read again through ``reader()``.
+
+    ``reader()`` returns an object whose ``get(i, span)`` reads block ``i`` again (blocks are asked
+    for in order) and whose ``close()`` ends the reading.
+    """
     from fuite.ingest.batches import batch_schema
 
     names = found.table_columns(table)
     position = {name: i for i, name in enumerate(names)}
     with_parent = found.parents[table] is not None
     schema = batch_schema(len(names), with_parent=with_parent)
-    stream = None
-    at = 0
+    again = None
     try:
         for i, span in enumerate(found.spans):
             block = found.cache.get(i)
             if block is None:
-                if stream is None:
-                    stream, at = open_stream()
-                _skip(stream, span.start - at)
-                data = stream.read(span.end - span.start)
-                at = span.end
-                block = reread(data, span, max_line)
+                again = again or reader()
+                block = again.get(i, span)
             part = block.parts.get(table)
             if part is None or not len(part.rows):
                 continue
@@ -496,8 +501,66 @@ def table_batches(found: Survey, table: str, open_stream, max_line: int, batch_r
                 yield batch.slice(start, batch_rows)
         found.release(table)
     finally:
-        if stream is not None:
-            stream.close()
+        if again is not None:
+            again.close()
+
+
+class BytesAgain:
+    """Blocks of a JSON lines file read again from the file, at their byte offsets."""
+
+    def __init__(self, stream, max_line: int):
+        self.stream, self.at, self.max_line = stream, 0, max_line
+
+    def get(self, i: int, span: Span) -> Block:
+        _skip(self.stream, span.start - self.at)
+        data = self.stream.read(span.end - span.start)
+        self.at = span.end
+        return reread(data, span, self.max_line)
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def group_block(group: list[tuple[str, object, str | None]], span: Span, overrides: Overrides) -> Block:
+    """The tables of a group of parsed records ``(root table, record or BAD, source text)``.
+
+    Their source text goes through Arrow (one record a line) when every record is a
+    plain object of the main table; otherwise, or when Arrow cannot vouch for the
+    result, ``records_block`` flattens the parsed records.
+    """
+    if span.arrow and all(root == "" and type(record) is dict and raw for root, record, raw in group):
+        try:
+            block = arrow_block(_one_line_each(group), span.counters, overrides)
+            if len(block.parts[""].rows) != len(group):
+                raise Unsupported("records and rows do not match")
+            span.overrides = overrides.schema
+            return block
+        except (Unsupported, pa.ArrowException, UnicodeError, ValueError):
+            pass
+    span.arrow = False
+    return records_block([(root, record) for root, record, _ in group], span.counters)
+
+
+def _one_line_each(group) -> bytes:
+    """The records' source text, one record a line (newlines between tokens are plain whitespace in JSON)."""
+    return "\n".join(raw.replace("\n", " ").replace("\r", " ") for _, _, raw in group).encode("utf-8") + b"\n"
+
+
+class RecordsAgain:
+    """Groups of records read again from the start of a record stream (arrays, pretty-printed JSON)."""
+
+    def __init__(self, groups):
+        self.groups, self.at = groups, 0
+
+    def get(self, i: int, span: Span) -> Block:
+        for group in self.groups:
+            self.at += 1
+            if self.at - 1 == i:
+                return group_block(group, span, Overrides(span.overrides))
+        raise Unsupported("the file changed while it was read")
+
+    def close(self) -> None:
+        self.groups.close()
 
 
 def _skip(stream, n: int) -> None:

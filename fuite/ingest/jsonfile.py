@@ -1,7 +1,9 @@
-"""JSON files: an array of records, JSON lines, or concatenated objects — streamed record by record.
+"""JSON files: an array of records, JSON lines, or concatenated objects — streamed, read once.
 
-A first pass learns every table and column; each table's ``batches()`` reads the
-file again. A record that does not parse is quarantined with its line.
+JSON lines go by blocks through Arrow (``jsonblocks``); the other layouts record by
+record, flattened in groups. One pass learns every table and column and keeps the
+flattened blocks within the cache budget; a table's ``batches()`` reads the file again
+only for blocks beyond it. A record that does not parse is quarantined with its line.
 """
 
 from __future__ import annotations
@@ -14,18 +16,21 @@ from typing import Any
 import pyarrow as pa
 
 from fuite.errors import IngestError
-from fuite.ingest.batches import BATCH_ROWS, batched
+from fuite.ingest.batches import BATCH_ROWS
 from fuite.ingest.blob import Blob
 from fuite.ingest.encoding import detect_encoding
-from fuite.ingest.jsonblocks import survey, table_batches
-from fuite.ingest.jsonflat import explode
-from fuite.ingest.jsonrecords import BAD, iter_records
+from fuite.ingest.jsonblocks import (
+    BytesAgain, Overrides, RecordsAgain, Span, Survey, group_block, survey, table_batches,
+)
+from fuite.ingest.jsonrecords import iter_records_raw
 from fuite.ingest.reporter import Reporter, guarded
 from fuite.schema import SourceTable
 
 
 #: Bytes of whole lines Arrow parses at once (JSON lines).
 BLOCK_BYTES = 4 << 20
+#: Records flattened together in the other layouts (arrays, pretty-printed objects).
+GROUP_RECORDS = 8192
 
 
 def _top_level_tables(value: Any) -> bool:
@@ -55,45 +60,44 @@ def read_json(blob: Blob, reporter: Reporter) -> Iterator[SourceTable]:
         with blob.open() as f:
             f.read(encoding.bom)
             text = io.TextIOWrapper(f, encoding=codec, errors="surrogateescape", newline="")
-            values = iter_records(text, limits.max_line_bytes, on_bad)
+            values = iter_records_raw(text, limits.max_line_bytes, on_bad)
             first = next(values, None)
             second = next(values, None) if first is not None else None
             if first is not None and second is None and not in_array and _top_level_tables(first[1]):
                 for key, items in first[1].items():
                     for item in items:
-                        yield first[0], (str(key), item)
+                        yield first[0], (str(key), item, None)
                 return
             for item in ((first, second) if second is not None else (first,)) if first is not None else ():
-                yield item[0], ("", item[1])
-            for line, value in values:
-                yield line, ("", value)
+                yield item[0], ("", item[1], item[2])
+            for line, value, raw in values:
+                yield line, ("", value, raw)
 
-    def rows(report: bool) -> Iterator[tuple[str, int, str | None, int | None, dict]]:
-        counters: dict[str, int] = {}
-        for _, (root, record) in records(report):
-            if record is BAD:
-                counters[root] = counters.get(root, 0) + 1
-            else:
-                yield from explode(record, counters, root)
+    def groups(report: bool) -> Iterator[list[tuple[str, Any, str | None]]]:
+        group: list[tuple[str, Any, str | None]] = []
+        for _, item in records(report):
+            group.append(item)
+            if len(group) >= GROUP_RECORDS:
+                yield group
+                group = []
+        if group:
+            yield group
 
-    # pass 1: tables, columns, parents
-    columns: dict[str, dict[str, None]] = {}
-    parents: dict[str, str | None] = {}
-    for table, _, parent, _, cells in rows(report=True):
-        if table not in columns:
-            columns[table] = {}
-            parents[table] = parent
-        cols = columns[table]
-        for key in cells:
-            if key not in cols:
-                cols[key] = None
-    if not columns:
+    found = Survey(limits.max_cached_bytes)   # one pass; groups kept within the budget, the others read again
+    overrides = Overrides()
+    for group in groups(report=True):
+        span = Span(0, 0, 0, dict(found.counters))
+        found.add(span, group_block(group, span, overrides))
+    if not found.columns:
         raise IngestError("no JSON records")
-    for table, cols in columns.items():
-        names = list(cols)
-        yield SourceTable(blob.name, table, names, _batches_for(blob, reporter, rows, table, names, parents[table]),
-                          format="json", encoding=encoding.label if encoding.bom or reporter.encoding else codec,
-                          parent=parents[table])
+    label = encoding.label if encoding.bom or reporter.encoding else codec
+    for table in found.columns:
+        def make(table=table) -> Iterator[pa.RecordBatch]:
+            return table_batches(found, table, lambda: RecordsAgain(groups(report=False)), BATCH_ROWS)
+
+        yield SourceTable(blob.name, table, found.table_columns(table),
+                          lambda make=make: guarded(blob.name, reporter, make),
+                          format="json", encoding=label, parent=found.parents[table])
 
 
 def _is_json_lines(head: bytes) -> bool:
@@ -123,34 +127,12 @@ def _read_blocks(blob: Blob, reporter: Reporter, bom: int, label: str) -> Iterat
     if not found.columns:
         raise IngestError("no JSON records")
 
-    def open_stream():
-        return blob.open(), 0
-
     for table in found.columns:
         def make(table=table) -> Iterator[pa.RecordBatch]:
-            return table_batches(found, table, open_stream, limits.max_line_bytes, BATCH_ROWS)
+            return table_batches(found, table, lambda: BytesAgain(blob.open(), limits.max_line_bytes), BATCH_ROWS)
 
         yield SourceTable(blob.name, table, found.table_columns(table),
                           lambda make=make: guarded(blob.name, reporter, make),
                           format="json", encoding=label, parent=found.parents[table])
 
 
-def _batches_for(blob, reporter, rows, table, names, parent):
-    position = {name: i for i, name in enumerate(names)}
-    with_parent = parent is not None
-
-    def table_rows() -> Iterator[tuple[int, list[str | None], int | None]]:
-        for t, index, _, parent_row, cells in rows(report=False):
-            if t != table:
-                continue
-            row: list[str | None] = [None] * len(names)
-            for key, value in cells.items():
-                j = position.get(key)
-                if j is not None:
-                    row[j] = value
-            yield index, row, parent_row
-
-    def make() -> Iterator[pa.RecordBatch]:
-        return batched(table_rows(), len(names), with_parent=with_parent)
-
-    return lambda: guarded(blob.name, reporter, make)

@@ -31,6 +31,13 @@ def iter_records(text: io.TextIOBase, max_bytes: int, on_bad, *, allow_array: bo
     an array the reading resumes at the next line; inside one a syntax error ends
     it (there is no safe place to resume).
     """
+    for line, value, _ in iter_records_raw(text, max_bytes, on_bad, allow_array=allow_array):
+        yield line, value
+
+
+def iter_records_raw(text: io.TextIOBase, max_bytes: int, on_bad, *, allow_array: bool = True,
+                     ) -> Iterator[tuple[int, Any, str]]:
+    """``(line, record, source text of the record)``, as ``iter_records``."""
     reader = _Buffer(text)
     reader.skip_ws()
     in_array = allow_array and reader.peek() == "["
@@ -48,15 +55,15 @@ def iter_records(text: io.TextIOBase, max_bytes: int, on_bad, *, allow_array: bo
         value, raw, reason = reader.decode(max_bytes)
         if reason:
             on_bad(start_line, reason, raw)
-            yield start_line, BAD
+            yield start_line, BAD, raw
             if in_array:
                 return
             continue
         if _ESCAPED.search(raw):
             on_bad(start_line, "bytes not valid in the file's encoding", raw)
-            yield start_line, BAD
+            yield start_line, BAD, raw
         else:
-            yield start_line, value
+            yield start_line, value, raw
         if in_array:
             reader.skip_ws()
             nxt = reader.peek()
