@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import gc
 import io
 import itertools
 from collections.abc import Iterator, Sequence
@@ -75,12 +77,14 @@ def read_spreadsheet(blob: Blob, reporter: Reporter) -> Iterator[SourceTable]:
 
 def _batches(blob: Blob, reporter: Reporter, parsed, start: int, width: int):
     def make() -> Iterator[pa.RecordBatch]:
-        rows = parsed.to_python()[start:]
-        if not rows:
-            return
-        if any(len(r) != width for r in rows):
-            rows = [list(r[:width]) + [""] * (width - len(r)) for r in rows]
-        columns = [column_text(c) for c in zip(*rows)]
+        with _collector_paused():   # a sheet's worth of row lists would set the cycle collector off again and again
+            rows = parsed.to_python()[start:]
+            if not rows:
+                return
+            if any(len(r) != width for r in rows):
+                rows = [list(r[:width]) + [""] * (width - len(r)) for r in rows]
+            columns = [column_text(c) for c in zip(*rows)]
+            del rows
         filled = functools.reduce(pc.or_, [c.is_valid() for c in columns])
         if not pc.all(filled).as_py():
             columns = [c.filter(filled) for c in columns]
@@ -94,12 +98,25 @@ def _batches(blob: Blob, reporter: Reporter, parsed, start: int, width: int):
     return lambda: guarded(blob.name, reporter, make)
 
 
+@contextlib.contextmanager
+def _collector_paused():
+    """Pause Python's cycle collector while building many short-lived lists that hold no cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def column_text(values: Sequence) -> pa.Array:
     """One column of calamine cells as text (``cell_text`` for each), empty cells null."""
-    if set(map(type, values)) - {str}:   # whole floats inline: the common non-text cell
-        values = [v if (t := type(v)) is str else
-                  str(int(v)) if t is float and v.is_integer() and -1e15 < v < 1e15 else cell_text(v)
-                  for v in values]
-    array = pa.array(values, pa.string())
+    try:
+        array = pa.array(values, pa.string())   # text only: the common column
+    except (pa.ArrowTypeError, pa.ArrowInvalid):   # whole floats inline: the common non-text cell
+        array = pa.array([v if (t := type(v)) is str else
+                          str(int(v)) if t is float and v.is_integer() and -1e15 < v < 1e15 else cell_text(v)
+                          for v in values], pa.string())
     empty = pc.equal(array, "")
     return pc.if_else(empty, pa.scalar(None, pa.string()), array) if pc.any(empty).as_py() else array
