@@ -13,8 +13,11 @@ import zipfile
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from test_ingest_support import scan
+from fuite.ingest.spreadsheet import cell_text, column_text
 from fuite.schema import Relation
 
 PEOPLE = [("Dupont", "Élodie", "1980-01-02"), ("Martin", "Jean; fils", "1990-02-03"), ("Lefèvre", "Zoé", "2001-12-31")]
@@ -318,3 +321,14 @@ def test_synth_drill_reads_every_file(small_drill):
     assert any(r.parent_table and r.child_column for t in sql for r in t["relations"])
     for t in s.tables.values():
         assert [r["__row"] for r in t["rows"]] == sorted({r["__row"] for r in t["rows"]})
+
+
+_CELLS = st.one_of(
+    st.text(alphabet="ab é0", max_size=4), st.floats(allow_nan=False, allow_infinity=False, width=64),
+    st.integers(-10**16, 10**16).map(float), st.booleans(), st.dates(), st.datetimes(), st.times(), st.none())
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(_CELLS, max_size=30))
+def test_spreadsheet_column_is_cell_text_of_every_cell(values):
+    assert column_text(values).to_pylist() == [cell_text(v) for v in values]
