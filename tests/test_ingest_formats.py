@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import strategies as hs
 
 from test_ingest_support import scan
 from fuite.ingest.spreadsheet import cell_text, column_text
@@ -323,12 +323,12 @@ def test_synth_drill_reads_every_file(small_drill):
         assert [r["__row"] for r in t["rows"]] == sorted({r["__row"] for r in t["rows"]})
 
 
-_CELLS = st.one_of(
-    st.text(alphabet="ab é0", max_size=4), st.floats(allow_nan=False, allow_infinity=False, width=64),
-    st.integers(-10**16, 10**16).map(float), st.booleans(), st.dates(), st.datetimes(), st.times(), st.none())
+_CELLS = hs.one_of(
+    hs.text(alphabet="ab é0", max_size=4), hs.floats(allow_nan=False, allow_infinity=False, width=64),
+    hs.integers(-10**16, 10**16).map(float), hs.booleans(), hs.dates(), hs.datetimes(), hs.times(), hs.none())
 
 
 @settings(max_examples=150, deadline=None)
-@given(values=st.lists(_CELLS, max_size=30))
+@given(values=hs.lists(_CELLS, max_size=30))
 def test_spreadsheet_column_is_cell_text_of_every_cell(values):
     assert column_text(values).to_pylist() == [cell_text(v) for v in values]
