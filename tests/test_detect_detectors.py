@@ -63,6 +63,7 @@ COLUMN_CASES = [
     ("Nom", ["DUPONT", "Le Goff", "MARTIN", "Kerbrat", "Quéré", "Morvan"], "last_name"),
     ("Patient", ["DUPONT Jean", "LE GOFF Marie", "Pierre MARTIN", "KERBRAT Sophie", "Luc MORVAN"] * 2, "full_name"),
     ("Groupe sanguin", ["A+", "O-", "AB+", "B-", "O+", "A-"], "blood_group"),
+    ("#8", ["A Rh(D) positif", "O Rh+ K-", "AB Rh D négatif", "O Rh+, Kell -", "B Rh-"] * 2, "blood_group"),
     ("#9", ["groupe A Rhésus positif", "groupe O Rhésus négatif", "groupe B Rh+", "A neg"] * 2, "blood_group"),
     ("Médecin", ["Dr Jean Martin", "Docteur Le Bihan", "Dr. S. Morvan", "Pr Kerbrat"] * 2, "physician_name"),
     ("Médecin traitant", ["MARTIN Jean", "Le Bihan Sophie", "DURAND Paul", "Kerbrat Anne"] * 2, "physician_name"),

@@ -172,10 +172,13 @@ def _last_name(v: ColumnValues) -> pl.Series:
 
 _GROUP = r"(?:a|b|ab|o|0)"
 _RH = r"(?:\+|-|pos|neg|positif|negatif|positive|negative|\(\+\)|\(-\))"
-_BLOOD = (rf"^(?:groupe\s*(?:sanguin)?\s*:?\s*|grp\.?\s*|gs\s*:?\s*)?{_GROUP}\s*(?:rh(?:esus)?\s*(?:d\s*)?)?{_RH}$"
-          rf"|^(?:groupe\s*(?:sanguin)?\s*:?\s*|grp\.?\s*|gs\s*:?\s*)?{_GROUP}\s*,?\s*(?:rh(?:esus)?\s*(?:d\s*)?)?{_RH}?$")
+_RH_WORD = r"(?:rh(?:esus)?\s*(?:\(?d\)?\s*)?)"
+_KELL = r"(?:\s*[,;/]?\s*(?:kell|k)\s*(?:\+|-|pos|neg|positif|negatif))?"
+_BLOOD_PREFIX = r"(?:groupe\s*(?:sanguin)?\s*(?:abo)?\s*:?\s*|grp\.?\s*|gs\s*:?\s*|abo\s*:?\s*)?"
+_BLOOD = (rf"^{_BLOOD_PREFIX}{_GROUP}\s*,?\s*{_RH_WORD}?\s*:?\s*{_RH}{_KELL}$"
+          rf"|^{_BLOOD_PREFIX}{_GROUP}\s*,?\s*{_RH_WORD}?{_RH}?{_KELL}$")
 GROUP_ONLY = rf"^{_GROUP}$"
-RH_ONLY = rf"^(?:rh(?:esus)?\s*(?:d\s*)?)?{_RH}$|^rh(?:esus)?\s*(?:d\s*)?(?:\+|-|pos|neg|positif|negatif)$"
+RH_ONLY = rf"^{_RH_WORD}?:?\s*{_RH}$"
 
 
 def _blood(v: ColumnValues) -> pl.Series:
