@@ -60,6 +60,8 @@ INSURERS = tuple(fold(n) for n in (
     "Mutuelle Saint-Christophe", "MGC", "Ipeca", "Mutuelle SMI", "Mutami", "Apréva", "Ociane Matmut",
     "Mutuelle Ociane", "Groupe Pasteur Mutualité", "GPM", "CMU-C", "CSS", "Complémentaire santé solidaire",
     "Malakoff", "Humanis Prévoyance", "Génération", "Mutuelle du Rempart", "Mutuelle Just", "Mutuelle MGEN",
+    "Mut.", "Mut", "Mutualité", "Mutualite Francaise", "Prévifrance", "Assurances", "Mutuelle Santé", "MNFCT",
+    "Myriade", "Mutuelle Bleue", "Médicis", "Umanens", "Entis", "Mutuale", "Sphéria", "Identités Mutuelle",
 ))
 
 #: Words naming a medical laboratory or care site.
