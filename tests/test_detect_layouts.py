@@ -350,3 +350,16 @@ def test_records_of_other_wordings(people):
     assert [(r["street"], r["postal_code"], r["city"]) for r in rec] == \
         [(p.street, p.postcode, p.city.upper()) for p in people]
     assert [r["sample_date"] for r in rec] == [p.sample for p in people]
+
+
+def test_bare_answers_under_a_condition_header():
+    n = 12
+    table = pa.table({"__row": pa.array(range(n), pa.int64()),
+                      "c0": ["positif", "négatif", None, "négatif"] * 3,
+                      "c1": ["oui", "non", "non", None] * 3,
+                      "c2": ["négative", "négative", None, "positive"] * 3})
+    findings = classify_table(["Statut VIH", "PrEP", "Sérologie VHC"], table, explain=True)
+    assert [f.category for f in findings] == ["health_note"] * 3
+    rec = extract_records(table, findings)
+    assert rec.column("hiv").to_pylist() == [True, False, False, False] * 3
+    assert rec.column("conditions").to_pylist() == ["hiv", None, None, "hepatitis"] * 3

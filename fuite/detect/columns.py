@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import polars as pl
 import pyarrow as pa
 
-from fuite.detect import dates
+from fuite.detect import dates, freetext
 from fuite.detect.detectors import GROUP_ONLY, RH_ONLY, Detector, default_detectors
 from fuite.detect.headers import header_words, is_meaningless, phrase_score
 from fuite.detect.masking import mask_value
@@ -88,6 +88,21 @@ def _score(col: _Column, detectors: list[Detector]) -> None:
     _digits_sex(col)
     _failed_checksums(col)
     _owned_names(col)
+    _health_header(col)
+
+
+def _health_header(col: _Column) -> None:
+    """Bare answers (oui/non, positif/négatif) under a header naming a condition (``Statut VIH``, ``PrEP``)."""
+    if col.meaningless or not col.values.n or freetext.header_context(col.header) is None:
+        return
+    validated = ("nir_detector", "phone_detector", "email_detector", "birth_date_detector", "sample_date_detector",
+                 "physician_id_detector", "lab_id_detector", "postal_code_detector")
+    if max(col.shares.get(name, 0.0) for name in validated) >= 0.5:
+        return
+    best = max(col.scores.values(), default=0.0)
+    if col.scores.get("health_note_detector", 0.0) < best:
+        col.scores["health_note_detector"] = min(1.0, best + 0.05)
+        col.rules.append("answers under a header naming a health condition")
 
 
 #: Checksum-validated detectors and the layout of their numbers (compact).

@@ -29,7 +29,7 @@ import regex
 from fuite.detect.folding import fold
 from fuite.detect.terminology import Term, drug_terms, pathology_terms
 
-__all__ = ["TextFinding", "Hit", "analyse_text", "analyse_column", "REGEX_TIMEOUT"]
+__all__ = ["TextFinding", "Hit", "analyse_text", "analyse_column", "header_context", "REGEX_TIMEOUT"]
 
 #: Seconds any regex may spend on one leaked text before the text is skipped.
 REGEX_TIMEOUT = 0.05
@@ -253,3 +253,14 @@ def analyse_column(values: pl.Series, *, plain_health: bool = True) -> pl.DataFr
         hiv=pl.when(pl.col("text").is_null()).then(None).otherwise(pl.col("a_hiv").fill_null(False)),
         conditions=pl.col("a_conditions"),
     )
+
+
+def header_context(header: str) -> str | None:
+    """The header, when it names what its cells are about (``Statut VIH``, ``PrEP``, ``Sérologie VHC``).
+
+    Such a column holds bare answers (``positif``, ``oui``, ``négatif``) that mean nothing without it.
+    """
+    if not header:
+        return None
+    spaced = " " + regex.sub(r"[^a-z0-9]+", " ", fold(header)) + " "
+    return header if any(word in spaced for word in _spaced("special")) else None

@@ -150,12 +150,17 @@ def _health(findings: list[ColumnFinding], frame: pl.DataFrame, n: int) -> tuple
             health = health | s.is_not_null()
     hiv = pl.Series([False] * n, dtype=pl.Boolean)
     conditions: list[pl.Series] = []
-    for category in TEXT_CATEGORIES:
-        for s in _columns_of(findings, frame, category):
-            found = freetext.analyse_column(s, plain_health=False)   # a filled health cell is health data
-            health = health | found["health"].fill_null(False)
-            hiv = hiv | found["hiv"].fill_null(False)
-            conditions.append(found["conditions"])
+    for f in findings:
+        if f.category not in TEXT_CATEGORIES or f.position >= frame.width:
+            continue
+        s = frame[:, f.position]
+        context = freetext.header_context(f.column)
+        if context:                 # "Statut VIH" over "positif": the header says what the cell is about
+            s = context + " : " + s
+        found = freetext.analyse_column(s, plain_health=False)   # a filled health cell is health data
+        health = health | found["health"].fill_null(False)
+        hiv = hiv | found["hiv"].fill_null(False)
+        conditions.append(found["conditions"])
     if len(conditions) == 1:
         cond = conditions[0]
     elif conditions:
