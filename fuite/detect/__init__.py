@@ -8,9 +8,11 @@ Public names:
 - ``analyse_text(text)`` -> health / HIV / special conditions of one free-text cell.
 """
 
-from fuite.detect.columns import classify_table
-from fuite.detect.detectors import Detector, default_detectors, find_in_text
-from fuite.detect.freetext import analyse_text
-from fuite.detect.records import extract_records
+from fuite.lazy import lazy_exports
 
 __all__ = ["classify_table", "extract_records", "default_detectors", "Detector", "find_in_text", "analyse_text"]
+__getattr__ = lazy_exports(globals(), {
+    "classify_table": "fuite.detect.columns", "extract_records": "fuite.detect.records",
+    "default_detectors": "fuite.detect.detectors", "Detector": "fuite.detect.detectors",
+    "find_in_text": "fuite.detect.detectors", "analyse_text": "fuite.detect.freetext",
+})
