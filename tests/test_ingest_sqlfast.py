@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from test_ingest_support import scan
-from fuite.ingest import sqlfast, sqlsplit
+from fuite.ingest import sqldump, sqlfast, sqlsplit
 from fuite.ingest.sqlfast import csv_lines, plain_bodies
 
 FUZZ = settings(max_examples=120, deadline=None,
@@ -17,7 +17,9 @@ FUZZ = settings(max_examples=120, deadline=None,
 def _both(tmp_path, monkeypatch, name: str, text: str):
     """The scan with the fast path, and the scan with only the exact parser."""
     (tmp_path / name).write_text(text, encoding="utf-8", newline="")
-    fast = scan(tmp_path / name)
+    with monkeypatch.context() as m:
+        m.setattr(sqldump, "SMALL_GROUP", 0)   # small inputs through Arrow too
+        fast = scan(tmp_path / name)
     with monkeypatch.context() as m:
         m.setattr(sqlsplit, "FAST_RUN", 0)
         exact = scan(tmp_path / name)
@@ -31,24 +33,28 @@ def _same(fast, exact):
     assert fast.problems == exact.problems
 
 
-@pytest.mark.parametrize(("body", "mysql", "ok"), [
-    ("(1,'a',NULL),(2,'b''c',-3.5e2);", True, True),
-    ("(1,'a\\'b'),(2,'c\\\\');", True, True),
-    ("(1,'a\\'b');", False, False),          # standard SQL: the backslash is a character, the string ends early
-    ("(1, 'a');", True, False),              # spaces: left to the exact parser
-    ("(1,_binary 'a');", True, False),
-    ("(1,'a'::text);", False, False),
-    ("(1,TRUE);", True, False),
-    ("(1,'a');x", True, False),
-    ("(1);", True, False),                   # one value: left to the exact parser
-    ("(1,'a'),(2,'b';", True, False),
+@pytest.mark.parametrize(("body", "mysql", "style"), [
+    ("(1,'a',NULL),(2,'b''c',-3.5e2);", True, "compact"),
+    ("(1,'a\\'b'),(2,'c\\\\');", True, "compact"),
+    ("(1,'a\\'b');", False, ""),            # standard SQL: the backslash is a character, the string ends early
+    ("(1, 'a, b'), (2, NULL);", True, "spaced"),   # pg_dump --inserts
+    ("(1,  'a');", True, ""),                # other spacing: left to the exact parser
+    ("(1, 'a',2);", True, ""),
+    ("(1,_binary 'a');", True, ""),
+    ("(1,'a'::text);", False, ""),
+    ("(1,TRUE);", True, ""),
+    ("(1,'a');x", True, ""),
+    ("(1);", True, ""),                      # one value: left to the exact parser
+    ("(1,'a'),(2,'b';", True, ""),
 ])
-def test_grammar(body, mysql, ok):
-    assert plain_bodies([body], mysql) == [ok]
+def test_grammar(body, mysql, style):
+    assert plain_bodies([body], mysql) == [style]
 
 
 def test_csv_lines_turn_tuples_into_lines():
     assert csv_lines("(1,'a\\'b'),(2,'x')", True) == ("1,'a''b'\n2,'x'", 2)
+    assert csv_lines("(1, 'a'), (2, 'x')", False, spaced=True, width=2) == ("1,'a'\n2,'x'", 2)
+    assert csv_lines("(1, 'a, b'), (2, 'x')", False, spaced=True, width=2) is None   # ", " inside a string
 
 
 MYSQL = """-- MySQL dump 10.13
@@ -100,7 +106,8 @@ def test_tricky_values(tmp_path, monkeypatch):
 
 
 sql_text = st.text(alphabet="abcé XYZ09-'\\\"(),;%_\n\t", max_size=12)
-values = st.one_of(st.none(), st.integers(-10**6, 10**6), sql_text, st.sampled_from(["NULL", "),(", "", "'"]))
+values = st.one_of(st.none(), st.integers(-10**6, 10**6), sql_text,
+                   st.sampled_from(["NULL", "),(", "", "'", ", ", "), ("]))
 
 
 def _literal(v, mysql: bool) -> str:
@@ -115,14 +122,15 @@ def _literal(v, mysql: bool) -> str:
 
 @FUZZ
 @given(rows=st.lists(st.lists(values, min_size=2, max_size=4), min_size=1, max_size=12),
-       mysql=st.booleans(), per_statement=st.integers(1, 5), listed=st.booleans())
-def test_fast_and_exact_agree(tmp_path_factory, monkeypatch, rows, mysql, per_statement, listed):
+       mysql=st.booleans(), per_statement=st.integers(1, 5), listed=st.booleans(), spaced=st.booleans())
+def test_fast_and_exact_agree(tmp_path_factory, monkeypatch, rows, mysql, per_statement, listed, spaced):
     q = "`" if mysql else '"'
     lines = ["-- MySQL dump 10.13" if mysql else "-- dump",
              f"CREATE TABLE {q}t{q} ({q}a{q} text, {q}b{q} text, {q}c{q} text);"]
     head = f"INSERT INTO {q}t{q} ({q}c{q},{q}a{q}) VALUES " if listed else f"INSERT INTO {q}t{q} VALUES "
     for i in range(0, len(rows), per_statement):
-        tuples = ",".join("(" + ",".join(_literal(v, mysql) for v in r) + ")" for r in rows[i:i + per_statement])
+        sep = ", " if spaced else ","   # pg_dump --inserts, or mysqldump and sqlite
+        tuples = sep.join("(" + sep.join(_literal(v, mysql) for v in r) + ")" for r in rows[i:i + per_statement])
         lines.append(head + tuples + ";")
     fast, exact = _both(tmp_path_factory.mktemp("sql"), monkeypatch, "d.sql", "\n".join(lines) + "\n")
     _same(fast, exact)

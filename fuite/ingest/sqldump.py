@@ -30,6 +30,8 @@ from fuite.ingest.sqlsplit import Splitter
 from fuite.schema import Relation, SourceTable
 
 _ESCAPED = re.compile("[\udc80-\udcff]")
+#: Fewer tuples than this between two statements the fast path cannot take are read by the exact parser.
+SMALL_GROUP = 8
 
 
 @dataclass
@@ -128,9 +130,9 @@ def _note_insert(t: _Table, target: tuple, body: str, mysql: bool, last: _Table 
             t.width = len(first.values)
     if last is t:
         t.spans[-1][1] = st.end
-        t.spans[-1][3] = t.spans[-1][3] and st.insert is not None
+        t.spans[-1][3] = t.spans[-1][3] and st.plain == "compact"
     else:
-        t.spans.append([st.start, st.end, st.line, st.insert is not None])
+        t.spans.append([st.start, st.end, st.line, st.plain == "compact"])
 
 
 class _Window:
@@ -235,6 +237,10 @@ def _batches(blob: Blob, reporter: Reporter, open_text: Callable[[], io.TextIOWr
         group = reader.take()
         if group is None:
             return
+        if group.rows < SMALL_GROUP:   # an Arrow call costs more than a few tuples read exactly
+            for st in group.statements:
+                yield from exact_tuples(out, st.text, st.line, (table.name, st.names, st.offset), "")
+            return
         cols = reader.columns(group.statements, group.names)
         if cols is not None:
             yield from out.columns(cols)
@@ -271,7 +277,7 @@ def _batches(blob: Blob, reporter: Reporter, open_text: Callable[[], io.TextIOWr
                 copy_names: list[str] | None = None
                 for st in splitter.statements():
                     if st.insert is not None and st.insert[0] == table.name:
-                        fast = FastStatement(st.text, st.line, st.insert[1], st.insert[2])
+                        fast = FastStatement(st.text, st.line, st.insert[1], st.insert[2], st.plain == "spaced")
                         if not reader.accepts(fast.names):
                             yield from read_group(out, reader)
                         if reader.add(fast):

@@ -29,28 +29,36 @@ _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _STRING = {True: r"'(?:[^'\\]|\\.|'')*'", False: r"'(?:[^']|'')*'"}
 
 
-def _grammar(mysql: bool) -> str:
+def _grammar(mysql: bool, sep: str) -> str:
     value = rf"(?:{_STRING[mysql]}|NULL|{_NUMBER})"
-    row = rf"\((?:{value},)+{value}\)"   # two values at least (see ValuesReader.parse)
-    return rf"^{row}(?:,{row})*\s*;\s*$"
+    row = rf"\((?:{value}{sep})+{value}\)"   # two values at least (see ValuesReader.add)
+    return rf"^{row}(?:{sep}{row})*\s*;\s*$"
 
 
-GRAMMAR = {True: _grammar(True), False: _grammar(False)}
+#: ``(mysql, style)``: values separated by ``,`` (mysqldump, sqlite) or by ``, `` (pg_dump --inserts).
+GRAMMAR = {(mysql, style): _grammar(mysql, sep) for mysql in (True, False)
+           for style, sep in (("compact", ","), ("spaced", ", "))}
 _MYSQL_ESCAPE = re.compile(r"\\(.)", re.S)
 _MYSQL_MAP = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a", "%": "\\%", "_": "\\_"}
 BATCH_CHARS = 8 << 20
 BATCH_ROWS = 65_536
 
 
-def plain_bodies(bodies: list[str], mysql: bool) -> list[bool]:
-    """For each VALUES text (from the first ``(`` to the ``;``): does it follow the strict grammar?"""
+def plain_bodies(bodies: list[str], mysql: bool) -> list[str]:
+    """For each VALUES text (from the first ``(`` to the ``;``): the strict grammar it follows, or ""."""
     if not bodies:
         return []
     try:
         array = pa.array(bodies, pa.string())
     except (UnicodeEncodeError, pa.ArrowException):   # undecodable bytes somewhere: check one by one
-        return [_encodable(b) and plain_bodies([b], mysql)[0] for b in bodies]
-    return pc.match_substring_regex(array, GRAMMAR[mysql]).to_pylist()
+        return [plain_bodies([b], mysql)[0] if _encodable(b) else "" for b in bodies]
+    out = ["compact" if ok else "" for ok in pc.match_substring_regex(array, GRAMMAR[(mysql, "compact")]).to_pylist()]
+    rest = [i for i, style in enumerate(out) if not style]
+    if rest:
+        spaced = pc.match_substring_regex(array.take(pa.array(rest, pa.int64())), GRAMMAR[(mysql, "spaced")])
+        for i, ok in zip(rest, spaced.to_pylist()):
+            out[i] = "spaced" if ok else ""
+    return out
 
 
 def _encodable(text: str) -> bool:
@@ -70,9 +78,18 @@ def _unescape(m: re.Match) -> str:
     return _MYSQL_MAP.get(c, c)
 
 
-def csv_lines(body: str, mysql: bool) -> tuple[str, int]:
-    """The tuples of a checked VALUES text as CSV lines, and how many tuples there should be."""
+def csv_lines(body: str, mysql: bool, spaced: bool = False, width: int = 0) -> tuple[str, int] | None:
+    """The tuples of a checked VALUES text as CSV lines, and how many tuples there should be.
+
+    With ``, `` separators (``spaced``), None unless every ``, `` is a separator of a
+    ``width``-value tuple (none inside a string), so that dropping the spaces is safe.
+    """
     inner = body[1: body.rindex(")")]
+    if spaced:
+        rows = inner.count("), (") + 1
+        if inner.count(", ") != rows * (width - 1) + rows - 1:
+            return None
+        inner = inner.replace("), (", "),(").replace(", ", ",")
     if mysql and "\\" in inner:
         inner = _MYSQL_ESCAPE.sub(_keep_escape, inner)
     return inner.replace("),(", "\n"), inner.count("),(") + 1
@@ -86,6 +103,7 @@ class Statement:
     line: int
     names: list[str] | None
     offset: int
+    spaced: bool = False
     lines: str = ""
     rows: int = 0
 
@@ -114,9 +132,13 @@ class ValuesReader:
         self.group: Group | None = None
 
     def add(self, st: Statement) -> bool:
-        if len(st.names if st.names is not None else range(self.width)) < 2:
+        width = len(st.names) if st.names is not None else self.width
+        if width < 2:
             return False   # one column: a ``),(`` inside a string could pass unnoticed
-        st.lines, st.rows = csv_lines(st.text[st.offset:], self.mysql)
+        lines = csv_lines(st.text[st.offset:], self.mysql, st.spaced, width)
+        if lines is None:
+            return False
+        st.lines, st.rows = lines
         key = tuple(st.names) if st.names is not None else None
         if self.group is None or self.group.names != key:
             if self.group is not None:

@@ -50,6 +50,7 @@ class Statement:
     end: int = 0
     error: str = ""
     insert: tuple | None = None   # (table, column list, tuples offset) of a checked one-line INSERT (``sqlfast``)
+    plain: str = ""               # the grammar it passed: "compact" or "spaced"
 
 
 class Splitter:
@@ -58,9 +59,10 @@ class Splitter:
     def __init__(self, read: Callable[[int], str], *, mysql: bool, max_chars: int, line: int = 1, offset: int = 0,
                  fast: bool = True, trusted: bool = False):
         self.read, self.mysql, self.max_chars, self.fast = read, mysql, max_chars, fast
-        self.trusted = trusted   # every one-line INSERT here already passed the check (a second pass)
+        self.trusted = trusted   # every one-line INSERT here already passed the compact check (a second pass)
         self.buf, self.pos, self.base, self.line, self.eof = "", 0, offset, line, False
-        self.verdicts: dict[int, bool] = {}   # start offset -> passed the fast check, for the current run
+        self.verdicts: dict[int, tuple] = {}   # see _look_ahead
+        self.seen = offset                      # where the look-ahead stopped
 
     def _fill(self) -> bool:
         if self.eof:
@@ -99,38 +101,54 @@ class Splitter:
 
     def _checked_inserts(self) -> list[Statement]:
         """The run of one-line INSERT statements starting here that pass the strict VALUES grammar."""
+        self._look_ahead()
+        out = []
+        while len(out) < FAST_RUN:
+            plain, end, after, head = self.verdicts.get(self.base + self.pos, ("", 0, 0, None))
+            if not plain:
+                break
+            line, begin = self.line, self.base + self.pos
+            out.append(Statement("sql", line, self._take(end - self.base), begin, end, insert=head, plain=plain))
+            self._take(after - self.base)   # the end of the line
+        return out
+
+    def _look_ahead(self) -> None:
+        """Check, in one RE2 call, the one-line INSERT statements of the lines not yet looked at.
+
+        ``verdicts`` maps the start of each line looked at to ``(grammar passed or "",
+        end of the statement, start of the next line, INSERT head)``; lines are looked at
+        once (``seen`` is where the look-ahead stopped), so the work stays linear.
+        """
         from fuite.ingest.sqlfast import plain_bodies
         from fuite.ingest.sqlparse import parse_insert_head
 
-        p, candidates = self.pos, []
-        while len(candidates) < FAST_RUN and _INSERT_START.match(self.buf, p):
-            nl = self.buf.find("\n", p)
-            if nl < 0 and not candidates:
-                nl = self._line_end()
-                p = self.pos
+        here = self.base + self.pos
+        if here in self.verdicts:
+            return
+        if self.buf.find("\n", self.pos) < 0 and self._line_end() < 0:
+            self.verdicts[here] = ("", 0, 0, None)   # longer than a statement may be: the exact splitter says so
+            return
+        if len(self.verdicts) > 4 * FAST_RUN:   # forget lines behind (now and then: the work stays linear)
+            self.verdicts = {k: v for k, v in self.verdicts.items() if k >= here}
+        q, found = max(self.pos, self.seen - self.base), []
+        while len(found) < FAST_RUN and q < len(self.buf):
+            nl = self.buf.find("\n", q)
             if nl < 0:
-                break
-            text = self.buf[p:nl].rstrip()
-            head = parse_insert_head(text) if text.endswith(";") else None
-            if head is None:
-                break
-            candidates.append((p, p + len(text), text, head))
-            p = nl + 1
-        unknown = [c for c in candidates if self.base + c[0] not in self.verdicts]
-        if unknown and self.trusted:
-            self.verdicts = {self.base + c[0]: True for c in candidates}
-        elif unknown:
-            checked = plain_bodies([c[2][c[3][2]:] for c in unknown], self.mysql)
-            self.verdicts = {self.base + c[0]: self.verdicts.get(self.base + c[0], False) for c in candidates}
-            self.verdicts.update({self.base + c[0]: ok for c, ok in zip(unknown, checked)})
-        out = []
-        for start, end, _, head in candidates:
-            if not self.verdicts.get(self.base + start):
-                break
-            self._take(start)
-            line, begin = self.line, self.base + self.pos
-            out.append(Statement("sql", line, self._take(end), begin, self.base + self.pos, insert=head))
-        return out
+                if not self.eof:
+                    break
+                nl = len(self.buf)
+            if _INSERT_START.match(self.buf, q):
+                text = self.buf[q:nl].rstrip()
+                head = parse_insert_head(text) if text.endswith(";") else None
+                if head is not None:
+                    found.append((q, q + len(text), min(nl + 1, len(self.buf)), text, head))
+            q = nl + 1
+        self.seen = self.base + min(q, len(self.buf))
+        styles = (["compact"] * len(found) if self.trusted
+                  else plain_bodies([text[head[2]:] for _, _, _, text, head in found], self.mysql))
+        for (start, end, after, _, head), style in zip(found, styles):
+            self.verdicts[self.base + start] = (style, self.base + end, self.base + after, head)
+        self.verdicts.setdefault(here, ("", 0, 0, None))   # not a one-line statement
 
     def _line_end(self) -> int:
         """Index of the end of the line starting at ``pos``, reading more text if needed; -1 when too long."""
