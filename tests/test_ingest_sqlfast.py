@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from test_ingest_support import scan
-from fuite.ingest import sqldump, sqlfast, sqlsplit
+from fuite.ingest import sqldump, sqlfast, sqlparse, sqlsplit
 from fuite.ingest.sqlfast import csv_lines, plain_bodies
 
 FUZZ = settings(max_examples=120, deadline=None,
@@ -171,3 +171,32 @@ def test_copy_fast_and_exact_agree(tmp_path_factory, monkeypatch, rows, crlf):
             + "".join("\t".join(field(v) for v in r) + end for r in rows) + "\\." + end)
     fast, exact = _both(tmp_path_factory.mktemp("pg"), monkeypatch, "d.sql", text)
     _same(fast, exact)
+
+
+def test_each_line_is_checked_once_when_fast_and_exact_statements_alternate(tmp_path, monkeypatch):
+    lines = ["CREATE TABLE t (a text, b text);"]
+    for i in range(3000):   # every other statement has two spaces: the exact parser's
+        lines.append(f"INSERT INTO t VALUES ({i},'x');" if i % 2 else f"INSERT INTO t VALUES ({i},  'x');")
+        if i % 7 == 0:
+            lines.append("INSERT INTO t VALUES (-1,\n'two lines');")
+    (tmp_path / "d.sql").write_text("\n".join(lines) + "\n")
+    checked = []
+    original = sqlfast.plain_bodies
+
+    def spy(bodies, mysql):
+        checked.append(len(bodies))
+        return original(bodies, mysql)
+
+    heads = []
+    original_head = sqlparse.parse_insert_head
+
+    def head_spy(text):
+        heads.append(1)
+        return original_head(text)
+
+    monkeypatch.setattr(sqlfast, "plain_bodies", spy)
+    monkeypatch.setattr(sqlparse, "parse_insert_head", head_spy)   # what the look-ahead calls for each line
+    s = scan(tmp_path / "d.sql")
+    assert len(s.rows("d.sql", "t")) == 3000 + 429
+    assert sum(checked) <= 2 * 3000   # one look per line and pass, not one per statement and line
+    assert len(heads) <= 2 * 3429
