@@ -54,7 +54,8 @@ def test_grammar(body, mysql, style):
 def test_csv_lines_turn_tuples_into_lines():
     assert csv_lines("(1,'a\\'b'),(2,'x')", True) == ("1,'a''b'\n2,'x'", 2)
     assert csv_lines("(1, 'a'), (2, 'x')", False, spaced=True, width=2) == ("1,'a'\n2,'x'", 2)
-    assert csv_lines("(1, 'a, b'), (2, 'x')", False, spaced=True, width=2) is None   # ", " inside a string
+    assert csv_lines("(1, 'a, b'), (2, 'x')", False, spaced=True, width=2) == ("1,'a, b'\n2,'x'", 2)
+    assert csv_lines("(1, 'a, 1'), (2, 'x')", False, spaced=True, width=2) is None   # could be a separator
 
 
 MYSQL = """-- MySQL dump 10.13

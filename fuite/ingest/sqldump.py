@@ -31,7 +31,7 @@ from fuite.schema import Relation, SourceTable
 
 _ESCAPED = re.compile("[\udc80-\udcff]")
 #: Fewer tuples than this between two statements the fast path cannot take are read by the exact parser.
-SMALL_GROUP = 8
+SMALL_GROUP = 16
 
 
 @dataclass

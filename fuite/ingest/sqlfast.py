@@ -39,6 +39,7 @@ def _grammar(mysql: bool, sep: str) -> str:
 GRAMMAR = {(mysql, style): _grammar(mysql, sep) for mysql in (True, False)
            for style, sep in (("compact", ","), ("spaced", ", "))}
 _MYSQL_ESCAPE = re.compile(r"\\(.)", re.S)
+_SPACED_SEPARATOR = re.compile(r", (?=['N\d+\-.])")
 _MYSQL_MAP = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a", "%": "\\%", "_": "\\_"}
 BATCH_CHARS = 8 << 20
 BATCH_ROWS = 65_536
@@ -81,15 +82,16 @@ def _unescape(m: re.Match) -> str:
 def csv_lines(body: str, mysql: bool, spaced: bool = False, width: int = 0) -> tuple[str, int] | None:
     """The tuples of a checked VALUES text as CSV lines, and how many tuples there should be.
 
-    With ``, `` separators (``spaced``), None unless every ``, `` is a separator of a
-    ``width``-value tuple (none inside a string), so that dropping the spaces is safe.
+    With ``, `` separators (``spaced``), the space goes from every ``, `` that comes
+    before a value (a quote, ``NULL``, a number); None unless that makes exactly the
+    separators of ``width``-value tuples (so that none was inside a string).
     """
     inner = body[1: body.rindex(")")]
     if spaced:
         rows = inner.count("), (") + 1
-        if inner.count(", ") != rows * (width - 1) + rows - 1:
+        inner, separators = _SPACED_SEPARATOR.subn(",", inner.replace("), (", "),("))
+        if separators != rows * (width - 1):
             return None
-        inner = inner.replace("), (", "),(").replace(", ", ",")
     if mysql and "\\" in inner:
         inner = _MYSQL_ESCAPE.sub(_keep_escape, inner)
     return inner.replace("),(", "\n"), inner.count("),(") + 1
