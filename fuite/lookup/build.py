@@ -17,6 +17,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 
 from fuite.lookup import oprf
@@ -39,38 +40,43 @@ class BuildStats:
     by_kind: dict = field(default_factory=lambda: {"email": 0, "phone": 0, "nir": 0})
 
 
-def _split(value) -> list[str]:
-    return [v.strip(_TRIM) for v in (value or "").split(";") if v.strip(_TRIM)]
+def _listed(*columns: str) -> pl.Expr:
+    """The distinct non-empty values of ``;``-joined list columns, trimmed."""
+    parts = [pl.col(c).fill_null("").str.split(";") for c in columns]
+    return (pl.concat_list(parts).list.eval(pl.element().str.strip_chars(_TRIM))
+            .list.eval(pl.element().filter(pl.element() != "")).list.unique())
 
 
-def _values(row: dict) -> Iterator[tuple[str, str]]:
-    for email in set(_split(row.get("emails")) + _split(row.get("email"))):
-        yield "email", email.lower()
-    for phone in set(_split(row.get("phones")) + _split(row.get("phone"))):
-        yield "phone", phone.translate(_SEPARATORS)
-    for nir in _split(row.get("nir")):
-        yield "nir", nir.translate(_SEPARATORS).upper()
+_SEPARATORS_RE = r"[ \t\u00a0\u2009\u202f.\-/()]"
 
 
 def person_inputs(persons: pa.Table, stats: BuildStats | None = None) -> list[bytes]:
     """The distinct OPRF inputs of a persons table (values are already normalised by detect/resolve)."""
     stats = stats if stats is not None else BuildStats()
-    seen: set[bytes] = set()
-    wanted = [c for c in ("birth_date", "email", "emails", "phone", "phones", "nir") if c in persons.column_names]
-    for batch in persons.select(wanted).to_batches(max_chunksize=50_000):
-        for row in batch.to_pylist():
-            stats.persons += 1
-            birth = (row.get("birth_date") or "").strip()
-            if not birth:
-                stats.skipped_no_birth_date += 1
-                continue
-            for kind, value in _values(row):
-                data = f"{kind}:{value}|{birth}".encode()
-                if data not in seen:
-                    seen.add(data)
-                    stats.by_kind[kind] += 1
-    stats.inputs = len(seen)
-    return list(seen)
+    df = pl.from_arrow(persons.select([c for c in ("birth_date", "email", "emails", "phone", "phones", "nir")
+                                        if c in persons.column_names]))
+    for name in ("email", "emails", "phone", "phones", "nir"):
+        if name not in df.columns:
+            df = df.with_columns(pl.lit(None, pl.String).alias(name))
+    df = df.with_columns(pl.col("birth_date").fill_null("").str.strip_chars())
+    stats.persons += df.height
+    stats.skipped_no_birth_date += int((df["birth_date"] == "").sum())
+    df = df.filter(pl.col("birth_date") != "")
+    kinds = {
+        "email": _listed("emails", "email").list.eval(pl.element().str.to_lowercase()),
+        "phone": _listed("phones", "phone").list.eval(pl.element().str.replace_all(_SEPARATORS_RE, "")),
+        "nir": _listed("nir").list.eval(pl.element().str.replace_all(_SEPARATORS_RE, "").str.to_uppercase()),
+    }
+    frames = []
+    for kind, values in kinds.items():
+        part = (df.select(values.alias("v"), "birth_date").explode("v").drop_nulls("v").filter(pl.col("v") != "")
+                .select(pl.concat_str([pl.lit(f"{kind}:"), pl.col("v"), pl.lit("|"), pl.col("birth_date")])
+                        .alias("input")).unique())
+        stats.by_kind[kind] += part.height
+        frames.append(part)
+    inputs = pl.concat(frames)["input"].unique().to_list()
+    stats.inputs = len(inputs)
+    return [i.encode() for i in inputs]
 
 
 def _evaluate_chunk(args: tuple[bytes, list[bytes]]) -> bytes:
