@@ -46,32 +46,30 @@ def _write_csv(table, output: Path) -> None:
         raise UsageError(f"cannot write {output}: {exc.strerror}") from exc
 
 
-@export_app.command("records")
-def export_records(case: CaseOpt, output: Annotated[Path, typer.Option("--output", "-o")],
-                   operator: OperatorOpt = None) -> None:
-    """Write file,table,row,person_id,hiv,health for every data row."""
+def _export_table(case: Path, output: Path, operator: str | None, kind: str) -> None:
     from fuite import export
     from fuite.store import open_case
 
     with open_case(case, operator=operator, require_operator=True) as c:
-        t = export.records(c)
+        t = getattr(export, kind)(c)
         _write_csv(t, output)
-        c.audit("export.records", records=t.num_rows, detail={"output": output.name})
-    _warn_export(f"{t.num_rows} record provenance lines with health flags")
+        c.audit(f"export.{kind}", records=t.num_rows, detail={"output": output.name})
+    _warn_export(f"{t.num_rows} record provenance lines with health flags" if kind == "records"
+                 else f"identifiers of {t.num_rows} persons")
+
+
+@export_app.command("records")
+def export_records(case: CaseOpt, output: Annotated[Path, typer.Option("--output", "-o")],
+                   operator: OperatorOpt = None) -> None:
+    """Write file,table,row,person_id,hiv,health for every data row."""
+    _export_table(case, output, operator, "records")
 
 
 @export_app.command("persons")
 def export_persons(case: CaseOpt, output: Annotated[Path, typer.Option("--output", "-o")],
                    operator: OperatorOpt = None) -> None:
     """Write one line per distinct person with their identifiers and exposed categories."""
-    from fuite import export
-    from fuite.store import open_case
-
-    with open_case(case, operator=operator, require_operator=True) as c:
-        t = export.persons(c)
-        _write_csv(t, output)
-        c.audit("export.persons", records=t.num_rows, detail={"output": output.name})
-    _warn_export(f"identifiers of {t.num_rows} persons")
+    _export_table(case, output, operator, "persons")
 
 
 def scan(paths: Annotated[list[Path], typer.Argument(help="Files and folders of the leak.", show_default=False)],
