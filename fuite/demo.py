@@ -1,4 +1,4 @@
-"""`fuite demo`: a small drill, scanned into a temporary encrypted case, reported, then destroyed."""
+"""`fuite demo`: a small drill, scanned into a temporary encrypted case, assessed, reported, then destroyed."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from fuite.console import err, out
 
 def run_demo(persons: int = 3000, seed: int = 0) -> dict:
     """Run the whole chain on synthetic data in a temporary folder; return the JSON report."""
+    from fuite.assess.stage import assess_case
     from fuite.report import json_report
     from fuite.scan import scan_paths
     from fuite.store import open_case, purge
@@ -27,6 +28,8 @@ def run_demo(persons: int = 3000, seed: int = 0) -> dict:
             with open_case(case_dir, create=True, operator="demo") as case:
                 err.print("scanning it into an encrypted case…")
                 scan_paths(case, [drill / "leak"])
+                err.print("assessing severity (ENISA 2013)…")
+                assess_case(case)
                 report = json_report(case)
             purge(case_dir)
         finally:
