@@ -8,9 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from fuite.ingest.dispatch import read_blob, walk
 from fuite.ingest.limits import DEFAULT_LIMITS, Limits
-from fuite.ingest.reporter import Reporter
 from fuite.schema import FileProblem, Quarantined, SourceTable
 
 __all__ = ["read_paths", "Limits", "DEFAULT_LIMITS"]
@@ -36,6 +34,9 @@ def read_paths(paths: list[Path], *, encoding: str | None = None,
             from fuite.errors import UsageError
 
             raise UsageError("unknown encoding name given with --encoding") from None
+    from fuite.ingest.dispatch import read_blob, walk  # format readers load pyarrow.csv/json and calamine
+    from fuite.ingest.reporter import Reporter
+
     reporter = Reporter(on_quarantine, on_problem, on_progress, encoding, limits or DEFAULT_LIMITS)
     for path in paths:
         for blob in walk(Path(path), reporter):
