@@ -140,13 +140,17 @@ def parse_create(text: str) -> CreateTable | None:
     return table
 
 
-def _matching_paren(body: str) -> int:
-    depth, quote = 1, ""
-    for i, ch in enumerate(body):
+def _matching_paren(text: str, start: int = 0, *, quotes: str = "'\"`", backslash: bool = False) -> int:
+    """Index of the ``)`` closing a ``(`` just before ``start``, skipping quoted text; -1 when there is none."""
+    depth, i, quote = 1, start, ""
+    while i < len(text):
+        ch = text[i]
         if quote:
-            if ch == quote:
+            if ch == "\\" and backslash:
+                i += 1
+            elif ch == quote:
                 quote = ""
-        elif ch in "'\"`":
+        elif ch in quotes:
             quote = ch
         elif ch == "(":
             depth += 1
@@ -154,6 +158,7 @@ def _matching_paren(body: str) -> int:
             depth -= 1
             if depth == 0:
                 return i
+        i += 1
     return -1
 
 
@@ -314,23 +319,10 @@ def _call_value(text: str, pos: int, mysql: bool) -> tuple[str | None, int, str]
     m = re.compile(r"\s*[A-Za-z_]\w*\s*\(").match(text, pos)
     if not m:
         return None
-    depth, i, quote = 1, m.end(), ""
-    while i < len(text) and depth:
-        ch = text[i]
-        if quote:
-            if ch == "\\" and mysql:
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        i += 1
-    if depth:
+    close = _matching_paren(text, m.end(), quotes="'\"", backslash=mysql)
+    if close < 0:
         return None
+    i = close + 1
     call = text[pos:i].strip()
     sep_match = re.compile(r"\s*(?:::\s*[\w .]+)?\s*([,)])").match(text, i)
     if not sep_match:
