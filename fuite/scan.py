@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from itertools import chain
@@ -81,10 +82,8 @@ def scan_tables(case: Case, tables: Iterator[SourceTable], *, quarantined: list[
 
     _clear(case)
     summary = ScanSummary()
-    sources, files = [], set()
-    flushed = 0
+    sources = []
     for source_id, st in enumerate(tables):
-        files.add(st.file.split("/")[0] if "/" in st.file else st.file)
         batches = st.batches()
         head: list[pa.RecordBatch] = []
         seen = 0
@@ -106,14 +105,16 @@ def scan_tables(case: Case, tables: Iterator[SourceTable], *, quarantined: list[
             rows += batch.num_rows
             if progress:
                 progress(st.file, rows, None)
-        q_here = sum(1 for q in quarantined[flushed:] if q.file == st.file and q.table == st.table)
         sources.append({
             "source_id": source_id, "file": st.file, "table": st.table, "format": st.format,
             "encoding": st.encoding, "columns": json.dumps(st.columns, ensure_ascii=False),
             "relations": json.dumps([asdict(r) for r in st.relations]), "parent": st.parent or "",
-            "rows": rows, "quarantined": q_here,
+            "rows": rows, "quarantined": 0,
         })
         summary.tables += 1
+    per_table = Counter((q.file, q.table) for q in quarantined)
+    for src in sources:
+        src["quarantined"] = per_table[(src["file"], src["table"])]
     if sources:
         case.put_table("sources", pa.Table.from_pylist(sources))
     _store_issues(case, quarantined, problems)
