@@ -105,9 +105,9 @@ def _persons(n: int) -> pa.Table:
 
 
 def bench_fuite(n: int, port: int, connections: int) -> float:
-    from fuite.notify.casefile import TEMPLATE
+    from fuite.store.casefile import TEMPLATE
     from fuite.notify.persons import PersonsOptions, notice_secret, notify_persons
-    from fuite.notify.casefile import load_case_file
+    from fuite.store.casefile import load_case_file
     from fuite.store import open_case
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -44,6 +44,12 @@ class InvalidComponent(ValidationError):
     message = "one of the value's parts is invalid"
 
 
+class CaseFileError(ValidationError):
+    """The case file (``case.toml``) is unreadable or a value in it is invalid; the message names the key."""
+
+    message = "case.toml: invalid value"
+
+
 class CaseError(FuiteError):
     """The case folder is missing, locked or inconsistent."""
 

@@ -14,7 +14,7 @@ from test_notify_support import PEOPLE, Sink, new_case, start_sink
 from conftest import run_fuite
 from fuite.notify import ledger
 from fuite.notify.bounces import parse_dsn
-from fuite.notify.casefile import TEMPLATE, parse_case_file
+from fuite.store.casefile import TEMPLATE, parse_case_file
 from fuite.notify.notice import NoticeRenderer
 
 

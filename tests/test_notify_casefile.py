@@ -10,15 +10,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import run_fuite
+from fuite.assess.rules import Circumstances
 from fuite.errors import ValidationError
-from fuite.notify.casefile import PARIS, TEMPLATE, load_case_file, parse_case_file
+from fuite.store.casefile import PARIS, TEMPLATE, load_case_file, parse_case_file
 
 
 def test_template_parses_to_the_2021_circumstances():
     cf = parse_case_file(tomllib.loads(TEMPLATE))
     assert cf.breach.discovered_at == datetime(2021, 2, 23, 9, 0, tzinfo=cf.breach.discovered_at.tzinfo)
     assert cf.breach.deadline - cf.breach.discovered_at == timedelta(hours=72)
-    assert cf.circumstances.malicious and cf.circumstances.confidentiality == "unknown_recipients"
+    circ = Circumstances.of(cf)
+    assert circ.malicious and circ.confidentiality == "unknown_recipients"
     assert cf.notification.kind == "initial" and not cf.require_operator
     for section in ("breach", "controller", "dpo", "contact", "smtp", "security", "notification"):
         assert f"[{section}]" in TEMPLATE

@@ -7,7 +7,7 @@ import json
 from test_notify_support import PEOPLE, Sink, new_case, start_sink
 
 from conftest import run_fuite
-from fuite.notify.casefile import TEMPLATE
+from fuite.store.casefile import TEMPLATE
 from fuite.notify.notice import usable_email
 
 

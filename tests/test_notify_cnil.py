@@ -11,8 +11,9 @@ from pypdf import PdfReader
 from test_notify_support import PEOPLE, new_case, persons_table
 
 from conftest import run_fuite
+from fuite.assess.rules import Circumstances
 from fuite.assess.severity import assess_breach
-from fuite.notify.casefile import PARIS, TEMPLATE, parse_case_file
+from fuite.store.casefile import PARIS, TEMPLATE, parse_case_file
 from fuite.notify.cnil import SECTIONS, build_cnil_draft
 
 CF = parse_case_file(tomllib.loads(TEMPLATE))
@@ -21,7 +22,7 @@ SOURCES = pa.table({"file": ["a.csv", "b.xlsx", "b.xlsx"]})
 
 
 def _draft(cf=CF, now=None):
-    breach = assess_breach(persons_table(), cf.circumstances)
+    breach = assess_breach(persons_table(), Circumstances.of(cf))
     return build_cnil_draft(breach, cf, records=RECORDS, sources=SOURCES, now=now,
                             channels={"email": 3, "letter": 2, "none": 1})
 

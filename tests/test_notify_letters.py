@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from test_notify_support import PEOPLE, persons_table
 
 from fuite.notify import ledger
-from fuite.notify.casefile import TEMPLATE, parse_case_file
+from fuite.store.casefile import TEMPLATE, parse_case_file
 from fuite.notify.letters import has_postal_address
 from fuite.notify.notice import postal_block, usable_email
 from fuite.notify.persons import PersonsOptions, notify_persons

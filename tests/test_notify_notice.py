@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_notify_support import PEOPLE
 
-from fuite.notify.casefile import TEMPLATE, parse_case_file
+from fuite.store.casefile import TEMPLATE, parse_case_file
 from fuite.notify.notice import NoticeRenderer, message_id, notice_context, usable_email
 
 CF = parse_case_file(tomllib.loads(TEMPLATE))

@@ -19,7 +19,7 @@ from test_notify_support import PEOPLE, Sink, body_text, many_persons, make_cert
 
 from fuite import taxonomy
 from fuite.notify import ledger
-from fuite.notify.casefile import TEMPLATE, parse_case_file
+from fuite.store.casefile import TEMPLATE, parse_case_file
 from fuite.notify.notice import usable_email
 from fuite.notify.persons import PersonsOptions, notify_persons
 from fuite.notify.smtp import SmtpConfig, Throttle

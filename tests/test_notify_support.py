@@ -137,11 +137,10 @@ def make_cert(folder: Path) -> tuple[Path, Path]:
 
 def new_case(case_dir: Path, rows: list[dict] | None = None, case_toml: str | None = None):
     """Create an encrypted case holding ``rows`` as its persons table (and a case.toml)."""
-    from fuite.notify.casefile import TEMPLATE
+    from fuite.store.casefile import TEMPLATE
     from fuite.store import open_case
 
-    case_dir.mkdir(parents=True, exist_ok=True)
-    (case_dir / "case.toml").write_text(case_toml if case_toml is not None else TEMPLATE, encoding="utf-8")
     case = open_case(case_dir, create=True)
+    (case_dir / "case.toml").write_text(case_toml if case_toml is not None else TEMPLATE, encoding="utf-8")
     case.put_table("persons", persons_table(rows))
     return case

@@ -127,6 +127,13 @@ class Circumstances:
     malicious: bool = False
     health_context: bool = True                  # the controller is a health-care actor (a laboratory)
 
+    @classmethod
+    def of(cls, case_file) -> "Circumstances":
+        """The circumstances stated in a typed case file (``fuite.store.casefile.CaseFile``)."""
+        b = case_file.breach
+        return cls(b.confidentiality, b.integrity, b.availability, b.malicious,
+                   case_file.controller.sector == "health")
+
 
 @dataclass(frozen=True)
 class PersonFacts:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from fuite.assess.rules import Circumstances
 from fuite.assess.severity import BreachAssessment, assess_breach, assess_persons
 from fuite.errors import CaseError
-from fuite.notify.casefile import load_case_file
 
 __all__ = ["assess_case"]
 
@@ -14,7 +14,7 @@ def assess_case(case) -> BreachAssessment:
     persons = case.get_table("persons")
     if persons is None:
         raise CaseError("the case has no persons yet: run `fuite scan` (or `fuite resolve`) first")
-    circumstances = load_case_file(case.dir / "case.toml").circumstances
+    circumstances = Circumstances.of(case.settings)
     severity = assess_persons(persons, circumstances)
     breach = assess_breach(persons, circumstances, severity)
     case.put_table("severity", severity)

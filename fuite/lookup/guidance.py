@@ -1,10 +1,10 @@
 """The breach summary stored in the index and shown with a self-check answer (no identifiers).
 
 It says which categories of data the breach exposed (from the ``persons`` table, aggregated), what a
-person should watch for (advice chosen from those categories), and whom to contact (from ``case.toml``:
-``[breach]``, ``[controller]``, ``[dpo]``). Everything a person reads is in French with an English twin.
+person should watch for (advice chosen from those categories), and whom to contact (from the typed case
+file, :mod:`fuite.store.casefile`). Everything a person reads is in French with an English twin.
 
-``case.toml`` keys read (all optional; the file is the one ``fuite case init`` writes)::
+Case-file keys read (all optional)::
 
     [breach]      name, title, domain, date or started_at or discovered_at, description_fr, description_en
     [controller]  name, email, phone, website, address
@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fuite import taxonomy
+from fuite.store.casefile import CaseFile, parse_case_file
 
 __all__ = ["breach_summary", "advice_for", "ADVICE"]
 
@@ -71,18 +72,17 @@ def _union(persons: pa.Table, column: str) -> set[str]:
 
 
 def _contact(section, role_fr: str, role_en: str) -> dict | None:
-    section = section if isinstance(section, dict) else {}
-    fields = {k: str(section[k]) for k in ("name", "email", "phone", "website", "address") if section.get(k)}
-    if section.get("url") and "website" not in fields:
-        fields["website"] = str(section["url"])
+    values = {"name": section.name, "email": section.email, "phone": section.phone,
+              "website": getattr(section, "website", "") or getattr(section, "url", ""),
+              "address": getattr(section, "address", "")}
+    fields = {k: v for k, v in values.items() if v}
     return {"role": {"fr": role_fr, "en": role_en}, **fields} if fields else None
 
 
-def _date(breach: dict, now: str) -> str:
-    for key in ("date", "started_at", "discovered_at"):
-        value = breach.get(key)
+def _date(breach, now: str) -> str:
+    for value in (breach.occurred_on, breach.started_at, breach.discovered_at):
         if value:
-            return value.isoformat()[:10] if hasattr(value, "isoformat") else str(value)[:10]
+            return value.isoformat()[:10]
     return now[:10]
 
 
@@ -91,29 +91,33 @@ def _name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", ascii_text.title()) or "Breach"
 
 
-def breach_summary(persons: pa.Table, settings: dict, now: str) -> dict:
-    """The public summary of the breach: categories, conditions, counts, advice, contacts."""
-    breach = settings.get("breach", {}) if isinstance(settings.get("breach"), dict) else {}
+def breach_summary(persons: pa.Table, settings: CaseFile | dict, now: str) -> dict:
+    """The public summary of the breach: categories, conditions, counts, advice, contacts.
+
+    ``settings``: the typed case file (``Case.settings``), or a parsed ``case.toml`` dict.
+    """
+    case_file = settings if isinstance(settings, CaseFile) else parse_case_file(settings)
+    breach = case_file.breach
     ids = _union(persons, "categories")
     conditions = _union(persons, "conditions")
     categories = [{"id": c.id, "fr": c.fr, "en": c.en} for c in taxonomy.CATEGORIES if c.id in ids]
     special = [{"id": k, "fr": fr, "en": en} for k, (fr, en) in taxonomy.SPECIAL_CONDITIONS.items() if k in conditions]
-    contacts = [c for c in (_contact(settings.get("contact"), "Pour vous aider", "Where to get help"),
-                            _contact(settings.get("controller"), "Responsable du traitement", "Data controller"),
-                            _contact(settings.get("dpo"), "Délégué à la protection des données",
+    contacts = [c for c in (_contact(case_file.contact, "Pour vous aider", "Where to get help"),
+                            _contact(case_file.controller, "Responsable du traitement", "Data controller"),
+                            _contact(case_file.dpo, "Délégué à la protection des données",
                                      "Data protection officer")) if c]
-    title = str(breach.get("title") or "Fuite de données de laboratoires")
+    title = breach.title or "Fuite de données de laboratoires"
     return {
-        "name": str(breach.get("name") or _name(title)),
+        "name": breach.name or _name(title),
         "title": title,
-        "domain": str(breach.get("domain") or ""),
+        "domain": breach.domain,
         "breach_date": _date(breach, now),
         "added_date": now,
         "pwn_count": persons.num_rows,
         "description": {
-            "fr": str(breach.get("description_fr") or "Des données de patients de laboratoires d'analyses ont été "
+            "fr": str(breach.description_fr or "Des données de patients de laboratoires d'analyses ont été "
                       "divulguées."),
-            "en": str(breach.get("description_en") or "Patient data from medical laboratories was leaked."),
+            "en": str(breach.description_en or "Patient data from medical laboratories was leaked."),
         },
         "categories": categories,
         "conditions": special,

@@ -24,7 +24,7 @@ case_app = typer.Typer(help="The case file (case.toml): breach facts, contacts, 
 def case_init(case: CaseOpt,
               force: Annotated[bool, typer.Option("--force", help="Overwrite an existing case.toml.")] = False) -> None:
     """Write a commented case.toml template into the case folder, to edit before notifying."""
-    from fuite.notify.casefile import write_template
+    from fuite.store.casefile import write_template
 
     path = write_template(case, force=force)
     err.print(f"[green]wrote[/] {escape(str(path))}: edit it, then run `fuite notify cnil --case DIR --output DIR`",
@@ -34,7 +34,7 @@ def case_init(case: CaseOpt,
 @case_app.command("check")
 def case_check(case: CaseOpt) -> None:
     """Check case.toml: prints the first problem with the key at fault, or ok."""
-    from fuite.notify.casefile import load_case_file
+    from fuite.store.casefile import load_case_file
 
     path = case / "case.toml"
     if not path.exists():

@@ -20,7 +20,7 @@ import pyarrow as pa
 from fuite import taxonomy
 from fuite.assess.rules import CNIL_GRAVITY, HEALTH_CATEGORIES, LEVEL_FR
 from fuite.assess.severity import BreachAssessment
-from fuite.notify.casefile import PARIS, CaseFile
+from fuite.store.casefile import PARIS, CaseFile
 from fuite.notify.notice import CONDITION_WORDS, template_env
 
 __all__ = ["build_cnil_draft", "write_cnil_draft", "FORMATS", "SECTIONS"]

@@ -28,7 +28,7 @@ import jinja2
 from fuite import taxonomy
 from fuite.assess.rules import HEALTH_CATEGORIES
 from fuite.errors import NotifyError
-from fuite.notify.casefile import CaseFile
+from fuite.store.casefile import CaseFile
 
 __all__ = ["CONDITION_WORDS", "notice_context", "is_minor", "usable_email", "message_id", "NoticeRenderer", "template_env",
            "TEMPLATE_NAMES", "postal_block"]

@@ -40,7 +40,7 @@ import pyarrow as pa
 
 from fuite.errors import NotifyError, UsageError
 from fuite.notify import ledger
-from fuite.notify.casefile import CaseFile
+from fuite.store.casefile import CaseFile
 from fuite.notify.journal import open_journal
 from fuite.notify.letters import has_postal_address, render_letters_html, write_letters_pdf
 from fuite.notify.notice import NoticeRenderer, usable_email

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from fuite.assess.rules import Circumstances
 from fuite.assess.severity import assess_breach
 from fuite.errors import CaseError
 from fuite.notify import ledger
-from fuite.notify.casefile import load_case_file
 from fuite.notify.cnil import build_cnil_draft
 from fuite.notify.persons import PersonsOptions, PersonsReport, notice_secret, notify_persons, plan_channels
 
@@ -27,11 +27,11 @@ def _ledger_counts(case) -> dict:
 def cnil_draft_for_case(case) -> dict:
     """The CNIL draft for this case (counts only)."""
     persons = _persons(case)
-    case_file = load_case_file(case.dir / "case.toml")
+    case_file = case.settings
     severity = case.get_table("severity")
     if severity is not None and severity.num_rows != persons.num_rows:
         severity = None   # persons were resolved again since `fuite assess`: score them afresh
-    breach = assess_breach(persons, case_file.circumstances, severity)
+    breach = assess_breach(persons, Circumstances.of(case_file), severity)
     plan = plan_channels(persons)
     channels = {c: sum(1 for v in plan.values() if v == c) for c in ("email", "letter", "none")}
     return build_cnil_draft(breach, case_file, records=case.get_table("records"), sources=case.get_table("sources"),
@@ -41,7 +41,7 @@ def cnil_draft_for_case(case) -> dict:
 def notify_persons_for_case(case, opts: PersonsOptions, progress=None) -> PersonsReport:
     """Notify every person of the case and record it in the audit trail."""
     persons = _persons(case)
-    case_file = load_case_file(case.dir / "case.toml")
+    case_file = case.settings
     report = notify_persons(case.conn, persons, case_file, opts, secret=notice_secret(case), case_dir=case.dir,
                             progress=progress)
     handled = report.rendered if opts.dry_run else report.sent + report.failed + report.deferred + report.held \

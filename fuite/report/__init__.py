@@ -47,11 +47,12 @@ def produce_report(case, fmt: str, lang: str = "fr", mask: bool = False, title: 
     import json
 
     from fuite.errors import UsageError
+    from fuite.store.casefile import known
 
     if fmt not in FORMATS:
         raise UsageError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}")
     figures = case_figures(case, name_labs)
-    controller = _controller_name(case.settings)
+    controller = known(case.settings.controller.name) or None
     if fmt == "json":
         data = json.dumps(mask_figures(figures) if mask else figures, ensure_ascii=False, indent=2).encode() + b"\n"
     elif fmt == "html":
@@ -62,11 +63,3 @@ def produce_report(case, fmt: str, lang: str = "fr", mask: bool = False, title: 
                                                     "lab_names": name_labs})
     return data
 
-
-def _controller_name(settings: dict) -> str | None:
-    """The data controller's name from case.toml, unless it is still the template's placeholder."""
-    section = settings.get("controller")
-    name = section.get("name") if isinstance(section, dict) else None
-    if not isinstance(name, str) or not name.strip() or "à compléter" in name:
-        return None
-    return name.strip()

@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import json
 import os
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,10 +15,11 @@ import sqlcipher3
 from fuite.errors import CaseError, KeyError_
 from fuite.store import audit as audit_log
 from fuite.store import keyring
+from fuite.store.casefile import CaseFile, read_case_file
 from fuite.store.keyring import Secret
 
 DB_FILE = "case.db"
-SETTINGS_FILE = "case.toml"
+SETTINGS_FILE = "case.toml"  # read through fuite.store.casefile only
 CHUNK_ROWS = 131_072
 _IPC = pa.ipc.IpcWriteOptions(compression="zstd")
 
@@ -53,7 +53,7 @@ class Case:
         self.dir = case_dir
         self.conn = conn
         self.operator = operator
-        self._settings: dict | None = None
+        self._settings: CaseFile | None = None
         stored = self.meta_get("audit_key")
         if stored is None:  # created once, kept inside the encrypted database so it survives key rotation
             stored = hmac.new(dek, b"fuite-audit-v1", hashlib.sha256).hexdigest()
@@ -99,13 +99,10 @@ class Case:
 
     # -- settings and metadata -----------------------------------------------------------
     @property
-    def settings(self) -> dict:
+    def settings(self) -> CaseFile:
+        """The typed case file (``case.toml``), read once; a bad value raises ``CaseFileError``."""
         if self._settings is None:
-            path = self.dir / SETTINGS_FILE
-            try:
-                self._settings = tomllib.loads(path.read_text()) if path.exists() else {}
-            except tomllib.TOMLDecodeError as exc:
-                raise CaseError(f"{path}: {exc}") from exc
+            self._settings = read_case_file(self.dir)
         return self._settings
 
     def meta_get(self, key: str, default=None):

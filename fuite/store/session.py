@@ -7,10 +7,11 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from fuite.errors import CaseError, UsageError
+from fuite.errors import CaseError, CaseFileError, UsageError
 from fuite.store import keyring
 from fuite.store.audit import os_user
 from fuite.store.case import Case
+from fuite.store.casefile import CaseFile, parse_case_file
 from fuite.store.secrets_source import resolve_secret
 
 
@@ -18,15 +19,16 @@ def _stderr(message: str) -> None:
     sys.stderr.write(f"warning: {message}\n")
 
 
-def retention_warning(settings: dict, today: date | None = None) -> str | None:
-    """The warning to show when the case's retention date has passed, else None."""
-    raw = str(settings.get("security", {}).get("retention_until", "") or "")
-    if not raw:
+def retention_warning(case_file: CaseFile | dict, today: date | None = None) -> str | None:
+    """The warning to show when the case's retention date has passed, else None (a dict is parsed first)."""
+    if isinstance(case_file, dict):
+        try:
+            case_file = parse_case_file(case_file)
+        except CaseFileError as exc:
+            return str(exc)
+    until = case_file.retention_until
+    if until is None:
         return None
-    try:
-        until = date.fromisoformat(raw)
-    except ValueError:
-        return f"case.toml: security.retention_until {raw!r} is not a date (YYYY-MM-DD)"
     if (today or date.today()) > until:
         return f"the retention date of this case ({until}) has passed: purge it with `fuite purge`"
     return None
@@ -47,8 +49,8 @@ def open_case(case_dir: Path | str, *, operator: str | None = None, create: bool
     who = operator or os_user()
     case = Case.open(case_dir, secret, who) if exists else Case.create(case_dir, secret, who)
     try:
-        policy = bool(case.settings.get("security", {}).get("require_operator", False))
-    except CaseError:
+        policy = case.settings.require_operator
+    except CaseFileError:
         case.close()
         raise
     if require_operator and policy and not operator:

@@ -1,9 +1,10 @@
-"""The case file ``case.toml``: the facts of the breach that the data cannot tell.
+"""The case file ``case.toml``: the facts of the breach that the data cannot tell (its one owner).
 
 ``fuite case init`` writes :data:`TEMPLATE` (commented, every key present); the
 controller edits it. :func:`parse_case_file` checks a parsed dict and returns a
-typed :class:`CaseFile`, or raises ``ValidationError`` naming the key at fault
-(dotted: ``breach.origin``).
+typed :class:`CaseFile`, or raises :class:`~fuite.errors.CaseFileError` naming the key
+at fault (dotted: ``breach.origin``). Every command reads the case file through here
+(``Case.settings`` is the typed file of an open case); no other module parses it.
 It holds no leaked data: dates, circumstances, contacts, SMTP settings.
 """
 
@@ -15,13 +16,13 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from fuite.assess.rules import Circumstances
-from fuite.errors import UsageError, ValidationError
+from fuite.errors import CaseFileError, UsageError
 
-__all__ = ["TEMPLATE", "CaseFile", "Breach", "Party", "Contact", "SmtpSettings", "Notification",
-           "parse_case_file", "load_case_file", "write_template", "PARIS"]
+__all__ = ["TEMPLATE", "FILE_NAME", "CaseFile", "Breach", "Party", "Contact", "SmtpSettings", "Notification",
+           "parse_case_file", "load_case_file", "read_case_file", "write_template", "PARIS"]
 
 PARIS = ZoneInfo("Europe/Paris")
+FILE_NAME = "case.toml"
 
 TEMPLATE = '''\
 # fuite case file: the facts of the breach that the leaked data cannot tell.
@@ -134,6 +135,13 @@ class Breach:
     persons_informed_at: datetime | None = None
     cross_border: bool = False
     late_reason: str = ""
+    # What a person reads about the breach: the self-check page (HIBP-style summary) and the notices.
+    title: str = ""
+    name: str = ""
+    domain: str = ""
+    occurred_on: date | None = None   # key `date`: when the breach happened, if known to the day
+    description_fr: str = ""
+    description_en: str = ""
 
     @property
     def deadline(self) -> datetime | None:
@@ -147,6 +155,9 @@ class Party:
     address: str = ""
     siren: str = ""
     sector: str = "health"
+    email: str = ""
+    phone: str = ""
+    website: str = ""
 
 
 @dataclass(frozen=True)
@@ -182,25 +193,19 @@ class CaseFile:
     require_operator: bool = False
     retention_until: date | None = None
 
-    @property
-    def circumstances(self) -> Circumstances:
-        b = self.breach
-        return Circumstances(b.confidentiality, b.integrity, b.availability, b.malicious,
-                             self.controller.sector == "health")
-
 
 class _Reader:
-    """Typed access to one section, raising ``ValidationError`` with ``[section] key`` in the message."""
+    """Typed access to one section, raising ``CaseFileError`` with ``[section] key`` in the message."""
 
     def __init__(self, settings: dict, section: str):
         self.section = section
         value = settings.get(section, {})
         if not isinstance(value, dict):
-            raise ValidationError(f"case.toml: {section}: expected a table")
+            raise CaseFileError(f"case.toml: {section}: expected a table")
         self.data = value
 
-    def _fail(self, key: str, expected: str) -> ValidationError:
-        return ValidationError(f"case.toml: {self.section}.{key}: expected {expected}")
+    def _fail(self, key: str, expected: str) -> CaseFileError:
+        return CaseFileError(f"case.toml: {self.section}.{key}: expected {expected}")
 
     def text(self, key: str, default: str = "") -> str:
         value = self.data.get(key, default)
@@ -257,7 +262,7 @@ class _Reader:
             try:
                 return date.fromisoformat(value.strip())
             except ValueError:
-                raise self._fail(key, "a date like 2021-12-31") from None
+                raise self._fail(key, "a date like 2021-12-31 (not a date)") from None
         if isinstance(value, datetime):
             return value.date()
         if isinstance(value, date):
@@ -281,25 +286,27 @@ def parse_case_file(settings: dict) -> CaseFile:
         measures_taken=b.texts("measures_taken"), measures_planned=b.texts("measures_planned"),
         persons_informed=b.choice("persons_informed", ("yes", "no", "planned"), "planned"),
         persons_informed_at=b.moment("persons_informed_at"), cross_border=b.flag("cross_border"),
-        late_reason=b.text("late_reason"),
+        late_reason=b.text("late_reason"), title=b.text("title"), name=b.text("name"), domain=b.text("domain"),
+        occurred_on=b.day("date"), description_fr=b.text("description_fr"), description_en=b.text("description_en"),
     )
     if breach.started_at and breach.ended_at and breach.ended_at < breach.started_at:
-        raise ValidationError("case.toml: breach.ended_at: earlier than breach.started_at")
+        raise CaseFileError("case.toml: breach.ended_at: earlier than breach.started_at")
     c = _Reader(settings, "controller")
     controller = Party(c.text("name"), c.text("address"), c.text("siren"),
-                       c.choice("sector", ("health", "other"), "health"))
+                       c.choice("sector", ("health", "other"), "health"), c.text("email"), c.text("phone"),
+                       c.text("website"))
     if controller.siren and not (controller.siren.replace(" ", "").isascii()
                                  and controller.siren.replace(" ", "").isdigit()
                                  and len(controller.siren.replace(" ", "")) == 9):
-        raise ValidationError("case.toml: controller.siren: expected 9 digits")
+        raise CaseFileError("case.toml: controller.siren: expected 9 digits")
     d = _Reader(settings, "dpo")
     p = _Reader(settings, "contact")
     s = _Reader(settings, "smtp")
     smtp = SmtpSettings(s.text("url"), s.text("from"), s.number("rate", 10.0), int(s.number("connections", 1)))
     if not 1 <= smtp.connections <= 64:
-        raise ValidationError("case.toml: smtp.connections: expected a whole number from 1 to 64")
+        raise CaseFileError("case.toml: smtp.connections: expected a whole number from 1 to 64")
     if smtp.url and not smtp.url.startswith(("smtp://", "smtps://")):
-        raise ValidationError("case.toml: smtp.url: expected smtp://… or smtps://…")
+        raise CaseFileError("case.toml: smtp.url: expected smtp://… or smtps://…")
     n = _Reader(settings, "notification")
     notification = Notification(n.choice("kind", ("initial", "complementary"), "initial"),
                                 n.text("previous_reference"))
@@ -321,10 +328,30 @@ def load_case_file(path: Path) -> CaseFile:
     try:
         settings = tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise ValidationError("case.toml: not UTF-8 text") from None
+        raise CaseFileError("case.toml: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ValidationError(f"case.toml: invalid TOML ({exc})") from None
+        raise CaseFileError(f"case.toml: invalid TOML ({exc})") from None
     return parse_case_file(settings)
+
+
+#: Marks of a value the controller has not written: earlier templates' placeholders and example domains.
+PLACEHOLDER_MARKS = ("à compléter", "a completer", "to be completed", "rue de l'exemple", ".example", "example.")
+
+
+def is_placeholder(text: str) -> bool:
+    """Whether ``text`` is a template placeholder rather than a fact (case and accents of the mark ignored)."""
+    lowered = text.casefold()
+    return any(mark in lowered for mark in PLACEHOLDER_MARKS)
+
+
+def known(text: str) -> str:
+    """``text`` when it states a fact, "" when it is empty or a placeholder."""
+    return "" if is_placeholder(text) else text
+
+
+def read_case_file(case_dir: Path) -> CaseFile:
+    """The typed case file of the case folder ``case_dir`` (defaults when it has none)."""
+    return load_case_file(Path(case_dir) / FILE_NAME)
 
 
 def write_template(case_dir: Path, force: bool = False) -> Path:
