@@ -3,6 +3,16 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# --spark: also the optional Spark engine (pyspark, and Java 17 from Debian).
+extras=test
+spark=0
+for arg in "$@"; do
+  case "$arg" in
+    --spark) spark=1; extras=test,spark ;;
+    *) echo "install.sh: unknown option $arg (known: --spark)" >&2; exit 2 ;;
+  esac
+done
+
 # System packages: libsodium (ristretto255), Pango (WeasyPrint PDFs), poppler (PDF checks), Chromium (page tests).
 need=()
 dpkg -s libsodium23 >/dev/null 2>&1 || need+=(libsodium23)
@@ -10,6 +20,7 @@ dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0 libpangoft2-1.0-
 dpkg -s fonts-dejavu-core >/dev/null 2>&1 || need+=(fonts-dejavu-core)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ "$spark" = 1 ]; then dpkg -s openjdk-17-jre-headless >/dev/null 2>&1 || need+=(openjdk-17-jre-headless); fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
@@ -22,7 +33,7 @@ fi
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[test]'
+.venv/bin/python -m pip install -q -e ".[$extras]"
 
 # The self-check page's browser crypto (@noble/curves) comes from npm, never committed.
 if [ -f web/package.json ]; then

@@ -175,9 +175,12 @@ def test_mask_never_shows_the_value(field):
 # ---------------------------------------------------------------- engine seam
 
 
-def test_duckdb_engine_cannot_spill():
+def test_duckdb_engine_cannot_spill(monkeypatch):
+    """Without the OpenSSL extension, DuckDB may not spill at all (encrypted spill: test_resolve_engine)."""
+    from fuite.resolve import engine
     from fuite.resolve.engine import duckdb_spill_settings
 
+    monkeypatch.setattr(engine, "httpfs_extension_path", lambda: None)
     settings = duckdb_spill_settings(make_db_api("duckdb"))
     assert settings["temp_directory"] == ""
     assert settings["max_temp_directory_size"] in ("0 bytes", "0B", "0.0 B")
