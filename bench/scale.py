@@ -1,0 +1,112 @@
+"""The scaling curve of scan and resolve, and Spark against DuckDB on the same case.
+
+    python bench/scale.py --sizes 20000,100000,491840          # persons, rows, scan s, resolve s, peak RSS
+    python bench/scale.py --sizes 100000 --memory 1GB          # resolve under a DuckDB memory cap (encrypted spill)
+    python bench/scale.py --spark 20000                        # same drill through both engines: persons, B-cubed
+
+Each step runs as the user types it (``fuite synth``, ``fuite scan --no-resolve``,
+``fuite resolve``), in its own process, timed with its own peak RSS (``wait4``). Needs
+``FUITE_KEY`` or sets a throw-away one. All data is synthetic and removed afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, env: dict) -> tuple[float, float]:
+    """Run ``fuite ARGS``; return (wall seconds, peak RSS in GB) of that process alone."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "fuite.cli", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"fuite {args[0]} failed: {proc.stderr.read().decode(errors='replace')[-2000:]}")
+    return wall, usage.ru_maxrss / 2**20
+
+
+def one_size(persons: int, work: Path, env: dict, memory: str | None, engine: str = "duckdb") -> dict:
+    drill, case = work / f"drill-{persons}", work / f"case-{persons}-{engine}"
+    synth_s, synth_gb = run("synth", "--out", str(drill), "--persons", str(persons), env=env)
+    scan_s, scan_gb = run("scan", str(drill / "leak"), "--case", str(case), "--no-resolve", env=env)
+    resolve_args = ["resolve", "--case", str(case), "--engine", engine] + (["--memory", memory] if memory else [])
+    resolve_s, resolve_gb = run(*resolve_args, env=env)
+    rows = sum(1 for _ in open(drill / "answer_key" / "records.csv")) - 1
+    return {"persons": persons, "rows": rows, "engine": engine, "synth_s": round(synth_s, 1),
+            "scan_s": round(scan_s, 1), "resolve_s": round(resolve_s, 1),
+            "peak_gb": round(max(synth_gb, scan_gb, resolve_gb), 2), "scan_gb": round(scan_gb, 2),
+            "resolve_gb": round(resolve_gb, 2), "case": str(case), "drill": str(drill)}
+
+
+def persons_of(case: Path, env: dict):
+    """(record_id, person_id) of a resolved case, sorted by record."""
+    code = ("import json,sys;from fuite.store import open_case;"
+            "t=open_case(sys.argv[1]).get_table('records').select(['record_id','person_id']).sort_by('record_id');"
+            "print(json.dumps(t.column('person_id').to_pylist()))")
+    out = subprocess.run([sys.executable, "-c", code, str(case)], env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def spark_against_duckdb(persons: int, work: Path, env: dict) -> dict:
+    from fuite.resolve.evaluate import bcubed
+
+    duck = one_size(persons, work, env, None, "duckdb")
+    case_spark = work / f"case-{persons}-spark"
+    shutil.copytree(work / f"case-{persons}-duckdb", case_spark)
+    spark_s, spark_gb = run("resolve", "--case", str(case_spark), "--engine", "spark", env=env)
+    a, b = persons_of(work / f"case-{persons}-duckdb", env), persons_of(case_spark, env)
+    score = bcubed(b, a)
+    return {"persons": persons, "duckdb_persons": len(set(a)), "spark_persons": len(set(b)),
+            "bcubed_precision": round(score.precision, 5), "bcubed_recall": round(score.recall, 5),
+            "bcubed_f1": round(score.f1, 5), "duckdb_resolve_s": duck["resolve_s"], "spark_resolve_s": round(spark_s, 1),
+            "spark_driver_gb": round(spark_gb, 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="", help="comma-separated drill sizes (persons)")
+    parser.add_argument("--memory", default=None, help="DuckDB memory cap for resolve, e.g. 2GB")
+    parser.add_argument("--spark", type=int, default=0, help="compare Spark with DuckDB on a drill of N persons")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.setdefault("FUITE_KEY", secrets.token_urlsafe(24))
+    work = Path(tempfile.mkdtemp(prefix="fuite-bench-scale-"))
+    try:
+        results: dict = {"load_average": os.getloadavg()[0]}
+        if args.sizes:
+            results["curve"] = [one_size(int(n), work, env, args.memory) for n in args.sizes.split(",")]
+        if args.spark:
+            results["spark"] = spark_against_duckdb(args.spark, work, env)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        print(json.dumps(results, indent=1))
+        return
+    print(f"load average at start: {results['load_average']:.1f}")
+    if "curve" in results:
+        print(f"{'persons':>9} {'rows':>10} {'synth s':>8} {'scan s':>7} {'resolve s':>9} {'scan GB':>8} {'resolve GB':>10}")
+        for r in results["curve"]:
+            print(f"{r['persons']:>9,} {r['rows']:>10,} {r['synth_s']:>8} {r['scan_s']:>7} {r['resolve_s']:>9} "
+                  f"{r['scan_gb']:>8} {r['resolve_gb']:>10}")
+    if "spark" in results:
+        s = results["spark"]
+        print(f"Spark vs DuckDB on {s['persons']:,} persons: {s['spark_persons']:,} vs {s['duckdb_persons']:,} persons, "
+              f"B-cubed P/R/F1 {s['bcubed_precision']}/{s['bcubed_recall']}/{s['bcubed_f1']}; "
+              f"resolve {s['spark_resolve_s']} s (Spark) vs {s['duckdb_resolve_s']} s (DuckDB)")
+
+
+if __name__ == "__main__":
+    main()
