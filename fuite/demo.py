@@ -7,11 +7,14 @@ import secrets
 import tempfile
 from pathlib import Path
 
-from fuite.console import err, out
+from fuite.readable import format_count
+
+#: Categories listed by name in the summary (the others are counted).
+SUMMARY_CATEGORIES = 6
 
 
-def run_demo(persons: int = 3000, seed: int = 0) -> dict:
-    """Run the whole chain on synthetic data in a temporary folder; return the JSON report."""
+def run_demo(persons: int = 3000, seed: int = 0, say=lambda message: None) -> dict:
+    """Run the whole chain on synthetic data in a temporary folder; return the JSON report (``say``: progress)."""
     from fuite.assess.stage import assess_case
     from fuite.report import json_report
     from fuite.scan import scan_paths
@@ -20,15 +23,15 @@ def run_demo(persons: int = 3000, seed: int = 0) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="fuite-demo-") as tmp:
         drill, case_dir = Path(tmp) / "drill", Path(tmp) / "case"
-        err.print(f"synthesising a drill of {persons} persons…")
+        say(f"synthesising a drill of {format_count(persons)} persons…")
         generate(drill, persons=persons, seed=seed)
         previous = os.environ.get("FUITE_KEY")
         os.environ["FUITE_KEY"] = secrets.token_urlsafe(24)  # a throw-away key for a throw-away case
         try:
             with open_case(case_dir, create=True, operator="demo") as case:
-                err.print("scanning it into an encrypted case…")
+                say("scanning it into an encrypted case…")
                 scan_paths(case, [drill / "leak"])
-                err.print("assessing severity (ENISA 2013)…")
+                say("assessing severity (ENISA 2013)…")
                 assess_case(case)
                 report = json_report(case)
             purge(case_dir)
@@ -37,5 +40,32 @@ def run_demo(persons: int = 3000, seed: int = 0) -> dict:
                 os.environ.pop("FUITE_KEY", None)
             else:
                 os.environ["FUITE_KEY"] = previous
-    out.print_json(data=report)
     return report
+
+
+def _counted(counts: dict, limit: int | None = None) -> str:
+    present = sorted(((n, k) for k, n in counts.items() if n), reverse=True)
+    shown = ", ".join(f"{k.replace('_', ' ')} {format_count(n)}" for n, k in present[:limit])
+    more = len(present) - len(present[:limit])
+    return (shown + (f" and {more} more" if more > 0 else "")) or "none"
+
+
+def summary_lines(report: dict) -> list[str]:
+    """A short human summary of the demo's report: persons, records, categories, conditions, severity, files."""
+    n = format_count
+    severity = report.get("severity") or {}
+    levels = ", ".join(f"{level.replace('_', ' ')} {n(severity.get(level, 0))}"
+                       for level in ("low", "medium", "high", "very_high"))
+    files = report.get("files", {})
+    tables = sum(f.get("tables", 0) for f in files.values())
+    return [
+        f"persons:    {n(report['persons'])} distinct persons in {n(report['records'])} records "
+        f"({n(report['persons_health'])} with health data, {n(report['persons_hiv'])} with HIV-related data)",
+        f"categories: {_counted(report['persons_per_category'], SUMMARY_CATEGORIES)}",
+        f"conditions: {_counted(report['persons_per_condition'])}",
+        f"severity:   {str(severity.get('breach_level') or 'not assessed').replace('_', ' ')} "
+        f"(ENISA score {severity.get('breach_score')}); persons per level: {levels}",
+        f"files:      {n(len(files))} files, {n(tables)} tables, "
+        f"{n(report['quality']['rows_quarantined'])} rows quarantined",
+        "The case was purged. `fuite demo --json` prints the full report; docs/report.md explains its keys.",
+    ]

@@ -1,15 +1,52 @@
-"""The one error tree of fuite.
+"""The one error tree of fuite, and the exit codes it maps to.
 
 Library code raises these; only the edges (CLI, HTTP server) turn them into exit
 codes, one-line messages or HTTP statuses. Messages never contain identifiers.
+
+Exit codes (docs/cli.md, "Exit codes"); every command uses the same table, through the class it raises:
+
+=====  =====================  ==========================================================================
+code   constant               meaning
+=====  =====================  ==========================================================================
+0      ``EXIT_OK``            done
+1      ``EXIT_PARTIAL``       nothing usable, or only part done: no file found, no record read, failed half-way
+2      ``EXIT_USAGE``         bad option, argument or value: on the command line or in case.toml
+3      ``EXIT_INTEGRITY``     integrity failure: audit chain broken, data failing its own checks
+4      ``EXIT_PREREQUISITE``  a prerequisite is missing: no case, a step that must run first has not
+5      ``EXIT_KEY``           the case key is missing or wrong
+70     ``EXIT_INTERNAL``      internal error (a bug: ``FUITE_DEBUG=1`` shows the traceback)
+130    ``EXIT_INTERRUPTED``   interrupted (Ctrl-C)
+=====  =====================  ==========================================================================
 """
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1
+EXIT_USAGE = 2
+EXIT_INTEGRITY = 3
+EXIT_PREREQUISITE = 4
+EXIT_KEY = 5
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+#: code -> meaning, in the order docs/cli.md lists them (tests check the two agree).
+EXIT_CODES = {
+    EXIT_OK: "done",
+    EXIT_PARTIAL: "nothing usable, or only part done: no file found, no record read, the work failed half-way",
+    EXIT_USAGE: "bad option, argument or value: on the command line or in case.toml",
+    EXIT_INTEGRITY: "integrity failure: the audit chain is broken, data fails its own checks",
+    EXIT_PREREQUISITE: "a prerequisite is missing: no case, or a step that must run first has not "
+                       "(no persons yet, persons not resolved, no case.toml)",
+    EXIT_KEY: "the case key is missing or wrong",
+    EXIT_INTERNAL: "internal error (a bug; set FUITE_DEBUG=1 for the traceback)",
+    EXIT_INTERRUPTED: "interrupted",
+}
 
 
 class FuiteError(Exception):
     """Base of every error fuite reports to a user."""
 
     message = "fuite error"
-    exit_code = 1
+    exit_code = EXIT_PARTIAL
 
     def __init__(self, message: str | None = None):
         super().__init__(message or self.message)
@@ -19,13 +56,14 @@ class UsageError(FuiteError):
     """The user asked for something inconsistent."""
 
     message = "invalid usage"
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class ValidationError(FuiteError, ValueError):
     """A value failed validation."""
 
     message = "invalid value"
+    exit_code = EXIT_USAGE
 
 
 class InvalidFormat(ValidationError):
@@ -50,16 +88,38 @@ class CaseFileError(ValidationError):
     message = "case.toml: invalid value"
 
 
+class IntegrityError(FuiteError):
+    """Stored data fails its own checks: a broken audit chain, a damaged table."""
+
+    message = "integrity check failed"
+    exit_code = EXIT_INTEGRITY
+
+
 class CaseError(FuiteError):
     """The case folder is missing, locked or inconsistent."""
 
     message = "case error"
+    exit_code = EXIT_PREREQUISITE
+
+
+class PrerequisiteError(CaseError):
+    """A step that must come first has not run (no persons yet, persons not resolved)."""
+
+    message = "a step that must come first has not run"
 
 
 class KeyError_(CaseError):
     """The key is missing or wrong."""
 
     message = "wrong or missing case key"
+    exit_code = EXIT_KEY
+
+
+class NothingUsable(FuiteError):
+    """The command ran but found nothing to work on (no file, no readable file)."""
+
+    message = "nothing usable"
+    exit_code = EXIT_PARTIAL
 
 
 class IngestError(FuiteError):

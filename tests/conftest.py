@@ -42,6 +42,38 @@ def case_dir(tmp_path) -> Path:
 
 def run_fuite(*args: str, check: bool = False, env: dict | None = None, cwd: Path | None = None,
               input: str | None = None) -> subprocess.CompletedProcess:
+    """Run ``fuite`` in this process, as the command line does (``fuite.cli.run``): stdout, stderr, exit code.
+
+    Output is not a terminal, as in a pipe. Use ``run_fuite_process`` when the process itself is the point.
+    """
+    import tempfile
+
+    from typer.testing import CliRunner
+
+    from fuite.cli import run
+
+    previous_dir, previous_tmp = Path.cwd(), tempfile.tempdir
+    with CliRunner().isolation(input=input, env=env) as (stdout, stderr, _):
+        try:
+            if env and "TMPDIR" in env:
+                tempfile.tempdir = env["TMPDIR"]
+            if cwd is not None:
+                os.chdir(cwd)
+            code = run(list(args))
+        finally:
+            os.chdir(previous_dir)
+            tempfile.tempdir = previous_tmp
+        sys.stdout.flush()
+        sys.stderr.flush()
+        out, err = (s.getvalue().decode("utf-8", "replace") for s in (stdout, stderr))
+    proc = subprocess.CompletedProcess(["fuite", *args], code, out, err)
+    if check and code != 0:
+        raise AssertionError(f"fuite {' '.join(args)} failed ({code}):\n{err[-3000:]}")
+    return proc
+
+
+def run_fuite_process(*args: str, check: bool = False, env: dict | None = None, cwd: Path | None = None,
+                      input: str | None = None) -> subprocess.CompletedProcess:
     """Run the real ``fuite`` command in a subprocess."""
     full_env = {**os.environ, **(env or {})}
     proc = subprocess.run([sys.executable, "-m", "fuite.cli", *args], capture_output=True, text=True,

@@ -31,11 +31,11 @@ def test_assess_without_persons_is_a_one_line_error(tmp_path):
     from fuite.store import open_case
     open_case(tmp_path / "case", create=True).close()
     proc = run_fuite("assess", "--case", str(tmp_path / "case"))
-    assert proc.returncode == 1 and "no persons" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 4 and "no persons" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_bad_case_file_names_the_key(tmp_path):
     new_case(tmp_path / "case", case_toml='[breach]\nconfidentiality = "everyone"\n').close()
     proc = run_fuite("assess", "--case", str(tmp_path / "case"))
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "breach.confidentiality" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

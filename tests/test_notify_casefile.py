@@ -93,4 +93,4 @@ def test_case_init_writes_the_template_and_refuses_to_overwrite(tmp_path):
     assert run_fuite("case", "check", "--case", str(case), check=True).returncode == 0
     (case / "case.toml").write_text(TEMPLATE.replace('origin = "external"', 'origin = "outside"'), encoding="utf-8")
     bad = run_fuite("case", "check", "--case", str(case))
-    assert bad.returncode == 1 and "breach.origin" in bad.stderr
+    assert bad.returncode == 2 and "breach.origin" in bad.stderr

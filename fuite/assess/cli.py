@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from fuite.assess.rules import LEVEL_FR, explain
+from fuite.console import FuiteConsole, out, print_json
+from fuite.readable import format_count
 
-out = Console()
 
-
-def render_breach(breach, console: Console = out) -> None:
+def render_breach(breach, console: FuiteConsole = out) -> None:
     """Print the breach-level factors with their reasons, then the distribution per level (counts only)."""
     s = breach.score
-    factors = Table(title=f"Severity of the breach (ENISA 2013): {s.value:g} → {s.level.replace('_', ' ')}")
+    factors = console.table(title=f"Severity of the breach (ENISA 2013): {s.value:g} → {s.level.replace('_', ' ')}")
     factors.add_column("factor")
     factors.add_column("value", justify="right")
     factors.add_column("reason")
@@ -29,17 +26,17 @@ def render_breach(breach, console: Console = out) -> None:
     if s.floor:
         factors.add_row("floor", "", explain(s.floor.id))
     console.print(factors)
-    dist = Table(title=f"Persons per level ({breach.persons} persons)")
+    dist = console.table(title=f"Persons per level ({format_count(breach.persons)} persons)")
     dist.add_column("level")
     dist.add_column("niveau")
     dist.add_column("persons", justify="right")
     dist.add_column("share", justify="right")
     for level, count in breach.distribution.items():
         share = f"{100 * count / breach.persons:.1f} %" if breach.persons else "-"
-        dist.add_row(level.replace("_", " "), LEVEL_FR[level], str(count), share)
+        dist.add_row(level.replace("_", " "), LEVEL_FR[level], format_count(count), share)
     console.print(dist)
-    console.print(f"data concerning health: {breach.health} persons; HIV: {breach.hiv}; "
-                  f"social security number: {breach.nir}")
+    console.print(f"data concerning health: {format_count(breach.health)} persons; HIV: {format_count(breach.hiv)}; "
+                  f"social security number: {format_count(breach.nir)}")
 
 
 def register(app: typer.Typer) -> None:
@@ -55,9 +52,9 @@ def register(app: typer.Typer) -> None:
         from fuite.assess.stage import assess_case
         from fuite.store import open_case
 
-        case = open_case(case_dir, operator=operator)
-        breach = assess_case(case)
+        with open_case(case_dir, operator=operator) as case:
+            breach = assess_case(case)
         if as_json:
-            typer.echo(json.dumps(breach.to_dict(), ensure_ascii=False, indent=2))
+            print_json(breach.to_dict())
         else:
             render_breach(breach)

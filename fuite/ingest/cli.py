@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from fuite.readable import format_count
 
 
 def register(app: typer.Typer) -> None:
@@ -25,7 +26,7 @@ def register(app: typer.Typer) -> None:
         operator: Annotated[str | None, typer.Option("--operator", help="Named operator for the audit trail.")] = None,
     ) -> None:
         """List what the scan set aside: rows it could not parse and files it could not read, with the reasons."""
-        from fuite.console import err, out
+        from fuite.console import err, out, print_json
         from fuite.ingest.quarantine import listing, summary
         from fuite.store import open_case
 
@@ -36,23 +37,25 @@ def register(app: typer.Typer) -> None:
         if show_raw:
             err.print("[yellow]warning:[/] raw content may contain personal data; do not copy it outside the case.")
         if as_json:
-            typer.echo(json.dumps([{k: v for k, v in asdict(e).items() if v is not None or k != "raw"}
-                                   for e in entries], ensure_ascii=False, indent=1))
+            print_json([{k: v for k, v in asdict(e).items() if v is not None or k != "raw"} for e in entries])
         else:
             _print_table(out, entries, show_raw)
         counts = summary(entries)
-        err.print(f"{counts['unreadable_files']} unreadable file(s), {counts['quarantined_rows']} quarantined row(s) "
-                  f"in {counts['files_with_quarantined_rows']} file(s)", highlight=False)
+        err.print(f"{format_count(counts['unreadable_files'])} unreadable file(s), "
+                  f"{format_count(counts['quarantined_rows'])} quarantined row(s) "
+                  f"in {format_count(counts['files_with_quarantined_rows'])} file(s)")
 
 
 def _print_table(console, entries, show_raw: bool) -> None:
-    from rich.table import Table
-    from rich.text import Text
+    from fuite.console import shown
 
-    table = Table(show_lines=False)
+    if not entries:
+        console.print("nothing was set aside")
+        return
+    table = console.table(show_lines=False)
     for name in ("kind", "file", "table", "location", "reason") + (("raw",) if show_raw else ()):
         table.add_column(name, overflow="fold")
     for e in entries:
         cells = [e.kind, e.file, e.table, e.location, e.reason] + ([e.raw or ""] if show_raw else [])
-        table.add_row(*(Text(c) for c in cells))
-    console.print(table, highlight=False, markup=False) if entries else console.print("nothing was set aside")
+        table.add_row(*(shown(c) for c in cells))
+    console.print(table)

@@ -8,34 +8,33 @@ from pathlib import Path
 
 import typer
 
-from fuite.errors import CaseError, UsageError
+from fuite import console
+from fuite.errors import UsageError
+from fuite.readable import format_count, format_duration
 
 lookup_app = typer.Typer(help="Build the private self-check index and manage its key.", no_args_is_help=True)
 
 
 def build_from_case(case_dir: Path, out: Path, key, operator: str | None, workers: int | None,
-                    bucket_bits: int | None):
-    """Read ``persons`` from the case, build the index at ``out``, audit it; returns the stats."""
-    from fuite.lookup.build import build_index
+                    bucket_bits: int | None, *, make_key=None):
+    """Open the case, build the index at ``out`` (the lookup stage); ``make_key()`` is called only once the case is
+    known to have persons, so a refused build leaves no key file behind. Returns (stats, key)."""
+    from fuite.lookup.stage import build_index_for_case, require_persons
     from fuite.store import open_case
 
     with open_case(case_dir, operator=operator, require_operator=True) as case:
-        persons = case.get_table("persons")
-        if persons is None:
-            raise CaseError("the case has no persons table yet (run `fuite persons` first)")
-        stats = build_index(persons, key, out, case.settings, workers, bucket_bits)
-        case.audit("lookup.build", records=stats.inputs,
-                   detail={"key_id": key.key_id, "persons": stats.persons, "inputs": stats.inputs,
-                           "skipped_no_birth_date": stats.skipped_no_birth_date})
-    return stats
+        require_persons(case)
+        key = key or make_key()
+        return build_index_for_case(case, out, key, workers, bucket_bits), key
 
 
 def _report(stats, out: Path, key_id: str, seconds: float) -> None:
-    typer.echo(f"index {out}: {stats.inputs} inputs from {stats.persons} persons "
-               f"(email {stats.by_kind['email']}, phone {stats.by_kind['phone']}, nir {stats.by_kind['nir']}), "
-               f"key_id {key_id}, {seconds:.1f} s")
+    n = format_count
+    console.out.print(f"index {console.shown(out)}: {n(stats.inputs)} inputs from {n(stats.persons)} persons "
+                      f"(email {n(stats.by_kind['email'])}, phone {n(stats.by_kind['phone'])}, "
+                      f"nir {n(stats.by_kind['nir'])}), key_id {key_id}, {format_duration(seconds)}")
     if stats.skipped_no_birth_date:
-        typer.echo(f"skipped: {stats.skipped_no_birth_date} persons without a birth date (not indexed)", err=True)
+        console.err.print(f"skipped: {n(stats.skipped_no_birth_date)} persons without a birth date (not indexed)")
 
 
 @lookup_app.command("build")
@@ -53,9 +52,9 @@ def build_command(
 
     if bucket_bits is not None and (bucket_bits % 4 or not 4 <= bucket_bits <= 32):
         raise UsageError("--bucket-bits must be a multiple of 4 between 4 and 32")
-    key = load_key(key_file, create=True, case_dir=case)
     start = time.perf_counter()
-    stats = build_from_case(case, out, key, operator, workers, bucket_bits)
+    stats, key = build_from_case(case, out, None, operator, workers, bucket_bits,
+                                 make_key=lambda: load_key(key_file, create=True, case_dir=case))
     _report(stats, out, key.key_id, time.perf_counter() - start)
 
 
@@ -75,7 +74,7 @@ def rotate_key_command(
     key = new_key()
     staged = out.with_name(out.name + ".rotating")
     start = time.perf_counter()
-    stats = build_from_case(case, staged, key, operator, workers, None)
+    stats, _ = build_from_case(case, staged, key, operator, workers, None)
     write_key_file(key_file, key, case)
     os.replace(staged, out)
     _report(stats, out, key.key_id, time.perf_counter() - start)

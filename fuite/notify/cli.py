@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from fuite.console import err, out
+from fuite.console import err, out, print_json, shown
 from fuite.errors import UsageError
+from fuite.readable import format_count, format_duration
 
 CaseOpt = Annotated[Path, typer.Option("--case", help="Case folder (encrypted).", show_default=False)]
 OperatorOpt = Annotated[str | None, typer.Option("--operator", help="Named operator for the audit trail.")]
 
-notify_app = typer.Typer(help="Notify CNIL (art. 33) and every person (art. 34).", no_args_is_help=True)
+notify_app = typer.Typer(help="Notify CNIL (article 33) and every person (article 34).", no_args_is_help=True)
 case_app = typer.Typer(help="The case file (case.toml): breach facts, contacts, SMTP.", no_args_is_help=True)
 
 
@@ -27,7 +25,7 @@ def case_init(case: CaseOpt,
     from fuite.store.casefile import write_template
 
     path = write_template(case, force=force)
-    err.print(f"[green]wrote[/] {escape(str(path))}: edit it, then run `fuite notify cnil --case DIR --output DIR`",
+    err.print(f"[green]wrote[/] {shown(str(path))}: edit it, then run `fuite notify cnil --case DIR --output DIR`",
               highlight=False, soft_wrap=True)
 
 
@@ -74,13 +72,14 @@ def notify_cnil(
     chrono = draft["chronologie"]
     if chrono["delai_depasse"]:
         err.print(f"[red]72-hour deadline passed[/] ({chrono['echeance_72h']}), "
-                  f"{chrono['heures_de_retard']} h late: give the reasons (breach.late_reason)", highlight=False, soft_wrap=True)
+                  f"{format_duration(chrono['heures_de_retard'] * 3600)} late: give the reasons (breach.late_reason)")
     elif chrono["echeance_72h"]:
-        err.print(f"72-hour deadline: {chrono['echeance_72h']} ({chrono['heures_restantes']} h left)", highlight=False, soft_wrap=True)
+        err.print(f"72-hour deadline: {chrono['echeance_72h']} "
+                  f"({format_duration(chrono['heures_restantes'] * 3600)} left)")
     if draft["a_completer"]:
         err.print(f"[yellow]to fill in case.toml:[/] {', '.join(draft['a_completer'])}", highlight=False, soft_wrap=True)
     for path in paths:
-        out.print(str(path), highlight=False, soft_wrap=True)
+        out.print(shown(path))
 
 
 @notify_app.command("persons")
@@ -105,6 +104,7 @@ def notify_persons_cmd(
     backoff: Annotated[float, typer.Option("--backoff", help="Seconds before the first retry (doubles).",
                                            min=0)] = 2.0,
     discreet: Annotated[bool, typer.Option("--discreet", help="Do not name sensitive conditions in notices.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary of this run as JSON.")] = False,
     operator: OperatorOpt = None,
 ) -> None:
     """Send each person their notice (email, else a letter), exactly once, recorded in the case's ledger."""
@@ -127,15 +127,17 @@ def notify_persons_cmd(
             bar.update(tasks[channel], completed=done)
 
         report = notify_persons_for_case(c, opts, progress=progress)
+    if as_json:
+        print_json(report.to_dict())
     for warning in report.warnings:
-        err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]warning:[/] {shown(warning)}", highlight=False, soft_wrap=True)
     if dry_run:
         err.print(f"dry run: {report.rendered} notices rendered, nothing sent "
                   f"(email {report.planned.get('email', 0)}, letter {report.planned.get('letter', 0)}, "
                   f"no usable contact {report.planned.get('none', 0)})", highlight=False, soft_wrap=True)
         return
     if report.letter_files:
-        err.print(f"[yellow]warning:[/] {len(report.letter_files)} PDF file(s) written under {escape(str(letters))}: they hold "
+        err.print(f"[yellow]warning:[/] {len(report.letter_files)} PDF file(s) written under {shown(str(letters))}: they hold "
                   "names and postal addresses in clear; print them, then delete them", highlight=False, soft_wrap=True)
     settled = ", ".join(f"{k} {v}" for k, v in report.settled.items())
     err.print(f"sent {report.sent}, failed {report.failed}, deferred {report.deferred}, held {report.held}, "
@@ -175,13 +177,13 @@ def notify_status(case: CaseOpt, operator: OperatorOpt = None,
     with open_case(case, operator=operator) as c:
         status = status_for_case(c)
     if as_json:
-        typer.echo(json.dumps(status, indent=2))
+        print_json(status)
         return
-    table = Table("channel", "pending", "sending", "sent", "failed", "held", title="Notices to persons")
+    table = out.table("channel", "pending", "sending", "sent", "failed", "held", title="Notices to persons")
     for channel, states in status["channels"].items():
-        table.add_row(channel, *(str(states[s]) for s in ("pending", "sending", "sent", "failed", "held")))
+        table.add_row(channel, *(format_count(states[s]) for s in ("pending", "sending", "sent", "failed", "held")))
     out.print(table)
-    out.print(f"persons: {status['persons']}; not yet planned: {status['not_planned']}", highlight=False, soft_wrap=True)
+    out.print(f"persons: {format_count(status['persons'])}; not yet planned: {format_count(status['not_planned'])}")
 
 
 def register(app: typer.Typer) -> None:

@@ -29,8 +29,10 @@ def register(app: typer.Typer) -> None:
         operator: Annotated[str | None, typer.Option("--operator", help="Named operator for the audit trail.")] = None,
     ) -> None:
         """The DPO's report: aggregate figures (json) or a document with charts (html, pdf). No identifier."""
+        from fuite.console import err, shown
         from fuite.errors import UsageError
-        from fuite.report import FORMATS, produce_report
+        from fuite.readable import format_count
+        from fuite.report.stage import FORMATS, produce_report
         from fuite.report.wording import LANGS
         from fuite.store import open_case
 
@@ -49,6 +51,4 @@ def register(app: typer.Typer) -> None:
         else:
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_bytes(data)
-            from fuite.console import err
-
-            err.print(f"report written to {output} ({fmt}, {len(data):,} bytes)", highlight=False)
+            err.print(f"report written to {shown(output)} ({fmt}, {format_count(len(data))} bytes)")

@@ -16,6 +16,6 @@ __getattr__ = lazy_exports(globals(), {
 
 def resolve_case(case, progress=None) -> dict:
     """Link child rows to their parents, resolve the case's records and write records, persons, links."""
-    from fuite.resolve.case import resolve_case as _resolve_case
+    from fuite.resolve.stage import resolve_case as _resolve_case
 
     return _resolve_case(case, progress=progress)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from fuite.console import err, out, progress_bar
+from fuite.console import err, out, print_json, progress_bar, shown
 from fuite.errors import UsageError
+from fuite.readable import format_count, format_duration
 
 CaseOpt = Annotated[Path, typer.Option("--case", help="Case folder (encrypted).", show_default=False)]
 OperatorOpt = Annotated[str | None, typer.Option("--operator", help="Named operator for the audit trail.")]
@@ -22,58 +20,47 @@ def resolve(case: CaseOpt,
             engine: Annotated[str, typer.Option(help="Linkage engine: duckdb (in memory) or spark.")] = "duckdb",
             operator: OperatorOpt = None) -> None:
     """Re-run record linkage on a scanned case: child rows, deterministic links, Splink, persons."""
-    from fuite.resolve.case import resolve_case
+    from fuite.resolve.stage import require_tables, resolve_case
     from fuite.store import open_case
 
     with open_case(case, operator=operator) as c, progress_bar() as bar:
-        if not c.has_table("records"):
-            raise UsageError("the case holds no records: run `fuite scan` first")
+        require_tables(c, "records")
         task = bar.add_task("resolving", total=None)
         summary = resolve_case(c, progress=lambda message: bar.update(task, description=message), engine=engine)
-    err.print(f"[green]resolved[/] {summary['records']} records into {summary['persons']} persons "
-              f"in {summary.get('seconds', 0)} s", highlight=False)
-
-
-def _require(c, *names: str) -> None:
-    missing = [n for n in names if not c.has_table(n)]
-    if missing:
-        raise UsageError(f"the case has no {', '.join(missing)} yet: run `fuite scan` or `fuite resolve` first")
+    err.print(f"[green]resolved[/] {format_count(summary['records'])} records into "
+              f"{format_count(summary['persons'])} persons in {format_duration(summary.get('seconds', 0))}")
 
 
 def persons(case: CaseOpt, as_json: JsonOpt = False, operator: OperatorOpt = None) -> None:
     """Show how many distinct persons the leak touches: counts, cluster sizes, link confidence (no identifiers)."""
-    from fuite.resolve.stats import person_stats
+    from fuite.resolve.stage import persons_for_case
     from fuite.store import open_case
 
     with open_case(case, operator=operator) as c:
-        _require(c, "persons")
-        stats = person_stats(c.get_table("persons"), c.get_table("links") if c.has_table("links") else None,
-                             c.table_rows("records") if c.has_table("records") else None)
-        stats["resolve"] = c.meta_get("resolve_summary", {})
+        stats = persons_for_case(c)
     if as_json:
-        json.dump(stats, sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        print_json(stats)
         return
-    counts = Table(title="Persons", show_header=False)
+    counts = out.table(title="Persons", show_header=False)
     for key in ("records", "persons", "persons_with_several_records", "largest_person_records",
                 "persons_with_health_data", "persons_with_hiv_data"):
-        counts.add_row(key.replace("_", " "), f"{stats[key]:,}")
+        counts.add_row(key.replace("_", " "), format_count(stats[key]))
     out.print(counts)
     _histogram("Records per person", stats["cluster_sizes"], "records", "persons")
     if "links_by_rule" in stats:
         _histogram("Links by rule", stats["links_by_rule"], "rule", "links")
         _histogram("Splink match probability", stats["splink_confidence"], "probability", "pairs")
-        out.print(f"pairs scored below the threshold (not joined): {stats['splink_near_misses']:,}")
+        out.print(f"pairs scored below the threshold (not joined): {format_count(stats['splink_near_misses'])}")
 
 
 def _histogram(title: str, values: dict, key: str, unit: str) -> None:
-    table = Table(title=title)
+    table = out.table(title=title)
     table.add_column(key)
     table.add_column(unit, justify="right")
     table.add_column("", justify="left")
     top = max(values.values(), default=0) or 1
     for label, n in values.items():
-        table.add_row(str(label), f"{n:,}", "█" * round(30 * n / top))
+        table.add_row(shown(label), format_count(n), out.bar(n / top))
     out.print(table)
 
 
@@ -83,23 +70,15 @@ def explain_person(case: CaseOpt,
                        "--records", help="Two record ids: were they joined, and how?")] = None,
                    as_json: JsonOpt = False, operator: OperatorOpt = None) -> None:
     """Explain why records were joined into a person (values masked)."""
-    from fuite.resolve.explain import explain_person as explain_one
-    from fuite.resolve.explain import explain_records
+    from fuite.resolve.stage import explain_for_case
     from fuite.store import open_case
 
     if (person is None) == (records is None):
         raise UsageError("give either --person ID or --records ID ID")
     with open_case(case, operator=operator) as c:
-        _require(c, "records", "links")
-        recs, links = c.get_table("records"), c.get_table("links")
-        if person is not None:
-            result = explain_one(recs, links, person)
-        else:
-            result = explain_records(recs, links, *records)
-        c.audit("explain-person", records=len(result["records"]), detail={"masked": True})
+        result = explain_for_case(c, person, records)
     if as_json:
-        json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
-        sys.stdout.write("\n")
+        print_json(result)
         return
     _print_records(result["records"])
     if person is not None:
@@ -116,24 +95,19 @@ def explain_person(case: CaseOpt,
 
 
 def _print_records(rows: list[dict]) -> None:
-    table = Table(title="Records (masked)")
-    for col in ("record_id", "file", "row", "last_name", "first_name", "birth_date", "nir", "phone", "email",
-                "postal_code", "city", "parent_record_id"):
-        table.add_column(col)
+    columns = ("record_id", "file", "row", "last_name", "first_name", "birth_date", "nir", "phone", "email",
+               "postal_code", "city", "parent_record_id")
+    table = out.table(*columns, title="Records (masked)")
     for r in rows:
-        table.add_row(*("" if r.get(col) is None else str(r.get(col)) for col in (
-            "record_id", "file", "row", "last_name", "first_name", "birth_date", "nir", "phone", "email",
-            "postal_code", "city", "parent_record_id")))
+        table.add_row(*("" if r.get(col) is None else shown(r.get(col)) for col in columns))
     out.print(table)
 
 
 def _print_links(title: str, links: list[dict]) -> None:
-    table = Table(title=title)
-    for col in ("from", "to", "rule", "probability", "joined", "evidence"):
-        table.add_column(col)
+    table = out.table("from", "to", "rule", "probability", "joined", "evidence", title=title)
     for link in links:
-        table.add_row(str(link["record_id_l"]), str(link["record_id_r"]), link["rule"],
-                      f"{link['match_probability']:.4f}", "yes" if link["joined"] else "no", link["evidence"] or "")
+        table.add_row(str(link["record_id_l"]), str(link["record_id_r"]), shown(link["rule"]),
+                      f"{link['match_probability']:.4f}", "yes" if link["joined"] else "no", shown(link["evidence"] or ""))
     out.print(table)
 
 

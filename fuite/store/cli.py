@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from fuite.console import err, out
-from fuite.errors import CaseError, UsageError
+from fuite.console import err, out, print_json, shown
+from fuite.errors import CaseError, IntegrityError, UsageError
+from fuite.readable import format_count
 
 CaseOpt = Annotated[Path, typer.Option("--case", help="Case folder (encrypted).", show_default=False)]
 OperatorOpt = Annotated[str | None, typer.Option("--operator", help="Named operator for the audit trail.")]
@@ -35,22 +35,29 @@ def key_rotate(case: CaseOpt, operator: OperatorOpt = None,
     err.print("[green]key rotated[/]: the case is re-encrypted; the old key no longer opens it")
 
 
-def audit(case: CaseOpt, operator: OperatorOpt = None) -> None:
+def audit(case: CaseOpt, operator: OperatorOpt = None,
+          as_json: Annotated[bool, typer.Option("--json", help="Print the entries and the verdict as JSON.")] = False
+          ) -> None:
     """Show the audit trail and verify its hash chain (exit 3 when it was tampered with)."""
     from fuite.store import open_case
 
     with open_case(case, operator=operator) as c:
         entries = c.audit_entries()
         problems = c.audit_verify()
-    table = Table("#", "when (UTC)", "operator", "OS user", "action", "records", "detail")
-    for e in entries:
-        table.add_row(str(e["seq"]), e["at"], e["operator"], e["os_user"], e["action"], str(e["records"]), e["detail"])
-    out.print(table)
+    if as_json:
+        print_json({"intact": not problems, "entries": entries,
+                    "problems": [{"seq": p.seq, "reason": p.reason} for p in problems]})
+    else:
+        table = out.table("#", "when (UTC)", "operator", "OS user", "action", "records", "detail")
+        for e in entries:
+            table.add_row(str(e["seq"]), shown(e["at"]), shown(e["operator"]), shown(e["os_user"]), shown(e["action"]),
+                          format_count(e["records"]), shown(e["detail"]))
+        out.print(table)
     if problems:
         for p in problems:
-            err.print(f"[red]tampering:[/] entry {p.seq}: {p.reason}", highlight=False)
-        raise typer.Exit(3)
-    err.print(f"[green]audit chain intact[/] ({len(entries)} entries)")
+            err.print(f"[red]tampering:[/] entry {p.seq}: {shown(p.reason)}")
+        raise IntegrityError(f"the audit chain of {case} is broken ({len(problems)} entries fail)")
+    err.print(f"[green]audit chain intact[/] ({format_count(len(entries))} entries)")
 
 
 def purge(case: CaseOpt, yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
@@ -68,7 +75,7 @@ def purge(case: CaseOpt, yes: Annotated[bool, typer.Option("--yes", help="Do not
             raise UsageError("purge is irreversible: add --yes to confirm")
         typer.confirm(f"Destroy the case in {case} for good?", abort=True)
     removed = do_purge(case)
-    err.print(f"[green]purged[/] {case}: key material shredded, {len(removed)} files removed", highlight=False)
+    err.print(f"[green]purged[/] {shown(case)}: key material shredded, {format_count(len(removed))} files removed")
 
 
 def register(app: typer.Typer) -> None:

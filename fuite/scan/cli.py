@@ -1,4 +1,4 @@
-"""Commands: scan, export, demo (registered by fuite.cli)."""
+"""Commands of fuite.scan (registered by fuite.cli): ``scan``, ``export ...``, ``demo``."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 
-from fuite.console import err, progress_bar
-from fuite.errors import UsageError
+from fuite.console import err, out, print_json, progress_bar, shown
+from fuite.errors import NothingUsable, UsageError
+from fuite.readable import format_count
 
 CaseOpt = Annotated[Path, typer.Option("--case", help="Case folder (encrypted).", show_default=False)]
 OperatorOpt = Annotated[str | None, typer.Option("--operator", help="Named operator for the audit trail.")]
@@ -76,38 +77,48 @@ def scan(paths: Annotated[list[Path], typer.Argument(help="Files and folders of 
          case: CaseOpt,
          encoding: Annotated[str | None, typer.Option(help="Force the text encoding (e.g. cp1252).")] = None,
          no_resolve: Annotated[bool, typer.Option("--no-resolve", help="Skip linking records into persons.")] = False,
+         as_json: Annotated[bool, typer.Option("--json", help="Print the scan summary as JSON.")] = False,
          operator: OperatorOpt = None) -> None:
     """Read a leak into an encrypted case: ingest every file, classify every column, resolve persons."""
-    from fuite.scan import scan_paths
+    from fuite.scan.stage import require_input, scan_paths
     from fuite.store import open_case
 
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        raise UsageError(f"not found: {', '.join(missing)}")
+    require_input(paths)
     with open_case(case, operator=operator, create=True) as c, progress_bar() as bar:
         task = bar.add_task("scanning", total=None)
 
         def progress(name: str, done: int, total: int | None) -> None:
-            bar.update(task, description=f"{name}", completed=done, total=total)
+            bar.update(task, description=shown(name), completed=done, total=total)
 
         summary = scan_paths(c, paths, encoding=encoding, progress=progress, resolve=not no_resolve,
-                             on_problem=lambda p: err.print(f"[yellow]skipped[/] {p.file}: {p.reason}", highlight=False))
-    persons = (summary.resolved or {}).get("persons")
-    err.print(f"[green]scanned[/] {summary.files} files, {summary.tables} tables, {summary.records} records"
-              + (f", {persons} persons" if persons is not None else "") + f" into {case}", highlight=False)
+                             on_problem=lambda p: err.print(f"[yellow]skipped[/] {shown(p.file)}: {shown(p.reason)}"))
+    if as_json:
+        print_json(summary.to_dict())
+    persons = summary.persons
+    err.print(f"[green]scanned[/] {format_count(summary.files)} files, {format_count(summary.tables)} tables, "
+              f"{format_count(summary.records)} records"
+              + (f", {format_count(persons)} persons" if persons is not None else " (persons not resolved)")
+              + f" into {shown(case)}")
     if summary.quarantined or summary.problems:
-        err.print(f"[yellow]warning:[/] {summary.quarantined} rows quarantined, {len(summary.problems)} files "
-                  f"unreadable — see `fuite quarantine --case {case}`", highlight=False)
-    if not summary.records and summary.problems:
-        raise typer.Exit(1)
+        err.print(f"[yellow]warning:[/] {format_count(summary.quarantined)} rows quarantined, "
+                  f"{format_count(len(summary.problems))} files unreadable: see `fuite quarantine --case {shown(case)}`")
+    if not summary.records:
+        raise NothingUsable("no record could be read from these files"
+                            + (f" ({len(summary.problems)} unreadable)" if summary.problems else ""))
 
 
 def demo(persons: Annotated[int, typer.Option(help="Size of the synthetic drill.")] = 3000,
-         seed: Annotated[int, typer.Option()] = 0) -> None:
-    """Synthesise a small drill, scan it into a temporary encrypted case and print the report."""
-    from fuite.demo import run_demo
+         seed: Annotated[int, typer.Option(help="Random seed of the drill.")] = 0,
+         as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False) -> None:
+    """Synthesise a small drill, scan it into a temporary encrypted case, assess it and summarise the report."""
+    from fuite.demo import run_demo, summary_lines
 
-    run_demo(persons=persons, seed=seed)
+    report = run_demo(persons=persons, seed=seed, say=err.print)
+    if as_json:
+        print_json(report)
+        return
+    for line in summary_lines(report):
+        out.print(line)
 
 
 def register(app: typer.Typer) -> None:

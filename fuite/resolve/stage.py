@@ -1,14 +1,29 @@
-"""The case step: read records and relations from the case, resolve, write records, persons, links."""
+"""The resolve stage over an open case: read records and relations, resolve, write records, persons, links; audit.
+
+Also the read-only views of the result: ``persons_for_case`` (counts) and ``explain_for_case`` (masked records).
+"""
 
 from __future__ import annotations
 
 import pyarrow as pa
 
+from fuite.errors import PrerequisiteError
 from fuite.resolve.core import resolve_records
 from fuite.resolve.relations import child_links, parent_record_ids
 from fuite.resolve.settings import DEFAULT_SETTINGS, ResolveSettings
 
-__all__ = ["resolve_case"]
+__all__ = ["explain_for_case", "persons_for_case", "require_tables", "resolve_case"]
+
+
+def require_tables(case, *names: str) -> None:
+    """Refuse to go on when the case lacks one of the tables ``names`` (a step that must come first)."""
+    missing = [n for n in names if not case.has_table(n)]
+    if not missing:
+        return
+    if "records" in missing:
+        raise PrerequisiteError("the case holds no records: run `fuite scan` first")
+    raise PrerequisiteError(f"the persons are not resolved yet (no {', '.join(missing)} table; scanned with "
+                            f"--no-resolve?): run `fuite resolve --case {case.dir}` first")
 
 
 def _with_parents(records: pa.Table, parents: pa.Array) -> pa.Table:
@@ -58,3 +73,25 @@ def resolve_case(case, progress=None, *, settings: ResolveSettings | None = None
 def _step(progress, message: str) -> None:
     if progress is not None:
         progress(message)
+
+
+def persons_for_case(case) -> dict:
+    """Counts about the persons of the case (``fuite persons``): no identifier."""
+    from fuite.resolve.stats import person_stats
+
+    require_tables(case, "persons")
+    stats = person_stats(case.get_table("persons"), case.get_table("links") if case.has_table("links") else None,
+                         case.table_rows("records") if case.has_table("records") else None)
+    stats["resolve"] = case.meta_get("resolve_summary", {})
+    return stats
+
+
+def explain_for_case(case, person: int | None = None, records: tuple[int, int] | None = None) -> dict:
+    """Why records were joined into a person (values masked); audited."""
+    from fuite.resolve.explain import explain_person, explain_records
+
+    require_tables(case, "records", "links")
+    recs, links = case.get_table("records"), case.get_table("links")
+    result = explain_person(recs, links, person) if person is not None else explain_records(recs, links, *records)
+    case.audit("explain-person", records=len(result["records"]), detail={"masked": True})
+    return result

@@ -1,4 +1,4 @@
-"""Scan: files -> ingest -> detect -> encrypted case (-> resolve). The orchestration, no parsing of its own."""
+"""The scan stage: files -> ingest -> detect -> encrypted case (-> resolve stage); audited. No parsing of its own."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from fuite.errors import NothingUsable, UsageError
 from fuite.schema import RECORD_SCHEMA, ROW_FIELD, ColumnFinding, FileProblem, Quarantined, SourceTable
 from fuite.store import Case
 
@@ -30,6 +31,31 @@ class ScanSummary:
     quarantined: int = 0
     problems: list[dict] = field(default_factory=list)
     resolved: dict | None = None
+
+    @property
+    def persons(self) -> int | None:
+        """Distinct persons found, or None when the scan did not resolve them (``--no-resolve``)."""
+        return None if self.resolved is None else self.resolved.get("persons")
+
+    def to_dict(self) -> dict:
+        """The ``fuite scan --json`` document (stable keys; counts, and the unreadable files with the reason)."""
+        return {"files": self.files, "tables": self.tables, "records": self.records, "persons": self.persons,
+                "resolved": self.resolved is not None, "quarantined_rows": self.quarantined,
+                "unreadable_files": len(self.problems),
+                "problems": [{"file": p["file"], "reason": p["reason"]} for p in self.problems]}
+
+
+def require_input(paths: list[Path]) -> None:
+    """Refuse a scan with nothing to read: a path that does not exist, or no file at all under the paths."""
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if missing:
+        raise UsageError(f"not found: {', '.join(missing)}")
+    if not any(_has_file(Path(p)) for p in paths):
+        raise NothingUsable(f"no file found in {', '.join(str(p) for p in paths)}")
+
+
+def _has_file(path: Path) -> bool:
+    return path.is_file() or (path.is_dir() and any(p.is_file() for p in path.rglob("*")))
 
 
 Progress = Callable[[str, int, int | None], None]
@@ -148,7 +174,7 @@ def scan_paths(case: Case, paths: list[Path], *, encoding: str | None = None, pr
                                on_problem=problem, on_progress=progress)
     summary = scan_tables(case, tables, quarantined=quarantined, problems=problems, progress=progress)
     if resolve and summary.records:
-        from fuite.resolve import resolve_case
+        from fuite.resolve.stage import resolve_case
 
         summary.resolved = resolve_case(case)
     case.audit("scan", records=summary.records, detail={

@@ -1,0 +1,26 @@
+"""The lookup stage over an open case: read ``persons``, build the self-check index, audit it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fuite.resolve.stage import require_tables
+
+__all__ = ["build_index_for_case", "require_persons"]
+
+
+def require_persons(case) -> None:
+    """Refuse before anything is written (no key file, no index) when the case has no resolved persons."""
+    require_tables(case, "records", "persons")
+
+
+def build_index_for_case(case, out: Path, key, workers: int | None = None, bucket_bits: int | None = None):
+    """Build the index of the case's persons at ``out`` with ``key``; audited; returns the build stats."""
+    from fuite.lookup.build import build_index
+
+    require_persons(case)
+    stats = build_index(case.get_table("persons"), key, out, case.settings, workers, bucket_bits)
+    case.audit("lookup.build", records=stats.inputs,
+               detail={"key_id": key.key_id, "persons": stats.persons, "inputs": stats.inputs,
+                       "skipped_no_birth_date": stats.skipped_no_birth_date})
+    return stats
