@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 import typer.main
 from typer._click import exceptions as click_exceptions  # typer vendors click
-from typer._click.core import Command, Parameter
+from typer._click.core import Command, Context, Parameter
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from fuite.console import UNWRAPPED_WIDTH, err, shown
@@ -134,11 +134,15 @@ def command(terminal: bool | None = None) -> Command:
     terminal = sys.stdout.isatty() if terminal is None else terminal
     if not terminal:
         root.context_settings["terminal_width"] = UNWRAPPED_WIDTH
+    help_names = root.context_settings["help_option_names"]
     for _, cmd in walk(root):
         if not terminal:
             cmd.rich_markup_mode = None
         for param in cmd.params:
             _plain_types(param)
+        help_option = cmd.get_help_option(Context(cmd, help_option_names=help_names))
+        if help_option is not None:
+            help_option.metavar = ""
     return root
 
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from conftest import run_fuite
-from fuite.demo import summary_lines
+from fuite.scan.demo import summary_lines
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ __all__ = ["build_index_for_case", "require_persons"]
 
 def require_persons(case) -> None:
     """Refuse before anything is written (no key file, no index) when the case has no resolved persons."""
-    require_tables(case, "records", "persons")
+    require_tables(case, "persons")
 
 
 def build_index_for_case(case, out: Path, key, workers: int | None = None, bucket_bits: int | None = None):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from fuite.console import err, out, print_json, progress_bar, shown
-from fuite.errors import NothingUsable, UsageError
+from fuite.errors import NothingUsable
 from fuite.readable import format_count
 
 CaseOpt = Annotated[Path, typer.Option("--case", help="Case folder (encrypted).", show_default=False)]
@@ -31,20 +29,9 @@ def export_columns(case: CaseOpt, operator: OperatorOpt = None) -> None:
     from fuite.store import open_case
 
     with open_case(case, operator=operator, require_operator=True) as c:
-        rows = export.columns(c)
-        c.audit("export.columns", records=0, detail={"columns": len(rows)})
+        rows = export.export_columns(c)
     _warn_export("column headers")
-    json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
-    sys.stdout.write("\n")
-
-
-def _write_csv(table, output: Path) -> None:
-    import polars as pl
-
-    try:
-        pl.from_arrow(table).write_csv(output)
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror}") from exc
+    print_json(rows)
 
 
 def _export_table(case: Path, output: Path, operator: str | None, kind: str) -> None:
@@ -52,11 +39,9 @@ def _export_table(case: Path, output: Path, operator: str | None, kind: str) -> 
     from fuite.store import open_case
 
     with open_case(case, operator=operator, require_operator=True) as c:
-        t = getattr(export, kind)(c)
-        _write_csv(t, output)
-        c.audit(f"export.{kind}", records=t.num_rows, detail={"output": output.name})
-    _warn_export(f"{t.num_rows} record provenance lines with health flags" if kind == "records"
-                 else f"identifiers of {t.num_rows} persons")
+        rows = export.export_csv(c, kind, output)
+    _warn_export(f"{format_count(rows)} record provenance lines with health flags" if kind == "records"
+                 else f"identifiers of {format_count(rows)} persons")
 
 
 @export_app.command("records")
@@ -111,7 +96,7 @@ def demo(persons: Annotated[int, typer.Option(help="Size of the synthetic drill.
          seed: Annotated[int, typer.Option(help="Random seed of the drill.")] = 0,
          as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False) -> None:
     """Synthesise a small drill, scan it into a temporary encrypted case, assess it and summarise the report."""
-    from fuite.demo import run_demo, summary_lines
+    from fuite.scan.demo import run_demo, summary_lines
 
     report = run_demo(persons=persons, seed=seed, say=err.print)
     if as_json:
