@@ -124,7 +124,7 @@ def test_text_case(text, expected):
 
 def test_registry_is_a_plain_filterable_list():
     detectors = default_detectors()
-    assert isinstance(detectors, list)
+    assert type(detectors) is list and len(detectors) >= len(taxonomy.CATEGORY_IDS)
     covered = {d.category for d in detectors}
     assert covered == set(taxonomy.CATEGORY_IDS)
     nir_only = [d for d in detectors if d.category == "nir"]
@@ -135,7 +135,8 @@ def test_registry_is_a_plain_filterable_list():
 
 def test_hostile_text_does_not_hang():
     text = "0" * 5000 + "@" + "a." * 3000
-    assert isinstance(find_in_text(text), list)
+    assert find_in_text(text) == []                      # no valid identifier in it, and the scan ends
+    assert [m.category for m in find_in_text("contact: jean.dupont@example.fr")] == ["email"]
 
 
 LAYOUTS = ["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%Y%m%d", "%d.%m.%Y", "%Y/%m/%d", "%d/%m/%Y 10:15"]

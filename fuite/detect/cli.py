@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from fuite.console import out, print_json, shown
 
 
 def explain(
@@ -25,13 +26,12 @@ def explain(
         finding = explain_in_case(c, file, column, table)
         c.audit("detect.explain", detail={"category": finding.category})
     if as_json:
-        typer.echo(json.dumps({"file": finding.file, "table": finding.table, "column": finding.column,
-                               "position": finding.position, "category": finding.category,
-                               "confidence": finding.confidence, "explanation": finding.explanation},
-                              ensure_ascii=False, indent=2))
+        print_json({"file": finding.file, "table": finding.table, "column": finding.column,
+                    "position": finding.position, "category": finding.category,
+                    "confidence": finding.confidence, "explanation": finding.explanation})
         return
     for line in render_text(finding):
-        typer.echo(line)
+        out.print(shown(line))
 
 
 def register(app: typer.Typer) -> None:

@@ -91,18 +91,19 @@ _TEXT = {
 
 
 def _print_guidance(summary: dict, lang: str) -> None:
-    text = _TEXT[lang]
+    """The server's guidance, escaped: it is text from another machine."""
+    text, say, shown = _TEXT[lang], console.out.print, console.shown
     items = summary.get("categories", []) + summary.get("conditions", [])
     if items:
-        typer.echo(text["categories"] + " " + ", ".join(c[lang] for c in items))
-    typer.echo(text["advice"])
+        say(text["categories"] + " " + ", ".join(shown(c[lang]) for c in items))
+    say(text["advice"])
     for advice in summary.get("advice", []):
-        typer.echo(f"  - {advice[lang]}")
+        say(f"  - {shown(advice[lang])}")
     if summary.get("contacts"):
-        typer.echo(text["contacts"])
+        say(text["contacts"])
         for c in summary["contacts"]:
-            details = ", ".join(c[k] for k in ("name", "address", "email", "phone", "website") if c.get(k))
-            typer.echo(f"  - {c['role'][lang]}: {details}")
+            details = ", ".join(shown(c[k]) for k in ("name", "address", "email", "phone", "website") if c.get(k))
+            say(f"  - {shown(c['role'][lang])}: {details}")
 
 
 def check_command(
