@@ -1,4 +1,4 @@
-"""How fuite writes a count and a duration for a person to read: one formatter each.
+"""How fuite writes a count, a duration and a path in a command for a person to read: one formatter each.
 
 - Counts: ``57,221`` in English (the console, the English documents) and ``57 221`` in French, with a NARROW
   NO-BREAK SPACE (U+202F) as the thousands separator, as French typography and CLDR's ``fr`` locale write it:
@@ -11,11 +11,15 @@
 ('12.3 s', '10 min', '47 h', '2.1 days')
 >>> format_duration(50 * 3600, "fr")
 '2,1 jours'
+>>> shell_word("case"), shell_word("my case")
+('case', "'my case'")
 """
 
 from __future__ import annotations
 
-__all__ = ["FRENCH_THOUSANDS", "format_count", "format_duration"]
+import shlex
+
+__all__ = ["FRENCH_THOUSANDS", "format_count", "format_duration", "shell_word"]
 
 #: The French thousands separator (U+202F NARROW NO-BREAK SPACE).
 FRENCH_THOUSANDS = "\u202f"
@@ -49,3 +53,8 @@ def format_duration(seconds: float, lang: str = "en") -> str:
         return f"{_decimal(hours, lang)} {hour}"
     value = hours / 24
     return f"{_decimal(value, lang)} {day if abs(value) < 2 else days}"
+
+
+def shell_word(value: object) -> str:
+    """``value`` (a path) as one shell word, so that a command printed in advice can be pasted as is."""
+    return shlex.quote(str(value))

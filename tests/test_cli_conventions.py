@@ -214,3 +214,21 @@ def test_one_count_format(n, en, fr):
                                              (47.5 * 3600, "47.5 h", "47,5 h")])
 def test_one_duration_format_days_beyond_48_hours(seconds, en, fr):
     assert format_duration(seconds) == en and format_duration(seconds, "fr") == fr
+
+
+def test_module_docstrings_are_the_spec():
+    import doctest
+
+    import fuite.console
+    import fuite.readable
+
+    for module in (fuite.console, fuite.readable):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+def test_advice_quotes_a_path_with_spaces(tmp_path):
+    from fuite.readable import shell_word
+
+    path = tmp_path / "my case"
+    assert shell_word(path) == f"'{path}'" and shell_word(tmp_path) == str(tmp_path)

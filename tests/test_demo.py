@@ -4,14 +4,15 @@ import json
 
 import pytest
 
-from conftest import run_fuite
+from conftest import run_fuite_process
 from fuite.scan.demo import summary_lines
 
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("demo-tmp")
-    proc = run_fuite("demo", "--persons", "300", "--seed", "3", "--json", env={"TMPDIR": str(tmp)}, check=True)
+    # a real process: what it leaves behind after it exits is the point
+    proc = run_fuite_process("demo", "--persons", "300", "--seed", "3", "--json", env={"TMPDIR": str(tmp)}, check=True)
     return proc, tmp
 
 

@@ -18,7 +18,7 @@ if shutil.which("java") is None:
 import polars as pl  # noqa: E402
 
 from fuite.resolve import spark as spark_engine  # noqa: E402
-from fuite.resolve.case import resolve_case  # noqa: E402
+from fuite.resolve.stage import resolve_case  # noqa: E402
 from fuite.resolve.evaluate import bcubed  # noqa: E402
 from fuite.store import open_case  # noqa: E402
 

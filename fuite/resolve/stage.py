@@ -8,6 +8,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from fuite.errors import PrerequisiteError
+from fuite.readable import shell_word
 from fuite.resolve.core import resolve_records
 from fuite.resolve.relations import child_links, parent_record_ids
 from fuite.resolve.settings import DEFAULT_SETTINGS, ResolveSettings
@@ -23,7 +24,7 @@ def require_tables(case, *names: str) -> None:
     if "records" in missing:
         raise PrerequisiteError("the case holds no records: run `fuite scan` first")
     raise PrerequisiteError(f"the persons are not resolved yet (no {', '.join(missing)} table; scanned with "
-                            f"--no-resolve?): run `fuite resolve --case {case.dir}` first")
+                            f"--no-resolve?): run `fuite resolve --case {shell_word(case.dir)}` first")
 
 
 def _with_parents(records: pa.Table, parents: pa.Array) -> pa.Table:

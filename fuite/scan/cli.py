@@ -9,7 +9,7 @@ import typer
 
 from fuite.console import err, out, print_json, progress_bar, shown
 from fuite.errors import NothingUsable
-from fuite.readable import format_count
+from fuite.readable import format_count, shell_word
 
 CaseOpt = Annotated[Path, typer.Option("--case", help="Case folder (encrypted).", show_default=False)]
 OperatorOpt = Annotated[str | None, typer.Option("--operator", help="Named operator for the audit trail.")]
@@ -86,7 +86,7 @@ def scan(paths: Annotated[list[Path], typer.Argument(help="Files and folders of 
               + f" into {shown(case)}")
     if summary.quarantined or summary.problems:
         err.print(f"[yellow]warning:[/] {format_count(summary.quarantined)} rows quarantined, "
-                  f"{format_count(len(summary.problems))} files unreadable: see `fuite quarantine --case {shown(case)}`")
+                  f"{format_count(len(summary.problems))} files unreadable: see `fuite quarantine --case {shown(shell_word(case))}`")
     if not summary.records:
         raise NothingUsable("no record could be read from these files"
                             + (f" ({len(summary.problems)} unreadable)" if summary.problems else ""))
