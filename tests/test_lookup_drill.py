@@ -5,6 +5,7 @@ import pytest
 from fuite.lookup import client, keys
 from fuite.lookup.index import read_index
 from fuite.server.app import ServeSettings, create_app
+from fuite.server.defences import DefenceSettings
 from fuite.server.background import serving
 
 pytestmark = pytest.mark.slow
@@ -24,10 +25,13 @@ def test_persons_of_a_scanned_drill_are_found(scanned_case, tmp_path, fuite_cli,
     with_phone = [p for p in persons if p["phone"] and p["birth_date"]][:3]
     with_nir = [p for p in persons if p["nir"] and p["birth_date"]][:3]
     assert with_email and with_phone and with_nir
-    app = create_app(read_index(out), keys.read_key_file(key_file), ServeSettings(rate_per_minute=0))
+    app = create_app(read_index(out), keys.read_key_file(key_file), ServeSettings(DefenceSettings(client_per_minute=0)))
     with serving(app) as url:
         for p in with_email:
-            assert client.check(url, "email", p["email"], p["birth_date"]).member
+            answer = client.check(url, "email", p["email"], p["birth_date"])
+            assert answer.member
+            if not answer.shared:  # the person's own categories, from their sealed answer
+                assert {c["id"] for c in answer.exposed} == set(p["categories"].split(";"))
         for p in with_phone:
             assert client.check(url, "phone", p["phone"], p["birth_date"]).member
         for p in with_nir:

@@ -58,16 +58,19 @@ def test_wrong_birth_date_or_stranger_is_not_a_member(built):
 def test_header_and_fixed_bucket_size(built):
     key, out, _, idx = built
     h = idx.header
-    assert (h["suite"], h["mode"], h["entry_bytes"], h["key_id"]) == ("ristretto255-SHA512", 0, 16, key.key_id)
+    assert (h["suite"], h["mode"], h["entry_bytes"], h["tag_bytes"], h["key_id"]) == (
+        "ristretto255-SHA512", 0, 48, 16, key.key_id)
     assert h["bucket_bits"] % 4 == 0 and h["entries_per_bucket"] >= lookup_index.MIN_ENTRIES_PER_BUCKET
-    assert len(idx.data) == (1 << h["bucket_bits"]) * h["entries_per_bucket"] * 16
+    assert len(idx.data) == (1 << h["bucket_bits"]) * h["entries_per_bucket"] * 48
+    assert len(bytes.fromhex(h["exposure"]["salt"])) == 16 and h["exposure"]["conditions"] is False
     assert h["breach"]["name"] == "LabLeak2021" and h["breach"]["pwn_count"] == N
     assert {c["id"] for c in h["breach"]["categories"]} >= {"nir", "email", "phone", "health_note"}
     assert h["breach"]["conditions"][0]["id"] == "hiv"
     assert h["breach"]["contacts"][0]["email"] == "dpo@labo.test"
     for bucket in range(idx.buckets):
-        entries = idx.entries_hex(bucket)
-        assert entries == sorted(entries) and len(set(entries)) == len(entries)
+        raw = idx.bucket_bytes(bucket)
+        entries = [raw[i:i + 48] for i in range(0, len(raw), 48)]
+        assert entries == sorted(entries) and len({e[:16] for e in entries}) == len(entries)
 
 
 def test_index_file_holds_no_identifier(built, persons):

@@ -1,6 +1,8 @@
 """The self-check service on a real uvicorn server on loopback, with the Python client and pyhibp."""
 
+import base64
 import logging
+import re
 import socket
 import subprocess
 import sys
@@ -16,6 +18,7 @@ from fuite.lookup.normalise import lookup_input
 from fuite.lookup.synthetic import person_values, synthetic_persons
 from fuite.server.app import ServeSettings, create_app, default_web_modules
 from fuite.server.background import serving
+from fuite.server.defences import DefenceSettings, FakeClock
 
 SEED = 5
 SETTINGS = {"breach": {"name": "LabLeak2021", "title": "Fuite des laboratoires", "date": "2021-02-23",
@@ -24,7 +27,8 @@ SETTINGS = {"breach": {"name": "LabLeak2021", "title": "Fuite des laboratoires",
 
 
 class Recorder:
-    """ASGI wrapper keeping every request's path, query, headers and body as the server received them."""
+    """ASGI wrapper keeping every request's path, query, headers and body as the server received them,
+    and each response's status and body size."""
 
     def __init__(self, app):
         self.app, self.requests = app, []
@@ -32,7 +36,8 @@ class Recorder:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        record = {"path": scope["path"], "query": scope["query_string"], "headers": scope["headers"], "body": b""}
+        record = {"method": scope["method"], "path": scope["path"], "query": scope["query_string"],
+                  "headers": scope["headers"], "body": b"", "status": 0, "size": 0}
         self.requests.append(record)
 
         async def recording_receive():
@@ -40,7 +45,18 @@ class Recorder:
             record["body"] += message.get("body", b"")
             return message
 
-        return await self.app(scope, recording_receive, send)
+        async def recording_send(message):
+            if message["type"] == "http.response.start":
+                record["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                record["size"] += len(message.get("body", b""))
+            await send(message)
+
+        return await self.app(scope, recording_receive, recording_send)
+
+    def pattern(self, start: int = 0) -> list[tuple]:
+        """(method, path, status, response size) of every request since ``start``."""
+        return [(r["method"], r["path"], r["status"], r["size"]) for r in self.requests[start:]]
 
     def everything(self) -> bytes:
         return b"\n".join(r["path"].encode() + r["query"] + b"".join(k + v for k, v in r["headers"]) + r["body"]
@@ -55,14 +71,14 @@ def index_and_key(tmp_path_factory):
     return out, key
 
 
-def _app(index_and_key, **settings):
+def _app(index_and_key, defences: DefenceSettings = DefenceSettings(), **settings):
     out, key = index_and_key
-    return create_app(read_index(out), key, ServeSettings(web_modules=default_web_modules(), **settings))
+    return create_app(read_index(out), key, ServeSettings(defences, web_modules=default_web_modules(), **settings))
 
 
 @pytest.fixture(scope="module")
 def live(index_and_key):
-    recorder = Recorder(_app(index_and_key, rate_per_minute=0))
+    recorder = Recorder(_app(index_and_key, DefenceSettings(client_per_minute=0, bucket_per_hour=0)))
     with serving(recorder) as url:
         yield url, recorder
 
@@ -76,8 +92,16 @@ def access_log(caplog):
 def test_config_is_exactly_the_protocol(live, index_and_key):
     url, _ = live
     config = httpx.get(url + "/api/v1/lookup/config").json()
-    assert config == {"suite": "ristretto255-SHA512", "mode": 0, "bucket_bits": 4, "entry_bytes": 16,
-                      "kinds": ["email", "phone", "nir"], "key_id": index_and_key[1].key_id}
+    index = read_index(index_and_key[0])
+    assert set(config) == {"protocol", "suite", "mode", "bucket_bits", "entry_bytes", "tag_bytes", "entries_per_bucket",
+                           "kinds", "key_id", "exposure", "guidance", "pow"}
+    assert {k: config[k] for k in ("protocol", "suite", "mode", "bucket_bits", "entry_bytes", "tag_bytes", "kinds",
+                                   "key_id")} == {
+        "protocol": 2, "suite": "ristretto255-SHA512", "mode": 0, "bucket_bits": 4, "entry_bytes": 48, "tag_bytes": 16,
+        "kinds": ["email", "phone", "nir"], "key_id": index_and_key[1].key_id}
+    assert config["entries_per_bucket"] == index.entries_per_bucket
+    assert config["exposure"]["salt"] == index.header["exposure"]["salt"]
+    assert config["guidance"] == index.header["breach"] and config["pow"]["difficulty"] == 0
 
 
 @pytest.mark.parametrize("kind", ["email", "phone", "nir"])
@@ -111,11 +135,13 @@ def test_response_shape_and_fixed_entry_count(live, index_and_key):
     sizes = set()
     for bucket in ("0", "7", "f"):
         _, blinded = oprf.blind_input(b"anything")
-        body = httpx.post(url + "/api/v1/lookup", json={"bucket": bucket, "blinded_element": blinded.hex()}).json()
+        response = httpx.post(url + "/api/v1/lookup", json={"bucket": bucket, "blinded_element": blinded.hex()})
+        body = response.json()
         assert set(body) == {"evaluated_element", "entries", "key_id"}
-        assert len(body["evaluated_element"]) == 64 and all(len(e) == 32 for e in body["entries"])
-        sizes.add(len(body["entries"]))
-    assert sizes == {index.entries_per_bucket}
+        assert len(body["evaluated_element"]) == 64
+        assert len(base64.b64decode(body["entries"])) == index.entries_per_bucket * 48
+        sizes.add(len(response.content))
+    assert len(sizes) == 1  # every bucket's answer has the same size
 
 
 IDENTITY = "00" * 32
@@ -138,16 +164,24 @@ def test_malformed_requests_get_400_json(live, body):
     assert b"x@y.fr" not in response.content
 
 
-def test_rate_limit_per_client(index_and_key):
-    with serving(_app(index_and_key, rate_per_minute=60, burst=3)) as url:
+def test_rate_limit_per_client_refills_on_the_clock(index_and_key):
+    clock = FakeClock()
+    app = _app(index_and_key, DefenceSettings(client_per_minute=60, client_burst=3, bucket_per_hour=0), clock=clock)
+    with serving(app) as url:
         _, blinded = oprf.blind_input(b"x")
         body = {"bucket": "a", "blinded_element": blinded.hex()}
         statuses = [httpx.post(url + "/api/v1/lookup", json=body).status_code for _ in range(5)]
-        assert statuses[:3] == [200, 200, 200] and statuses[-1] == 429
+        assert statuses == [200, 200, 200, 429, 429]
         refused = httpx.post(url + "/api/v1/lookup", json=body)
         assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
-        assert "error" in refused.json()
+        assert set(refused.json()) == {"error"}
         assert httpx.get(url + "/api/v1/lookup/config").status_code == 200  # only lookups are limited
+        clock.advance(0.9)
+        assert httpx.post(url + "/api/v1/lookup", json=body).status_code == 429
+        clock.advance(0.1)  # one token back after exactly one second at 60/min
+        assert [httpx.post(url + "/api/v1/lookup", json=body).status_code for _ in range(2)] == [200, 429]
+        clock.advance(60)
+        assert [httpx.post(url + "/api/v1/lookup", json=body).status_code for _ in range(4)] == [200, 200, 200, 429]
 
 
 @pytest.mark.parametrize("path", ["/", "/api/v1/lookup/config", "/static/selfcheck.js", "/api/v3/breaches",
@@ -230,16 +264,51 @@ def _run(*args, **kwargs):
                           **kwargs)
 
 
+def _invoke_check(url: str, *args: str) -> str:
+    from typer.testing import CliRunner
+
+    from fuite.cli import app
+
+    done = CliRunner().invoke(app, ["check", "--server", url, *args])
+    assert done.exit_code == 0, done.output
+    return done.output
+
+
+def test_member_and_non_member_look_the_same_on_the_wire(live, access_log):
+    """`fuite check`: the same requests in the same order, with responses of the same size, and the same log."""
+    url, recorder = live
+    member, other = person_values(40, seed=SEED), person_values(41, seed=SEED)
+    runs = {}
+    for name, email, birth in (("member", member["emails"][0], member["birth_date"]),
+                               ("wrong date", member["emails"][0], "1931-03-04"),
+                               ("stranger", "personne@ailleurs.test", other["birth_date"])):
+        start = len(recorder.requests)
+        output = _invoke_check(url, "--email", email, "--birth-date", birth)
+        runs[name] = recorder.pattern(start)
+        assert ("TROUVÉ" in output) == (name == "member")
+    assert runs["member"] == runs["wrong date"] == runs["stranger"]
+    assert [(m, p) for m, p, _, _ in runs["member"]] == [("GET", "/api/v1/lookup/config"), ("POST", "/api/v1/lookup")]
+    for _ in range(100):  # the access log line is written just after each response is sent
+        if len(re.findall(r"(?:GET|POST) \S+ \d{3}", access_log.text)) >= 6:
+            break
+        time.sleep(0.05)
+    assert re.findall(r"(?:GET|POST) \S+ \d{3}", access_log.text) == 3 * [
+        "GET /api/v1/lookup/config 200", "POST /api/v1/lookup 200"]
+
+
 def test_check_command(live):
     url, _ = live
     v = person_values(20, seed=SEED)
     found = _run("check", "--server", url, "--email", v["emails"][0], "--birth-date", v["birth_date"])
     assert found.returncode == 0 and "TROUVÉ" in found.stdout and "dpo@labo.test" in found.stdout
-    assert "Numéro de sécurité sociale" in found.stdout
+    assert "Vos données exposées : " in found.stdout and "Numéro de sécurité sociale" in found.stdout
+    assert "Données exposées dans l'ensemble de la fuite (pas forcément les vôtres)" in found.stdout
     english = _run("check", "--server", url, "--phone", v["phone"], "--birth-date", v["birth_date"], "--lang", "en")
-    assert "FOUND" in english.stdout and "What to do" in english.stdout
+    assert "FOUND" in english.stdout and "What to do" in english.stdout and "Your data that was exposed: " in english.stdout
+    assert " :" not in english.stdout  # no French typography in English
     missing = _run("check", "--server", url, "--email", "nobody@exemple.fr", "--birth-date", v["birth_date"])
     assert missing.returncode == 0 and "Non trouvé" in missing.stdout
+    assert "pas une preuve" in missing.stdout and "dpo@labo.test" in missing.stdout
     bad = _run("check", "--server", url, "--nir", "123", "--birth-date", v["birth_date"])
     assert bad.returncode != 0 and bad.stderr.startswith("error:") and "123" not in bad.stderr
     both = _run("check", "--server", url, "--nir", "1", "--email", "a@b.fr", "--birth-date", v["birth_date"])

@@ -1,8 +1,13 @@
 """Build the self-check index from a case's ``persons`` table.
 
 Every person's emails, phones and NIR, each paired with their birth date, become OPRF inputs
-``{kind}:{value}|{birth_date}``; each is evaluated with the server key (RFC 9497 Evaluate) and the
-first 16 bytes of the Output are stored in the input's bucket. Evaluation runs in a process pool.
+``{kind}:{value}|{birth_date}``. Each input is evaluated once with the server key (RFC 9497 Evaluate):
+the first 16 bytes of the Output are the entry's tag, and the whole Output keys the entry's sealed answer,
+that person's own exposure (``fuite.lookup.exposure``). Entries are stored in the bucket of the identifier
+``{kind}:{value}`` (without the birth date). Evaluation runs in a process pool.
+
+An input shared by several persons (two persons with the same email and birth date) gets one entry: the
+union of their categories, only the conditions common to all of them, and the ``shared`` flag.
 """
 
 from __future__ import annotations
@@ -10,7 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+import secrets
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -20,16 +26,16 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from fuite.lookup import oprf
+from fuite.lookup import exposure, oprf
 from fuite.lookup.guidance import breach_summary
-from fuite.lookup.index import ENTRY_BYTES, choose_bucket_bits, pack_buckets, write_index
+from fuite.lookup.index import choose_bucket_bits, pack_buckets, write_index
 from fuite.lookup.keys import ServerKey
 from fuite.lookup.normalise import TRIM_CHARS as _TRIM
 
-__all__ = ["BuildStats", "person_inputs", "evaluate_prefixes", "build_index"]
+__all__ = ["BuildStats", "IndexInputs", "person_inputs", "index_inputs", "exposure_codes", "evaluate_entries",
+           "evaluate_prefixes", "build_index"]
 
 _CHUNK = 25_000
-_SEPARATORS = str.maketrans("", "", " \t\u00a0\u2009\u202f.-/()")
 
 
 @dataclass
@@ -37,7 +43,17 @@ class BuildStats:
     persons: int = 0
     inputs: int = 0
     skipped_no_birth_date: int = 0
+    shared_inputs: int = 0
     by_kind: dict = field(default_factory=lambda: {"email": 0, "phone": 0, "nir": 0})
+
+
+@dataclass
+class IndexInputs:
+    """The distinct inputs, the identifier each belongs to (its bucket) and each one's 16-byte plaintext."""
+
+    inputs: list[bytes]
+    identifiers: list[bytes]
+    plaintexts: list[bytes]
 
 
 def _listed(*columns: str) -> pl.Expr:
@@ -50,18 +66,28 @@ def _listed(*columns: str) -> pl.Expr:
 _SEPARATORS_RE = r"[ \t\u00a0\u2009\u202f.\-/()]"
 
 
-def person_inputs(persons: pa.Table, stats: BuildStats | None = None) -> list[bytes]:
-    """The distinct OPRF inputs of a persons table (values are already normalised by detect/resolve)."""
-    stats = stats if stats is not None else BuildStats()
-    df = pl.from_arrow(persons.select([c for c in ("birth_date", "email", "emails", "phone", "phones", "nir")
-                                        if c in persons.column_names]))
-    for name in ("email", "emails", "phone", "phones", "nir"):
+def exposure_codes(persons: pa.Table) -> list[dict]:
+    """The exposure codes of this index: the breach's categories then its conditions (``{id, fr, en, condition}``)."""
+    summary = breach_summary(persons, {}, "")
+    return ([{**c, "condition": False} for c in summary["categories"]]
+            + [{**c, "condition": True} for c in summary["conditions"]])[:exposure.MAX_CODES]
+
+
+def _frame(persons: pa.Table, stats: BuildStats) -> pl.DataFrame:
+    wanted = ("birth_date", "email", "emails", "phone", "phones", "nir", "categories", "conditions")
+    df = pl.from_arrow(persons.select([c for c in wanted if c in persons.column_names]))
+    for name in wanted[1:]:
         if name not in df.columns:
             df = df.with_columns(pl.lit(None, pl.String).alias(name))
-    df = df.with_columns(pl.col("birth_date").fill_null("").str.strip_chars())
+    df = df.with_columns(pl.col("birth_date").fill_null("").str.strip_chars(),
+                         pl.col("categories").fill_null(""), pl.col("conditions").fill_null(""))
     stats.persons += df.height
     stats.skipped_no_birth_date += int((df["birth_date"] == "").sum())
-    df = df.filter(pl.col("birth_date") != "")
+    return df.filter(pl.col("birth_date") != "").with_row_index("person")
+
+
+def _identifiers(df: pl.DataFrame, stats: BuildStats) -> pl.DataFrame:
+    """One row per (person, identifier ``{kind}:{value}``, input) with the person's categories and conditions."""
     kinds = {
         "email": _listed("emails", "email").list.eval(pl.element().str.to_lowercase()),
         "phone": _listed("phones", "phone").list.eval(pl.element().str.replace_all(_SEPARATORS_RE, "")),
@@ -69,58 +95,115 @@ def person_inputs(persons: pa.Table, stats: BuildStats | None = None) -> list[by
     }
     frames = []
     for kind, values in kinds.items():
-        part = (df.select(values.alias("v"), "birth_date").explode("v").drop_nulls("v").filter(pl.col("v") != "")
-                .select(pl.concat_str([pl.lit(f"{kind}:"), pl.col("v"), pl.lit("|"), pl.col("birth_date")])
-                        .alias("input")).unique())
-        stats.by_kind[kind] += part.height
+        part = (df.select("person", values.alias("v"), "birth_date", "categories", "conditions").explode("v")
+                .drop_nulls("v").filter(pl.col("v") != "")
+                .select("person", "categories", "conditions",
+                        pl.concat_str([pl.lit(f"{kind}:"), pl.col("v")]).alias("identifier"),
+                        pl.concat_str([pl.lit(f"{kind}:"), pl.col("v"), pl.lit("|"), pl.col("birth_date")])
+                        .alias("input"))
+                .unique(["person", "input"]))
+        stats.by_kind[kind] += part["input"].n_unique()
         frames.append(part)
-    inputs = pl.concat(frames)["input"].unique().to_list()
-    stats.inputs = len(inputs)
-    return [i.encode() for i in inputs]
+    return pl.concat(frames)
 
 
-def _evaluate_chunk(args: tuple[bytes, list[bytes]]) -> bytes:
-    sk, chunk = args
+def _split(column: str) -> pl.Expr:
+    return pl.col(column).str.split(";").list.eval(pl.element().str.strip_chars().filter(pl.element() != ""))
+
+
+def index_inputs(persons: pa.Table, stats: BuildStats | None = None, with_conditions: bool = False,
+                 codes: list[str] | None = None) -> IndexInputs:
+    """The distinct inputs of a persons table with their identifiers and sealed-answer plaintexts."""
+    stats = stats if stats is not None else BuildStats()
+    codes = codes if codes is not None else [c["id"] for c in exposure_codes(persons)]
+    rows = _identifiers(_frame(persons, stats), stats)
+    grouped = (rows.with_columns(_split("categories").alias("cats"), _split("conditions").alias("conds"))
+               .group_by("input", maintain_order=True)
+               .agg(pl.col("identifier").first(), pl.col("person").n_unique().alias("persons"),
+                    pl.col("cats").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().str.join(";").alias("cats"),
+                    pl.col("conds").list.join(";").alias("conds")))
+    flags = exposure.FLAG_CONDITIONS if with_conditions else 0
+    cache: dict[tuple, bytes] = {}
+    plaintexts = []
+    for cats, conds, persons_n in zip(grouped["cats"].to_list(), grouped["conds"].to_list(),
+                                      grouped["persons"].to_list()):
+        key = (cats, tuple(conds) if with_conditions else (), persons_n > 1)
+        if key not in cache:
+            common = set.intersection(*({c for c in p.split(";") if c} for p in conds)) if key[1] else set()
+            shared = exposure.FLAG_SHARED if key[2] else 0
+            cache[key] = exposure.encode_exposure(codes, set(cats.split(";")) | common, flags | shared)
+        plaintexts.append(cache[key])
+    stats.inputs = grouped.height
+    stats.shared_inputs = int((grouped["persons"] > 1).sum())
+    return IndexInputs([i.encode() for i in grouped["input"].to_list()],
+                       [i.encode() for i in grouped["identifier"].to_list()], plaintexts)
+
+
+def person_inputs(persons: pa.Table, stats: BuildStats | None = None) -> list[bytes]:
+    """The distinct OPRF inputs of a persons table (values are already normalised by detect/resolve)."""
+    return index_inputs(persons, stats).inputs
+
+
+def _evaluate_chunk(args: tuple[bytes, bytes, list[bytes], list[bytes]]) -> bytes:
+    sk, salt, chunk, plaintexts = args
     evaluator = oprf.Evaluator(sk)
-    return b"".join(evaluator.output(data)[:ENTRY_BYTES] for data in chunk)
+    return b"".join(exposure.seal_entry(evaluator.output(data), salt, plain) for data, plain in zip(chunk, plaintexts))
 
 
-def _chunks(items: list[bytes], size: int) -> Iterable[list[bytes]]:
+def _chunks(items: list, size: int) -> Iterable[list]:
     return (items[i:i + size] for i in range(0, len(items), size))
 
 
-def evaluate_prefixes(sk: bytes, inputs: list[bytes], workers: int | None = None) -> bytes:
-    """Concatenated 16-byte Output prefixes of ``inputs``, in order; ``workers`` processes (default: cores)."""
+def evaluate_entries(sk: bytes, salt: bytes, inputs: list[bytes], plaintexts: list[bytes],
+                     workers: int | None = None) -> bytes:
+    """Concatenated 48-byte entries (tag ‖ sealed) of ``inputs``, in order; ``workers`` processes (default: cores)."""
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(inputs) < 2 * _CHUNK:
-        return _evaluate_chunk((sk, inputs))
+        return _evaluate_chunk((sk, salt, inputs, plaintexts))
     size = max(2_000, min(_CHUNK, len(inputs) // (workers * 4) + 1))
     with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
-        return b"".join(pool.map(_evaluate_chunk, ((sk, c) for c in _chunks(inputs, size))))
+        jobs = ((sk, salt, c, p) for c, p in zip(_chunks(inputs, size), _chunks(plaintexts, size)))
+        return b"".join(pool.map(_evaluate_chunk, jobs))
 
 
-def _buckets(inputs: list[bytes], bucket_bits: int) -> np.ndarray:
-    """Bucket numbers: the top ``bucket_bits`` bits of SHA-256 (= its first ``bucket_bits/4`` hex digits)."""
+def evaluate_prefixes(sk: bytes, inputs: list[bytes], workers: int | None = None) -> bytes:
+    """Concatenated 16-byte tags of ``inputs`` (benchmarks and tests)."""
+    blank = exposure.encode_exposure([], set())
+    entries = evaluate_entries(sk, bytes(16), inputs, [blank] * len(inputs), workers)
+    return b"".join(entries[i:i + exposure.TAG_BYTES] for i in range(0, len(entries), exposure.ENTRY_BYTES))
+
+
+def _buckets(identifiers: list[bytes], bucket_bits: int) -> np.ndarray:
+    """Bucket numbers: the top ``bucket_bits`` bits of SHA-256 of the identifier (its first hex digits)."""
     shift = 32 - bucket_bits
-    return np.fromiter((int.from_bytes(hashlib.sha256(d).digest()[:4], "big") >> shift for d in inputs),
-                       dtype=np.int64, count=len(inputs))
+    return np.fromiter((int.from_bytes(hashlib.sha256(d).digest()[:4], "big") >> shift for d in identifiers),
+                       dtype=np.int64, count=len(identifiers))
 
 
 def build_index(persons: pa.Table, key: ServerKey, out: Path, settings: dict | None = None,
-                workers: int | None = None, bucket_bits: int | None = None) -> BuildStats:
-    """Build the index file ``out`` from ``persons`` with ``key``; returns counts (no identifiers)."""
+                workers: int | None = None, bucket_bits: int | None = None,
+                with_conditions: bool = False) -> BuildStats:
+    """Build the index file ``out`` from ``persons`` with ``key``; returns counts (no identifiers).
+
+    ``with_conditions``: the controller opts in to tell each person their own affirmed conditions.
+    """
     stats = BuildStats()
-    inputs = person_inputs(persons, stats)
-    bits = bucket_bits or choose_bucket_bits(len(inputs))
+    codes = exposure_codes(persons)
+    made = index_inputs(persons, stats, with_conditions, [c["id"] for c in codes])
+    bits = bucket_bits or choose_bucket_bits(len(made.inputs))
     if bits % 4 or not 4 <= bits <= 32:
         raise ValueError("bucket_bits must be a multiple of 4 between 4 and 32")
-    prefixes = np.frombuffer(evaluate_prefixes(key.sk, inputs, workers), dtype=np.uint8).reshape(-1, ENTRY_BYTES)
-    entries, per = pack_buckets(_buckets(inputs, bits), prefixes, bits)
+    salt = secrets.token_bytes(16)
+    entries = np.frombuffer(evaluate_entries(key.sk, salt, made.inputs, made.plaintexts, workers),
+                            dtype=np.uint8).reshape(-1, exposure.ENTRY_BYTES)
+    block, per = pack_buckets(_buckets(made.identifiers, bits), entries, bits)
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     header = {
         "format": "fuite-lookup-index", "suite": oprf.SUITE, "mode": oprf.MODE, "bucket_bits": bits,
-        "entry_bytes": ENTRY_BYTES, "entries_per_bucket": per, "key_id": key.key_id, "created": now,
-        "kinds": ["email", "phone", "nir"], "breach": breach_summary(persons, settings or {}, now),
+        "entry_bytes": exposure.ENTRY_BYTES, "tag_bytes": exposure.TAG_BYTES, "entries_per_bucket": per,
+        "key_id": key.key_id, "created": now, "kinds": ["email", "phone", "nir"],
+        "exposure": {"salt": salt.hex(), "codes": codes, "conditions": with_conditions},
+        "breach": breach_summary(persons, settings or {}, now),
     }
-    write_index(out, header, entries)
+    write_index(out, header, block)
     return stats

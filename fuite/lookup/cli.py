@@ -16,7 +16,7 @@ lookup_app = typer.Typer(help="Build the private self-check index and manage its
 
 
 def build_from_case(case_dir: Path, out: Path, key, operator: str | None, workers: int | None,
-                    bucket_bits: int | None, *, make_key=None):
+                    bucket_bits: int | None, *, make_key=None, with_conditions: bool = False):
     """Open the case, build the index at ``out`` (the lookup stage); ``make_key()`` is called only once the case is
     known to have persons, so a refused build leaves no key file behind. Returns (stats, key)."""
     from fuite.lookup.stage import build_index_for_case, require_persons
@@ -25,7 +25,7 @@ def build_from_case(case_dir: Path, out: Path, key, operator: str | None, worker
     with open_case(case_dir, operator=operator, require_operator=True) as case:
         require_persons(case)
         key = key or make_key()
-        return build_index_for_case(case, out, key, workers, bucket_bits), key
+        return build_index_for_case(case, out, key, workers, bucket_bits, with_conditions), key
 
 
 def _report(stats, out: Path, key_id: str, seconds: float) -> None:
@@ -34,7 +34,11 @@ def _report(stats, out: Path, key_id: str, seconds: float) -> None:
                       f"(email {n(stats.by_kind['email'])}, phone {n(stats.by_kind['phone'])}, "
                       f"nir {n(stats.by_kind['nir'])}), key_id {key_id}, {format_duration(seconds)}")
     if stats.skipped_no_birth_date:
-        console.err.print(f"skipped: {n(stats.skipped_no_birth_date)} persons without a birth date (not indexed)")
+        console.err.print(f"skipped: {n(stats.skipped_no_birth_date)} persons without a birth date (not indexed: the "
+                          "page tells them to ask the controller; notify them by letter or email)")
+    if stats.shared_inputs:
+        console.err.print(f"shared: {n(stats.shared_inputs)} inputs belong to several persons (their answer lists "
+                          "the union of categories and only the conditions common to all)")
 
 
 @lookup_app.command("build")
@@ -46,6 +50,9 @@ def build_command(
     operator: str = typer.Option(None, "--operator", help="Operator name for the audit log."),
     workers: int = typer.Option(None, "--workers", help="Processes evaluating the OPRF (default: all cores)."),
     bucket_bits: int = typer.Option(None, "--bucket-bits", help="Force bucket_bits (multiple of 4)."),
+    with_conditions: bool = typer.Option(False, "--with-conditions",
+                                         help="Tell each person their own affirmed conditions (HIV, pregnancy…) "
+                                              "in their sealed answer; without it, only data categories."),
 ) -> None:
     """Build the self-check index from the case's persons."""
     from fuite.lookup.keys import load_key
@@ -54,7 +61,8 @@ def build_command(
         raise UsageError("--bucket-bits must be a multiple of 4 between 4 and 32")
     start = time.perf_counter()
     stats, key = build_from_case(case, out, None, operator, workers, bucket_bits,
-                                 make_key=lambda: load_key(key_file, create=True, case_dir=case))
+                                 make_key=lambda: load_key(key_file, create=True, case_dir=case),
+                                 with_conditions=with_conditions)
     _report(stats, out, key.key_id, time.perf_counter() - start)
 
 
@@ -65,6 +73,8 @@ def rotate_key_command(
     out: Path = typer.Option(..., "--out", help="Index file to rebuild."),
     operator: str = typer.Option(None, "--operator", help="Operator name for the audit log."),
     workers: int = typer.Option(None, "--workers", help="Processes evaluating the OPRF (default: all cores)."),
+    with_conditions: bool = typer.Option(False, "--with-conditions",
+                                         help="As for `lookup build`: tell each person their own conditions."),
 ) -> None:
     """Make a new lookup key and rebuild the index with it (restart `fuite serve` afterwards)."""
     from fuite.lookup.keys import ENV_KEY, new_key, write_key_file
@@ -74,36 +84,79 @@ def rotate_key_command(
     key = new_key()
     staged = out.with_name(out.name + ".rotating")
     start = time.perf_counter()
-    stats, _ = build_from_case(case, staged, key, operator, workers, None)
+    stats, _ = build_from_case(case, staged, key, operator, workers, None, with_conditions=with_conditions)
     write_key_file(key_file, key, case)
     os.replace(staged, out)
     _report(stats, out, key.key_id, time.perf_counter() - start)
 
 
 _TEXT = {
-    "fr": {True: "TROUVÉ : cet identifiant, avec cette date de naissance, figure dans la fuite.",
-           False: "Non trouvé : cet identifiant, avec cette date de naissance, ne figure pas dans la fuite.",
-           "categories": "Données exposées dans cette fuite :", "advice": "Que faire :", "contacts": "Contacts :"},
-    "en": {True: "FOUND: this identifier, with this birth date, is in the breach.",
-           False: "Not found: this identifier, with this birth date, is not in the breach.",
-           "categories": "Data exposed in this breach:", "advice": "What to do:", "contacts": "Contacts:"},
+    "fr": {
+        True: "TROUVÉ : cet identifiant, avec cette date de naissance, figure dans la fuite.",
+        False: "Non trouvé : cet identifiant, avec cette date de naissance, ne figure pas dans les données de la "
+               "fuite que nous avons analysées.",
+        "no-proof": "Ce n'est pas une preuve que vous n'êtes pas concerné : vos données peuvent y figurer sous une "
+                    "autre adresse ou un autre numéro, ou sans date de naissance (cette vérification ne peut alors "
+                    "pas vous trouver). Vérifiez vos autres identifiants, ou posez la question au responsable du "
+                    "traitement (contacts ci-dessous).",
+        "yours": "Vos données exposées :",
+        "no-conditions": "Le responsable du traitement ne communique pas ici les pathologies : demandez-lui le "
+                         "détail des informations de santé vous concernant.",
+        "shared": "Cet identifiant, avec cette date de naissance, correspond à plusieurs personnes dans la fuite : "
+                  "la liste réunit leurs données, sans les pathologies qui ne leur sont pas communes. Pour le "
+                  "détail, contactez le responsable du traitement.",
+        "breach-wide": "Données exposées dans l'ensemble de la fuite (pas forcément les vôtres) :",
+        "advice": "Que faire :", "contacts": "Qui contacter :", "colon": " : ",
+    },
+    "en": {
+        True: "FOUND: this identifier, with this birth date, is in the breach.",
+        False: "Not found: this identifier, with this birth date, is not in the breach data we analysed.",
+        "no-proof": "This is no proof that you are not affected: your data may be there under another address or "
+                    "number, or without a birth date (this check cannot find you then). Check your other "
+                    "identifiers, or ask the data controller (contacts below).",
+        "yours": "Your data that was exposed:",
+        "no-conditions": "The data controller does not list medical conditions here: ask them for the details of "
+                         "the health information about you.",
+        "shared": "This identifier, with this birth date, matches several persons in the breach: the list combines "
+                  "their data, without the conditions they do not all share. For the details, contact the data "
+                  "controller.",
+        "breach-wide": "Data exposed across the whole breach (not necessarily yours):",
+        "advice": "What to do:", "contacts": "Whom to contact:", "colon": ": ",
+    },
 }
+_HEALTH = {"health_note", "medication", "blood_group", "sample_date", "lab_name", "lab_id"}
 
 
-def _print_guidance(summary: dict, lang: str) -> None:
-    """The server's guidance, escaped: it is text from another machine."""
-    text, say, shown = _TEXT[lang], console.out.print, console.shown
-    items = summary.get("categories", []) + summary.get("conditions", [])
+def _personal_advice(guidance: dict, ids: set[str]) -> list[dict]:
+    return [a for a in guidance.get("advice", []) if not a.get("when") or set(a["when"]) & ids]
+
+
+def _print_answer(result, lang: str) -> None:
+    """This person's answer, then the breach-wide list (labelled as such), their advice and the contacts.
+
+    Everything from the server is escaped: it is text from another machine."""
+    text, guidance, say, shown = _TEXT[lang], result.guidance, console.out.print, console.shown
+    say(text[result.member])
+    ids = {c["id"] for c in result.exposed}
+    if result.member:
+        say(text["yours"] + " " + ", ".join(shown(c[lang]) for c in result.exposed))
+        if not result.conditions and ids & _HEALTH:
+            say(text["no-conditions"])
+        if result.shared:
+            say(text["shared"])
+    else:
+        say(text["no-proof"])
+    items = guidance.get("categories", []) + guidance.get("conditions", [])
     if items:
-        say(text["categories"] + " " + ", ".join(shown(c[lang]) for c in items))
+        say(text["breach-wide"] + " " + ", ".join(shown(c[lang]) for c in items))
     say(text["advice"])
-    for advice in summary.get("advice", []):
+    for advice in _personal_advice(guidance, ids):
         say(f"  - {shown(advice[lang])}")
-    if summary.get("contacts"):
+    if guidance.get("contacts"):
         say(text["contacts"])
-        for c in summary["contacts"]:
+        for c in guidance["contacts"]:
             details = ", ".join(shown(c[k]) for k in ("name", "address", "email", "phone", "website") if c.get(k))
-            say(f"  - {shown(c['role'][lang])}: {details}")
+            say(f"  - {shown(c['role'][lang])}{text['colon']}{details}")
 
 
 def check_command(
@@ -115,7 +168,7 @@ def check_command(
     lang: str = typer.Option("fr", "--lang", help="fr or en."),
 ) -> None:
     """Check privately whether you are in the breach (the server never sees what you type). Exit 0 either way."""
-    from fuite.lookup.client import check, guidance
+    from fuite.lookup.client import check
 
     given = [(k, v) for k, v in (("email", email), ("phone", phone), ("nir", nir)) if v]
     if len(given) != 1:
@@ -123,10 +176,7 @@ def check_command(
     if lang not in _TEXT:
         raise UsageError("--lang must be fr or en")
     kind, value = given[0]
-    result = check(server, kind, value, birth_date)
-    typer.echo(_TEXT[lang][result.member])
-    if result.member:
-        _print_guidance(guidance(server), lang)
+    _print_answer(check(server, kind, value, birth_date), lang)
 
 
 def register(app: typer.Typer) -> None:

@@ -59,9 +59,13 @@ _GENERAL = (
 
 
 def advice_for(exposed: set[str]) -> list[dict]:
-    """Advice (``{"fr", "en"}``) relevant to the exposed categories and conditions, general advice last."""
-    chosen = [{"fr": fr, "en": en} for triggers, fr, en in ADVICE if triggers & exposed]
-    return chosen + [{"fr": _GENERAL[0], "en": _GENERAL[1]}]
+    """Advice (``{"fr", "en", "when"}``) relevant to the exposed categories and conditions, general advice last.
+
+    ``when`` lists the categories and conditions that make an item relevant (empty: always), so that a client
+    can keep, for one person, the items that concern their own exposure.
+    """
+    chosen = [{"fr": fr, "en": en, "when": sorted(triggers)} for triggers, fr, en in ADVICE if triggers & exposed]
+    return chosen + [{"fr": _GENERAL[0], "en": _GENERAL[1], "when": []}]
 
 
 def _union(persons: pa.Table, column: str) -> set[str]:
@@ -91,6 +95,13 @@ def _name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", ascii_text.title()) or "Breach"
 
 
+def _without_birth_date(persons: pa.Table) -> int:
+    if "birth_date" not in persons.column_names:
+        return persons.num_rows
+    dates = pc.utf8_trim_whitespace(persons["birth_date"].fill_null(""))
+    return int(pc.sum(pc.equal(dates, "")).as_py() or 0)
+
+
 def breach_summary(persons: pa.Table, settings: CaseFile | dict, now: str) -> dict:
     """The public summary of the breach: categories, conditions, counts, advice, contacts.
 
@@ -114,6 +125,7 @@ def breach_summary(persons: pa.Table, settings: CaseFile | dict, now: str) -> di
         "breach_date": _date(breach, now),
         "added_date": now,
         "pwn_count": persons.num_rows,
+        "persons_without_birth_date": _without_birth_date(persons),
         "description": {
             "fr": str(breach.description_fr or "Des données de patients de laboratoires d'analyses ont été "
                       "divulguées."),

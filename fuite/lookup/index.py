@@ -1,21 +1,24 @@
-"""The self-check index file: bucketed 16-byte OPRF output prefixes, padded, and public metadata.
+"""The self-check index file: bucketed 48-byte entries (OPRF tag + sealed answer), padded, and public metadata.
 
 File layout (all integers big endian), documented in ``docs/lookup-protocol.md``::
 
     magic        8 bytes   b"FUITEIDX"
-    version      u16       1
+    version      u16       2
     header_len   u32       length of the header
-    header       JSON      suite, mode, bucket_bits, entry_bytes, entries_per_bucket, key_id, created, breach
+    header       JSON      suite, mode, bucket_bits, entry_bytes, tag_bytes, entries_per_bucket, key_id,
+                           created, kinds, exposure {salt, codes, conditions}, breach
     entries      2**bucket_bits * entries_per_bucket * entry_bytes bytes, bucket 0 first;
                  within a bucket the entries (real and random padding) are sorted bytewise
     checksum     32 bytes  SHA-256 of everything before it
 
-The file holds no identifier and nothing that lets one test a guess offline: every entry is a prefix
-of an OPRF output under a key the file does not contain, and every bucket has the same length.
+The file holds no identifier and nothing that lets one test a guess offline: every entry is a tag and a
+ciphertext derived from an OPRF output under a key the file does not contain, and every bucket has the
+same length.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -28,13 +31,13 @@ import numpy as np
 
 from fuite.errors import LookupError_
 from fuite.lookup import oprf
+from fuite.lookup.exposure import ENTRY_BYTES, TAG_BYTES
 
-__all__ = ["MAGIC", "VERSION", "ENTRY_BYTES", "MIN_ENTRIES_PER_BUCKET", "LookupIndex", "choose_bucket_bits",
-           "bucket_of", "pack_buckets", "write_index", "read_index"]
+__all__ = ["MAGIC", "VERSION", "ENTRY_BYTES", "TAG_BYTES", "MIN_ENTRIES_PER_BUCKET", "LookupIndex",
+           "choose_bucket_bits", "identifier_of", "bucket_of", "pack_buckets", "write_index", "read_index"]
 
 MAGIC = b"FUITEIDX"
-VERSION = 1
-ENTRY_BYTES = 16
+VERSION = 2
 TARGET_PER_BUCKET = 512
 MIN_ENTRIES_PER_BUCKET = 256
 _PREFIX = struct.Struct(">8sHI")
@@ -63,21 +66,34 @@ class LookupIndex:
     def buckets(self) -> int:
         return 1 << self.bucket_bits
 
+    @property
+    def exposure_salt(self) -> bytes:
+        return bytes.fromhex(self.header["exposure"]["salt"])
+
+    @property
+    def exposure_codes(self) -> list[dict]:
+        return list(self.header["exposure"]["codes"])
+
     def bucket_bytes(self, bucket: int) -> bytes:
-        """The ``entries_per_bucket * 16`` bytes of one bucket."""
+        """The ``entries_per_bucket * 48`` bytes of one bucket."""
         size = self.entries_per_bucket * ENTRY_BYTES
         return self.data[bucket * size:(bucket + 1) * size]
 
-    def entries_hex(self, bucket: int) -> list[str]:
-        """The bucket's entries as 32-hex-digit strings."""
-        raw = self.bucket_bytes(bucket).hex()
-        step = 2 * ENTRY_BYTES
-        return [raw[i:i + step] for i in range(0, len(raw), step)]
+    def entries_base64(self, bucket: int) -> str:
+        """The bucket's entries, concatenated, in standard base64 (what the API sends)."""
+        return base64.b64encode(self.bucket_bytes(bucket)).decode()
 
-    def contains(self, bucket: int, entry: bytes) -> bool:
-        """Whether ``entry`` (16 bytes) is in ``bucket``."""
+    def find(self, bucket: int, tag: bytes) -> bytes | None:
+        """The sealed answer (32 bytes) of the entry tagged ``tag`` (16 bytes) in ``bucket``, or None."""
         raw = self.bucket_bytes(bucket)
-        return any(raw[i:i + ENTRY_BYTES] == entry for i in range(0, len(raw), ENTRY_BYTES))
+        for i in range(0, len(raw), ENTRY_BYTES):
+            if raw[i:i + TAG_BYTES] == tag:
+                return raw[i + TAG_BYTES:i + ENTRY_BYTES]
+        return None
+
+    def contains(self, bucket: int, tag: bytes) -> bool:
+        """Whether an entry tagged ``tag`` (16 bytes) is in ``bucket``."""
+        return self.find(bucket, tag) is not None
 
 
 def choose_bucket_bits(inputs: int, target: int = TARGET_PER_BUCKET) -> int:
@@ -88,14 +104,23 @@ def choose_bucket_bits(inputs: int, target: int = TARGET_PER_BUCKET) -> int:
     return bits
 
 
+def identifier_of(data: bytes) -> bytes:
+    """The identifier part ``{kind}:{value}`` of an input ``{kind}:{value}|{birth_date}``."""
+    return data.rpartition(b"|")[0]
+
+
 def bucket_of(data: bytes, bucket_bits: int) -> str:
-    """The bucket of an input: the first ``bucket_bits/4`` hex digits of its SHA-256, lowercase."""
-    return hashlib.sha256(data).hexdigest()[:bucket_bits // 4]
+    """The bucket of an input: the first ``bucket_bits/4`` hex digits, lowercase, of SHA-256 of its identifier.
+
+    The birth date is left out, so that every guess at one identifier's birth date falls in one bucket
+    (the server's per-bucket budget then bounds them).
+    """
+    return hashlib.sha256(identifier_of(data)).hexdigest()[:bucket_bits // 4]
 
 
 def pack_buckets(buckets: np.ndarray, prefixes: np.ndarray, bucket_bits: int,
                  minimum: int = MIN_ENTRIES_PER_BUCKET) -> tuple[bytes, int]:
-    """Lay out ``prefixes`` (n x 16 uint8) by bucket, pad with random entries, sort each bucket.
+    """Lay out ``prefixes`` (n x 48 uint8 entries) by bucket, pad with random entries, sort each bucket.
 
     Returns the entries block and the number of entries per bucket (the same for every bucket).
     """
@@ -110,7 +135,7 @@ def pack_buckets(buckets: np.ndarray, prefixes: np.ndarray, bucket_bits: int,
     slot = np.arange(len(order)) - starts[sorted_buckets]
     block[sorted_buckets, slot] = prefixes[order]
     flat = block.reshape(-1, ENTRY_BYTES)
-    words = flat.view(">u8").reshape(-1, 2)
+    words = flat.view(">u8").reshape(-1, ENTRY_BYTES // 8)
     bucket_ids = np.repeat(np.arange(n_buckets), per)
     flat = flat[np.lexsort((words[:, 1], words[:, 0], bucket_ids))]
     return flat.tobytes(), per
@@ -147,6 +172,7 @@ def read_index(path: Path) -> LookupIndex:
         expected = index.buckets * index.entries_per_bucket * ENTRY_BYTES
     except (ValueError, KeyError, TypeError):
         raise LookupError_(f"{path}: the index header is invalid") from None
-    if len(index.data) != expected or header.get("suite") != oprf.SUITE or header.get("mode") != oprf.MODE:
+    if (len(index.data) != expected or header.get("suite") != oprf.SUITE or header.get("mode") != oprf.MODE
+            or header.get("entry_bytes") != ENTRY_BYTES or "exposure" not in header):
         raise LookupError_(f"{path}: the index is inconsistent with its header")
     return index

@@ -1,7 +1,7 @@
 """The self-check web service: an app factory (no module-level state).
 
 Routes: the page (``/``, ``/static/…``, ``/vendor/@noble/…`` from ``web/node_modules``), the lookup API
-(``/api/v1/lookup/config``, ``/api/v1/lookup``, ``/api/v1/lookup/guidance``), the HIBP v3 catalogue
+(``/api/v1/lookup/config`` with the guidance bundled, ``/api/v1/lookup``), the HIBP v3 catalogue
 (``/api/v3/…``) and the OpenAPI schema (``/api/openapi.json``). ``app_from_env`` builds the app for
 uvicorn workers from ``FUITE_SERVE_*`` variables set by ``fuite serve``.
 """
@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import re
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -28,7 +31,8 @@ from fuite.lookup import oprf
 from fuite.lookup.index import LookupIndex, read_index
 from fuite.lookup.keys import ServerKey, load_key
 from fuite.server.hibp import hibp_router
-from fuite.server.middleware import SecurityHeaders, security_headers
+from fuite.server.defences import DefenceSettings, Defences
+from fuite.server.middleware import BodyLimit, SecurityHeaders, security_headers
 from fuite.server.models import (
     BAD_REQUEST,
     ERROR_RESPONSES,
@@ -36,20 +40,22 @@ from fuite.server.models import (
     LookupResponse,
     lookup_request_model,
 )
-from fuite.server.ratelimit import RateLimiter
 
 __all__ = ["ServeSettings", "create_app", "app_from_env", "default_web_modules", "STATIC_DIR"]
 
 STATIC_DIR = Path(__file__).parent / "static"
 _IMPORTMAP = re.compile(r'<script type="importmap">(.*?)</script>', re.S)
+_NOBLE = ("curves", "hashes", "ciphers")
+PROTOCOL = 2
 
 
 @dataclass(frozen=True)
 class ServeSettings:
-    rate_per_minute: float = 30.0   # per client and per worker; 0 disables
-    burst: int = 10
+    defences: DefenceSettings = field(default_factory=DefenceSettings)  # budgets and proof of work, per worker
     hsts: bool = False              # send Strict-Transport-Security (only behind TLS)
-    web_modules: Path | None = None  # web/node_modules holding @noble/curves and @noble/hashes
+    web_modules: Path | None = None  # web/node_modules holding @noble/curves, @noble/hashes, @noble/ciphers
+    clock: Callable[[], float] = time.monotonic  # budgets (tests inject a fake clock)
+    wall: Callable[[], float] = time.time        # proof-of-work challenges
 
 
 def default_web_modules() -> Path:
@@ -74,8 +80,20 @@ def _page(web_modules: Path | None) -> tuple[str, list[str], bool]:
     html = (STATIC_DIR / "index.html").read_text()
     hashes = ["sha256-" + base64.b64encode(hashlib.sha256(m.encode()).digest()).decode()
               for m in _IMPORTMAP.findall(html)]
-    ready = bool(web_modules and (web_modules / "@noble" / "curves" / "ed25519.js").exists())
+    ready = bool(web_modules and all((web_modules / "@noble" / p / "package.json").exists() for p in _NOBLE))
     return html, hashes, ready
+
+
+def _config(index: LookupIndex) -> dict:
+    header = index.header
+    return {"protocol": PROTOCOL, "suite": oprf.SUITE, "mode": oprf.MODE, "bucket_bits": index.bucket_bits,
+            "entry_bytes": int(header["entry_bytes"]), "tag_bytes": int(header["tag_bytes"]),
+            "entries_per_bucket": index.entries_per_bucket, "kinds": list(header.get("kinds", [])),
+            "key_id": index.key_id, "exposure": header["exposure"], "guidance": header.get("breach", {})}
+
+
+def _proof(body) -> tuple[str, bytes] | None:
+    return (body.pow.challenge, bytes.fromhex(body.pow.nonce)) if body.pow else None
 
 
 def create_app(index: LookupIndex, key: ServerKey, settings: ServeSettings = ServeSettings()) -> FastAPI:
@@ -87,10 +105,8 @@ def create_app(index: LookupIndex, key: ServerKey, settings: ServeSettings = Ser
                   openapi_url="/api/openapi.json", responses=BAD_REQUEST,
                   description="Private self-check (RFC 9497 OPRF, ristretto255-SHA512) and HIBP v3 breach "
                               "catalogue. Protocol: docs/lookup-protocol.md.")
-    limiter = RateLimiter(settings.rate_per_minute, settings.burst) if settings.rate_per_minute > 0 else None
-    config = {"suite": oprf.SUITE, "mode": oprf.MODE, "bucket_bits": index.bucket_bits,
-              "entry_bytes": int(index.header["entry_bytes"]), "kinds": list(index.header.get("kinds", [])),
-              "key_id": index.key_id}
+    defences = Defences(key.sk, index.bucket_bits, settings.defences, settings.clock, settings.wall)
+    config_json = json.dumps(_config(index), ensure_ascii=False, separators=(",", ":"))[:-1]
     summary = index.header.get("breach", {})
     entries_json: dict[int, str] = {}
     html, script_hashes, page_ready = _page(settings.web_modules)
@@ -104,32 +120,39 @@ def create_app(index: LookupIndex, key: ServerKey, settings: ServeSettings = Ser
     async def http_error(request: Request, exc: StarletteHTTPException):
         return _error(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
 
-    @app.get("/api/v1/lookup/config", response_model=LookupConfig, tags=["self-check"])
-    async def lookup_config() -> dict:
-        """Parameters a client needs: suite, mode, bucket_bits, entry size, kinds, key_id."""
-        return config
+    def pow_json(difficulty: int) -> str:
+        return f'{{"challenge":"{defences.challenge()}","difficulty":{difficulty}}}'
 
-    @app.get("/api/v1/lookup/guidance", tags=["self-check"])
-    async def lookup_guidance() -> dict:
-        """The breach summary shown with an answer: categories exposed, advice, contacts (FR/EN)."""
-        return summary
+    @app.get("/api/v1/lookup/config", response_model=LookupConfig, tags=["self-check"])
+    async def lookup_config() -> Response:
+        """Everything a client needs, the same for everyone: protocol parameters, exposure codes, the
+        breach-wide guidance, and the current proof-of-work challenge and difficulty."""
+        content = f'{config_json},"pow":{pow_json(defences.load_bits())}}}'
+        return Response(content=content.encode(), media_type="application/json")
 
     async def lookup(request: Request) -> Response:
         """Evaluate a blinded element (RFC 9497 BlindEvaluate) and return the bucket's entries."""
-        if limiter and not limiter.allow(request.client.host if request.client else "-"):
-            return _error(429, "too many requests: try again later", {"Retry-After": str(limiter.retry_after())})
         try:  # parsed and validated by pydantic in one pass: much cheaper than FastAPI's body solving
             body = request_model.model_validate_json(await request.body())
         except PydanticValidationError as exc:
             return _error(400, _validation_message(exc, "body"))
+        blinded = bytes.fromhex(body.blinded_element)
+        decision = defences.check(request.client.host if request.client else "-", body.bucket, blinded,
+                                  _proof(body))
+        if not decision.admitted and decision.difficulty:
+            content = '{"error":"too many lookups: solve the proof of work and retry","pow":' + \
+                f"{pow_json(decision.difficulty)}}}"
+            return Response(content=content, status_code=429, media_type="application/json")
+        if not decision.admitted:
+            return _error(429, "too many lookups: try again later", {"Retry-After": str(decision.retry_after)})
         try:
-            evaluated = oprf.blind_evaluate(key.sk, bytes.fromhex(body.blinded_element))
+            evaluated = oprf.blind_evaluate(key.sk, blinded)
         except oprf.InvalidInputError:
             return _error(400, "invalid request: blinded_element is not a valid ristretto255 element")
         bucket = int(body.bucket, 16)
         entries = entries_json.get(bucket)
         if entries is None:
-            entries = entries_json.setdefault(bucket, '["' + '","'.join(index.entries_hex(bucket)) + '"]')
+            entries = entries_json.setdefault(bucket, '"' + index.entries_base64(bucket) + '"')
         content = f'{{"evaluated_element":"{evaluated.hex()}","entries":{entries},"key_id":"{index.key_id}"}}'
         return Response(content=content, media_type="application/json")
 
@@ -144,14 +167,15 @@ def create_app(index: LookupIndex, key: ServerKey, settings: ServeSettings = Ser
         if not page_ready:
             return HTMLResponse("<!doctype html><meta charset=utf-8><title>fuite</title><p>Page indisponible : "
                                 "dépendances web absentes (npm ci --prefix web). / Page unavailable: web "
-                                "dependencies missing.</p>", status_code=503)
+                                "dependencies missing (npm ci --prefix web).</p>", status_code=503)
         return HTMLResponse(html)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if page_ready:
-        for package in ("curves", "hashes"):
+        for package in _NOBLE:
             app.mount(f"/vendor/@noble/{package}", StaticFiles(directory=settings.web_modules / "@noble" / package),
                       name=f"noble-{package}")
+    app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders, headers=security_headers(script_hashes, settings.hsts),
                        mounts=("/static", "/vendor"))
     return app
@@ -160,9 +184,9 @@ def create_app(index: LookupIndex, key: ServerKey, settings: ServeSettings = Ser
 def app_from_env() -> FastAPI:
     """The app for uvicorn workers, from ``FUITE_SERVE_INDEX`` and the lookup key variables."""
     index = read_index(Path(os.environ["FUITE_SERVE_INDEX"]))
+    defences = json.loads(os.environ.get("FUITE_SERVE_DEFENCES", "{}"))
     settings = ServeSettings(
-        rate_per_minute=float(os.environ.get("FUITE_SERVE_RATE", "30")),
-        burst=int(os.environ.get("FUITE_SERVE_BURST", "10")),
+        defences=DefenceSettings(**defences),
         hsts=os.environ.get("FUITE_SERVE_HSTS") == "1",
         web_modules=default_web_modules(),
     )

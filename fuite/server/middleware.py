@@ -1,4 +1,8 @@
-"""ASGI middleware: security headers on every response, and an access log without identifiers.
+"""ASGI middleware: a body limit, security headers on every response, and an access log without identifiers.
+
+``BodyLimit`` reads at most ``limit`` bytes of a request body (4 kB by default, far above a lookup's 200):
+a larger ``Content-Length`` gets a 413 before a byte of the body is read, and a chunked body is cut off with a
+413 as soon as it passes the limit. The app never holds more than ``limit`` bytes of any body.
 
 The access log line is ``METHOD ROUTE STATUS DURATIONms`` where ROUTE is the route *template*
 (``/api/v3/breachedaccount/{account}``), never the requested path, query string, body, client
@@ -10,9 +14,56 @@ from __future__ import annotations
 import logging
 import time
 
-__all__ = ["SecurityHeaders", "ACCESS_LOGGER", "security_headers"]
+__all__ = ["SecurityHeaders", "BodyLimit", "ACCESS_LOGGER", "BODY_LIMIT", "security_headers"]
 
 ACCESS_LOGGER = "fuite.server.access"
+BODY_LIMIT = 4096
+_TOO_LARGE = b'{"error":"request body too large (at most 4 kB)"}'
+
+
+async def _send_413(send) -> None:
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(_TOO_LARGE)),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": _TOO_LARGE})
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with a 413, reading no more than ``limit`` + one chunk."""
+
+    def __init__(self, app, limit: int = BODY_LIMIT):
+        self.app, self.limit = app, limit
+
+    def _declared(self, scope) -> int | None:
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                return int(value) if value.isdigit() else self.limit + 1
+        return None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            return await self.app(scope, receive, send)
+        declared = self._declared(scope)
+        if declared is not None and declared > self.limit:
+            return await _send_413(send)
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.limit:
+                return await _send_413(send)
+        replayed = [False]
+
+        async def replay():
+            if replayed[0]:
+                return await receive()
+            replayed[0] = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        return await self.app(scope, replay, send)
 
 
 def security_headers(script_hashes: list[str], hsts: bool) -> list[tuple[bytes, bytes]]:

@@ -1,13 +1,15 @@
-"""Per-client rate limiting: a token bucket per client address, kept in memory only.
+"""Per-client rate limiting: a token bucket per client key, kept in memory only (used by ``defences``).
 
 Client addresses are never stored in clear: the table is keyed by a keyed BLAKE2b of the address
 with a random per-process key, and it is bounded (oldest clients dropped first). Each uvicorn worker
 keeps its own table, so the effective limit is ``workers x rate`` (documented in docs/serve.md).
 
->>> limiter = RateLimiter(per_minute=60, burst=2)
->>> [limiter.allow("192.0.2.1", now=0.0) for _ in range(3)]
+>>> now = [0.0]
+>>> limiter = RateLimiter(per_minute=60, burst=2, clock=lambda: now[0])
+>>> [limiter.allow("192.0.2.1") for _ in range(3)]
 [True, True, False]
->>> limiter.allow("192.0.2.1", now=1.0)
+>>> now[0] = 1.0
+>>> limiter.allow("192.0.2.1")
 True
 """
 
@@ -18,6 +20,7 @@ import re
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 from fuite.errors import UsageError
 
@@ -40,7 +43,9 @@ def parse_rate(text: str) -> float:
 class RateLimiter:
     """Token buckets: ``burst`` requests at once, refilled at ``per_minute``."""
 
-    def __init__(self, per_minute: float, burst: int = 10, max_clients: int = 100_000):
+    def __init__(self, per_minute: float, burst: int = 10, max_clients: int = 100_000,
+                 clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
         self.rate = per_minute / 60.0
         self.burst = float(max(1, burst))
         self.max_clients = max_clients
@@ -50,16 +55,28 @@ class RateLimiter:
     def _client(self, address: str) -> bytes:
         return hashlib.blake2b(address.encode(), key=self._key, digest_size=16).digest()
 
-    def allow(self, address: str, now: float | None = None) -> bool:
-        """Take a token for ``address``; False when its bucket is empty."""
-        now = time.monotonic() if now is None else now
-        client = self._client(address)
+    def _level(self, client: bytes, now: float) -> float:
         tokens, last = self._buckets.pop(client, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - last) * self.rate)
-        allowed = tokens >= 1.0
-        self._buckets[client] = (tokens - 1.0 if allowed else tokens, now)
+        return min(self.burst, tokens + (now - last) * self.rate)
+
+    def _store(self, client: bytes, tokens: float, now: float) -> None:
+        self._buckets[client] = (tokens, now)
         while len(self._buckets) > self.max_clients:
             self._buckets.popitem(last=False)
+
+    def peek(self, address: str) -> bool:
+        """Whether ``address`` has a token, without taking it."""
+        now, client = self.clock(), self._client(address)
+        tokens = self._level(client, now)
+        self._store(client, tokens, now)
+        return tokens >= 1.0
+
+    def allow(self, address: str) -> bool:
+        """Take a token for ``address``; False when its bucket is empty."""
+        now, client = self.clock(), self._client(address)
+        tokens = self._level(client, now)
+        allowed = tokens >= 1.0
+        self._store(client, tokens - 1.0 if allowed else tokens, now)
         return allowed
 
     def retry_after(self) -> int:
