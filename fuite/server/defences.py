@@ -95,8 +95,8 @@ def client_key(address: str) -> str:
 class _Buckets:
     """Token buckets over a fixed array of cells, allowed to go into debt."""
 
-    def __init__(self, cells: int, per_second: float, burst: float):
-        self.rate, self.burst = per_second, float(burst)
+    def __init__(self, cells: int, per_second: float, burst: float, floor: float):
+        self.rate, self.burst, self.floor = per_second, float(burst), float(floor)
         self.tokens = np.full(cells, self.burst)
         self.last = np.zeros(cells)
         self.started = np.zeros(cells, dtype=bool)
@@ -109,7 +109,7 @@ class _Buckets:
         return tokens
 
     def take(self, cell: int) -> None:
-        self.tokens[cell] = max(-self.burst, self.tokens[cell] - 1.0)
+        self.tokens[cell] = max(self.floor, self.tokens[cell] - 1.0)
 
 
 class Defences:
@@ -123,8 +123,10 @@ class Defences:
         cells = 1 << min(bucket_bits, _CELL_BITS)
         s = settings
         self.clients = RateLimiter(s.client_per_minute, s.client_burst, clock=clock) if s.client_per_minute else None
-        self.buckets = _Buckets(cells, s.bucket_per_hour / 3600, s.bucket_burst) if s.bucket_per_hour else None
-        self.load = _Buckets(1, s.global_per_second, s.global_burst) if s.global_per_second else None
+        debt = s.max_bits - s.base_bits + 2  # a debt beyond it is refused anyway
+        self.buckets = (_Buckets(cells, s.bucket_per_hour / 3600, s.bucket_burst, -debt)
+                        if s.bucket_per_hour else None)
+        self.load = _Buckets(1, s.global_per_second, s.global_burst, -s.global_burst) if s.global_per_second else None
 
     def challenge(self) -> str:
         """The current challenge ``{minute}.{32 hex}``."""
