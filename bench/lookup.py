@@ -1,14 +1,20 @@
-"""Benchmark of the private self-check: index build time and lookups/s with p99 on loopback.
+"""Benchmark of the private self-check: index build, honest lookups/s with p99, and the attacker's rate.
 
     python bench/lookup.py                      # ~1.5M inputs, 2 uvicorn workers, 20 s of load at most
-    python bench/lookup.py --persons 20000 --requests 5000   # quick run
+    python bench/lookup.py --persons 50000 --bucket-bits 12 --requests 30000   # quicker, same bucket size
 
 1. Builds the index for a synthetic persons table of ``--persons`` persons (about 3 inputs each:
    emails, phone, NIR, each with the birth date), with all cores.
-2. Starts the real server (``fuite serve --workers N --rate-limit 0``) on 127.0.0.1 and drives it with a
-   bounded load generator (``--connections`` keep-alive HTTP/1.1 connections, at most ``--requests``
-   requests and ``--seconds`` seconds) sending valid blinded elements to random buckets.
-3. Prints the figures next to the targets and next to the peer: a Have I Been Pwned-style k-anonymity
+2. Starts the real server (``fuite serve --workers N --rate-limit 0``: the load comes from one address, the
+   per-bucket and global budgets stay on) on 127.0.0.1 and drives it with a bounded load generator
+   (``--connections`` keep-alive HTTP/1.1 connections, at most ``--requests`` requests and ``--seconds``
+   seconds) sending valid blinded elements, spread over the buckets as honest traffic is.
+3. The attack of issue 17, against the same index: one known email, ``--addresses`` loopback source
+   addresses, ``--attack-seconds`` seconds, birth dates tried in order from 400 days before the true one,
+   proofs of work solved in Python when asked. Once with the per-address limit only (the old defence:
+   ``--bucket-limit 0 --global-limit 0``), once with the defaults. It prints guesses answered per second and
+   whether the true date was found.
+4. Prints the figures next to the targets and next to the peer: a Have I Been Pwned-style k-anonymity
    range lookup (hash prefix -> bucket, no OPRF; it lets anyone enumerate a hashed NIR), measured
    in-process on the same index, to show what the OPRF costs per lookup on the server.
 """
@@ -17,11 +23,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import datetime as dt
 import hashlib
 import json
 import os
 import random
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -33,8 +42,9 @@ import httpx
 
 from fuite.lookup import keys, oprf
 from fuite.lookup.build import build_index, evaluate_prefixes, person_inputs
-from fuite.lookup.index import read_index
-from fuite.lookup.synthetic import synthetic_persons
+from fuite.lookup.index import bucket_of, read_index
+from fuite.lookup.pow import pow_digest
+from fuite.lookup.synthetic import person_values, synthetic_persons
 
 
 def free_port() -> int:
@@ -44,11 +54,14 @@ def free_port() -> int:
 
 
 def make_requests(count: int, bucket_bits: int, port: int) -> list[bytes]:
-    """``count`` distinct HTTP/1.1 lookup requests with valid blinded elements and random buckets."""
+    """``count`` distinct HTTP/1.1 lookup requests with valid blinded elements, buckets in a shuffled cycle
+    (honest traffic: many people, each their own identifier, spread over every bucket)."""
     out = []
+    order = list(range(1 << bucket_bits))
+    random.shuffle(order)
     for i in range(count):
         _, blinded = oprf.blind_input(f"bench:{i}".encode())
-        bucket = f"{random.getrandbits(bucket_bits):0{bucket_bits // 4}x}"
+        bucket = f"{order[i % len(order)]:0{bucket_bits // 4}x}"
         body = json.dumps({"bucket": bucket, "blinded_element": blinded.hex()}).encode()
         out.append(b"POST /api/v1/lookup HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
                    b"Content-Length: %d\r\n\r\n%s" % (port, len(body), body))
@@ -119,23 +132,116 @@ def peer_cost(index_path: Path, key, rounds: int = 3000) -> tuple[float, float]:
     start = time.perf_counter()
     for element in blinded:
         oprf.blind_evaluate(key.sk, element)
-        index.entries_hex(random.getrandbits(bits))
+        index.entries_base64(random.getrandbits(bits))
     ours = (time.perf_counter() - start) / rounds * 1e6
     start = time.perf_counter()
     for i in range(rounds):
         prefix = hashlib.sha256(f"nir:{i}".encode()).hexdigest()[:bits // 4]
-        index.entries_hex(int(prefix, 16))
+        index.entries_base64(int(prefix, 16))
     peer = (time.perf_counter() - start) / rounds * 1e6
     return ours, peer
+
+
+def start_server(index: Path, key_file: Path, workers: int, *options: str) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "fuite.cli", "serve", "--index", str(index), "--key-file", str(key_file),
+         "--port", str(port), "--workers", str(workers), "--log-level", "warning", *options],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for _ in range(600):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/v1/lookup/config", timeout=1).raise_for_status()
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return server, port
+
+
+def solve_before(digest: bytes, bits: int, deadline: float) -> bytes | None:
+    """The attacker's proof-of-work solver (hashlib), giving up at the deadline."""
+    target, counter = 1 << (256 - bits), 0
+    while time.perf_counter() < deadline:
+        for counter in range(counter, counter + 20_000):
+            nonce = counter.to_bytes(8, "big")
+            if int.from_bytes(hashlib.sha256(digest + nonce).digest(), "big") < target:
+                return nonce
+        counter += 1
+    return None
+
+
+async def guess(http: httpx.AsyncClient, email: str, date: dt.date, bits: int, deadline: float) -> bool | None:
+    """One guess at a birth date: True/False when answered, None when refused."""
+    data = f"email:{email}|{date.isoformat()}".encode()
+    blind, blinded = oprf.blind_input(data)
+    request = {"bucket": bucket_of(data, bits), "blinded_element": blinded.hex()}
+    for _ in range(3):
+        response = await http.post("/api/v1/lookup", json=request)
+        if response.status_code == 200:
+            body = response.json()
+            tag = oprf.finalize(data, blind, bytes.fromhex(body["evaluated_element"]))[:16]
+            raw = base64.b64decode(body["entries"])
+            return any(raw[i:i + 16] == tag for i in range(0, len(raw), 48))
+        pow_ = response.json().get("pow") if response.status_code == 429 else None
+        if not pow_:
+            return None
+        nonce = await asyncio.to_thread(solve_before, pow_digest(pow_["challenge"], request["bucket"], blinded),
+                                        pow_["difficulty"], deadline)
+        if nonce is None:
+            return None
+        request["pow"] = {"challenge": pow_["challenge"], "nonce": nonce.hex()}
+    return None
+
+
+async def attack(port: int, email: str, true_date: dt.date, bits: int, addresses: int, seconds: float) -> dict:
+    """Guess ``email``'s birth date from ``addresses`` loopback sources for ``seconds``, from 400 days before."""
+    tls = ssl.create_default_context()
+    clients = [httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30, transport=httpx.AsyncHTTPTransport(
+        local_address=f"127.0.{1 + i // 250}.{1 + i % 250}", verify=tls)) for i in range(addresses)]
+    state = {"found": None, "answered": 0, "refused": 0, "next": true_date - dt.timedelta(days=400)}
+    start = time.perf_counter()
+    deadline = start + seconds
+
+    async def worker(offset: int) -> None:
+        i = offset
+        while time.perf_counter() < deadline and state["found"] is None:
+            date, state["next"] = state["next"], state["next"] + dt.timedelta(days=1)
+            answer = await guess(clients[i % addresses], email, date, bits, deadline)
+            i += 16
+            if answer is None:
+                state["refused"] += 1
+                state["next"] = min(state["next"], date)
+            else:
+                state["answered"] += 1
+                state["found"] = date if answer else state["found"]
+
+    try:
+        await asyncio.gather(*(worker(k) for k in range(16)))
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+    state["seconds"] = time.perf_counter() - start
+    return state
+
+
+def run_attack(index: Path, key_file: Path, workers: int, args, options: list[str], email: str,
+               true_date: dt.date, bits: int) -> dict:
+    server, port = start_server(index, key_file, workers, *options)
+    try:
+        return asyncio.run(attack(port, email, true_date, bits, args.addresses, args.attack_seconds))
+    finally:
+        server.terminate()
+        server.wait(30)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--persons", type=int, default=440_000, help="synthetic persons (~3 inputs each)")
+    parser.add_argument("--bucket-bits", type=int, default=None, help="force bucket_bits (12 at full size)")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--requests", type=int, default=60_000, help="at most this many lookups")
     parser.add_argument("--seconds", type=float, default=20.0, help="at most this long under load")
+    parser.add_argument("--addresses", type=int, default=500, help="attacker's loopback source addresses")
+    parser.add_argument("--attack-seconds", type=float, default=20.0, help="length of each attack")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -147,7 +253,7 @@ def main() -> int:
         key_file = tmp / "lookup.key"
         keys.write_key_file(key_file, key)
         t0 = time.perf_counter()
-        stats = build_index(persons, key, tmp / "lookup.idx")
+        stats = build_index(persons, key, tmp / "lookup.idx", bucket_bits=args.bucket_bits)
         build_seconds = time.perf_counter() - t0
         index = read_index(tmp / "lookup.idx")
         sample = person_inputs(persons.slice(0, 8000))
@@ -155,22 +261,12 @@ def main() -> int:
         evaluate_prefixes(key.sk, sample, workers=1)
         build_cpu_us = (time.process_time() - cpu) / len(sample) * 1e6
         print(f"index: {stats.inputs:,} inputs from {stats.persons:,} persons, bucket_bits {index.bucket_bits}, "
-              f"{index.entries_per_bucket} entries/bucket, {(tmp / 'lookup.idx').stat().st_size / 1e6:.1f} MB "
-              f"(synthetic persons generated in {generated:.1f} s)")
+              f"{index.entries_per_bucket} entries/bucket of 48 bytes, {(tmp / 'lookup.idx').stat().st_size / 1e6:.1f} MB "
+              f"(synthetic persons generated in {generated:.1f} s)", flush=True)
 
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "fuite.cli", "serve", "--index", str(tmp / "lookup.idx"), "--key-file",
-             str(key_file), "--port", str(port), "--workers", str(args.workers), "--rate-limit", "0",
-             "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        server, port = start_server(tmp / "lookup.idx", key_file, args.workers, "--rate-limit", "0")
         try:
-            for _ in range(600):
-                try:
-                    httpx.get(f"http://127.0.0.1:{port}/api/v1/lookup/config", timeout=1).raise_for_status()
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            requests = make_requests(2000, index.bucket_bits, port)
+            requests = make_requests(min(1 << index.bucket_bits, 8192), index.bucket_bits, port)
             asyncio.run(load(port, requests, args.connections, 2000, 10))  # warm-up: caches, JIT-free paths
             server_cpu, client_cpu = tree_cpu_seconds(server.pid), time.process_time()
             latencies, errors, elapsed = asyncio.run(load(port, requests, args.connections, args.requests,
@@ -181,27 +277,43 @@ def main() -> int:
             server.terminate()
             server.wait(30)
         ours_us, peer_us = peer_cost(tmp / "lookup.idx", key)
+        victim = person_values(0, seed=1)
+        email, true_date = victim["emails"][0], dt.date.fromisoformat(victim["birth_date"])
+        before = run_attack(tmp / "lookup.idx", key_file, args.workers, args,
+                            ["--bucket-limit", "0", "--global-limit", "0"], email, true_date, index.bucket_bits)
+        after = run_attack(tmp / "lookup.idx", key_file, args.workers, args, [], email, true_date,
+                           index.bucket_bits)
 
     rate = len(latencies) / elapsed
     p50, p99 = percentile(latencies, 0.50) * 1000, percentile(latencies, 0.99) * 1000
+
+    def attack_row(result: dict) -> str:
+        outcome = (f"FOUND the birth date after {result['answered']} guesses" if result["found"]
+                   else f"not found ({result['answered']} answered, reached day {result['answered']} of 400)")
+        return (f"{result['answered'] / result['seconds']:,.1f} guesses/s, {outcome}, {result['refused']:,} refused, "
+                f"{result['seconds']:.1f} s")
+
     rows = [
-        ("index build (all cores)", f"{build_seconds:.1f} s for {stats.inputs:,} inputs", "<= 60 s for ~1.5M", ""),
-        ("OPRF Evaluate CPU/input", f"{build_cpu_us:.0f} µs (one process, CPU time)", "",
+        ("index build (all cores)", f"{build_seconds:.1f} s for {stats.inputs:,} inputs", "<= 45 s for ~1.5M", ""),
+        ("OPRF Evaluate+seal CPU/in", f"{build_cpu_us:.0f} µs (one process, CPU time)", "",
          f"-> {stats.inputs * build_cpu_us / 1e6 / (os.cpu_count() or 1):.0f} s for these inputs on "
          f"{os.cpu_count()} idle cores"),
-        ("lookups/s (loopback)", f"{rate:,.0f}/s ({len(latencies):,} in {elapsed:.1f} s, {errors} errors)",
+        ("honest lookups/s", f"{rate:,.0f}/s ({len(latencies):,} in {elapsed:.1f} s, {errors} not 200)",
          ">= 3,000/s", ""),
         ("latency p50 / p99", f"{p50:.1f} ms / {p99:.1f} ms", "p99 <= 20 ms", ""),
         ("CPU per lookup, loaded", f"server {server_cpu:.0f} µs + load generator {client_cpu:.0f} µs", "",
          f"-> at most {os.cpu_count() * 1e6 / (server_cpu + client_cpu):,.0f}/s on this machine if idle"),
         ("server CPU per lookup", f"{ours_us:.0f} µs (OPRF BlindEvaluate + bucket)", "",
          f"{peer_us:.0f} µs (HIBP-style k-anonymity range, no OPRF: enumerable)"),
+        ("attacker, before", attack_row(before), "", "per-address limit only (30/min, burst 10)"),
+        ("attacker, after", attack_row(after), "never found", "defaults: per-address, per-bucket, global, PoW"),
     ]
     print(f"\nmachine: {os.cpu_count()} cores; server: {args.workers} uvicorn workers; load: "
-          f"{args.connections} keep-alive connections from one process on the same machine\n")
-    print(f"{'figure':<26} {'fuite':<52} {'target':<20} peer")
+          f"{args.connections} keep-alive connections from one process on the same machine; attacker: "
+          f"{args.addresses} source addresses, {args.attack_seconds:.0f} s, from 400 days before the true date\n")
+    print(f"{'figure':<26} {'fuite':<78} {'target':<18} peer / note")
     for name, ours, target, peer in rows:
-        print(f"{name:<26} {ours:<52} {target:<20} {peer}")
+        print(f"{name:<26} {ours:<78} {target:<18} {peer}")
     print(f"\nmean latency {statistics.fmean(latencies) * 1000:.1f} ms; load average during the run "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work on the machine slows every figure)")
     return 0

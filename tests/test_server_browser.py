@@ -1,13 +1,15 @@
 """The self-check page end to end in real Chromium (Debian's), driven by Playwright.
 
-A member is found, a non-member is not, and neither the server (request paths, headers, bodies as it
-received them, its logs) nor the network (every request the page made) ever carries what was typed.
+A member is found and told their own exposure, a non-member is not, both make the same requests with
+responses of the same size, and neither the server (request paths, headers, bodies as it received them, its
+logs) nor the network (every request the page made) ever carries what was typed.
 """
 
 import logging
 from pathlib import Path
 from urllib.parse import urlparse
 
+import pyarrow as pa
 import pytest
 from test_server_api import SETTINGS, Recorder
 
@@ -17,6 +19,7 @@ from fuite.lookup.index import read_index
 from fuite.lookup.synthetic import person_values, synthetic_persons
 from fuite.server.app import ServeSettings, create_app, default_web_modules
 from fuite.server.background import serving
+from fuite.server.defences import DefenceSettings
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -37,8 +40,13 @@ def site(tmp_path_factory):
     playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip)")
     key = keys.new_key()
     out = tmp_path_factory.mktemp("browser") / "lookup.idx"
-    build_index(synthetic_persons(80, seed=SEED), key, out, SETTINGS, workers=1)
-    recorder = Recorder(create_app(read_index(out), key, ServeSettings(web_modules=default_web_modules())))
+    persons = synthetic_persons(80, seed=SEED)
+    cats = persons["categories"].to_pylist()
+    cats[4] = "last_name;email;birth_date"  # person 4's own exposure differs from the breach-wide list
+    persons = persons.set_column(persons.schema.get_field_index("categories"), "categories", pa.array(cats))
+    build_index(persons, key, out, SETTINGS, workers=1)
+    settings = ServeSettings(DefenceSettings(client_per_minute=0), web_modules=default_web_modules())
+    recorder = Recorder(create_app(read_index(out), key, settings))
     with serving(recorder) as url, playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield url, recorder, browser
@@ -62,10 +70,12 @@ def page(site, caplog):
 
 
 def _check(page, kind: str, value: str, birth_date: str) -> bool:
+    done = int(page.get_attribute("body", "data-lookups") or 0)
     page.check(f'input[name="kind"][value="{kind}"]')
     page.fill("#value", value)
     page.fill("#birth-date", birth_date)
     page.click("#submit")
+    page.wait_for_selector(f"body[data-lookups='{done + 1}']", timeout=30_000)
     page.wait_for_selector("#result:not([hidden])", timeout=15_000)
     return page.get_attribute("#result", "data-member") == "true"
 
@@ -87,7 +97,10 @@ def test_member_is_found_without_the_server_seeing_it(page, site, caplog):
     email = "  " + v["emails"][0].upper()
     assert _check(page, "email", email, v["birth_date"])
     assert page.inner_text("#result-title") == "Vous êtes concerné"
-    assert "Numéro de sécurité sociale (NIR)" in page.inner_text("#categories")
+    own = page.locator("#exposed li").all_inner_texts()
+    assert sorted(own) == sorted(["Nom de famille", "Adresse électronique", "Date de naissance"])  # theirs only
+    assert "Numéro de sécurité sociale (NIR)" in page.inner_text("#categories")  # the breach-wide list…
+    assert "pas forcément les vôtres" in page.inner_text("#breach-wide")          # …labelled as such
     assert "dpo@labo.test" in page.inner_text("#contacts")
     posts = [b for u, b in page.requests_seen if u.endswith("/api/v1/lookup")]
     assert len(posts) == 1 and '"blinded_element"' in posts[0]
@@ -98,7 +111,8 @@ def test_non_member_is_not_found(page, site, caplog):
     v = person_values(5, seed=SEED)
     assert not _check(page, "email", "quelquun@ailleurs.fr", v["birth_date"])
     assert page.inner_text("#result-title") == "Non trouvé"
-    assert page.is_hidden("#guidance")
+    assert "pas une preuve" in page.inner_text("#result-text") and "dpo@labo.test" in page.inner_text("#contacts")
+    assert page.is_hidden("#personal")
     assert not _check(page, "email", v["emails"][0], "1901-02-03")  # right email, wrong birth date
     _assert_never_sent(page, site, caplog, ["quelquun@ailleurs.fr", v["emails"][0]])
 
@@ -131,7 +145,9 @@ def test_english_switch(page):
     v = person_values(6, seed=SEED)
     assert _check(page, "email", v["emails"][0], v["birth_date"])
     assert page.inner_text("#result-title") == "You are affected"
-    assert "Social security number (NIR)" in page.inner_text("#categories")
+    assert "Social security number (NIR)" in page.inner_text("#exposed")
+    assert "not necessarily yours" in page.inner_text("#breach-wide")
+    assert " :" not in page.inner_text("body")  # no French typography in English
     page.click("#lang-switch")
     assert page.inner_text("#result-title") == "Vous êtes concerné"
 
@@ -143,3 +159,40 @@ def test_page_renders_the_answer(page, tmp_path):
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
     assert page.locator("#advice li").count() >= 3
+
+
+def test_member_and_non_member_look_the_same_on_the_wire(page, site):
+    """The same requests in the same order, responses of the same size, as the server recorded them."""
+    _, recorder, _ = site
+    member, other = person_values(8, seed=SEED), person_values(9, seed=SEED)
+    patterns = []
+    for email, birth, expected in ((member["emails"][0], member["birth_date"], True),
+                                   (member["emails"][0], "1932-05-06", False),
+                                   ("inconnu@ailleurs.test", other["birth_date"], False)):
+        start, seen = len(recorder.requests), len(page.requests_seen)
+        assert _check(page, "email", email, birth) is expected
+        patterns.append((recorder.pattern(start), [u for u, _ in page.requests_seen[seen:]]))
+    assert patterns[0] == patterns[1] == patterns[2]
+    assert [(m, p) for m, p, _, _ in patterns[0][0]] == [("GET", "/api/v1/lookup/config"), ("POST", "/api/v1/lookup")]
+
+
+def test_a_person_gets_three_answers_and_the_page_solves_a_proof_of_work(site, tmp_path_factory):
+    """A busy bucket asks for proofs of work: the page solves them and the person still gets every answer."""
+    browser = site[2]
+    key = keys.new_key()
+    out = tmp_path_factory.mktemp("busy") / "lookup.idx"
+    build_index(synthetic_persons(20, seed=SEED), key, out, SETTINGS, workers=1)
+    busy = DefenceSettings(client_per_minute=0, bucket_burst=1, base_bits=12)
+    recorder = Recorder(create_app(read_index(out), key, ServeSettings(busy, web_modules=default_web_modules())))
+    v = person_values(3, seed=SEED)
+    with serving(recorder) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url + "/")
+        page.wait_for_selector("body[data-ready=true]", timeout=15_000)
+        answers = [_check(page, "email", v["emails"][0], v["birth_date"]) for _ in range(3)]
+        context.close()
+    assert answers == [True, True, True]
+    posts = [r for r in recorder.requests if r["path"] == "/api/v1/lookup"]
+    assert [r["status"] for r in posts] == [200, 429, 200, 429, 200]  # the 2nd and 3rd needed a proof
+    assert b'"pow"' in posts[2]["body"] and b'"pow"' in posts[4]["body"]

@@ -13,6 +13,7 @@ from fuite.lookup.index import read_index
 from fuite.lookup.synthetic import synthetic_persons
 from fuite.server.app import ServeSettings, create_app, default_web_modules
 from fuite.server.background import serving
+from fuite.server.defences import DefenceSettings
 
 SCHEMATHESIS = shutil.which("schemathesis") or str(Path(sys.executable).with_name("schemathesis"))
 
@@ -27,7 +28,8 @@ def url(tmp_path_factory):
     key = keys.new_key()
     out = tmp_path_factory.mktemp("schema") / "lookup.idx"
     build_index(synthetic_persons(40, seed=2), key, out, {"breach": {"name": "LabLeak2021"}}, workers=1)
-    app = create_app(read_index(out), key, ServeSettings(rate_per_minute=0, web_modules=default_web_modules()))
+    settings = ServeSettings(DefenceSettings(client_per_minute=0, bucket_per_hour=0), web_modules=default_web_modules())
+    app = create_app(read_index(out), key, settings)
     with serving(app) as base:
         yield base
 
