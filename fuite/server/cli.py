@@ -68,7 +68,8 @@ def serve(index: Path, host: str = "127.0.0.1", port: int = 8000, key_file: Path
                    err=True)
     uvicorn.run("fuite.server.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 access_log=False, server_header=False, proxy_headers=forwarded_allow_ips is not None,
-                forwarded_allow_ips=forwarded_allow_ips, log_config=log_config(log_level))
+                forwarded_allow_ips=forwarded_allow_ips, log_config=log_config(log_level),
+                timeout_worker_healthcheck=60)  # a loaded machine starts workers slowly: do not kill them
 
 
 def register(app: typer.Typer) -> None:
