@@ -86,3 +86,28 @@ def test_a_clear_spill_is_refused():
 def test_extension_is_loaded_from_site_packages_never_downloaded():
     path = engine.httpfs_extension_path()
     assert path and os.path.isfile(path) and f"v{duckdb.__version__}" in path
+
+
+@pytest.mark.parametrize("text, expected", [("2GB", "2GB"), ("512 mb", "512MB"), ("1.5GiB", "1.5GIB")])
+def test_memory_cap_as_the_user_writes_it(text, expected):
+    assert engine.memory_limit(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "2", "lots", "-1GB", "0GB", "2 GB 3", "２GB"])
+def test_bad_memory_cap_is_a_usage_error(text):
+    from fuite.errors import UsageError
+
+    with pytest.raises(UsageError, match="--memory"):
+        engine.memory_limit(text)
+
+
+def test_resolve_honours_the_memory_cap(tmp_path, small_drill):
+    """`fuite resolve --memory` reaches DuckDB: a cap too small for the linkage fails with one line, no traceback."""
+    from tests.conftest import run_fuite
+
+    case = tmp_path / "case"
+    run_fuite("scan", str(small_drill / "leak"), "--case", str(case), "--no-resolve", check=True)
+    bad = run_fuite("resolve", "--case", str(case), "--memory", "lots")
+    assert bad.returncode == 2 and "--memory" in bad.stderr and "Traceback" not in bad.stderr
+    ok = run_fuite("resolve", "--case", str(case), "--memory", "1GB")
+    assert ok.returncode == 0, ok.stderr[-2000:]

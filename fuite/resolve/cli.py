@@ -14,19 +14,25 @@ from fuite.readable import format_count, format_duration
 CaseOpt = Annotated[Path, typer.Option("--case", help="Case folder (encrypted).", show_default=False)]
 OperatorOpt = Annotated[str | None, typer.Option("--operator", help="Named operator for the audit trail.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+MemoryOpt = Annotated[str | None, typer.Option(
+    "--memory", metavar="SIZE", help="Memory cap of the linkage engine (e.g. 2GB); beyond it DuckDB spills, "
+    "encrypted (default 5GB).")]
 
 
 def resolve(case: CaseOpt,
             engine: Annotated[str, typer.Option(help="Linkage engine: duckdb (in memory) or spark.")] = "duckdb",
+            memory: MemoryOpt = None,
             operator: OperatorOpt = None) -> None:
     """Re-run record linkage on a scanned case: child rows, deterministic links, Splink, persons."""
-    from fuite.resolve.stage import require_tables, resolve_case
+    from fuite.resolve.stage import require_tables, resolve_case, settings_with_memory
     from fuite.store import open_case
 
+    settings = settings_with_memory(memory)
     with open_case(case, operator=operator) as c, progress_bar() as bar:
         require_tables(c, "records")
         task = bar.add_task("resolving", total=None)
-        summary = resolve_case(c, progress=lambda message: bar.update(task, description=message), engine=engine)
+        summary = resolve_case(c, progress=lambda message: bar.update(task, description=message), engine=engine,
+                               settings=settings)
     err.print(f"[green]resolved[/] {format_count(summary['records'])} records into "
               f"{format_count(summary['persons'])} persons in {format_duration(summary.get('seconds', 0))}")
 

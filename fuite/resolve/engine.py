@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import sysconfig
 import tempfile
@@ -20,12 +21,23 @@ import weakref
 
 from fuite.errors import LinkError, UsageError
 
-__all__ = ["make_db_api", "ENGINES", "duckdb_spill_settings", "encrypted_spill_available"]
+__all__ = ["make_db_api", "ENGINES", "duckdb_spill_settings", "encrypted_spill_available", "memory_limit"]
 
 ENGINES = ("duckdb", "spark")
 
 #: Spill is capped too, so that a runaway join fills neither memory nor the disk.
 MAX_SPILL = "200GB"
+
+
+_MEMORY = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(MB|MIB|GB|GIB|TB|TIB)")
+
+
+def memory_limit(text: str) -> str:
+    """A memory cap as the user writes it ("2GB", "512 MiB") in the form DuckDB takes; UsageError otherwise."""
+    match = _MEMORY.fullmatch(text.strip().upper())
+    if not match or float(match.group(1)) <= 0:
+        raise UsageError("--memory takes a size such as 2GB or 512MB")
+    return f"{match.group(1)}{match.group(2)}"
 
 
 def make_db_api(kind: str = "duckdb", *, memory_limit: str = "5GB", threads: int | None = None):

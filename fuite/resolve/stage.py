@@ -13,7 +13,16 @@ from fuite.resolve.core import resolve_records
 from fuite.resolve.relations import child_links, parent_record_ids
 from fuite.resolve.settings import DEFAULT_SETTINGS, ResolveSettings
 
-__all__ = ["explain_for_case", "persons_for_case", "require_tables", "resolve_case"]
+__all__ = ["explain_for_case", "persons_for_case", "require_tables", "resolve_case", "settings_with_memory"]
+
+
+def settings_with_memory(memory: str | None) -> ResolveSettings:
+    """The default settings, with the linkage engine's memory cap set from ``--memory`` when given."""
+    from dataclasses import replace
+
+    from fuite.resolve.engine import memory_limit
+
+    return DEFAULT_SETTINGS if memory is None else replace(DEFAULT_SETTINGS, memory_limit=memory_limit(memory))
 
 
 def require_tables(case, *names: str) -> None:

@@ -10,6 +10,7 @@ import typer
 from fuite.console import err, out, print_json, progress_bar, shown
 from fuite.errors import NothingUsable
 from fuite.readable import format_count, shell_word
+from fuite.resolve.cli import MemoryOpt
 
 CaseOpt = Annotated[Path, typer.Option("--case", help="Case folder (encrypted).", show_default=False)]
 OperatorOpt = Annotated[str | None, typer.Option("--operator", help="Named operator for the audit trail.")]
@@ -63,12 +64,15 @@ def scan(paths: Annotated[list[Path], typer.Argument(help="Files and folders of 
          encoding: Annotated[str | None, typer.Option(help="Force the text encoding (e.g. cp1252).")] = None,
          no_resolve: Annotated[bool, typer.Option("--no-resolve", help="Skip linking records into persons.")] = False,
          as_json: Annotated[bool, typer.Option("--json", help="Print the scan summary as JSON.")] = False,
+         memory: MemoryOpt = None,
          operator: OperatorOpt = None) -> None:
     """Read a leak into an encrypted case: ingest every file, classify every column, resolve persons."""
+    from fuite.resolve.stage import settings_with_memory
     from fuite.scan.stage import require_input, scan_paths
     from fuite.store import open_case
 
     require_input(paths)
+    resolve_settings = settings_with_memory(memory)
     with open_case(case, operator=operator, create=True) as c, progress_bar() as bar:
         task = bar.add_task("scanning", total=None)
 
@@ -76,6 +80,7 @@ def scan(paths: Annotated[list[Path], typer.Argument(help="Files and folders of 
             bar.update(task, description=shown(name), completed=done, total=total)
 
         summary = scan_paths(c, paths, encoding=encoding, progress=progress, resolve=not no_resolve,
+                             resolve_settings=resolve_settings,
                              on_problem=lambda p: err.print(f"[yellow]skipped[/] {shown(p.file)}: {shown(p.reason)}"))
     if as_json:
         print_json(summary.to_dict())

@@ -158,7 +158,8 @@ def _store_issues(case: Case, quarantined: list[Quarantined], problems: list[Fil
 
 
 def scan_paths(case: Case, paths: list[Path], *, encoding: str | None = None, progress: Progress | None = None,
-               resolve: bool = True, on_problem: Callable[[FileProblem], None] | None = None) -> ScanSummary:
+               resolve: bool = True, on_problem: Callable[[FileProblem], None] | None = None,
+               resolve_settings=None) -> ScanSummary:
     """Read ``paths`` into ``case``; then resolve the records into persons."""
     from fuite import ingest
 
@@ -176,7 +177,7 @@ def scan_paths(case: Case, paths: list[Path], *, encoding: str | None = None, pr
     if resolve and summary.records:
         from fuite.resolve.stage import resolve_case
 
-        summary.resolved = resolve_case(case)
+        summary.resolved = resolve_case(case, settings=resolve_settings)
     case.audit("scan", records=summary.records, detail={
         "files": summary.files, "tables": summary.tables, "quarantined": summary.quarantined,
         "unreadable": len(summary.problems)})
