@@ -95,6 +95,16 @@ class IntegrityError(FuiteError):
     exit_code = EXIT_INTEGRITY
 
 
+class CaseIncomplete(FuiteError):
+    """The case file lacks facts a notice must state (``gaps`` lists them, one line each)."""
+
+    message = "case.toml: facts missing"
+
+    def __init__(self, message: str | None = None, gaps: list[str] | None = None):
+        super().__init__(message)
+        self.gaps = list(gaps or [])
+
+
 class CaseError(FuiteError):
     """The case folder is missing, locked or inconsistent."""
 

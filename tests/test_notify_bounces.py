@@ -9,12 +9,12 @@ from email.message import EmailMessage
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_notify_support import PEOPLE, Sink, new_case, start_sink
+from test_notify_support import FILLED_CASE, PEOPLE, Sink, new_case, start_sink
 
 from conftest import run_fuite
 from fuite.notify import ledger
 from fuite.notify.bounces import parse_dsn
-from fuite.store.casefile import TEMPLATE, parse_case_file
+from fuite.store.casefile import parse_case_file
 from fuite.notify.notice import NoticeRenderer
 
 
@@ -50,7 +50,7 @@ def _dsn(original: bytes, action: str = "failed", status: str = "5.1.1", headers
 
 
 def _notice(person_id: int = 1) -> bytes:
-    cf = parse_case_file(tomllib.loads(TEMPLATE))
+    cf = parse_case_file(tomllib.loads(FILLED_CASE))
     row = next(p for p in PEOPLE if p["person_id"] == person_id)
     return NoticeRenderer(cf, secret=b"k" * 32).email(row, row["email"])[1]
 

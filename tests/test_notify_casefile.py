@@ -3,27 +3,62 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import datetime, timedelta
+
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from test_notify_support import FILLED_CASE
+
 from conftest import run_fuite
 from fuite.assess.rules import Circumstances
 from fuite.errors import ValidationError
-from fuite.store.casefile import PARIS, TEMPLATE, load_case_file, parse_case_file
+from fuite.errors import CaseIncomplete
+from fuite.store.casefile import PARIS, TEMPLATE, gaps, load_case_file, parse_case_file, require_complete
 
 
-def test_template_parses_to_the_2021_circumstances():
+def test_template_states_no_fact_and_shows_the_2021_scenario_as_comments():
     cf = parse_case_file(tomllib.loads(TEMPLATE))
-    assert cf.breach.discovered_at == datetime(2021, 2, 23, 9, 0, tzinfo=cf.breach.discovered_at.tzinfo)
-    assert cf.breach.deadline - cf.breach.discovered_at == timedelta(hours=72)
-    circ = Circumstances.of(cf)
-    assert circ.malicious and circ.confidentiality == "unknown_recipients"
+    assert cf.breach.discovered_at is None and cf.breach.malicious is None and not cf.breach.measures_taken
+    assert cf.controller.name == "" and cf.dpo.email == "" and cf.smtp.sender == ""
+    assert "# e.g. discovered_at = 2021-02-23T09:00:00+01:00" in TEMPLATE and "Dépôt de plainte" in TEMPLATE
+    assert Circumstances.of(cf).malicious   # not stated yet: the severity assumes the worse
     assert cf.notification.kind == "initial" and not cf.require_operator
     for section in ("breach", "controller", "dpo", "contact", "smtp", "security", "notification"):
         assert f"[{section}]" in TEMPLATE
+
+
+def test_every_missing_fact_of_the_template_is_named():
+    found = gaps(parse_case_file(tomllib.loads(TEMPLATE)))
+    keys = " ".join(found)
+    for key in ("controller.name", "controller.address", "breach.discovered_at", "breach.measures_taken",
+                "dpo.email"):
+        assert key in keys
+    assert len(found) == 5 and all("\n" not in line for line in found)
+    assert gaps(parse_case_file(tomllib.loads(FILLED_CASE))) == []
+
+
+@pytest.mark.parametrize("edit, key", [
+    (('name = "Laboratoire Bioline Armor"', 'name = "Laboratoire d\'analyses (à compléter)"'), "controller.name"),
+    (("4 quai Duguay-Trouin, 35000 Rennes", "1 rue de l'Exemple, 35000 Rennes"), "controller.address"),
+    (("2026-03-02T10:15:00+01:00", "2021-02-23T09:00:00+01:00"), "breach.discovered_at"),
+    (('"Plainte déposée auprès de la gendarmerie"', '"Dépôt de plainte"'), "breach.measures_taken"),
+    (("notifications@bioline-armor.test", "dpo@laboratoire.example"), "smtp.from"),
+    (('email = "dpo@bioline-armor.test"\nphone = "02 99 00 00 00"', 'email = ""\nphone = ""'), "dpo.email"),
+])
+def test_a_placeholder_or_example_left_in_is_named(edit, key):
+    cf = parse_case_file(tomllib.loads(FILLED_CASE.replace(*edit)))
+    found = gaps(cf)
+    assert len(found) == 1 and found[0].startswith(key), found
+
+
+def test_gates_refuse_naming_each_fact():
+    with pytest.raises(CaseIncomplete) as info:
+        require_complete(parse_case_file(tomllib.loads(TEMPLATE)), "notifying persons")
+    message = str(info.value)
+    assert "\n" not in message and "controller.name" in message and "breach.measures_taken" in message
+    require_complete(parse_case_file(tomllib.loads(FILLED_CASE)), "notifying persons")
 
 
 def test_template_comments_are_english_and_keys_the_store_reads_are_there():
@@ -90,7 +125,10 @@ def test_case_init_writes_the_template_and_refuses_to_overwrite(tmp_path):
     assert (case / "case.toml").read_text(encoding="utf-8") == TEMPLATE and "wrote" in proc.stderr
     again = run_fuite("case", "init", "--case", str(case))
     assert again.returncode == 2 and "already exists" in again.stderr
+    unedited = run_fuite("case", "check", "--case", str(case))
+    assert unedited.returncode == 1 and "controller.name" in unedited.stderr and "5 fact(s)" in unedited.stderr
+    (case / "case.toml").write_text(FILLED_CASE, encoding="utf-8")
     assert run_fuite("case", "check", "--case", str(case), check=True).returncode == 0
-    (case / "case.toml").write_text(TEMPLATE.replace('origin = "external"', 'origin = "outside"'), encoding="utf-8")
+    (case / "case.toml").write_text(FILLED_CASE.replace('origin = "external"', 'origin = "outside"'), encoding="utf-8")
     bad = run_fuite("case", "check", "--case", str(case))
     assert bad.returncode == 2 and "breach.origin" in bad.stderr

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from test_notify_support import PEOPLE, Sink, new_case, start_sink
+from test_notify_support import FILLED_CASE, PEOPLE, Sink, new_case, start_sink
 
 from conftest import run_fuite
-from fuite.store.casefile import TEMPLATE
+
 from fuite.notify.notice import usable_email
 
 
@@ -50,7 +50,7 @@ def test_dry_run_sends_nothing_then_real_run_then_status(tmp_path):
 
 
 def test_named_operator_required_when_the_case_says_so(tmp_path):
-    toml = TEMPLATE.replace("require_operator = false", "require_operator = true")
+    toml = FILLED_CASE.replace("require_operator = false", "require_operator = true")
     new_case(tmp_path / "case", case_toml=toml).close()
     proc = run_fuite("notify", "persons", "--case", str(tmp_path / "case"), "--dry-run")
     assert proc.returncode == 2 and "--operator" in proc.stderr

@@ -8,15 +8,15 @@ from datetime import datetime, timedelta
 
 import pyarrow as pa
 from pypdf import PdfReader
-from test_notify_support import PEOPLE, new_case, persons_table
+from test_notify_support import FILLED_CASE, PEOPLE, new_case, persons_table
 
 from conftest import run_fuite
 from fuite.assess.rules import Circumstances
 from fuite.assess.severity import assess_breach
-from fuite.store.casefile import PARIS, TEMPLATE, parse_case_file
+from fuite.store.casefile import PARIS, parse_case_file
 from fuite.notify.cnil import SECTIONS, build_cnil_draft
 
-CF = parse_case_file(tomllib.loads(TEMPLATE))
+CF = parse_case_file(tomllib.loads(FILLED_CASE.replace("2026-03-02T10:15:00+01:00", "2021-02-23T09:00:00+01:00")))
 RECORDS = pa.table({"categories": ["last_name;first_name;nir", "last_name;blood_group", None, "email"]})
 SOURCES = pa.table({"file": ["a.csv", "b.xlsx", "b.xlsx"]})
 

@@ -6,15 +6,15 @@ import tomllib
 
 import pytest
 from pypdf import PdfReader
-from test_notify_support import PEOPLE, persons_table
+from test_notify_support import FILLED_CASE, PEOPLE, persons_table
 
 from fuite.notify import ledger
-from fuite.store.casefile import TEMPLATE, parse_case_file
+from fuite.store.casefile import parse_case_file
 from fuite.notify.letters import has_postal_address
 from fuite.notify.notice import postal_block, usable_email
 from fuite.notify.persons import PersonsOptions, notify_persons
 
-CASE_FILE = parse_case_file(tomllib.loads(TEMPLATE))
+CASE_FILE = parse_case_file(tomllib.loads(FILLED_CASE))
 
 
 def _letter_rows(n: int) -> list[dict]:

@@ -15,16 +15,16 @@ import pytest
 from aiosmtpd.smtp import AuthResult
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_notify_support import PEOPLE, Sink, body_text, many_persons, make_cert, new_case, persons_table, start_sink
+from test_notify_support import FILLED_CASE, PEOPLE, Sink, body_text, many_persons, make_cert, new_case, persons_table, start_sink
 
 from fuite import taxonomy
 from fuite.notify import ledger
-from fuite.store.casefile import TEMPLATE, parse_case_file
+from fuite.store.casefile import parse_case_file
 from fuite.notify.notice import usable_email
 from fuite.notify.persons import PersonsOptions, notify_persons
 from fuite.notify.smtp import SmtpConfig, Throttle
 
-CASE_FILE = parse_case_file(tomllib.loads(TEMPLATE))
+CASE_FILE = parse_case_file(tomllib.loads(FILLED_CASE))
 NO_WAIT = dict(rate=0, backoff=0.0)
 
 
@@ -49,6 +49,9 @@ def _run(case, rows, port, **kw):
 
 def _expected_words(row: dict) -> set[str]:
     cats = set((row.get("categories") or "").split(";"))
+    names = cats & {"last_name", "first_name", "full_name"}
+    if "full_name" in names or len(names) == 2:   # one line for the name: "vos nom et prénom"
+        cats = (cats - names) | {"full_name"}
     return {taxonomy.get(c).patient_fr for c in cats if c and taxonomy.get(c).patient_fr}
 
 

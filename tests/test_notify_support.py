@@ -17,6 +17,42 @@ from aiosmtpd.controller import Controller
 
 from fuite.schema import PERSON_SCHEMA
 
+def _filled_case() -> str:
+    """The template with every required fact stated (a fictional controller on the reserved .test domain)."""
+    from fuite.store.casefile import TEMPLATE
+
+    facts = {
+        'discovered_at = ""': "discovered_at = 2026-03-02T10:15:00+01:00",
+        'how_discovered = ""': 'how_discovered = "Alerte d\'un patient ayant reçu un SMS frauduleux"',
+        'origin = ""': 'origin = "external"',
+        'malicious = ""': "malicious = true",
+        'cause = ""': 'cause = "Compte d\'un prestataire compromis"',
+        'description_fr = ""': 'description_fr = "Des fiches de patients ont été copiées depuis notre serveur de '
+                               'résultats par un tiers non autorisé."',
+        'description_en = ""': 'description_en = "Patient records were copied from our results server by an '
+                               'unauthorised third party."',
+        'measures_taken = []': 'measures_taken = ["Réinitialisation de tous les accès du prestataire", '
+                               '"Plainte déposée auprès de la gendarmerie"]',
+        'measures_planned = []': 'measures_planned = ["Double authentification sur le serveur de résultats"]',
+        'measures_taken_en = []': 'measures_taken_en = ["Every access of the provider reset", '
+                                  '"Complaint filed with the gendarmerie"]',
+        'measures_planned_en = []': 'measures_planned_en = ["Two-factor authentication on the results server"]',
+        'name = ""\naddress = ""': 'name = "Laboratoire Bioline Armor"\naddress = "4 quai Duguay-Trouin, 35000 Rennes"',
+        '[dpo]\n# The data protection officer: CNIL\'s contact, and printed in every notice. An email or a phone is '
+        'required\n# here or under [contact].\nname = ""\nemail = ""\nphone = ""':
+            '[dpo]\nname = "Claire Le Goff"\nemail = "dpo@bioline-armor.test"\nphone = "02 99 00 00 00"',
+        'from = ""': 'from = "Laboratoire Bioline Armor <notifications@bioline-armor.test>"',
+    }
+    text = TEMPLATE
+    for old, new in facts.items():
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return text
+
+
+#: A case file that passes `fuite case check`.
+FILLED_CASE = _filled_case()
+
 #: Hand-built persons: every shape the notices must handle.
 PEOPLE = [
     dict(person_id=1, last_name="Martin", first_name="Alice", birth_date="1980-02-03", nir="280027512345678",
@@ -137,10 +173,9 @@ def make_cert(folder: Path) -> tuple[Path, Path]:
 
 def new_case(case_dir: Path, rows: list[dict] | None = None, case_toml: str | None = None):
     """Create an encrypted case holding ``rows`` as its persons table (and a case.toml)."""
-    from fuite.store.casefile import TEMPLATE
     from fuite.store import open_case
 
     case = open_case(case_dir, create=True)
-    (case_dir / "case.toml").write_text(case_toml if case_toml is not None else TEMPLATE, encoding="utf-8")
+    (case_dir / "case.toml").write_text(case_toml if case_toml is not None else FILLED_CASE, encoding="utf-8")
     case.put_table("persons", persons_table(rows))
     return case

@@ -131,7 +131,8 @@ class Circumstances:
     def of(cls, case_file) -> "Circumstances":
         """The circumstances stated in a typed case file (``fuite.store.casefile.CaseFile``)."""
         b = case_file.breach
-        return cls(b.confidentiality, b.integrity, b.availability, b.malicious,
+        malicious = True if b.malicious is None else b.malicious   # not stated yet: assume the worse
+        return cls(b.confidentiality, b.integrity, b.availability, malicious,
                    case_file.controller.sector == "health")
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import polars as pl
 import pyarrow as pa
 
+from fuite.assess.figures import exposure_figures
 from fuite.assess.rules import (
     FLOOR_HEALTH, LEVELS, Circumstances, PersonFacts, Rule, cb_rules, dpc_rules, ei_rules, level_of,
 )
@@ -153,27 +154,20 @@ def assess_breach(persons: pa.Table, circumstances: Circumstances, severity: pa.
     frame = _profiles(persons)
     severity = severity if severity is not None else assess_persons(persons, circumstances)
     levels = Counter(severity.column("level").to_pylist()) if severity.num_rows else Counter()
-    cat_counts: Counter[str] = Counter()
-    cond_counts: Counter[str] = Counter()
     keys = [c for c in frame.columns if c != "person_id"]
     union = {"categories": set(), "conditions": set(), "health": False, "hiv": False}
     for row in frame.group_by(keys).len().iter_rows(named=True):
         facts = _facts(row)
-        for cat in facts.categories:
-            cat_counts[cat] += row["len"]
-        for cond in facts.conditions:
-            cond_counts[cond] += row["len"]
         union["categories"] |= facts.categories
         union["conditions"] |= facts.conditions
         union["health"] |= facts.health
         union["hiv"] |= facts.hiv
     worst = PersonFacts(frozenset(union["categories"]), union["health"], union["hiv"], frozenset(union["conditions"]))
-    hiv = int(frame.select(pl.col("hiv").sum()).item() or 0) if frame.height else 0
-    health = int(frame.select((pl.col("health") | pl.col("hiv")).sum()).item() or 0) if frame.height else 0
+    figures = exposure_figures(persons)   # the one source of the counts (report and CNIL draft alike)
     return BreachAssessment(
         score=score_facts(worst, circumstances), persons=frame.height,
         distribution={name: int(levels.get(name, 0)) for name, _ in LEVELS},
-        categories=dict(sorted(cat_counts.items(), key=lambda kv: (-kv[1], kv[0]))),
-        health=health, hiv=hiv, nir=int(cat_counts.get("nir", 0)),
-        conditions=dict(sorted(cond_counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+        categories={k: v for k, v in sorted(figures["categories"].items(), key=lambda kv: (-kv[1], kv[0])) if v},
+        health=figures["health"], hiv=figures["hiv"], nir=figures["nir"],
+        conditions={k: v for k, v in sorted(figures["conditions"].items(), key=lambda kv: (-kv[1], kv[0])) if v},
     )

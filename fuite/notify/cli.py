@@ -31,13 +31,18 @@ def case_init(case: CaseOpt,
 
 @case_app.command("check")
 def case_check(case: CaseOpt) -> None:
-    """Check case.toml: prints the first problem with the key at fault, or ok."""
-    from fuite.store.casefile import load_case_file
+    """Check case.toml: an invalid value (named by its key), then every fact missing or left unedited, or ok."""
+    from fuite.store.casefile import gaps, load_case_file
 
     path = case / "case.toml"
     if not path.exists():
         raise UsageError(f"no case.toml in {case} (run `fuite case init --case {case}`)")
-    load_case_file(path)
+    missing = gaps(load_case_file(path))
+    for line in missing:
+        err.print(f"[yellow]to fill in:[/] {shown(line)}", highlight=False, soft_wrap=True)
+    if missing:
+        err.print(f"case.toml: {len(missing)} fact(s) to fill in before notifying", highlight=False)
+        raise typer.Exit(1)
     err.print("[green]case.toml ok[/]")
 
 
@@ -57,27 +62,30 @@ def notify_cnil(
     output: Annotated[Path, typer.Option("--output", help="Folder for the draft files.", show_default=False)],
     fmt: Annotated[str, typer.Option("--format", help="Comma-separated: html, pdf, json.")] = "html,pdf,json",
     templates: Annotated[Path | None, typer.Option("--templates", help="Folder of overriding templates.")] = None,
+    draft: Annotated[bool, typer.Option("--draft", help="Render for review even while case.toml lacks facts "
+                                                       "(marked as a draft).")] = False,
     operator: OperatorOpt = None,
 ) -> None:
-    """Write the draft notification to CNIL (French), with the 72-hour deadline; counts only, no identifiers."""
+    """Write the notification to CNIL (French), with the 72-hour deadline; counts only, no identifiers."""
     from fuite.notify.stage import cnil_draft_for_case
     from fuite.notify.cnil import write_cnil_draft
     from fuite.store import open_case
 
     formats = _formats(fmt)
     with open_case(case, operator=operator) as c:
-        draft = cnil_draft_for_case(c)
-        paths = write_cnil_draft(draft, output, formats, [p for p in (templates, case / "templates") if p])
-        c.audit("notify.cnil", records=draft["donnees"]["nombre_personnes"], detail={"formats": list(formats)})
-    chrono = draft["chronologie"]
+        doc = cnil_draft_for_case(c, draft=draft)
+        paths = write_cnil_draft(doc, output, formats, [p for p in (templates, case / "templates") if p])
+        c.audit("notify.cnil", records=doc["donnees"]["nombre_personnes"],
+                detail={"formats": list(formats), "draft": draft})
+    chrono = doc["chronologie"]
     if chrono["delai_depasse"]:
         err.print(f"[red]72-hour deadline passed[/] ({chrono['echeance_72h']}), "
                   f"{format_duration(chrono['heures_de_retard'] * 3600)} late: give the reasons (breach.late_reason)")
     elif chrono["echeance_72h"]:
         err.print(f"72-hour deadline: {chrono['echeance_72h']} "
                   f"({format_duration(chrono['heures_restantes'] * 3600)} left)")
-    if draft["a_completer"]:
-        err.print(f"[yellow]to fill in case.toml:[/] {', '.join(draft['a_completer'])}", highlight=False, soft_wrap=True)
+    if doc["a_completer"]:
+        err.print(f"[yellow]to fill in case.toml:[/] {', '.join(doc['a_completer'])}", highlight=False, soft_wrap=True)
     for path in paths:
         out.print(shown(path))
 
@@ -90,7 +98,10 @@ def notify_persons_cmd(
     connections: Annotated[int | None, typer.Option("--connections", help="Parallel SMTP connections.", min=1,
                                                     max=64)] = None,
     letters: Annotated[Path | None, typer.Option("--letters", help="Write PDF letters here (explicit export).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Render every notice, send nothing.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Render what a real run would send now, send "
+                                                           "nothing.")] = False,
+    draft: Annotated[bool, typer.Option("--draft", help="Review only: a dry run, allowed while case.toml lacks "
+                                                       "facts.")] = False,
     limit: Annotated[int | None, typer.Option("--limit", help="At most N notices this run.", min=0)] = None,
     templates: Annotated[Path | None, typer.Option("--templates", help="Folder of overriding templates.")] = None,
     journal: Annotated[str, typer.Option("--journal", help="maildir:PATH of accepted mail, to settle in-doubt "
@@ -103,7 +114,9 @@ def notify_persons_cmd(
     retries: Annotated[int, typer.Option("--retries", help="Attempts per email on temporary errors.", min=1)] = 5,
     backoff: Annotated[float, typer.Option("--backoff", help="Seconds before the first retry (doubles).",
                                            min=0)] = 2.0,
-    discreet: Annotated[bool, typer.Option("--discreet", help="Do not name sensitive conditions in notices.")] = False,
+    name_conditions: Annotated[bool, typer.Option("--name-conditions", help="Name the person's own affirmed "
+                                                  "sensitive conditions in emails (discreet by default; never to a "
+                                                  "shared mailbox).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary of this run as JSON.")] = False,
     operator: OperatorOpt = None,
 ) -> None:
@@ -112,9 +125,9 @@ def notify_persons_cmd(
     from fuite.notify.stage import notify_persons_for_case
     from fuite.store import open_case
 
-    opts = PersonsOptions(smtp_url=smtp or "", rate=rate, letters_dir=letters, dry_run=dry_run, limit=limit,
+    opts = PersonsOptions(smtp_url=smtp or "", rate=rate, letters_dir=letters, dry_run=dry_run or draft, limit=limit,
                           templates_dir=templates, journal=journal, in_doubt=in_doubt, max_attempts=retries,
-                          backoff=backoff, letters_per_pdf=letters_per_pdf, name_conditions=not discreet,
+                          backoff=backoff, letters_per_pdf=letters_per_pdf, name_conditions=name_conditions,
                           connections=connections, jobs=jobs, resend_held=resend_held)
     from fuite.console import progress_bar
 
@@ -131,7 +144,9 @@ def notify_persons_cmd(
         print_json(report.to_dict())
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/] {shown(warning)}", highlight=False, soft_wrap=True)
-    if dry_run:
+    if dry_run or draft:
+        for gap in opts.gaps:
+            err.print(f"[yellow]to fill in case.toml:[/] {shown(gap)}", highlight=False, soft_wrap=True)
         err.print(f"dry run: {report.rendered} notices rendered, nothing sent "
                   f"(email {report.planned.get('email', 0)}, letter {report.planned.get('letter', 0)}, "
                   f"no usable contact {report.planned.get('none', 0)})", highlight=False, soft_wrap=True)

@@ -22,6 +22,7 @@ from fuite.assess.rules import CNIL_GRAVITY, HEALTH_CATEGORIES, LEVEL_FR
 from fuite.assess.severity import BreachAssessment
 from fuite.store.casefile import PARIS, CaseFile
 from fuite.notify.notice import CONDITION_WORDS, template_env
+from fuite.notify.wording import duration_en, duration_fr, format_count, format_decimal
 
 __all__ = ["build_cnil_draft", "write_cnil_draft", "FORMATS", "SECTIONS"]
 
@@ -100,6 +101,8 @@ def _missing(cf: CaseFile) -> list[str]:
         "controller.address": cf.controller.address, "controller.siren": cf.controller.siren,
         "dpo.name": cf.dpo.name, "dpo.email": cf.dpo.email,
     }
+    if b.malicious is None:
+        wanted["breach.malicious"] = None
     if not b.ongoing:
         wanted["breach.ended_at"] = b.ended_at
     if cf.notification.kind == "complementary":
@@ -137,13 +140,18 @@ def build_cnil_draft(breach: BreachAssessment, case_file: CaseFile, *, records: 
             "debut": _fmt(b.started_at), "fin": _fmt(b.ended_at), "en_cours": b.ongoing,
             "decouverte": _fmt(b.discovered_at), "echeance_72h": _fmt(deadline),
             "delai_depasse": late, "maintenant": _fmt(now),
-            "heures_restantes": round((deadline - now).total_seconds() / 3600, 1) if deadline and not late else None,
-            "heures_de_retard": round((now - deadline).total_seconds() / 3600, 1) if late else None,
+            "heures_restantes": round((deadline - now).total_seconds() / 3600) if deadline and not late else None,
+            "heures_de_retard": round((now - deadline).total_seconds() / 3600) if late else None,
+            "restant": duration_fr((deadline - now).total_seconds() / 3600) if deadline and not late else "",
+            "retard": duration_fr((now - deadline).total_seconds() / 3600) if late else "",
+            "restant_en": duration_en((deadline - now).total_seconds() / 3600) if deadline and not late else "",
+            "retard_en": duration_en((now - deadline).total_seconds() / 3600) if late else "",
             "motif_retard": b.late_reason,
         },
         "circonstances": {
             "decouverte": b.how_discovered, "origine": _ORIGIN.get(b.origin, b.origin),
-            "intention": "Acte malveillant" if b.malicious else "Accidentelle", "cause": b.cause,
+            "intention": {True: "Acte malveillant", False: "Accidentelle", None: "Non déterminée"}[b.malicious],
+            "cause": b.cause,
             "support": b.medium, "sous_traitants": list(b.processors),
         },
         "donnees": {
@@ -154,7 +162,8 @@ def build_cnil_draft(breach: BreachAssessment, case_file: CaseFile, *, records: 
             "categories_donnees": _categories(breach, records),
             "donnees_sensibles": {
                 "sante": breach.health, "vih": breach.hiv, "nir": breach.nir,
-                "pathologies": {CONDITION_WORDS.get(k, (k,))[0]: v for k, v in breach.conditions.items()},
+                # HIV has its own line above: listed once
+                "pathologies": {CONDITION_WORDS.get(k, (k,))[0]: v for k, v in breach.conditions.items() if k != "hiv"},
             },
         },
         "consequences": {
@@ -162,7 +171,7 @@ def build_cnil_draft(breach: BreachAssessment, case_file: CaseFile, *, records: 
             "gravite": CNIL_GRAVITY[s.level],
             "enisa": {"dpc": float(s.dpc.value), "ei": float(s.ei.value), "cb": s.cb_value, "score": s.value,
                       "niveau": LEVEL_FR[s.level],
-                      "motifs": [{"regle": r.id, "valeur": float(r.value), "motif": r.fr}
+                      "motifs": [{"valeur": float(r.value), "motif": r.fr}
                                  for r in (s.dpc, s.ei, *s.cb, *([s.floor] if s.floor else []))]},
             "repartition": {LEVEL_FR[k]: v for k, v in breach.distribution.items()},
         },
@@ -190,7 +199,9 @@ def write_cnil_draft(draft: dict, output: Path, formats: tuple[str, ...] = FORMA
         path.write_text(json.dumps(draft, ensure_ascii=False, indent=2), encoding="utf-8")
         written.append(path)
     if "html" in formats or "pdf" in formats:
-        html = template_env(override_dirs).get_template("cnil.html.j2").render(d=draft, sections=SECTIONS)
+        env = template_env(override_dirs)
+        env.filters.update(n=format_count, dec=format_decimal)
+        html = env.get_template("cnil.html.j2").render(d=draft, sections=SECTIONS)
         if "html" in formats:
             path = output / "cnil-notification.html"
             path.write_text(html, encoding="utf-8")

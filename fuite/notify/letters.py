@@ -1,21 +1,39 @@
-"""Postal letters: one PDF per batch of persons (WeasyPrint), ready for printing and window envelopes.
+"""Postal letters: print-ready PDF batches (typst), duplex-safe, sorted by postcode, each with a manifest.
 
-Each letter starts on a new page with the sender, the French postal address block
-(NF Z10-011: name, street line, ``POSTCODE TOWN``) placed for a DL window envelope,
-the French notice, then the English one on the next page. The PDFs hold names and
-addresses in clear: they are an explicit export, written atomically (temporary
-name in the same folder, then renamed) so that a batch file exists only complete.
+Each letter starts on a front page with the sender, the French postal address block
+(NF Z10-011: name, street line, ``POSTCODE TOWN``) placed for a DL window envelope and
+the French notice; the English notice is on the back. Every letter takes an even number
+of pages (one sheet whenever it fits), so a duplex printer never puts two persons on one
+sheet. Letters are grouped in batches in postcode order (the order postal operators
+discount for bulk mail); each batch ``letters-….pdf`` has a ``letters-….manifest.json``
+saying how many letters and pages it holds and its postcode range: no identifier.
+
+The letter's words are the notice's (:mod:`fuite.notify.wording`); the template
+``letter.typ`` only lays them out, and the data reach typst in memory (``sys.inputs``),
+never through a file. The PDFs hold names and addresses in clear: they are an explicit
+export, created ``0600`` and written atomically (temporary name in the same folder,
+fsync, rename) so that a batch file exists only complete.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import os
+import re
 from datetime import date
 from pathlib import Path
 
+from fuite.errors import NotifyError
 from fuite.notify.notice import NoticeRenderer, notice_context
+from fuite.notify.wording import date_fr
 
-__all__ = ["has_postal_address", "render_letters_html", "write_letters_pdf"]
+__all__ = ["has_postal_address", "letter_data", "render_letters_pdf", "write_private", "count_pages",
+           "postcode_order", "batch_manifest", "LETTER_TEMPLATE"]
+
+LETTER_TEMPLATE = "letter.typ"
+_SHIPPED = Path(__file__).parent / "templates" / LETTER_TEMPLATE
+_PAGE = re.compile(rb"/Type\s*/Page(?![s\w])")
 
 
 def has_postal_address(row: dict) -> bool:
@@ -23,24 +41,79 @@ def has_postal_address(row: dict) -> bool:
     return all((row.get(k) or "").strip() for k in ("street", "postal_code", "city"))
 
 
-def render_letters_html(renderer: NoticeRenderer, rows: list[dict], today: date | None = None) -> str:
-    """One HTML document holding every letter of the batch."""
-    template = renderer.env.get_template("letter.html.j2")
-    letters = [notice_context(r, renderer.case_file, name_conditions=renderer.name_conditions) for r in rows]
-    return template.render(letters=letters, case=renderer.case_file, controller=renderer.case_file.controller,
-                           contact=renderer.case_file.contact, dpo=renderer.case_file.dpo,
-                           today=today or date.today())
+def postcode_order(row: dict) -> tuple:
+    """Sort key of a letter in a print run: postcode, then town, then street (no identifier needed)."""
+    return ((row.get("postal_code") or "").strip(), (row.get("city") or "").strip().upper(),
+            (row.get("street") or "").strip().upper(), row.get("person_id") or 0)
 
 
-def write_letters_pdf(html: str, path: Path) -> Path:
-    """Render ``html`` to ``path`` atomically (fsync, then rename)."""
-    from weasyprint import HTML
+def _body(b) -> dict:
+    return {"greeting": b.greeting, "intro": list(b.intro), "closing": b.closing, "signature": b.signature,
+            "sections": [{"title": s.title, "blocks": [[k, v] for k, v in s.blocks]} for s in b.sections]}
 
+
+def letter_data(renderer: NoticeRenderer, rows: list[dict], today: date | None = None) -> dict:
+    """The batch as the JSON ``letter.typ`` reads: sender, date, subject, and each letter's address and words."""
+    cf = renderer.case_file
+    letters = []
+    for row in rows:
+        ctx = notice_context(row, cf, name_conditions=renderer.name_conditions)
+        letters.append({"address": ctx["person"]["address_lines"], "fr": _body(ctx["notice"]["fr"]),
+                        "en": _body(ctx["notice"]["en"])})
+    return {"sender": [line for line in (cf.controller.name, cf.controller.address) if line],
+            "date_fr": date_fr(today or date.today()),
+            "subject_fr": "Objet : information importante sur vos données personnelles",
+            "letters": letters}
+
+
+def _template_source(override_dirs: list[Path] | None) -> bytes:
+    for folder in override_dirs or []:
+        candidate = Path(folder) / LETTER_TEMPLATE
+        if candidate.is_file():
+            return candidate.read_bytes()
+    return _SHIPPED.read_bytes()
+
+
+@functools.lru_cache(maxsize=1)
+def _compiler():
+    """One typst compiler per process: fonts (typst's own, no system scan) loaded once, layouts memoised."""
+    import typst
+
+    return typst.Compiler(font_paths=typst.Fonts(include_system_fonts=False))
+
+
+def render_letters_pdf(renderer: NoticeRenderer, rows: list[dict], today: date | None = None,
+                       override_dirs: list[Path] | None = None) -> bytes:
+    """One PDF holding every letter of ``rows``, in the order given."""
+    import typst
+
+    data = json.dumps(letter_data(renderer, rows, today), ensure_ascii=False)
+    try:
+        return _compiler().compile(input=_template_source(override_dirs), sys_inputs={"data": data}, pdf_tags=False)
+    except typst.TypstError as exc:   # the message names the template's problem, never a value
+        raise NotifyError(f"letter template could not be rendered ({exc.message.splitlines()[0][:120]})") from None
+
+
+def count_pages(pdf: bytes) -> int:
+    """The number of pages of a PDF written by typst (page objects are not compressed there)."""
+    return len(_PAGE.findall(pdf))
+
+
+def write_private(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically, created 0600 (clear-text export): temp name, fsync, rename."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.partial")
-    HTML(string=html).write_pdf(str(tmp))
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
+    if tmp.exists():
+        tmp.unlink()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     os.replace(tmp, path)
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
@@ -48,3 +121,10 @@ def write_letters_pdf(html: str, path: Path) -> Path:
     finally:
         os.close(dir_fd)
     return path
+
+
+def batch_manifest(name: str, rows: list[dict], pages: int) -> dict:
+    """What a print shop needs of one batch: letters, pages, sheets, postcode range; no identifier."""
+    codes = sorted((r.get("postal_code") or "").strip() for r in rows)
+    return {"file": name, "letters": len(rows), "pages": pages, "sheets_duplex": pages // 2,
+            "postcode_first": codes[0] if codes else "", "postcode_last": codes[-1] if codes else ""}

@@ -12,7 +12,6 @@ builds the email (text + HTML) with a deterministic Message-ID.
 from __future__ import annotations
 
 import binascii
-import functools
 import hashlib
 import hmac
 import re
@@ -28,6 +27,8 @@ import jinja2
 from fuite import taxonomy
 from fuite.assess.rules import HEALTH_CATEGORIES
 from fuite.errors import NotifyError
+from fuite.notify.names import usual_case
+from fuite.notify.wording import date_en, date_fr, notice_sections
 from fuite.store.casefile import CaseFile
 
 __all__ = ["CONDITION_WORDS", "notice_context", "is_minor", "usable_email", "message_id", "NoticeRenderer", "template_env",
@@ -43,7 +44,8 @@ CONDITION_WORDS: dict[str, tuple[str, str]] = {
     "addiction": ("un accompagnement en addictologie", "addiction care"),
 }
 
-TEMPLATE_NAMES = ("notice_subject.txt.j2", "notice.txt.j2", "notice.html.j2", "letter.html.j2", "cnil.html.j2")
+TEMPLATE_NAMES = ("notice_subject.txt.j2", "notice.txt.j2", "notice.html.j2", "_notice_body.html.j2", "letter.typ",
+                  "cnil.html.j2")
 
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
@@ -76,6 +78,9 @@ def _exposed(row: dict) -> list[taxonomy.Category]:
             ids.add(cat)
     if ids & {"street_address", "full_address"}:   # "votre adresse postale" already says postcode and town
         ids -= {"postal_code", "city"}
+    names = ids & {"last_name", "first_name", "full_name"}
+    if "full_name" in names or len(names) == 2:       # "vos nom et prénom", not three lines saying it
+        ids = (ids - names) | {"full_name"}
     ids -= _NOT_ABOUT_THEM
     return [c for c in taxonomy.CATEGORIES if c.id in ids and c.patient_fr]
 
@@ -89,7 +94,7 @@ def _unique(words: list[str]) -> list[str]:
 
 def postal_block(row: dict) -> list[str]:
     """French postal address lines (NF Z10-011): name, street, ``POSTCODE TOWN`` in capitals; ≤ 38 chars."""
-    name = " ".join(p for p in (row.get("first_name"), (row.get("last_name") or "").upper()) if p)
+    name = " ".join(p for p in (usual_case(row.get("first_name")), (row.get("last_name") or "").upper()) if p)
     town = " ".join(p for p in (row.get("postal_code"), (row.get("city") or "").upper()) if p)
     return [line.strip()[:38] for line in (name, row.get("street") or "", town) if line and line.strip()]
 
@@ -118,13 +123,13 @@ def notice_context(row: dict, case_file: CaseFile, *, name_conditions: bool = Tr
     if row.get("hiv") and "hiv" not in conditions:
         conditions.insert(0, "hiv")
     health = bool(row.get("health") or row.get("hiv") or conditions or ids & HEALTH_CATEGORIES)
-    return {
+    first, last = usual_case(row.get("first_name")), usual_case(row.get("last_name"))
+    ctx = {
         "person": {
-            "first_name": row.get("first_name") or "", "last_name": row.get("last_name") or "",
-            "display_name": " ".join(p for p in (row.get("first_name"), row.get("last_name")) if p),
+            "first_name": first, "last_name": last,
+            "display_name": " ".join(p for p in (first, last) if p),
             # greet by name only when both are known ("Bonjour Moreau," reads badly; then "Madame, Monsieur,")
-            "greeting_name": f"{row['first_name']} {row['last_name']}"
-            if row.get("first_name") and row.get("last_name") else "",
+            "greeting_name": f"{first} {last}" if first and last else "",
             "address_lines": (["Aux représentants légaux de"] if minor else []) + postal_block(row),
             "minor": minor,
         },
@@ -144,28 +149,14 @@ def notice_context(row: dict, case_file: CaseFile, *, name_conditions: bool = Tr
         "contact": case_file.contact,
         "dpo": case_file.dpo,
     }
+    ctx["notice"] = notice_sections(ctx)
+    return ctx
 
 
 def message_id(secret: bytes, person_id: int, channel: str, domain: str) -> str:
     """A Message-ID that is the same on every run for this person and channel, and reveals nothing."""
     digest = hmac.new(secret, f"{channel}:{int(person_id)}".encode(), hashlib.sha256).hexdigest()[:32]
     return f"<{digest}.fuite@{domain}>"
-
-
-_MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-              "novembre", "décembre")
-
-
-@functools.lru_cache(maxsize=64)
-def date_fr(value) -> str:
-    """``23 février 2021`` (a date or date-time)."""
-    return f"{value.day} {_MONTHS_FR[value.month - 1]} {value.year}" if value else ""
-
-
-@functools.lru_cache(maxsize=64)
-def date_en(value) -> str:
-    """``23 February 2021``."""
-    return f"{value.day} {value:%B %Y}" if value else ""
 
 
 def _join(words, last: str) -> str:

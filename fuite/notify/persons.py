@@ -25,6 +25,8 @@ exists are ``sent``; otherwise they are written again.
 
 from __future__ import annotations
 
+import functools
+import json
 import multiprocessing
 import queue
 import secrets
@@ -42,7 +44,8 @@ from fuite.errors import NotifyError, UsageError
 from fuite.notify import ledger
 from fuite.store.casefile import CaseFile
 from fuite.notify.journal import open_journal
-from fuite.notify.letters import has_postal_address, render_letters_html, write_letters_pdf
+from fuite.notify.letters import (batch_manifest, count_pages, has_postal_address, postcode_order, render_letters_pdf,
+                                  write_private)
 from fuite.notify.notice import NoticeRenderer, usable_email
 from fuite.notify.smtp import InDoubt, PermanentFailure, SmtpConfig, SmtpSender, TemporaryFailure, Throttle
 
@@ -72,6 +75,7 @@ class PersonsOptions:
     connections: int | None = None     # parallel SMTP connections; None: from case.toml (default 1)
     jobs: int = 1                      # processes rendering letter batches
     resend_held: bool = False          # an operator checked the held notices: send them again
+    gaps: list[str] = field(default_factory=list)   # case-file facts still missing (a dry run says them)
 
 
 @dataclass
@@ -85,6 +89,7 @@ class PersonsReport:
     deferred: int = 0
     held: int = 0
     letters: int = 0
+    letter_pages: int = 0
     letter_files: list[str] = field(default_factory=list)
     settled: dict[str, int] = field(default_factory=dict)   # in-doubt entries settled at start, by outcome
     letters_waiting: int = 0
@@ -247,7 +252,7 @@ def notify_persons(conn, persons: pa.Table, case_file: CaseFile, opts: PersonsOp
             if channel == EMAIL:
                 renderer.email(row, _email_of(row))
             elif channel == LETTER:
-                render_letters_html(renderer, [row])
+                render_letters_pdf(renderer, [row], override_dirs=overrides)
             else:
                 continue
             report.rendered += 1
@@ -336,18 +341,28 @@ def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, bud
     return tally["done"]
 
 
+@functools.lru_cache(maxsize=2)
+def _batch_renderer(case_file: CaseFile, overrides: tuple[Path, ...], name_conditions: bool) -> NoticeRenderer:
+    return NoticeRenderer(case_file, list(overrides), name_conditions=name_conditions)
+
+
 def _letter_batch(case_file: CaseFile, overrides: list[Path], name_conditions: bool, rows: list[dict],
-                  path: Path) -> Path:
-    """Render and write one batch (runs in a worker process when ``--jobs`` > 1)."""
-    renderer = NoticeRenderer(case_file, overrides, name_conditions=name_conditions)
-    return write_letters_pdf(render_letters_html(renderer, rows), path)
+                  path: Path) -> int:
+    """Render and write one batch and its manifest; return its pages (in a worker process when ``--jobs`` > 1)."""
+    renderer = _batch_renderer(case_file, tuple(overrides), name_conditions)
+    pdf = render_letters_pdf(renderer, rows, override_dirs=overrides)
+    pages = count_pages(pdf)
+    write_private(path, pdf)
+    manifest = batch_manifest(path.name, rows, pages)
+    write_private(path.with_suffix(".manifest.json"), json.dumps(manifest, indent=2).encode() + b"\n")
+    return pages
 
 
 def _write_letters(conn, persons, opts, renderer, overrides, targets, budget, report, progress) -> None:
     folder = Path(opts.letters_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    rows = [r for r in _rows(persons) if r["person_id"] in targets][:budget]
+    rows = sorted((r for r in _rows(persons) if r["person_id"] in targets), key=postcode_order)[:budget]
     size = max(1, opts.letters_per_pdf)
     batches = [(f"letters-{stamp}-{k // size + 1:04d}.pdf", rows[k:k + size]) for k in range(0, len(rows), size)]
     args = (renderer.case_file, overrides, renderer.name_conditions)
@@ -373,12 +388,13 @@ def _write_letters(conn, persons, opts, renderer, overrides, targets, budget, re
 def _finish_batch(conn, folder, name, chunk, produce, report, progress) -> None:
     ids = [r["person_id"] for r in chunk]
     try:
-        produce()
+        pages = produce()
     except OSError as exc:
         ledger.mark_many(conn, ids, LETTER, "pending")
         raise NotifyError(f"letters: cannot write {name} ({type(exc).__name__})") from None
     ledger.mark_many(conn, ids, LETTER, "sent")
     report.letters += len(chunk)
+    report.letter_pages += pages
     report.letter_files.append(name)
     if progress:
         progress(LETTER, report.letters)

@@ -8,6 +8,7 @@ from fuite.errors import CaseError
 from fuite.notify import ledger
 from fuite.notify.cnil import build_cnil_draft
 from fuite.notify.persons import PersonsOptions, PersonsReport, notice_secret, notify_persons, plan_channels
+from fuite.store.casefile import gaps, require_complete
 
 __all__ = ["cnil_draft_for_case", "notify_persons_for_case", "status_for_case"]
 
@@ -24,10 +25,12 @@ def _ledger_counts(case) -> dict:
     return ledger.counts(case.conn)
 
 
-def cnil_draft_for_case(case) -> dict:
-    """The CNIL draft for this case (counts only)."""
+def cnil_draft_for_case(case, draft: bool = False) -> dict:
+    """The CNIL draft for this case (counts only); refused while the case file lacks a fact, unless ``draft``."""
     persons = _persons(case)
     case_file = case.settings
+    if not draft:
+        require_complete(case_file, "notifying CNIL")
     severity = case.get_table("severity")
     if severity is not None and severity.num_rows != persons.num_rows:
         severity = None   # persons were resolved again since `fuite assess`: score them afresh
@@ -42,6 +45,10 @@ def notify_persons_for_case(case, opts: PersonsOptions, progress=None) -> Person
     """Notify every person of the case and record it in the audit trail."""
     persons = _persons(case)
     case_file = case.settings
+    if opts.dry_run:
+        opts.gaps = gaps(case_file)
+    else:
+        require_complete(case_file, "notifying persons")
     report = notify_persons(case.conn, persons, case_file, opts, secret=notice_secret(case), case_dir=case.dir,
                             progress=progress)
     handled = report.rendered if opts.dry_run else report.sent + report.failed + report.deferred + report.held \

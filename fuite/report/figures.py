@@ -15,6 +15,7 @@ import re
 import polars as pl
 import pyarrow as pa
 
+from fuite.assess.figures import exposure_figures
 from fuite.report.masking import SMALL_COUNT
 from fuite.taxonomy import CATEGORY_IDS, SPECIAL_CONDITIONS
 
@@ -60,14 +61,15 @@ def build_figures(
         people = _persons_from_records(recs)
     srcs = _sources_frame(sources, recs, quarantine)
     cols = _frame(columns, ["file", "table", "column", "position", "category", "confidence"])
+    exposure = exposure_figures(people)
     return {
         "format": FORMAT,
         "records": recs.height,
         "persons": people.height,
-        "persons_health": _count_true(people, "health"),
-        "persons_hiv": _count_true(people, "hiv"),
-        "persons_per_category": _per_category(people),
-        "persons_per_condition": _per_condition(people),
+        "persons_health": exposure["health"],
+        "persons_hiv": exposure["hiv"],
+        "persons_per_category": exposure["categories"],
+        "persons_per_condition": exposure["conditions"],
         "severity": _severity(severity, people, breach),
         "sample_period": _sample_period(recs),
         "samples_per_month": _samples_per_month(recs),
@@ -125,32 +127,6 @@ def _sources_frame(sources: pa.Table | None, recs: pl.DataFrame, quarantine: pa.
 
 
 # -- persons ---------------------------------------------------------------------------------------
-
-def _count_true(df: pl.DataFrame, name: str) -> int:
-    return int(df[name].cast(pl.Boolean).sum() or 0)
-
-
-def _split_counts(df: pl.DataFrame, name: str) -> dict[str, int]:
-    """Persons per item of a ';'-joined column (grouped on the joined string first: cheap)."""
-    grouped = df.group_by(name).len().drop_nulls(name)
-    exploded = grouped.with_columns(pl.col(name).str.split(";")).explode(name).filter(pl.col(name) != "")
-    summed = exploded.group_by(name).agg(pl.col("len").sum())
-    return {row[0]: int(row[1]) for row in summed.iter_rows()}
-
-
-def _per_category(people: pl.DataFrame) -> dict[str, int]:
-    counts = _split_counts(people, "categories")
-    known = {cid: counts.get(cid, 0) for cid in CATEGORY_IDS}
-    extra = {cid: n for cid, n in sorted(counts.items()) if cid not in known}
-    return known | extra
-
-
-def _per_condition(people: pl.DataFrame) -> dict[str, int]:
-    counts = _split_counts(people, "conditions")
-    per = {key: counts.get(key, 0) for key in SPECIAL_CONDITIONS}
-    per["hiv"] = max(per["hiv"], _count_true(people, "hiv"))  # the flag and the condition agree
-    return per
-
 
 def _severity(severity: pa.Table | None, people: pl.DataFrame, breach: dict | None) -> dict | None:
     if severity is None:

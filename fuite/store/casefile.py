@@ -11,14 +11,15 @@ It holds no leaked data: dates, circumstances, contacts, SMTP settings.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from fuite.errors import CaseFileError, UsageError
+from fuite.errors import CaseFileError, CaseIncomplete, UsageError
 
-__all__ = ["TEMPLATE", "FILE_NAME", "CaseFile", "Breach", "Party", "Contact", "SmtpSettings", "Notification",
+__all__ = ["TEMPLATE", "FILE_NAME", "CaseFile", "gaps", "require_complete", "is_placeholder", "known", "Breach", "Party", "Contact", "SmtpSettings", "Notification",
            "parse_case_file", "load_case_file", "read_case_file", "write_template", "PARIS"]
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -26,40 +27,58 @@ FILE_NAME = "case.toml"
 
 TEMPLATE = '''\
 # fuite case file: the facts of the breach that the leaked data cannot tell.
-# Edit every value, then run `fuite notify cnil --case DIR`. This file holds no leaked data.
-# Dates are TOML date-times (2021-02-23T09:30:00+01:00); without an offset, Paris time is assumed.
-# Leave "" where a fact is not known yet. Texts in French are quoted as written in the CNIL draft.
+# Fill in every value, then run `fuite case check --case DIR`: it lists each fact still missing.
+# `fuite notify cnil` and `fuite notify persons` refuse to run while one remains (`--draft` renders for review).
+# This file holds no leaked data. Dates are TOML date-times (2021-02-23T09:30:00+01:00); without an offset, Paris
+# time is assumed. "" means "not known yet". Texts in French are quoted as written in the CNIL draft.
+# Each "e.g." comment shows what the 2021 leak of French laboratories would have said: an example, not a fact.
 
 [breach]
 # Is the breach established (true) or only suspected (false)?
 established = true
 # When the controller became aware of it: the 72-hour deadline to notify CNIL runs from here (GDPR art. 33).
-discovered_at = 2021-02-23T09:00:00+01:00
+# e.g. discovered_at = 2021-02-23T09:00:00+01:00
+discovered_at = ""
 # When it started and ended; set ongoing = true while it is not contained.
 started_at = ""
 ended_at = ""
 ongoing = false
 # How it was discovered (French, quoted in the CNIL draft).
-how_discovered = "Signalement par un média : fichier diffusé sur Internet"
-# internal or external origin; malicious (true) or accidental (false).
-origin = "external"
-malicious = true
+# e.g. how_discovered = "Signalement par un média : fichier diffusé sur Internet"
+how_discovered = ""
+# internal or external origin; malicious: true, false, or "" while not known.
+# e.g. origin = "external"   malicious = true
+origin = ""
+malicious = ""
 # Cause (French, quoted in the CNIL draft).
-cause = "Extraction de données depuis un logiciel de gestion de laboratoire, puis publication en ligne"
+# e.g. cause = "Extraction de données depuis un logiciel de gestion de laboratoire, puis publication en ligne"
+cause = ""
+# What a person reads about the breach (its nature), French then English; one or two sentences.
+# e.g. description_fr = "Des données de patients ont été copiées depuis notre logiciel de laboratoire puis diffusées sur Internet."
+# e.g. description_en = "Patient data were copied from our laboratory software and then published on the Internet."
+description_fr = ""
+description_en = ""
 # ENISA circumstances: confidentiality = none / known_recipients / unknown_recipients;
 # integrity = none / recoverable / lost; availability = none / temporary / lost.
 confidentiality = "unknown_recipients"
 integrity = "none"
 availability = "none"
 # Processors (sous-traitants) involved, by name.
-processors = ["Éditeur du logiciel de gestion de laboratoire"]
+# e.g. processors = ["Éditeur du logiciel de gestion de laboratoire"]
+processors = []
 # Medium: where the data were (server, software, paper...), in French.
-medium = "Serveur applicatif du logiciel de laboratoire"
+# e.g. medium = "Serveur applicatif du logiciel de laboratoire"
+medium = ""
 # Categories of persons concerned, in French.
 person_categories = ["Patients"]
-# Measures taken and planned (French, one sentence each).
-measures_taken = ["Demande de retrait du fichier auprès des hébergeurs", "Dépôt de plainte"]
-measures_planned = ["Information individuelle de chaque patient", "Audit de sécurité du logiciel"]
+# Measures taken and planned (French, one sentence each; English versions in the same order, for the notices).
+# e.g. measures_taken = ["Demande de retrait du fichier auprès des hébergeurs", "Dépôt de plainte"]
+# e.g. measures_planned = ["Information individuelle de chaque patient", "Audit de sécurité du logiciel"]
+measures_taken = []
+measures_planned = []
+# e.g. measures_taken_en = ["Request to the hosts to take the file down", "Complaint filed with the police"]
+measures_taken_en = []
+measures_planned_en = []
 # Are persons informed? yes / no / planned; and when (date-time or "").
 persons_informed = "planned"
 persons_informed_at = ""
@@ -67,15 +86,28 @@ persons_informed_at = ""
 cross_border = false
 # If CNIL is notified after 72 hours: why (French).
 late_reason = ""
+# The self-check page's summary of the breach (optional): title, short name, domain, day it happened.
+title = ""
+name = ""
+domain = ""
+date = ""
 
 [controller]
-name = "Laboratoire d'analyses (à compléter)"
-address = "1 rue de l'Exemple, 35000 Rennes"
+# The data controller, printed in the CNIL draft and signing every notice.
+# e.g. name = "Laboratoire de biologie médicale des Exemples"   address = "1 rue de l'Exemple, 35000 Rennes"
+name = ""
+address = ""
 siren = ""
 # health: the controller is a health-care actor (raises the severity of plain identity data).
 sector = "health"
+# The controller's own contact details (self-check page), optional.
+email = ""
+phone = ""
+website = ""
 
 [dpo]
+# The data protection officer: CNIL's contact, and printed in every notice. An email or a phone is required
+# here or under [contact].
 name = ""
 email = ""
 phone = ""
@@ -90,7 +122,8 @@ url = ""
 [smtp]
 # smtp://user:password@host:587 (STARTTLS when offered) or smtps://user:password@host:465 (implicit TLS).
 url = ""
-from = "Laboratoire <dpo@laboratoire.example>"
+# e.g. from = "Laboratoire des Exemples <dpo@laboratoire.fr>"
+from = ""
 # Messages per second (0: no limit), and parallel connections.
 rate = 10
 connections = 1
@@ -121,7 +154,7 @@ class Breach:
     ongoing: bool = False
     how_discovered: str = ""
     origin: str = ""
-    malicious: bool = False
+    malicious: bool | None = None   # None: not stated yet
     cause: str = ""
     confidentiality: str = "unknown_recipients"
     integrity: str = "none"
@@ -131,6 +164,8 @@ class Breach:
     person_categories: tuple[str, ...] = ("Patients",)
     measures_taken: tuple[str, ...] = ()
     measures_planned: tuple[str, ...] = ()
+    measures_taken_en: tuple[str, ...] = ()
+    measures_planned_en: tuple[str, ...] = ()
     persons_informed: str = "planned"
     persons_informed_at: datetime | None = None
     cross_border: bool = False
@@ -219,6 +254,14 @@ class _Reader:
             raise self._fail(key, "true or false")
         return value
 
+    def maybe_flag(self, key: str) -> bool | None:
+        value = self.data.get(key, "")
+        if value == "":
+            return None
+        if not isinstance(value, bool):
+            raise self._fail(key, 'true, false or ""')
+        return value
+
     def number(self, key: str, default: float) -> float:
         value = self.data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
@@ -277,13 +320,14 @@ def parse_case_file(settings: dict) -> CaseFile:
         established=b.flag("established", True), discovered_at=b.moment("discovered_at"),
         started_at=b.moment("started_at"), ended_at=b.moment("ended_at"), ongoing=b.flag("ongoing"),
         how_discovered=b.text("how_discovered"), origin=b.choice("origin", ("", "internal", "external"), ""),
-        malicious=b.flag("malicious"), cause=b.text("cause"),
+        malicious=b.maybe_flag("malicious"), cause=b.text("cause"),
         confidentiality=b.choice("confidentiality", _CONFIDENTIALITY, "unknown_recipients"),
         integrity=b.choice("integrity", _INTEGRITY, "none"),
         availability=b.choice("availability", _AVAILABILITY, "none"),
         processors=b.texts("processors"), medium=b.text("medium"),
         person_categories=b.texts("person_categories", ("Patients",)),
         measures_taken=b.texts("measures_taken"), measures_planned=b.texts("measures_planned"),
+        measures_taken_en=b.texts("measures_taken_en"), measures_planned_en=b.texts("measures_planned_en"),
         persons_informed=b.choice("persons_informed", ("yes", "no", "planned"), "planned"),
         persons_informed_at=b.moment("persons_informed_at"), cross_border=b.flag("cross_border"),
         late_reason=b.text("late_reason"), title=b.text("title"), name=b.text("name"), domain=b.text("domain"),
@@ -334,14 +378,76 @@ def load_case_file(path: Path) -> CaseFile:
     return parse_case_file(settings)
 
 
-#: Marks of a value the controller has not written: earlier templates' placeholders and example domains.
-PLACEHOLDER_MARKS = ("à compléter", "a completer", "to be completed", "rue de l'exemple", ".example", "example.")
+#: Marks of a value the controller has not written: placeholders of this and earlier templates, example domains.
+PLACEHOLDER_MARKS = ("à compléter", "a completer", "to be completed", "rue de l'exemple", "des exemples",
+                     ".example", "example.", "@laboratoire.fr>")
+
+#: The 2021 scenario that earlier templates wrote as values (and this one shows as "e.g." comments): a case
+#: file still holding one of them was not edited.
+EXAMPLE_VALUES = frozenset({
+    "Signalement par un média : fichier diffusé sur Internet",
+    "Extraction de données depuis un logiciel de gestion de laboratoire, puis publication en ligne",
+    "Éditeur du logiciel de gestion de laboratoire", "Serveur applicatif du logiciel de laboratoire",
+    "Demande de retrait du fichier auprès des hébergeurs", "Dépôt de plainte",
+    "Information individuelle de chaque patient", "Audit de sécurité du logiciel",
+    "Des données de patients ont été copiées depuis notre logiciel de laboratoire puis diffusées sur Internet.",
+    "Patient data were copied from our laboratory software and then published on the Internet.",
+    "Request to the hosts to take the file down", "Complaint filed with the police",
+    "Laboratoire <dpo@laboratoire.example>",
+})
+EXAMPLE_DISCOVERY = datetime(2021, 2, 23, 9, 0, tzinfo=PARIS)
 
 
 def is_placeholder(text: str) -> bool:
-    """Whether ``text`` is a template placeholder rather than a fact (case and accents of the mark ignored)."""
+    """Whether ``text`` is a template placeholder or example rather than a fact."""
     lowered = text.casefold()
-    return any(mark in lowered for mark in PLACEHOLDER_MARKS)
+    return text.strip() in EXAMPLE_VALUES or any(mark in lowered for mark in PLACEHOLDER_MARKS)
+
+
+def _texts_of(cf: CaseFile) -> Iterator[tuple[str, str]]:
+    """``(dotted key, value)`` of every text the controller writes (lists item by item)."""
+    for section in ("breach", "controller", "dpo", "contact", "smtp", "notification"):
+        for f in fields(getattr(cf, section)):
+            value = getattr(getattr(cf, section), f.name)
+            key = f"{section}.{'from' if f.name == 'sender' else f.name}"
+            for item in value if isinstance(value, tuple) else (value,):
+                if isinstance(item, str) and item:
+                    yield key, item
+
+
+def gaps(cf: CaseFile) -> list[str]:
+    """Every fact missing before a notice can be sent, one line each naming the key (art. 33(3), 34(2)).
+
+    Missing: the controller's name and address, a DPO or contact point reachable by email or phone, the
+    measures taken, the discovery date. Unedited: any value still a template placeholder or example.
+    """
+    b, c = cf.breach, cf.controller
+    missing = [f"{key}: missing ({why})" for key, value, why in (
+        ("controller.name", known(c.name), "who signs the notices"),
+        ("controller.address", known(c.address), "the controller's address"),
+        ("breach.discovered_at", b.discovered_at, "the 72-hour deadline runs from it"),
+        ("breach.measures_taken", [m for m in b.measures_taken if not is_placeholder(m)],
+         "every notice states the measures taken"),
+    ) if not value]
+    reachable = [v for v in (cf.dpo.email, cf.dpo.phone, cf.contact.email, cf.contact.phone) if known(v)]
+    if not reachable:
+        missing.append("dpo.email, dpo.phone, contact.email or contact.phone: missing (a DPO or contact point "
+                       "persons can reach)")
+    named = {line.split(":")[0] for line in missing}
+    unedited = list(dict.fromkeys(key for key, value in _texts_of(cf) if is_placeholder(value) and key not in named))
+    if b.discovered_at == EXAMPLE_DISCOVERY:
+        unedited.insert(0, "breach.discovered_at")
+    missing += [f"{key}: the template's example or placeholder, not edited" for key in unedited]
+    return missing
+
+
+def require_complete(cf: CaseFile, action: str) -> None:
+    """Raise :class:`CaseIncomplete` naming every gap, unless the case file states every required fact."""
+    found = gaps(cf)
+    if found:
+        keys = ", ".join(line.split(":")[0] for line in found)
+        raise CaseIncomplete(f"case.toml: {len(found)} fact(s) missing or unedited before {action}: {keys} "
+                             f"(run `fuite case check`; --draft renders for review only)", found)
 
 
 def known(text: str) -> str:

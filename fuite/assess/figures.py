@@ -1,0 +1,61 @@
+"""The one source of the breach's exposure figures: the CNIL draft, the DPO report and the notices read these.
+
+:func:`exposure_figures` counts persons (never records) from the persons table's own
+flags: per data category (the ``categories`` column), with health data, with HIV data
+(the flag or the ``hiv`` condition: one count, one line), with a NIR, and per other
+special condition. Only ``person_id, categories, health, hiv, conditions`` are read: no
+identifier is needed to count.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pyarrow as pa
+
+from fuite.taxonomy import CATEGORY_IDS, SPECIAL_CONDITIONS
+
+__all__ = ["FIGURE_COLUMNS", "exposure_figures"]
+
+#: The persons columns the figures need.
+FIGURE_COLUMNS = ("person_id", "categories", "health", "hiv", "conditions")
+
+
+def _frame(persons: pa.Table | pl.DataFrame) -> pl.DataFrame:
+    frame = persons if isinstance(persons, pl.DataFrame) else pl.from_arrow(
+        persons.select([c for c in FIGURE_COLUMNS if c in persons.column_names]))
+    exprs = [(pl.col(c).cast(pl.String) if c in frame.columns else pl.lit(None, pl.String)).alias(c)
+             for c in ("categories", "conditions")]
+    exprs += [(pl.col(c).cast(pl.Boolean).fill_null(False) if c in frame.columns else pl.lit(False)).alias(c)
+              for c in ("health", "hiv")]
+    return frame.select(exprs)
+
+
+def _split_counts(frame: pl.DataFrame, name: str) -> dict[str, int]:
+    """Persons per item of a ';'-joined column (grouped on the joined string first: cheap)."""
+    grouped = frame.group_by(name).len().drop_nulls(name)
+    exploded = grouped.with_columns(pl.col(name).str.split(";")).explode(name).filter(pl.col(name) != "")
+    return {k: int(v) for k, v in exploded.group_by(name).agg(pl.col("len").sum()).iter_rows()}
+
+
+def exposure_figures(persons: pa.Table | pl.DataFrame) -> dict:
+    """``{"persons", "categories": {id: n}, "health", "hiv", "nir", "conditions": {id: n}}``, counts of persons.
+
+    ``categories`` lists every taxonomy category in taxonomy order (0 when absent), then unknown ids;
+    ``conditions`` every special condition, its ``hiv`` entry being ``hiv`` (the flag or the condition).
+    """
+    frame = _frame(persons)
+    cats = _split_counts(frame, "categories")
+    has_hiv = frame.select((pl.col("hiv") | pl.col("conditions").fill_null("").str.contains(r"(^|;)hiv(;|$)"))
+                           .alias("h"))["h"]
+    health = frame.select((pl.col("health") | has_hiv).sum()).item() if frame.height else 0
+    conditions = _split_counts(frame, "conditions")
+    return {
+        "persons": frame.height,
+        "categories": {cid: cats.get(cid, 0) for cid in CATEGORY_IDS}
+        | {cid: n for cid, n in sorted(cats.items()) if cid not in CATEGORY_IDS},
+        "health": int(health or 0),
+        "hiv": int(has_hiv.sum() or 0),
+        "nir": cats.get("nir", 0),
+        "conditions": {key: int(has_hiv.sum() or 0) if key == "hiv" else conditions.get(key, 0)
+                       for key in SPECIAL_CONDITIONS},
+    }
