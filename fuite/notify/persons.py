@@ -47,7 +47,8 @@ from fuite.notify.journal import open_journal
 from fuite.notify.letters import (batch_manifest, count_pages, has_postal_address, postcode_order, render_letters_pdf,
                                   write_private)
 from fuite.notify.notice import NoticeRenderer, usable_email
-from fuite.notify.smtp import InDoubt, PermanentFailure, SmtpConfig, SmtpSender, TemporaryFailure, Throttle
+from fuite.notify.smtp import (InDoubt, PermanentFailure, ServerFailure, SmtpConfig, SmtpSender, TemporaryFailure,
+                               Throttle)
 
 __all__ = ["PersonsOptions", "PersonsReport", "notify_persons", "plan_channels", "shared_mailboxes", "notice_secret", "EMAIL",
            "LETTER", "NONE"]
@@ -166,6 +167,31 @@ def _settle_in_doubt(conn, opts: PersonsOptions, journal, report: PersonsReport)
         conn.commit()
 
 
+class FailureStreak:
+    """Identical hard failures in a row say more about the server than about the recipients.
+
+    ``limit`` identical refusals in a row (``first_limit`` before any success: a relay refusing every
+    recipient) stop the run; the notices of the streak go back to ``pending``. Shared by the connections.
+    """
+
+    def __init__(self, limit: int = 25, first_limit: int = 5):
+        self.limit, self.first_limit = limit, first_limit
+        self.code, self.pids, self.successes = "", [], 0
+
+    def success(self) -> None:
+        self.code, self.pids = "", []
+        self.successes += 1
+
+    def failure(self, pid: int, code: str) -> list[int] | None:
+        """Record one hard failure; the pids to put back to pending when the run must stop, else None."""
+        if code != self.code:
+            self.code, self.pids = code, []
+        self.pids.append(pid)
+        if len(self.pids) >= (self.limit if self.successes else self.first_limit):
+            return list(self.pids)
+        return None
+
+
 class _Mailer:
     """Sends one notice with retries; keeps the ledger in step around each handover.
 
@@ -173,9 +199,11 @@ class _Mailer:
     """
 
     def __init__(self, conn, lock: threading.Lock, sender: SmtpSender, renderer: NoticeRenderer,
-                 opts: PersonsOptions, journal, throttle: Throttle, sleep: Callable[[float], None] = time.sleep):
+                 opts: PersonsOptions, journal, throttle: Throttle, sleep: Callable[[float], None] = time.sleep,
+                 streak: FailureStreak | None = None):
         self.conn, self.lock, self.sender, self.renderer, self.opts = conn, lock, sender, renderer, opts
         self.journal, self.throttle, self.sleep = journal, throttle, sleep
+        self.streak = streak or FailureStreak()
 
     def _mark(self, pid: int, state: str, **kw) -> None:
         with self.lock:
@@ -197,8 +225,17 @@ class _Mailer:
             self._mark(pid, "sending", message_id=mid, attempt=True)   # committed before DATA
             try:
                 self.sender.send(self.renderer.sender_addr, address, data)
+            except ServerFailure:
+                self._mark(pid, "pending", error=None)   # the server's fault, not this recipient's
+                raise
             except PermanentFailure as exc:
-                self._mark(pid, "failed", error=exc.code)
+                with self.lock:
+                    ledger.mark(self.conn, pid, EMAIL, "failed", error=exc.code)
+                    undo = self.streak.failure(pid, exc.code)
+                    if undo:
+                        ledger.mark_many(self.conn, undo, EMAIL, "pending")
+                if undo:
+                    raise ServerFailure(f"{exc.code} for {len(undo)} recipients in a row") from None
                 return "failed"
             except TemporaryFailure as exc:
                 last = exc.code
@@ -216,7 +253,9 @@ class _Mailer:
                     return "held"
                 self._mark(pid, "pending", error=error)
                 continue
-            self._mark(pid, "sent")
+            with self.lock:
+                ledger.mark(self.conn, pid, EMAIL, "sent")
+                self.streak.success()
             return "sent"
         if last.startswith("connect"):   # the server itself is unreachable: stop the run, not just this notice
             raise NotifyError(f"cannot reach the SMTP server ({last.split(': ', 1)[-1]}); nothing is lost, rerun later")
@@ -296,7 +335,7 @@ def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, bud
     rate = opts.rate if opts.rate is not None else case_file.smtp.rate
     workers = max(1, opts.connections or case_file.smtp.connections)
     work: queue.Queue = queue.Queue(maxsize=4 * workers + 64)   # rows stream in: memory stays flat
-    lock, throttle = threading.Lock(), Throttle(rate)
+    lock, throttle, streak = threading.Lock(), Throttle(rate), FailureStreak()
     tally = {"done": 0}
     errors: list[BaseException] = []
     stop = object()
@@ -304,7 +343,7 @@ def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, bud
     def worker() -> None:
         try:
             with SmtpSender(config) as sender:
-                mailer = _Mailer(conn, lock, sender, renderer, opts, journal, throttle, sleep)
+                mailer = _Mailer(conn, lock, sender, renderer, opts, journal, throttle, sleep, streak)
                 while (row := work.get()) is not stop:
                     if errors:
                         continue   # drain without sending once a worker has failed

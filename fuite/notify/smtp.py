@@ -7,10 +7,13 @@
 
 :meth:`SmtpSender.send` either returns (the server accepted the message with 250)
 or raises one of :class:`TemporaryFailure` (4xx, connection trouble before the
-message was handed over: safe to retry), :class:`PermanentFailure` (5xx: a hard
-bounce) or :class:`InDoubt` (the connection broke while the message was being
-handed over: the server may or may not have it). Exception texts hold SMTP codes
-only, never an address.
+message was handed over: safe to retry), :class:`PermanentFailure` (5xx at RCPT
+or DATA: a hard bounce of that recipient), :class:`ServerFailure` (the server
+refuses the session or the sender, not the recipient: 530/535 authentication,
+5xx at MAIL, a refused greeting; the run must stop, nobody is marked failed) or
+:class:`InDoubt` (the connection broke while the message was being handed over:
+the server may or may not have it). RSET follows every failed transaction.
+Exception texts hold SMTP codes only, never an address.
 """
 
 from __future__ import annotations
@@ -24,7 +27,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from fuite.errors import NotifyError, UsageError
 
-__all__ = ["SmtpConfig", "SmtpSender", "Throttle", "TemporaryFailure", "PermanentFailure", "InDoubt"]
+__all__ = ["SmtpConfig", "SmtpSender", "Throttle", "TemporaryFailure", "PermanentFailure", "ServerFailure", "InDoubt"]
+
+#: Codes that concern the session or the sender wherever they come: authentication required or failed.
+_SESSION_CODES = frozenset({530, 534, 535, 538})
 
 
 class TemporaryFailure(Exception):
@@ -40,6 +46,15 @@ class PermanentFailure(Exception):
 
     def __init__(self, code: str):
         super().__init__(code)
+        self.code = code
+
+
+class ServerFailure(NotifyError):
+    """The server refuses the session or the sender (not this recipient): stop the run, mark nobody failed."""
+
+    def __init__(self, code: str):
+        super().__init__(f"the SMTP server refused the session or the sender ({code}); nothing was marked "
+                         f"failed: fix the SMTP settings (smtp.url, smtp.from) and run again")
         self.code = code
 
 
@@ -102,6 +117,8 @@ def _code_of(exc: smtplib.SMTPResponseException) -> int:
 def _classify(code: int, where: str) -> Exception:
     if 400 <= code < 500:
         return TemporaryFailure(f"{code} at {where}")
+    if code in _SESSION_CODES or where in ("MAIL", "connect"):
+        return ServerFailure(f"{code} at {where}")
     return PermanentFailure(f"{code} at {where}")
 
 
@@ -135,8 +152,8 @@ class SmtpSender:
                 conn.starttls(context=c.tls_context())
                 conn.ehlo()
                 self.tls = True
-        except ssl.SSLError as exc:
-            raise NotifyError(f"SMTP TLS handshake failed ({type(exc).__name__})") from None
+        except (ssl.SSLError, ssl.CertificateError) as exc:
+            raise ServerFailure(f"TLS handshake failed: {type(exc).__name__}") from None
         except smtplib.SMTPResponseException as exc:
             raise _classify(_code_of(exc), "connect") from None
         except (OSError, smtplib.SMTPException) as exc:
@@ -202,10 +219,14 @@ class SmtpSender:
             raise InDoubt() from None
         if code == 421:
             self._drop()
+        elif code != 250:
+            self._reset()
         if code != 250:
             raise _classify(code, "end of DATA")
 
     def _reset(self) -> None:
+        if self.conn is None:
+            return
         try:
             code, _ = self.conn.rset()
             if code == 421:

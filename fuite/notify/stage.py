@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
+
 from fuite.assess.rules import Circumstances
 from fuite.assess.severity import assess_breach
 from fuite.errors import CaseError
 from fuite.notify import ledger
 from fuite.notify.cnil import build_cnil_draft
+from fuite.notify.names import with_best_names
 from fuite.notify.persons import PersonsOptions, PersonsReport, notice_secret, notify_persons, plan_channels
 from fuite.store.casefile import gaps, require_complete
 
@@ -18,6 +21,16 @@ def _persons(case):
     if persons is None:
         raise CaseError("the case has no persons yet: run `fuite scan` (or `fuite resolve`) first")
     return persons
+
+
+def _named_persons(case):
+    """The persons, each named by the best-attested spelling among their records, in the usual case."""
+    records = None
+    if case.has_table("records"):
+        wanted = ("person_id", "record_id", "first_name", "last_name")
+        parts = [b.select([c for c in wanted if c in b.schema.names]) for b in case.iter_table("records")]
+        records = pa.Table.from_batches(parts) if parts and all(len(p.schema) == 4 for p in parts) else None
+    return with_best_names(_persons(case), records)
 
 
 def _ledger_counts(case) -> dict:
@@ -43,7 +56,7 @@ def cnil_draft_for_case(case, draft: bool = False) -> dict:
 
 def notify_persons_for_case(case, opts: PersonsOptions, progress=None) -> PersonsReport:
     """Notify every person of the case and record it in the audit trail."""
-    persons = _persons(case)
+    persons = _named_persons(case)
     case_file = case.settings
     if opts.dry_run:
         opts.gaps = gaps(case_file)
