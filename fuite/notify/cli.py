@@ -147,9 +147,11 @@ def notify_persons_cmd(
     if dry_run or draft:
         for gap in opts.gaps:
             err.print(f"[yellow]to fill in case.toml:[/] {shown(gap)}", highlight=False, soft_wrap=True)
-        err.print(f"dry run: {report.rendered} notices rendered, nothing sent "
-                  f"(email {report.planned.get('email', 0)}, letter {report.planned.get('letter', 0)}, "
-                  f"no usable contact {report.planned.get('none', 0)})", highlight=False, soft_wrap=True)
+        would = report.would_send
+        err.print(f"dry run: {report.rendered} notices rendered, nothing sent; a real run would now send "
+                  f"{would.get('email', 0)} emails and {would.get('letter', 0)} letters (planned: email "
+                  f"{report.planned.get('email', 0)}, letter {report.planned.get('letter', 0)}, no usable contact "
+                  f"{report.planned.get('none', 0)})", highlight=False, soft_wrap=True)
         return
     if report.letter_files:
         err.print(f"[yellow]warning:[/] {len(report.letter_files)} PDF file(s) written under {shown(str(letters))}: they hold "
@@ -159,6 +161,43 @@ def notify_persons_cmd(
               f"letters {report.letters}" + (f"; in doubt settled: {settled}" if settled else "")
               + (f"; {report.letters_waiting} letters waiting for --letters DIR" if report.letters_waiting else ""),
               highlight=False, soft_wrap=True)
+
+
+@notify_app.command("preview")
+def notify_preview(
+    case: CaseOpt,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the sample notices.", show_default=False)],
+    synthetic: Annotated[bool, typer.Option("--synthetic", help="Invented persons instead of the case's (reads "
+                                                               "only case.toml).")] = False,
+    templates: Annotated[Path | None, typer.Option("--templates", help="Folder of overriding templates.")] = None,
+    operator: OperatorOpt = None,
+) -> None:
+    """Render sample notices of every variant (email, letter, minor, shared mailbox, discreet) for sign-off."""
+    from fuite.notify.preview import VARIANTS
+
+    if synthetic:
+        from fuite.notify.preview import synthetic_rows, write_preview
+        from fuite.store.casefile import read_case_file
+
+        written = write_preview(read_case_file(case), synthetic_rows(), out_dir,
+                                override_dirs=[p for p in (templates, case / "templates") if p])
+    else:
+        from fuite.notify.stage import preview_for_case
+        from fuite.store import open_case
+
+        with open_case(case, operator=operator, require_operator=True) as c:
+            written = preview_for_case(c, out_dir, templates)
+    shown = {p.stem for p in written}
+    missing = [v for v in VARIANTS if v not in shown and v != "letter"] + (
+        [] if "letter" in shown else ["letter"])
+    for path in written:
+        out.print(str(path), highlight=False, soft_wrap=True)
+    if missing:
+        err.print(f"[yellow]no person of the case for:[/] {', '.join(missing)} (try --synthetic)", highlight=False,
+                  soft_wrap=True)
+    if not synthetic:
+        err.print("[yellow]warning:[/] the samples hold the sampled persons' data in clear: delete them after review",
+                  highlight=False, soft_wrap=True)
 
 
 @notify_app.command("bounces")

@@ -91,6 +91,7 @@ class PersonsReport:
     held: int = 0
     letters: int = 0
     letter_pages: int = 0
+    would_send: dict[str, int] = field(default_factory=dict)   # a dry run: what a real run would send now
     letter_files: list[str] = field(default_factory=list)
     settled: dict[str, int] = field(default_factory=dict)   # in-doubt entries settled at start, by outcome
     letters_waiting: int = 0
@@ -284,17 +285,7 @@ def notify_persons(conn, persons: pa.Table, case_file: CaseFile, opts: PersonsOp
     budget = opts.limit if opts.limit is not None else len(plan)
 
     if opts.dry_run:
-        for row in _rows(persons):
-            if report.rendered >= budget:
-                break
-            channel = plan[row["person_id"]]
-            if channel == EMAIL:
-                renderer.email(row, _email_of(row))
-            elif channel == LETTER:
-                render_letters_pdf(renderer, [row], override_dirs=overrides)
-            else:
-                continue
-            report.rendered += 1
+        _dry_run(conn, persons, plan, renderer, overrides, opts, budget, report)
         return report
 
     ledger.ensure(conn)
@@ -325,6 +316,47 @@ def notify_persons(conn, persons: pa.Table, case_file: CaseFile, opts: PersonsOp
     elif to_letter:
         report.letters_waiting = len(to_letter)
     return report
+
+
+def _would_send(conn, plan: dict[int, str], rows: Iterator[dict]) -> Iterator[tuple[str, dict]]:
+    """``(channel, row)`` of every notice a real run would send now, from the ledger (nothing written)."""
+    states: dict[tuple[int, str], str] = {}
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (ledger.TABLE,)).fetchone()
+    if exists:
+        states = {(pid, ch): st for pid, ch, st in conn.execute(f"SELECT person_id, channel, state FROM {ledger.TABLE}")}
+    for row in rows:
+        pid, channel = row["person_id"], plan[row["person_id"]]
+        if channel == EMAIL:
+            state = states.get((pid, EMAIL), "pending")
+            if state in ("pending", "sending"):
+                yield EMAIL, row
+                continue
+            if state != "failed" or not has_postal_address(row):
+                continue
+            channel = LETTER   # a hard bounce with a postal address gets a letter
+        if channel == LETTER and states.get((pid, LETTER), "pending") in ("pending", "sending"):
+            yield LETTER, row
+
+
+def _dry_run(conn, persons, plan, renderer, overrides, opts, budget, report) -> None:
+    """Render exactly what a real run would send now (letters by batch, as the real run does)."""
+    letters: list[dict] = []
+    counts = {EMAIL: 0, LETTER: 0}
+    for channel, row in _would_send(conn, plan, _rows(persons)):
+        if report.rendered >= budget:
+            break
+        if channel == EMAIL:
+            renderer.email(row, _email_of(row))
+        else:
+            letters.append(row)
+            if len(letters) >= opts.letters_per_pdf:
+                render_letters_pdf(renderer, letters, override_dirs=overrides)
+                letters = []
+        counts[channel] += 1
+        report.rendered += 1
+    if letters:
+        render_letters_pdf(renderer, letters, override_dirs=overrides)
+    report.would_send = counts
 
 
 def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, budget, report, progress, sleep) -> int:

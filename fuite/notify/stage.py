@@ -13,7 +13,7 @@ from fuite.notify.names import with_best_names
 from fuite.notify.persons import PersonsOptions, PersonsReport, notice_secret, notify_persons, plan_channels
 from fuite.store.casefile import gaps, require_complete
 
-__all__ = ["cnil_draft_for_case", "notify_persons_for_case", "status_for_case"]
+__all__ = ["cnil_draft_for_case", "notify_persons_for_case", "status_for_case", "preview_for_case"]
 
 
 def _persons(case):
@@ -77,3 +77,16 @@ def status_for_case(case) -> dict:
     planned = {pid for (pid,) in case.conn.execute(f"SELECT DISTINCT person_id FROM {ledger.TABLE}")}
     total = persons.num_rows if persons is not None else 0
     return {"persons": total, "not_planned": total - len(planned) if total else 0, "channels": counts}
+
+
+def preview_for_case(case, out, templates=None) -> list:
+    """Sample notices of every variant drawn from the case's persons (audited: they hold identifiers)."""
+    from fuite.notify.persons import shared_mailboxes
+    from fuite.notify.preview import preview_rows, write_preview
+
+    persons = _named_persons(case)
+    rows = preview_rows(persons, shared_mailboxes(persons))
+    written = write_preview(case.settings, rows, out, override_dirs=[p for p in (templates, case.dir / "templates")
+                                                                    if p])
+    case.audit("notify.preview", records=len(rows), detail={"variants": sorted(rows), "files": len(written)})
+    return written
