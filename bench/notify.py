@@ -1,6 +1,11 @@
-"""Benchmark: render and send person notices to a local SMTP sink, in notices per second.
+"""Benchmark: person notices: emails to a local SMTP sink, and print-ready letters, per second.
 
     python bench/notify.py [--persons 5000] [--baseline 1000] [--connections 1 4 8] [--sink-processes 4]
+                           [--letters 2000] [--jobs 1 2] [--case DIR]
+
+Letters: ``notify_persons --letters`` (typst, duplex-safe batches of 500 with manifests, ledger) at each
+``--jobs``, on synthetic letters shaped like the drill's (``--case DIR``: the letter set of a scanned case,
+e.g. the full drill, key in FUITE_KEY), side by side with WeasyPrint rendering the same notices' HTML.
 
 An aiosmtpd sink runs in its own process on loopback and counts what it accepts.
 Side by side:
@@ -104,11 +109,88 @@ def _persons(n: int) -> pa.Table:
     return pa.table(rows, schema=PERSON_SCHEMA)
 
 
-def bench_fuite(n: int, port: int, connections: int) -> float:
+def _case_toml() -> str:
+    """The template with the facts a notice needs (fictional controller, reserved .test domain)."""
     from fuite.store.casefile import TEMPLATE
+
+    return (TEMPLATE.replace('discovered_at = ""', "discovered_at = 2026-03-02T10:15:00+01:00")
+            .replace('name = ""\naddress = ""', 'name = "Laboratoire Bench"\naddress = "1 quai du Banc, 35000 Rennes"', 1)
+            .replace('measures_taken = []', 'measures_taken = ["Accès réinitialisés", "Plainte déposée"]')
+            .replace('measures_taken_en = []', 'measures_taken_en = ["Access reset", "Complaint filed"]')
+            .replace('[contact]\n# Where persons can get help: printed in every notice.\nphone = ""',
+                     '[contact]\nphone = "02 99 00 00 00"')
+            .replace('from = ""', 'from = "Laboratoire Bench <notices@bench.test>"'))
+
+
+def _letter_rows(n: int) -> list[dict]:
+    """Letters shaped like the drill's: a mix of short and long notices, a few with conditions."""
+    extras = ["blood_group", "medication;health_note", "nir;insurer_name;insurer_id", "phone;sample_date",
+              "physician_name;lab_id;sample_date", "nir;blood_group;medication;health_note;insurer_name"]
+    rows = []
+    for i in range(n):
+        rows.append(dict(person_id=i, records=1, last_name=f"NOM{i}", first_name=f"Prénom{i}", birth_date="1970-01-01",
+                         street=f"{i % 200 + 1} avenue de la République", postal_code=f"{(i * 7919) % 95000 + 1000:05d}",
+                         city="Saint-Étienne", nir="1" if i % 3 == 0 else None,
+                         categories="last_name;first_name;birth_date;street_address;postal_code;city;" + extras[i % 6],
+                         health=i % 6 != 3, hiv=i % 40 == 0, conditions="hiv" if i % 40 == 0 else None))
+    return rows
+
+
+def bench_letters(rows: list[dict], jobs: int) -> tuple[float, int]:
+    """Letters per second (wall) through ``notify_persons --letters`` on a real case; and the pages written."""
     from fuite.notify.persons import PersonsOptions, notice_secret, notify_persons
-    from fuite.store.casefile import load_case_file
+    from fuite.schema import PERSON_SCHEMA
     from fuite.store import open_case
+    from fuite.store.casefile import read_case_file
+
+    with tempfile.TemporaryDirectory() as tmp:
+        case_dir = Path(tmp) / "case"
+        with open_case(case_dir, create=True) as case:
+            (case_dir / "case.toml").write_text(_case_toml(), encoding="utf-8")
+            persons = pa.Table.from_pylist([{f.name: r.get(f.name) for f in PERSON_SCHEMA} for r in rows],
+                                           schema=PERSON_SCHEMA)
+            opts = PersonsOptions(letters_dir=Path(tmp) / "letters", jobs=jobs)
+            start = time.perf_counter()
+            report = notify_persons(case.conn, persons, read_case_file(case_dir), opts, secret=notice_secret(case),
+                                    case_dir=case_dir)
+            elapsed = time.perf_counter() - start
+    assert report.letters == len(rows), report
+    return len(rows) / elapsed, report.letter_pages
+
+
+def bench_weasyprint(rows: list[dict]) -> float:
+    """The peer: WeasyPrint rendering the same notices (their HTML, one per page run) to one PDF."""
+    import tomllib
+
+    from weasyprint import HTML
+
+    from fuite.notify.notice import NoticeRenderer
+    from fuite.store.casefile import parse_case_file
+
+    renderer = NoticeRenderer(parse_case_file(tomllib.loads(_case_toml())))
+    start = time.perf_counter()
+    pages = [renderer.render(r).html.split("<body", 1)[1].split(">", 1)[1].rsplit("</body>", 1)[0] for r in rows]
+    HTML(string="".join(f'<div style="page-break-before: always">{p}</div>' for p in pages)).write_pdf()
+    return len(rows) / (time.perf_counter() - start)
+
+
+def _case_letter_rows(case_dir: Path) -> list[dict]:
+    from fuite.notify.persons import LETTER, _rows, plan_channels
+    from fuite.notify.stage import _named_persons
+    from fuite.store import open_case
+
+    with open_case(case_dir) as case:
+        persons = _named_persons(case)
+    plan = plan_channels(persons)
+    return [r for r in _rows(persons) if plan[r["person_id"]] == LETTER]
+
+
+def bench_fuite(n: int, port: int, connections: int) -> float:
+    from fuite.notify.persons import PersonsOptions, notice_secret, notify_persons
+    from fuite.store.casefile import load_case_file, parse_case_file
+    from fuite.store import open_case
+
+    TEMPLATE = _case_toml()
 
     with tempfile.TemporaryDirectory() as tmp:
         case_dir = Path(tmp) / "case"
@@ -159,8 +241,34 @@ def main() -> None:
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 4, 8])
     parser.add_argument("--sink-processes", type=int, default=4)
     parser.add_argument("--assess", type=int, default=491_840, help="persons to assess (0: skip)")
+    parser.add_argument("--letters", type=int, default=2000, help="synthetic letters (0: skip letters)")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--case", type=Path, default=None, help="a scanned case: bench its own letter set")
+    parser.add_argument("--weasyprint", type=int, default=40, help="letters for the WeasyPrint peer")
+    parser.add_argument("--no-email", action="store_true", help="letters only")
     args = parser.parse_args()
     os.environ.setdefault("FUITE_KEY", "bench passphrase, synthetic data only")
+    if args.letters or args.case:
+        rows = _case_letter_rows(args.case) if args.case else _letter_rows(args.letters)
+        print(f"{'':34} {'letters/s':>10}  notes   (load average {os.getloadavg()[0]:.1f})")
+        import resource
+
+        def cpu_now() -> float:
+            own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+            return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+        for jobs in args.jobs:
+            cpu = cpu_now()
+            rate, pages = bench_letters(rows, jobs)
+            per_cpu = len(rows) / (cpu_now() - cpu)
+            print(f"{f'fuite letters (typst), --jobs {jobs}':34} {rate:10.0f}  {len(rows)} letters, {pages} pages "
+                  f"({pages / len(rows):.2f} per letter), batches of 500 + manifests, ledger; "
+                  f"{per_cpu:.0f} letters per CPU-second", flush=True)
+        if args.weasyprint:
+            peer = bench_weasyprint(rows[:args.weasyprint])
+            print(f"{'WeasyPrint, same notices (peer)':34} {peer:10.0f}  {args.weasyprint} letters, 1 process")
+        if args.no_email:
+            return
     with Sink(args.sink_processes) as sink:
         fuite_rates = {k: bench_fuite(args.persons, sink.port, k) for k in args.connections}
         cpu_rate = max(r[1] for r in fuite_rates.values())
