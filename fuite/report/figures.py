@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from fuite.assess.figures import exposure_figures
 from fuite.report.masking import SMALL_COUNT
-from fuite.taxonomy import CATEGORY_IDS, SPECIAL_CONDITIONS
+from fuite.taxonomy import CATEGORY_IDS
 
 __all__ = ["build_figures", "FORMAT", "LOW_CONFIDENCE", "SEVERITY_LEVELS"]
 
