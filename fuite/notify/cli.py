@@ -25,7 +25,8 @@ def case_init(case: CaseOpt,
     from fuite.store.casefile import write_template
 
     path = write_template(case, force=force)
-    err.print(f"[green]wrote[/] {shown(str(path))}: edit it, then run `fuite notify cnil --case DIR --output DIR`",
+    err.print(f"[green]wrote[/] {shown(str(path))}: fill it in; `fuite case check --case {shown(str(case))}` lists "
+              "what is still missing",
               highlight=False, soft_wrap=True)
 
 
