@@ -34,16 +34,22 @@ def test_an_unedited_case_file_sends_nothing_and_names_each_fact(tmp_path):
     assert review.returncode == 0 and "nothing sent" in review.stderr and "controller.name" in review.stderr
 
 
-def test_emails_are_discreet_unless_conditions_are_named(tmp_path):
-    case = tmp_path / "case"
-    new_case(case).close()
+def _send(case, *options: str) -> Sink:
+    """Run `notify persons` for real against a loopback sink; return what it received."""
     handler = Sink()
     sink = start_sink(handler)
     try:
         run_fuite("notify", "persons", "--case", str(case), "--smtp", f"smtp://127.0.0.1:{sink.port}", "--rate", "0",
-                  check=True)
+                  *options, check=True)
     finally:
         sink.stop()
+    return handler
+
+
+def test_emails_are_discreet_unless_conditions_are_named(tmp_path):
+    case = tmp_path / "case"
+    new_case(case).close()
+    handler = _send(case)
     bruno = handler.by_recipient()["bruno.bernard@example.net"][0]   # HIV in his own findings
     text = body_text(bruno)
     assert "VIH" not in text and "HIV" not in text and "VIH" not in bruno.get_body(("html",)).get_content()
@@ -54,13 +60,7 @@ def test_emails_are_discreet_unless_conditions_are_named(tmp_path):
     assert "Laboratoire Bioline Armor" in bruno["Subject"] and "compléter" not in bruno["Subject"]
     again = tmp_path / "case2"
     new_case(again).close()
-    handler2 = Sink()
-    sink = start_sink(handler2)
-    try:
-        run_fuite("notify", "persons", "--case", str(again), "--smtp", f"smtp://127.0.0.1:{sink.port}", "--rate", "0",
-                  "--name-conditions", check=True)
-    finally:
-        sink.stop()
+    handler2 = _send(again, "--name-conditions")
     named = body_text(handler2.by_recipient()["bruno.bernard@example.net"][0])
     assert "un suivi ou un traitement en lien avec le VIH" in named
     alice = body_text(handler2.by_recipient()["alice.martin@example.org"][0])   # no condition of her own
@@ -71,13 +71,7 @@ def test_the_dry_run_counts_what_a_real_run_would_send_now(tmp_path):
     case = tmp_path / "case"
     new_case(case).close()
     before = run_fuite("notify", "persons", "--case", str(case), "--dry-run", check=True)
-    handler = Sink()
-    sink = start_sink(handler)
-    try:
-        run_fuite("notify", "persons", "--case", str(case), "--smtp", f"smtp://127.0.0.1:{sink.port}", "--rate", "0",
-                  check=True)
-    finally:
-        sink.stop()
+    handler = _send(case)
     sent = len(handler.messages)
     assert sent == 3 and "send 3 emails and 2 letters" in before.stderr
     after = run_fuite("notify", "persons", "--case", str(case), "--dry-run", check=True)

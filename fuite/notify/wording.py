@@ -230,8 +230,20 @@ def notice_sections(ctx: dict) -> dict[str, Body]:
     return {"fr": _body(ctx, "fr"), "en": _body(ctx, "en")}
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{format_count(n, 'fr' if one in ('jour', 'heure') else 'en')} {one if n == 1 else many}"
+_UNITS = {"fr": ("jour", "jours", "heure", "heures", "et"), "en": ("day", "days", "hour", "hours", "and")}
+
+
+def _duration(hours: float, lang: str) -> str:
+    day, days, hour, hours_, conj = _UNITS[lang]
+    total = max(0, round(hours))
+
+    def count(n: int, one: str, many: str) -> str:
+        return f"{format_count(n, lang)} {one if n == 1 else many}"
+
+    if total <= 48:
+        return count(total, hour, hours_)
+    d, rest = divmod(total, 24)
+    return count(d, day, days) + (f" {conj} {count(rest, hour, hours_)}" if rest else "")
 
 
 def format_count(n: int, lang: str = "fr") -> str:
@@ -247,18 +259,10 @@ def format_decimal(x: float, lang: str = "fr") -> str:
 
 
 def duration_fr(hours: float) -> str:
-    """``62 heures``; over 48 hours in days: ``2 104 jours et 11 heures``."""
-    total = max(0, round(hours))
-    if total <= 48:
-        return _plural(total, "heure", "heures")
-    days, rest = divmod(total, 24)
-    return _plural(days, "jour", "jours") + (f" et {_plural(rest, 'heure', 'heures')}" if rest else "")
+    """``40 heures``; over 48 hours in days: ``2 104 jours et 11 heures``."""
+    return _duration(hours, "fr")
 
 
 def duration_en(hours: float) -> str:
-    """``62 hours``; over 48 hours in days: ``2,104 days and 11 hours``."""
-    total = max(0, round(hours))
-    if total <= 48:
-        return _plural(total, "hour", "hours")
-    days, rest = divmod(total, 24)
-    return _plural(days, "day", "days") + (f" and {_plural(rest, 'hour', 'hours')}" if rest else "")
+    """``40 hours``; over 48 hours in days: ``2,104 days and 11 hours``."""
+    return _duration(hours, "en")
