@@ -266,7 +266,7 @@ def main() -> None:
                   f"{per_cpu:.0f} letters per CPU-second", flush=True)
         if args.weasyprint:
             peer = bench_weasyprint(rows[:args.weasyprint])
-            print(f"{'WeasyPrint, same notices (peer)':34} {peer:10.0f}  {args.weasyprint} letters, 1 process")
+            print(f"{'WeasyPrint, same notices (peer)':34} {peer:10.1f}  {args.weasyprint} letters, 1 process")
         if args.no_email:
             return
     with Sink(args.sink_processes) as sink:
