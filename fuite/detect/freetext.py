@@ -27,24 +27,20 @@ import polars as pl
 import regex
 
 from fuite.detect.folding import fold
+from fuite.detect.context import REGEX_TIMEOUT, TextContext
 from fuite.detect.terminology import Term, drug_terms, pathology_terms
 
-__all__ = ["TextFinding", "Hit", "analyse_text", "analyse_column", "header_context", "REGEX_TIMEOUT"]
+__all__ = ["TextFinding", "Finding", "Hit", "analyse_text", "analyse_column", "header_context", "REGEX_TIMEOUT"]
 
-#: Seconds any regex may spend on one leaked text before the text is skipped.
-REGEX_TIMEOUT = 0.05
-
-_PRECEDING_NEGATIONS = regex.compile(
-    r"(?:\b(?:pas de|pas d'|pas|absence de|absence d'|absence|aucun|aucune|sans|non|ni|jamais|nie|exclusion de"
-    r"|exclu|elimine|ecarte|negatif pour|negative pour)\s*(?:\S+\s+){0,2}$)")
-_FOLLOWING_NEGATIONS = regex.compile(
-    r"^\W{0,3}(?:\S+\s+){0,3}?(?:negatif|negative|negatifs|negatives|neg|absent|absente|exclu|exclue|normal|normale"
-    r"|non reactif|non reactive|ecarte|ecartee|infirme|infirmee|non)\b|^\s*\(?-(?![\w])")
 _POSITIVE = regex.compile(
     r"^\W{0,3}(?:\S+\s+){0,3}?(?:positif|positive|positifs|positives|pos|confirme|confirmee|reactif|reactive"
     r"|detectable|detecte|detectee)\b|^\s*\(?\+")
-_CLAUSE_END = regex.compile(r"[;\n!?|)(]|[.,](?!\d)")
 _WEEKS = regex.compile(r"\b\d{1,2}\s?(?:SA|sa)\s?(?:\+\s?\d+\s?j)?\b|\b\d{1,2}\s?SA\b")
+#: Pregnancy shapes no single word gives: a positive hCG, gravidity/parity (G2P1), "x mois de grossesse".
+_PREGNANCY_SHAPES = regex.compile(
+    r"(?<![\w])(?:β|beta|b)?[\s-]?hcg(?:\s*plasmatiques?|\s*sanguins?|\s*quantitatifs?)?\s*:?\s*"
+    r"(?:positifs?|\+|eleves?)"
+    r"|(?<![\w])g\d\s?p\d(?![\w])|test de grossesse\s*:?\s*(?:positif|\+)")
 _ICD10 = regex.compile(r"(?:\b(?i:cim|icd)[- ]?10\W{0,3}|\b)([A-TV-Z]\d{2})(\.\d{1,2})?\b")
 
 
@@ -59,13 +55,32 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """One condition mentioned in a text: what, about whom, asserted how, and where (in the folded text)."""
+
+    condition: str
+    subject: str = "patient"
+    status: str = "affirmed"
+    start: int = 0
+    end: int = 0
+    cue: str = ""
+
+    @property
+    def counts_for_patient(self) -> bool:
+        return self.subject == "patient" and self.status == "affirmed"
+
+
+@dataclass(frozen=True)
 class TextFinding:
-    """What a text reveals."""
+    """What a text reveals about the patient (``hiv``, ``conditions``: affirmed findings about the patient only),
+    every condition finding with its subject and status, and the ambiguous mentions left undecided."""
 
     health: bool = False
     hiv: bool = False
     conditions: tuple[str, ...] = ()
     hits: tuple[Hit, ...] = field(default=(), repr=False)
+    findings: tuple[Finding, ...] = field(default=(), repr=False)
+    undecided: int = 0
 
 
 @lru_cache(maxsize=1)
@@ -101,27 +116,32 @@ def _longest_hits(folded: str) -> list[tuple[int, int, Term]]:
     return kept
 
 
-def _clause(folded: str, start: int, end: int) -> tuple[str, str]:
-    """Text before and after a hit, cut at the clause boundaries."""
-    before = folded[:start]
-    cuts = [m.end() for m in _CLAUSE_END.finditer(before, timeout=REGEX_TIMEOUT)]
-    before = before[cuts[-1]:] if cuts else before
-    after = folded[end:]
-    cut = _CLAUSE_END.search(after, timeout=REGEX_TIMEOUT)
-    return before[-40:], (after[:cut.start()] if cut else after)[:40]
+_LIST_SEPARATOR = regex.compile(r"^\s*(?:[,/+&]|et|ou|and)?\s*$")
 
 
-def _is_negated(before: str, after: str) -> bool:
-    return bool(_PRECEDING_NEGATIONS.search(before, timeout=REGEX_TIMEOUT)
-                or _FOLLOWING_NEGATIONS.search(after, timeout=REGEX_TIMEOUT))
+def _groups(folded: str, hits: list[tuple[int, int, Term]]) -> list[tuple[int, int]]:
+    """Per hit, the span of its enumeration ("sérologies VIH, VHB, VHC négatives"): members share one clause."""
+    spans, i = [None] * len(hits), 0
+    while i < len(hits):
+        j = i
+        while (j + 1 < len(hits) and hits[j][2].kind != "test" and hits[j + 1][2].kind != "test"
+               and _LIST_SEPARATOR.match(folded[hits[j][1]:hits[j + 1][0]])):
+            j += 1
+        for k in range(i, j + 1):
+            spans[k] = (hits[i][0], hits[j][1])
+        i = j + 1
+    return spans
 
 
-def _icd10_conditions(text: str) -> set[str]:
-    found = set()
+
+def _icd10_conditions(text: str) -> list[tuple[str, int, int]]:
+    found = []
     for match in _ICD10.finditer(text, timeout=REGEX_TIMEOUT):
         code, decimals = match.group(1), match.group(2)
         if decimals or match.group(0)[:3].lower() in ("cim", "icd"):
-            found.add(_icd10_condition(code))
+            condition = _icd10_condition(code)
+            if condition:
+                found.append((condition, match.start(1), match.end()))
     return found
 
 
@@ -140,72 +160,116 @@ def _icd10_condition(code: str) -> str:
     return ""
 
 
-#: HIV words that a test request also uses ("sérologie VIH"); PrEP, ARV, CD4 follow-up reveal HIV on their own.
-_HIV_WORDS_TESTED = {"vih", "hiv", "sida", "hiv-1", "vih-1", "vih1", "vih 1", "vih-2", "vih2"}
-#: Antiretrovirals also prescribed alone for hepatitis B (tenofovir, lamivudine): HIV only without a VHB context.
-_DUAL_USE_ATC = {"J05AF05", "J05AF07", "J05AF13"}
-_HEPATITIS_B_CONTEXT = regex.compile(r"\b(?:vhb|hbv|hepatite\s*b|ag\s*hbs|aghbs|hepatite)\b")
+#: Words that a test request also uses ("sérologie VIH", "Ag HBs"): they reveal a condition only with a positive
+#: result; inside a test without one they are health data only (status ``proposed``, or ``negated``).
+_TESTED_WORDS = {"vih", "hiv", "sida", "hiv-1", "vih-1", "vih1", "vih 1", "vih-2", "vih2", "vhb", "vhc", "hbv",
+                 "hcv", "ag hbs", "aghbs", "hepatite", "hepatites", "hepatite b", "hepatite c"}
+#: Antiretrovirals also given for hepatitis B (tenofovir, lamivudine, emtricitabine/tenofovir): resolved by the
+#: record's context; alone, tenofovir or lamivudine say nothing certain (undecided).
+_DUAL_USE_ATC = {"J05AF05", "J05AF07", "J05AF13", "J05AF09"}
+_HIV_OR_HBV_ATC = {"J05AR03"}
+#: Mentions that are HIV wording unless the record is about a hepatitis: a bare undetectable viral load.
+_VIRAL_LOAD_ALONE = {"cv indetectable", "charge virale indetectable"}
+_VACCINE = regex.compile(r"\b(?:vaccin\w*|immunis\w*|anti-?hbs|ac anti)\b")
 
 
-def _drug_condition(folded: str, term: Term) -> str | None:
-    if term.atc in _DUAL_USE_ATC and _HEPATITIS_B_CONTEXT.search(folded, timeout=REGEX_TIMEOUT):
-        return "hepatitis"
-    return term.condition
-
-
-def _judge(folded: str, start: int, end: int, term: Term) -> tuple[bool, bool]:
-    """(counts as health, reveals its condition) for one hit."""
-    before, after = _clause(folded, start, end)
-    negated = _is_negated(before, after)
-    if term.kind == "test":
-        return False, False
-    if term.kind == "hiv" and term.text not in _HIV_WORDS_TESTED:
-        return True, not negated
-    if term.kind == "hiv":
+def _qualify(context: TextContext, start: int, end: int, span: tuple[int, int], term: Term | None
+             ) -> tuple[str, str, str]:
+    """(subject, status, cue) of one mention, with the test-context and vaccination rules."""
+    subject, cue = context.subject(start, end)
+    status = context.status(start, end, span)
+    before, after = context.clause_text(*span)
+    if term is not None and term.text in _TESTED_WORDS and status == "affirmed":
         in_test = any(t.kind == "test" for _, _, t in _longest_hits(before + " " + after))
-        positive = bool(_POSITIVE.search(after, timeout=REGEX_TIMEOUT))
-        if in_test and not positive:
-            return True, False
-        return True, not negated
-    if term.kind == "drug":
-        return True, not negated and term.condition is not None
-    if term.kind == "condition":
-        return True, not negated
-    return not negated or term.text in ("ttt", "traitement", "atcd", "antecedents"), False
+        if in_test and not _POSITIVE.search(after, timeout=REGEX_TIMEOUT):
+            status = "proposed"
+    if term is not None and term.condition == "hepatitis" and _VACCINE.search(before + " " + after,
+                                                                              timeout=REGEX_TIMEOUT):
+        status = "negated"
+    return subject, status, cue
+
+
+def _resolve_dual(pending, findings: list[Finding], folded: str) -> tuple[list[Finding], int]:
+    """Conditions of the dual-use drugs and bare viral loads, from the record's other findings (its context)."""
+    patient = {f.condition for f in findings if f.counts_for_patient}
+    hepatitis_b = "hepatitis" in patient and not regex.search(r"\b(?:vhc|hcv|hepatite c)\b", folded)
+    resolved, undecided = [], 0
+    for (start, end, term), (subject, status, cue) in pending:
+        if term.text in _VIRAL_LOAD_ALONE:
+            condition = None if "hepatitis" in patient else "hiv"
+        elif "hiv" in patient or (term.atc in _HIV_OR_HBV_ATC and not hepatitis_b):
+            condition = "hiv"
+        elif hepatitis_b:
+            condition = "hepatitis"
+        else:
+            condition = None
+            undecided += status == "affirmed" and subject == "patient"
+        if condition:
+            resolved.append(Finding(condition, subject, status, start, end, cue))
+    return resolved, undecided
+
+
+def _term_findings(folded: str, context: TextContext) -> tuple[bool, list[Hit], list[Finding], list]:
+    hits = _longest_hits(folded)
+    spans = _groups(folded, hits)
+    health, out_hits, findings, pending = False, [], [], []
+    for (start, end, term), span in zip(hits, spans):
+        if term.kind == "test":
+            health |= "grossesse" in term.text          # a pregnancy test is health data
+            continue
+        subject, status, cue = _qualify(context, start, end, span, term)
+        health |= status != "negated" or term.kind != "health" or term.text in ("ttt", "traitement", "atcd",
+                                                                                  "antecedents")
+        if (term.kind == "drug" and term.condition == "hiv" and (term.atc in _DUAL_USE_ATC
+                                                                  or term.atc in _HIV_OR_HBV_ATC)) \
+                or term.text in _VIRAL_LOAD_ALONE:
+            pending.append(((start, end, term), (subject, status, cue)))
+        elif term.condition:
+            findings.append(Finding(term.condition, subject, status, start, end, cue))
+        out_hits.append(Hit(term, start, end, negated=status != "affirmed" and term.condition is not None))
+    return health, out_hits, findings, pending
+
+
+def _shape_findings(text: str, folded: str, context: TextContext) -> list[Finding]:
+    found = [("pregnancy", m.start(), m.end()) for m in _WEEKS.finditer(text, timeout=REGEX_TIMEOUT)]
+    found += [("pregnancy", m.start(), m.end()) for m in _PREGNANCY_SHAPES.finditer(folded, timeout=REGEX_TIMEOUT)]
+    found += _icd10_conditions(text)
+    out = []
+    for condition, start, end in found:
+        subject, status, cue = _qualify(context, start, end, (start, end), None)
+        out.append(Finding(condition, subject, status, start, end, cue))
+    return out
 
 
 @lru_cache(maxsize=65_536)
 def analyse_text(text: str | None) -> TextFinding:
-    """Health, HIV and special conditions revealed by one free-text cell."""
+    """Health, HIV and special conditions revealed by one free-text cell (or the joined texts of one record)."""
     if not text:
         return TextFinding()
     try:
         folded = fold(text)
-        health, conditions, hits = False, set(), []
-        for start, end, term in _longest_hits(folded):
-            counts, reveals = _judge(folded, start, end, term)
-            health |= counts
-            condition = _drug_condition(folded, term) if term.kind == "drug" else term.condition
-            if reveals and condition:
-                conditions.add(condition)
-            hits.append(Hit(term, start, end, negated=not reveals and term.condition is not None))
-        if _WEEKS.search(text, timeout=REGEX_TIMEOUT):
-            health = True
-            conditions.add("pregnancy")
-        icd = _icd10_conditions(text)
-        if icd:
-            health = True
-            conditions |= icd - {""}
+        if len(folded) != len(text):            # folding changed offsets (ligatures): shapes read the fold only
+            text = folded
+        context = TextContext(folded)
+        health, hits, findings, pending = _term_findings(folded, context)
+        shapes = _shape_findings(text, folded, context)
+        health |= bool(shapes)
+        findings += shapes
+        resolved, undecided = _resolve_dual(pending, findings, folded)
+        findings += resolved
     except TimeoutError:
         return TextFinding()
-    return TextFinding(health, "hiv" in conditions, tuple(sorted(conditions)), tuple(hits))
+    conditions = tuple(sorted({f.condition for f in findings if f.counts_for_patient}))
+    return TextFinding(health, "hiv" in conditions, conditions, tuple(hits), tuple(findings), undecided)
 
 
 _TITLED_NAME = (r"\s(?:M\.|Mr\.?|Mme\.?|Mlle\.?|Monsieur|Madame|Dr\.?|Docteur|Pr\.?)\s+\p{Lu}[\p{L}'’\-]+"
                 r"(?:\s+\p{Lu}[\p{L}'’\-]+)?")
 
 #: Cells that may reveal a condition without containing one of the special words: weeks of amenorrhoea, ICD-10.
-_SPECIAL_SHAPES = r"\b\d{1,2}\s?(?:SA|sa)\b|\b[A-TV-Z]\d{2}\.\d|(?i:cim|icd)"
+_SPECIAL_SHAPES = r"\b\d{1,2}\s?(?:SA|sa)\b|\b[A-TV-Z]\d{2}\.\d|(?i:cim|icd|hcg)|\b[Gg]\d\s?[Pp]\d\b"
+#: Identifiers typed into a note (phone, NIR, email) carry no medical meaning: masked, notes share one analysis.
+_TYPED_IDENTIFIER = r"\+?\d[\d .\-]{7,}\d|[\w.+\-]+@[\w\-]+\.[\w.\-]+"
 
 
 @lru_cache(maxsize=4)
@@ -237,7 +301,8 @@ def analyse_column(values: pl.Series, *, plain_health: bool = True) -> pl.DataFr
                       else pl.col("text").is_not_null()),
     )
     # names of third persons carry no medical meaning: masking them lets templated notes share one analysis
-    frame = frame.with_columns(key=pl.col("text").str.replace_all(_TITLED_NAME, " M. X"))
+    frame = frame.with_columns(key=pl.col("text").str.replace_all(_TITLED_NAME, " M. X")
+                               .str.replace_all(_TYPED_IDENTIFIER, "0"))
     distinct = frame.filter(pl.col("special"))["key"].unique()
     results = [analyse_text(t) for t in distinct.to_list()]
     lookup = pl.DataFrame({
@@ -264,3 +329,41 @@ def header_context(header: str) -> str | None:
         return None
     spaced = " " + regex.sub(r"[^a-z0-9]+", " ", fold(header)) + " "
     return header if any(word in spaced for word in _spaced("special")) else None
+
+
+#: Headers of a column holding the result of the analysis named in the column before it ("libellé" | "résultat").
+_RESULT_HEADER = regex.compile(r"^(?:resultats?|results?|valeurs?|conclusion|interpretation|res|rslt)\b")
+#: Between the texts of one record: a sentence break, so that a subject cue of one cell does not reach the next.
+RECORD_SEPARATOR = " | "
+
+
+def record_texts(columns: list[tuple[str, pl.Series]]) -> pl.Series:
+    """The free texts of each record as one text, so that one cell's context reaches the others (an indication
+    for an ambiguous drug, a result for the analysis named beside it).
+
+    A cell under a header naming a condition is read as ``<header> : <cell>``; a result column is joined to the
+    column before it with `` : ``; other cells are joined with ``RECORD_SEPARATOR``.
+    """
+    pieces = []
+    for header, values in columns:
+        text = values.cast(pl.String)
+        context = header_context(header)
+        if context:                 # "Statut VIH" over "positif": the header says what the cell is about
+            text = context + " : " + text
+        result = bool(pieces) and bool(_RESULT_HEADER.match(fold(header or "").strip()))
+        pieces.append(pl.when(pl.lit(text).is_not_null())
+                      .then(pl.lit(" : " if result else RECORD_SEPARATOR) + pl.lit(text)))
+    if not pieces:
+        return pl.Series([], dtype=pl.String)
+    joined = pl.select(pl.concat_str(pieces, separator="", ignore_nulls=True).alias("t")).to_series()
+    return joined.str.strip_prefix(RECORD_SEPARATOR).str.strip_prefix(" : ").replace("", None)
+
+
+def analyse_records(columns: list[tuple[str, pl.Series]], n: int) -> pl.DataFrame:
+    """``health``/``hiv``/``conditions`` per record from its free-text columns (``(header, cells)`` pairs);
+    a filled health cell is health data, conditions are the affirmed findings about the patient."""
+    if not columns:
+        return pl.DataFrame({"health": [False] * n, "hiv": [False] * n, "conditions": [None] * n},
+                            schema={"health": pl.Boolean, "hiv": pl.Boolean, "conditions": pl.String})
+    found = analyse_column(record_texts(columns), plain_health=False)
+    return found.with_columns(pl.col("health").fill_null(False), pl.col("hiv").fill_null(False))

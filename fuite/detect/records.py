@@ -11,7 +11,7 @@ import polars as pl
 import pyarrow as pa
 
 from fuite import taxonomy
-from fuite.detect import dates, freetext, lexicons
+from fuite.detect import dates, freetext, lexicons, textids
 from fuite.detect.detectors import first_item
 from fuite.detect.folding import fold_column
 from fuite.detect.names import split_full_names
@@ -148,29 +148,13 @@ def _health(findings: list[ColumnFinding], frame: pl.DataFrame, n: int) -> tuple
     for category in HEALTH_CATEGORIES:
         for s in _columns_of(findings, frame, category):
             health = health | s.is_not_null()
-    hiv = pl.Series([False] * n, dtype=pl.Boolean)
-    conditions: list[pl.Series] = []
-    for f in findings:
-        if f.category not in TEXT_CATEGORIES or f.position >= frame.width:
-            continue
-        s = frame[:, f.position]
-        context = freetext.header_context(f.column)
-        if context:                 # "Statut VIH" over "positif": the header says what the cell is about
-            s = context + " : " + s
-        found = freetext.analyse_column(s, plain_health=False)   # a filled health cell is health data
-        health = health | found["health"].fill_null(False)
-        hiv = hiv | found["hiv"].fill_null(False)
-        conditions.append(found["conditions"])
-    if len(conditions) == 1:
-        cond = conditions[0]
-    elif conditions:
-        frame_c = pl.DataFrame({f"s{i}": c for i, c in enumerate(conditions)})
-        many = frame_c.select(pl.concat_str(pl.all(), separator=";", ignore_nulls=True).alias("c"))["c"]
-        cond = pl.Series([";".join(sorted(set(v.split(";")))) if v else None for v in many.to_list()]
-                         if many.str.contains(";").any() else many.replace("", None), dtype=pl.String)
-    else:
-        cond = _null(n)
-    return health, hiv, cond
+    found = freetext.analyse_records(_text_columns(findings, frame), n)   # subject, status, record context
+    return health | found["health"], found["hiv"], found["conditions"]
+
+
+def _text_columns(findings: list[ColumnFinding], frame: pl.DataFrame) -> list[tuple[str, pl.Series]]:
+    return [(f.column, frame[:, f.position]) for f in findings
+            if f.category in TEXT_CATEGORIES and f.position < frame.width]
 
 
 def extract_records(batch: pa.RecordBatch | pa.Table, findings: list[ColumnFinding]) -> pa.Table:
@@ -193,7 +177,8 @@ def extract_records(batch: pa.RecordBatch | pa.Table, findings: list[ColumnFindi
         "insurer": _first_non_null(_columns_of(findings, frame, "insurer_name"), n),
         "lab": _first_non_null(_columns_of(findings, frame, "lab_name"), n),
         "sample_date": _dates(findings, frame, n, "sample_date"),
-        "categories": _categories(findings, frame, n),
+        "categories": textids.with_typed_categories(_categories(findings, frame, n),
+                                                    [s for _, s in _text_columns(findings, frame)]),
         "health": health, "hiv": hiv, "conditions": conditions,
     })
     schema = pa.schema([RECORD_SCHEMA.field(name) for name in RECORD_FIELDS])

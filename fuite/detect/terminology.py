@@ -40,6 +40,9 @@ _SUPPLEMENT_DRUGS = {
     "J05AR17": ["ODEFSEY", "TAF/FTC/RPV"], "J05AR19": ["DESCOVY", "TAF/FTC", "FTC/TAF"],
     "N07BC02": ["methadone", "METHADONE AP-HP"], "N07BC01": ["SUBUTEX", "buprenorphine"],
     "N07BC51": ["SUBOXONE", "ZUBSOLV"], "L01XC": ["KEYTRUDA", "OPDIVO"],
+    # direct-acting antivirals of hepatitis C
+    "J05AP55": ["EPCLUSA"], "J05AP56": ["VOSEVI"], "J05AP51": ["HARVONI"], "J05AP54": ["ZEPATIER"],
+    "J05AP08": ["SOVALDI"],
     # the abbreviations of HIV clinics
     "J05AF01": ["AZT"], "J05AF05": ["3TC"], "J05AF07": ["TDF"], "J05AG03": ["EFV"], "J05AG05": ["RPV"],
     "J05AE10": ["DRV/r", "DRV"], "J05AE08": ["ATV/r"], "J05AR10": ["LPV/r"],
@@ -107,15 +110,21 @@ _HIV = ("vih", "hiv", "sida", "seropositif", "seropositive", "seropositivite", "
         "prophylaxie pre exposition", "antiretroviral", "antiretroviraux", "antiretrovirale", "arv", "tritherapie",
         "bitherapie arv", "tpe", "traitement post-exposition", "traitement post exposition", "hiv-1", "vih-1",
         "vih1", "vih 1", "vih-2", "vih2", "cd4", "lymphocytes cd4", "taux de cd4", "numeration cd4",
-        "cd4/cd8", "sous arv", "traitement arv", "pvvih", "pvv", "tasp", "i=i")
-_TESTS = ("serologie", "serologies", "depistage", "test", "tests", "trod", "recherche", "controle", "bilan",
+        "cd4/cd8", "sous arv", "traitement arv", "pvvih", "pvv", "tasp", "i=i", "seropo", "seropos",
+        "cv indetectable", "charge virale indetectable", "tritherapie antiretrovirale", "ttt arv")
+_TESTS = ("test de grossesse", "tests de grossesse", "serologie", "serologies", "depistage", "test", "tests", "trod",
+          "recherche", "controle", "bilan",
           "elisa", "western blot", "combo", "ag p24", "p24")
 _CONDITIONS = {
     "pregnancy": ("grossesse", "enceinte", "semaines d'amenorrhee", "amenorrhee", "bhcg positif", "hcg positif",
                   "terme prevu", "prenatal", "prenatale", "gestation", "gestationnel", "gestationnelle",
                   "post-partum", "post partum", "accouchement", "parturiente", "primigeste", "multigeste",
                   "primipare", "multipare", "fiv", "diabete gestationnel", "echographie obstetricale",
-                  "ddr", "toxoplasmose grossesse", "suivi de grossesse"),
+                  "ddr", "toxoplasmose grossesse", "suivi de grossesse", "grossesse extra-uterine", "geu",
+                  "dpa", "date prevue d'accouchement", "mois de grossesse", "trimestre de grossesse",
+                  "echographie de datation", "echo t1", "echo t2", "echo t3", "future maman",
+                  "enceinte de", "grossesse gemellaire",
+                  "grossesse evolutive", "pregnant", "pregnancy"),
     "cancer": ("cancer", "cancers", "carcinome", "adenocarcinome", "tumeur", "tumeur maligne", "neoplasie",
                "lymphome", "leucemie", "myelome", "metastase", "metastases", "metastatique", "chimiotherapie",
                "chimio", "radiotherapie", "oncologie", "oncologue", "melanome", "sarcome", "k sein", "k prostate",

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from fuite.synth.health import CONDITION_BITS
+from fuite.synth.health import CONDITION_BITS, typed_identifier_bits
 from fuite.synth.rows import Table
 from fuite.taxonomy import CATEGORY_IDS, PERSONAL_IDS
 
@@ -27,6 +27,8 @@ __all__ = ["AnswerKey", "HEALTH_CATEGORIES"]
 
 #: Categories whose non-empty cells make a row carry health information.
 HEALTH_CATEGORIES = ("blood_group", "health_note", "medication")
+#: Categories holding free text, where identifiers may be typed.
+TEXT_CATEGORIES = ("health_note", "medication")
 
 
 def _non_empty(series: pl.Series) -> np.ndarray:
@@ -68,6 +70,9 @@ class AnswerKey:
             filled = _non_empty(table.frame[name])
             if category in HEALTH_CATEGORIES:
                 health |= filled
+            if category in TEXT_CATEGORIES:   # the person's own identifiers typed into a comment are exposed too
+                typed = typed_identifier_bits(table.frame[name], self.persons[table.person_id])
+                np.bitwise_or.at(self._categories, table.person_id, typed)
             if category in PERSONAL_IDS:
                 self._categories[table.person_id[filled]] |= np.int64(1) << np.int64(PERSONAL_IDS.index(category))
         hiv = table.hiv.astype(bool) & health

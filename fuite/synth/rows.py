@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from fuite.synth.health import TOPIC_BIT, TOPIC_HIV, PhraseTable, pick_topic
+from fuite.synth.health import COMMENT_TABLE, TOPIC_BIT, TOPIC_HIV, PhraseTable, pick_topic, typed_identifier_cells
 from fuite.synth.people import BLOOD_GROUPS
 from fuite.synth.pools import INSURERS, Pools
 from fuite.synth.variants import blank, choose, date_layout, strip_accents, typos
@@ -86,6 +86,8 @@ def health_cells(rng: np.random.Generator, ctx: Ctx, pids: np.ndarray, table: Ph
     values = pl.Series(table.values, dtype=pl.String)
     text = values.gather(idx)
     text = pl.select(pl.when(pl.lit(pl.Series(present))).then(pl.lit(text))).to_series()
+    if table is COMMENT_TABLE:      # a patient's own phone, email or NIR typed into a share of comments
+        text = typed_identifier_cells(rng, ctx.persons[pids], text, share=0.03)
     return HealthCells(text=text, hiv=present & TOPIC_HIV[topic], conditions=np.where(present, TOPIC_BIT[topic], 0))
 
 
