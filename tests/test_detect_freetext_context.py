@@ -333,3 +333,27 @@ def test_drill_conditions_and_typed_identifiers(small_drill):
     assert len(THIRD_PARTY) == 6
     typed = rows.join(records, on=["file", "table", "row"]).filter(pl.col("categories").str.contains("phone"))
     assert typed.height > 0
+
+
+RECORDS = [   # (treatment cell, comment cell, the record's conditions)
+    ("Viread 245 mg", "Hépatite B chronique", "hepatitis"),
+    ("Viread 245 mg", "Patient VIH+", "hiv"),
+    ("Viread 245 mg", "RAS", None),
+    ("Truvada", "VHB chronique, Ag HBs positif", "hepatitis"),
+    ("Truvada", None, "hiv"),
+    ("Truvada", "Père VIH+", "hiv"),
+    (None, "CV indétectable", "hiv"),
+    ("Epclusa", "CV indétectable", "hepatitis"),
+    ("Biktarvy", "Conjointe enceinte", "hiv"),
+]
+
+
+def test_record_cells_decide_each_others_ambiguous_mentions():
+    from fuite.detect.freetext import analyse_records
+
+    treatment = pl.Series([r[0] for r in RECORDS], dtype=pl.String)
+    comment = pl.Series([r[1] for r in RECORDS], dtype=pl.String)
+    found = analyse_records([("Traitement", treatment), ("Commentaire", comment)], len(RECORDS))
+    assert found["conditions"].to_list() == [r[2] for r in RECORDS]
+    assert found["conditions"].to_list() == [";".join(analyse_text(t).conditions) or None
+                                             for t in record_texts([("t", treatment), ("c", comment)]).to_list()]

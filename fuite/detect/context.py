@@ -42,12 +42,20 @@ import regex
 from fuite.detect.folding import fold
 
 __all__ = ["SUBJECTS", "STATUSES", "Qualified", "TextContext", "subject_at", "status_in", "edsnlp_triggers",
-           "REGEX_TIMEOUT"]
+           "REGEX_TIMEOUT", "timeout_for"]
 
 SUBJECTS = ("patient", "relative", "partner", "source", "other")
 STATUSES = ("affirmed", "negated", "hypothetical", "proposed")
 #: Seconds any regex may spend on one leaked text before the text is skipped.
 REGEX_TIMEOUT = 0.05
+#: Texts up to this length run their (linear) regexes without a timeout: arming the ``regex`` module's timer costs
+#: about 50 times the match itself on a lab comment, and a short text cannot make a linear pattern slow.
+SHORT_TEXT = 4096
+
+
+def timeout_for(text: str) -> float | None:
+    """The regex timeout for one text: none for a short text, ``REGEX_TIMEOUT`` for a long one."""
+    return None if len(text) <= SHORT_TEXT else REGEX_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -140,6 +148,8 @@ _AFTER_CUE = regex.compile(r"^[^,;.\n|]{0,30}?(?:\bchez\b|\bde\b|\bdu\b|\bpour\b
                            r"(?:(?:son|sa|ses|le|la|l'|les|leur)\s*)?$")
 #: Following triggers that mean "no" only when nothing else follows ("VIH : non", "VIH -"): "VIH non traité" is
 #: still HIV, "grossesse normale" still a pregnancy.
+#: Characters around a mention that its status cues may sit in (a clause is rarely longer).
+_REACH = 120
 _SAME_CLAUSE = regex.compile(r"^[^,;.\n|]{0,30}$")
 _BARE_NEGATION = regex.compile(r"^\s*(?::\s*)?\(?(?:-|non|no|0)\)?\s*$|^\s*\(?-(?![\w+])")
 _QUESTION = regex.compile(r"^[^?.;\n|]{0,30}\?")
@@ -201,12 +211,16 @@ def _words_between(text: str) -> int:
 
 
 class TextContext:
-    """The cues of one folded text, found once; then the subject and status of any mention in it."""
+    """The cues of one folded text, found once; then the subject and status of any mention in it (bisections over
+    sorted cue positions, so that a long hostile text stays O(n log n))."""
 
     def __init__(self, folded: str):
         self.folded = folded
-        self.sentence_cuts = [m.end() for m in _SENTENCE_END.finditer(folded, timeout=REGEX_TIMEOUT)]
-        self.clause_cuts = [(m.start(), m.end()) for m in _CLAUSE_END.finditer(folded, timeout=REGEX_TIMEOUT)]
+        self.timeout = timeout_for(folded)
+        sentence = [(m.start(), m.end()) for m in _SENTENCE_END.finditer(folded, timeout=self.timeout)]
+        self.sentence_starts, self.sentence_ends = [c[0] for c in sentence], [c[1] for c in sentence]
+        clause = [(m.start(), m.end()) for m in _CLAUSE_END.finditer(folded, timeout=self.timeout)]
+        self.clause_starts, self.clause_ends = [c[0] for c in clause], [c[1] for c in clause]
         subjects, triggers, pseudo = [], [], []
         for last, (word, values) in _automaton().iter(folded):
             start = last - len(word) + 1
@@ -216,32 +230,40 @@ class TextContext:
                 item = (start, last + 1, value, side, word)
                 (subjects if kind == "subject" else pseudo if value == "pseudo" else triggers).append(item)
         self.subjects = _outermost(subjects)
-        self.triggers = [t for t in triggers if not any(p[0] <= t[0] and t[1] <= p[1] for p in pseudo)]
+        self.subject_starts = [c[0] for c in self.subjects]
+        covered = _outermost(pseudo)
+        self.triggers = sorted(t for t in triggers if not _inside(t, covered))
+        self.trigger_starts = [t[0] for t in self.triggers]
 
     def _sentence(self, start: int, end: int) -> tuple[int, int]:
-        i = bisect.bisect_right(self.sentence_cuts, start)
-        begin = self.sentence_cuts[i - 1] if i else 0
-        cut = _SENTENCE_END.search(self.folded, end, timeout=REGEX_TIMEOUT)
-        return begin, cut.start() if cut else len(self.folded)
+        i = bisect.bisect_right(self.sentence_ends, start)
+        begin = self.sentence_ends[i - 1] if i else 0
+        j = bisect.bisect_left(self.sentence_starts, end)
+        return begin, self.sentence_starts[j] if j < len(self.sentence_starts) else len(self.folded)
 
     def clause(self, start: int, end: int) -> tuple[int, int]:
         """Start and end of the clause holding ``[start, end)``."""
-        begin = max((c[1] for c in self.clause_cuts if c[1] <= start), default=0)
-        stop = min((c[0] for c in self.clause_cuts if c[0] >= end), default=len(self.folded))
-        return begin, stop
+        i = bisect.bisect_right(self.clause_ends, start)
+        j = bisect.bisect_left(self.clause_starts, end)
+        return (self.clause_ends[i - 1] if i else 0,
+                self.clause_starts[j] if j < len(self.clause_starts) else len(self.folded))
+
+    def _cues(self, begin: int, stop: int) -> list[tuple]:
+        lo, hi = bisect.bisect_left(self.subject_starts, begin), bisect.bisect_left(self.subject_starts, stop)
+        return [c for c in self.subjects[lo:hi] if c[1] <= stop]
 
     def subject(self, start: int, end: int) -> tuple[str, str]:
         """(subject, cue): the last cue before the mention in its sentence, else one just after it, else the
         patient."""
         begin, stop = self._sentence(start, end)
-        before = [c for c in self.subjects if begin <= c[0] and c[1] <= start]
+        before = self._cues(begin, start)
         if before:
             return before[-1][2], before[-1][4]
-        after = [c for c in self.subjects if end <= c[0] and c[1] <= stop]
+        after = self._cues(end, stop)
         if after and after[0][2] != "patient":
             between, word = self.folded[end:after[0][0]], after[0][4]
             linked = word.startswith(("chez ", "dans ", "de ", "du ")) and _SAME_CLAUSE.match(between)
-            if linked or _AFTER_CUE.search(between, timeout=REGEX_TIMEOUT):
+            if linked or _AFTER_CUE.search(between, timeout=self.timeout):
                 return after[0][2], word
         return "patient", ""
 
@@ -250,18 +272,19 @@ class TextContext:
         is the mention's enumeration ("VIH, VHB, VHC négatives"), which shares its clause."""
         first, last = span or (start, end)
         begin, stop = self.clause(first, last)
+        begin, stop = max(begin, first - _REACH), min(stop, last + _REACH)
+        lo, hi = bisect.bisect_left(self.trigger_starts, begin), bisect.bisect_left(self.trigger_starts, stop)
         found = set()
-        for t_start, t_end, status, side, _ in self.triggers:
-            if side == "before" and begin <= t_start and t_end <= first \
-                    and _words_between(self.folded[t_end:first]) <= 2:
+        for t_start, t_end, status, side, _ in self.triggers[lo:hi]:
+            if side == "before" and t_end <= first and _words_between(self.folded[t_end:first]) <= 2:
                 found.add(status)
             elif side == "after" and last <= t_start and t_end <= stop \
                     and _words_between(self.folded[last:t_start]) <= 3:
                 found.add(status)
         after = self.folded[last:stop]
-        if _BARE_NEGATION.search(after, timeout=REGEX_TIMEOUT):
+        if _BARE_NEGATION.search(after, timeout=self.timeout):
             found.add("negated")
-        if _QUESTION.match(self.folded[last:]):      # "VIH ?", "hépatite B ? à contrôler"
+        if _QUESTION.match(self.folded[last:last + 32]):      # "VIH ?", "hépatite B ? à contrôler"
             found.add("hypothetical")
         for status in ("proposed", "negated", "hypothetical"):
             if status in found:
@@ -275,6 +298,12 @@ class TextContext:
     def qualify(self, start: int, end: int, span: tuple[int, int] | None = None) -> Qualified:
         subject, cue = self.subject(start, end)
         return Qualified(subject, self.status(start, end, span), cue)
+
+
+def _inside(item: tuple, covering: list[tuple]) -> bool:
+    """Whether ``item`` lies inside one of the sorted, non-overlapping ``covering`` spans."""
+    i = bisect.bisect_right(covering, (item[0], float("inf"))) - 1
+    return i >= 0 and covering[i][0] <= item[0] and item[1] <= covering[i][1]
 
 
 def _outermost(items: list[tuple]) -> list[tuple]:

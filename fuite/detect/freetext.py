@@ -27,7 +27,7 @@ import polars as pl
 import regex
 
 from fuite.detect.folding import fold
-from fuite.detect.context import REGEX_TIMEOUT, TextContext
+from fuite.detect.context import REGEX_TIMEOUT, TextContext, timeout_for
 from fuite.detect.terminology import Term, drug_terms, pathology_terms
 
 __all__ = ["TextFinding", "Finding", "Hit", "analyse_text", "analyse_column", "header_context", "REGEX_TIMEOUT"]
@@ -81,6 +81,11 @@ class TextFinding:
     hits: tuple[Hit, ...] = field(default=(), repr=False)
     findings: tuple[Finding, ...] = field(default=(), repr=False)
     undecided: int = 0
+    #: The conditions decided by the text itself, the ambiguous mentions it could not decide alone (for the record's
+    #: other cells to decide: ``resolve_deferred``) and whether the patient's hepatitis here is a B.
+    firm: tuple[str, ...] = field(default=(), repr=False)
+    deferred: tuple[str, ...] = field(default=(), repr=False)
+    hepatitis_b: bool = field(default=False, repr=False)
 
 
 @lru_cache(maxsize=1)
@@ -134,9 +139,9 @@ def _groups(folded: str, hits: list[tuple[int, int, Term]]) -> list[tuple[int, i
 
 
 
-def _icd10_conditions(text: str) -> list[tuple[str, int, int]]:
+def _icd10_conditions(text: str, timeout: float | None) -> list[tuple[str, int, int]]:
     found = []
-    for match in _ICD10.finditer(text, timeout=REGEX_TIMEOUT):
+    for match in _ICD10.finditer(text, timeout=timeout):
         code, decimals = match.group(1), match.group(2)
         if decimals or match.group(0)[:3].lower() in ("cim", "icd"):
             condition = _icd10_condition(code)
@@ -170,6 +175,7 @@ _DUAL_USE_ATC = {"J05AF05", "J05AF07", "J05AF13", "J05AF09"}
 _HIV_OR_HBV_ATC = {"J05AR03"}
 #: Mentions that are HIV wording unless the record is about a hepatitis: a bare undetectable viral load.
 _VIRAL_LOAD_ALONE = {"cv indetectable", "charge virale indetectable"}
+_HEPATITIS_C = regex.compile(r"\b(?:vhc|hcv|hepatite c)\b")
 _VACCINE = regex.compile(r"\b(?:vaccin\w*|immunis\w*|anti-?hbs|ac anti)\b")
 
 
@@ -181,32 +187,48 @@ def _qualify(context: TextContext, start: int, end: int, span: tuple[int, int], 
     before, after = context.clause_text(*span)
     if term is not None and term.text in _TESTED_WORDS and status == "affirmed":
         in_test = any(t.kind == "test" for _, _, t in _longest_hits(before + " " + after))
-        if in_test and not _POSITIVE.search(after, timeout=REGEX_TIMEOUT):
+        if in_test and not _POSITIVE.search(after, timeout=context.timeout):
             status = "proposed"
     if term is not None and term.condition == "hepatitis" and _VACCINE.search(before + " " + after,
-                                                                              timeout=REGEX_TIMEOUT):
+                                                                              timeout=context.timeout):
         status = "negated"
     return subject, status, cue
 
 
-def _resolve_dual(pending, findings: list[Finding], folded: str) -> tuple[list[Finding], int]:
-    """Conditions of the dual-use drugs and bare viral loads, from the record's other findings (its context)."""
+def resolve_deferred(kind: str, firm: set[str], hepatitis_b: bool) -> str | None:
+    """The condition of an ambiguous mention (``tenofovir``, ``emtricitabine``, ``viral_load``) given the patient's
+    other affirmed conditions in the record (``firm``) and whether one of them is a hepatitis B."""
+    if kind == "viral_load":
+        return None if "hepatitis" in firm else "hiv"
+    if "hiv" in firm:
+        return "hiv"
+    if hepatitis_b:
+        return "hepatitis"
+    return "hiv" if kind == "emtricitabine" else None
+
+
+def _pending_kind(term: Term) -> str:
+    if term.text in _VIRAL_LOAD_ALONE:
+        return "viral_load"
+    return "emtricitabine" if term.atc in _HIV_OR_HBV_ATC else "tenofovir"
+
+
+def _resolve_dual(pending, findings: list[Finding], folded: str
+                  ) -> tuple[list[Finding], list[tuple[str, Finding]], bool]:
+    """Conditions of the dual-use drugs and bare viral loads from the text's other findings (its context); the
+    kinds decided without any context are returned as *deferred*, for the record's other cells to decide."""
     patient = {f.condition for f in findings if f.counts_for_patient}
-    hepatitis_b = "hepatitis" in patient and not regex.search(r"\b(?:vhc|hcv|hepatite c)\b", folded)
-    resolved, undecided = [], 0
+    hepatitis_b = "hepatitis" in patient and not _HEPATITIS_C.search(folded, timeout=timeout_for(folded))
+    resolved, deferred = [], []
     for (start, end, term), (subject, status, cue) in pending:
-        if term.text in _VIRAL_LOAD_ALONE:
-            condition = None if "hepatitis" in patient else "hiv"
-        elif "hiv" in patient or (term.atc in _HIV_OR_HBV_ATC and not hepatitis_b):
-            condition = "hiv"
-        elif hepatitis_b:
-            condition = "hepatitis"
-        else:
-            condition = None
-            undecided += status == "affirmed" and subject == "patient"
-        if condition:
+        kind = _pending_kind(term)
+        condition = resolve_deferred(kind, patient, hepatitis_b)
+        has_context = "hiv" in patient or hepatitis_b or (kind == "viral_load" and "hepatitis" in patient)
+        if subject == "patient" and status == "affirmed" and not has_context:
+            deferred.append((kind, Finding(condition or "", subject, status, start, end, cue)))
+        elif condition:
             resolved.append(Finding(condition, subject, status, start, end, cue))
-    return resolved, undecided
+    return resolved, deferred, hepatitis_b
 
 
 def _term_findings(folded: str, context: TextContext) -> tuple[bool, list[Hit], list[Finding], list]:
@@ -231,9 +253,10 @@ def _term_findings(folded: str, context: TextContext) -> tuple[bool, list[Hit], 
 
 
 def _shape_findings(text: str, folded: str, context: TextContext) -> list[Finding]:
-    found = [("pregnancy", m.start(), m.end()) for m in _WEEKS.finditer(text, timeout=REGEX_TIMEOUT)]
-    found += [("pregnancy", m.start(), m.end()) for m in _PREGNANCY_SHAPES.finditer(folded, timeout=REGEX_TIMEOUT)]
-    found += _icd10_conditions(text)
+    timeout = context.timeout
+    found = [("pregnancy", m.start(), m.end()) for m in _WEEKS.finditer(text, timeout=timeout)]
+    found += [("pregnancy", m.start(), m.end()) for m in _PREGNANCY_SHAPES.finditer(folded, timeout=timeout)]
+    found += _icd10_conditions(text, timeout)
     out = []
     for condition, start, end in found:
         subject, status, cue = _qualify(context, start, end, (start, end), None)
@@ -255,12 +278,16 @@ def analyse_text(text: str | None) -> TextFinding:
         shapes = _shape_findings(text, folded, context)
         health |= bool(shapes)
         findings += shapes
-        resolved, undecided = _resolve_dual(pending, findings, folded)
+        resolved, deferred, hepatitis_b = _resolve_dual(pending, findings, folded)
         findings += resolved
     except TimeoutError:
         return TextFinding()
-    conditions = tuple(sorted({f.condition for f in findings if f.counts_for_patient}))
-    return TextFinding(health, "hiv" in conditions, conditions, tuple(hits), tuple(findings), undecided)
+    firm = {f.condition for f in findings if f.counts_for_patient}
+    findings += [f for _, f in deferred if f.condition]          # decided by default, kept for explain
+    conditions = tuple(sorted(firm | {f.condition for _, f in deferred if f.condition}))
+    return TextFinding(health, "hiv" in conditions, conditions, tuple(hits), tuple(findings),
+                       sum(not f.condition for _, f in deferred), tuple(sorted(firm)),
+                       tuple(kind for kind, _ in deferred), hepatitis_b)
 
 
 _TITLED_NAME = (r"\s(?:M\.|Mr\.?|Mme\.?|Mlle\.?|Monsieur|Madame|Dr\.?|Docteur|Pr\.?)\s+\p{Lu}[\p{L}'’\-]+"
@@ -310,13 +337,18 @@ def analyse_column(values: pl.Series, *, plain_health: bool = True) -> pl.DataFr
         "a_health": [r.health for r in results],
         "a_hiv": [r.hiv for r in results],
         "a_conditions": [";".join(r.conditions) or None for r in results],
-    }, schema={"key": pl.String, "a_health": pl.Boolean, "a_hiv": pl.Boolean, "a_conditions": pl.String})
+        "a_firm": [";".join(r.firm) or None for r in results],
+        "a_deferred": [";".join(r.deferred) or None for r in results],
+        "a_hepatitis_b": [r.hepatitis_b for r in results],
+    }, schema={"key": pl.String, "a_health": pl.Boolean, "a_hiv": pl.Boolean, "a_conditions": pl.String,
+               "a_firm": pl.String, "a_deferred": pl.String, "a_hepatitis_b": pl.Boolean})
     joined = frame.join(lookup, on="key", how="left", maintain_order="left")
     return joined.select(
         health=pl.when(pl.col("text").is_null()).then(None)
         .when(pl.col("special")).then(pl.col("a_health")).otherwise(pl.col("plain_health")),
         hiv=pl.when(pl.col("text").is_null()).then(None).otherwise(pl.col("a_hiv").fill_null(False)),
         conditions=pl.col("a_conditions"),
+        firm=pl.col("a_firm"), deferred=pl.col("a_deferred"), hepatitis_b=pl.col("a_hepatitis_b").fill_null(False),
     )
 
 
@@ -337,33 +369,62 @@ _RESULT_HEADER = regex.compile(r"^(?:resultats?|results?|valeurs?|conclusion|int
 RECORD_SEPARATOR = " | "
 
 
-def record_texts(columns: list[tuple[str, pl.Series]]) -> pl.Series:
-    """The free texts of each record as one text, so that one cell's context reaches the others (an indication
-    for an ambiguous drug, a result for the analysis named beside it).
-
-    A cell under a header naming a condition is read as ``<header> : <cell>``; a result column is joined to the
-    column before it with `` : ``; other cells are joined with ``RECORD_SEPARATOR``.
-    """
-    pieces = []
+def record_units(columns: list[tuple[str, pl.Series]]) -> list[pl.Series]:
+    """The free-text cells of each record as the units read one by one: a cell under a header naming a condition is
+    read as ``<header> : <cell>``; a result column (``résultat``, ``valeur``) is joined to the column before it with
+    `` : `` (``β-HCG plasmatiques : positif``)."""
+    units: list[pl.Series] = []
     for header, values in columns:
         text = values.cast(pl.String)
         context = header_context(header)
         if context:                 # "Statut VIH" over "positif": the header says what the cell is about
             text = context + " : " + text
-        result = bool(pieces) and bool(_RESULT_HEADER.match(fold(header or "").strip()))
-        pieces.append(pl.when(pl.lit(text).is_not_null())
-                      .then(pl.lit(" : " if result else RECORD_SEPARATOR) + pl.lit(text)))
-    if not pieces:
+        if units and _RESULT_HEADER.match(fold(header or "").strip()):
+            units[-1] = pl.select(pl.concat_str([pl.lit(units[-1]), pl.lit(text)], separator=" : ",
+                                                ignore_nulls=True).replace("", None)).to_series()
+        else:
+            units.append(text)
+    return units
+
+
+def record_texts(columns: list[tuple[str, pl.Series]]) -> pl.Series:
+    """The free texts of each record as one text (units joined with ``RECORD_SEPARATOR``), for ``explain`` and
+    tests: ``analyse_text`` of it gives what ``analyse_records`` gives the record."""
+    units = record_units(columns)
+    if not units:
         return pl.Series([], dtype=pl.String)
-    joined = pl.select(pl.concat_str(pieces, separator="", ignore_nulls=True).alias("t")).to_series()
-    return joined.str.strip_prefix(RECORD_SEPARATOR).str.strip_prefix(" : ").replace("", None)
+    frame = pl.DataFrame({f"u{i}": u for i, u in enumerate(units)})
+    return frame.select(pl.concat_str(pl.all(), separator=RECORD_SEPARATOR, ignore_nulls=True)
+                        .replace("", None))[:, 0]
 
 
 def analyse_records(columns: list[tuple[str, pl.Series]], n: int) -> pl.DataFrame:
-    """``health``/``hiv``/``conditions`` per record from its free-text columns (``(header, cells)`` pairs);
-    a filled health cell is health data, conditions are the affirmed findings about the patient."""
-    if not columns:
-        return pl.DataFrame({"health": [False] * n, "hiv": [False] * n, "conditions": [None] * n},
-                            schema={"health": pl.Boolean, "hiv": pl.Boolean, "conditions": pl.String})
-    found = analyse_column(record_texts(columns), plain_health=False)
-    return found.with_columns(pl.col("health").fill_null(False), pl.col("hiv").fill_null(False))
+    """``health``/``hiv``/``conditions`` per record from its free-text columns (``(header, cells)`` pairs).
+
+    Each unit (``record_units``) is analysed once per distinct text; the record's conditions are the union of its
+    units' affirmed findings about the patient, and an ambiguous mention one unit could not decide alone (tenofovir
+    with no indication in its cell) is decided by the record's other units (``resolve_deferred``). A filled health
+    cell is health data.
+    """
+    empty = pl.DataFrame({"health": [False] * n, "hiv": [False] * n, "conditions": [None] * n},
+                         schema={"health": pl.Boolean, "hiv": pl.Boolean, "conditions": pl.String})
+    units = [analyse_column(u, plain_health=False) for u in record_units(columns)]
+    if not units:
+        return empty
+    health = pl.select(pl.any_horizontal([pl.lit(u["health"].fill_null(False)) for u in units])).to_series()
+
+    def joined(name: str) -> pl.Series:
+        return pl.select(pl.concat_str([pl.lit(u[name]) for u in units], separator=";", ignore_nulls=True)
+                         .replace("", None)).to_series()
+
+    conditions, deferred = joined("conditions"), joined("deferred")
+    hepatitis_b = pl.select(pl.any_horizontal([pl.lit(u["hepatitis_b"]) for u in units])).to_series()
+    firm = joined("firm")
+    out = conditions.to_list()
+    redo = ((conditions.str.contains(";") & (len(units) > 1)) | deferred.is_not_null()).fill_null(False)
+    for i in redo.arg_true().to_list():
+        decided = set((firm[i] or "").split(";")) - {""}
+        extra = {resolve_deferred(k, decided, hepatitis_b[i]) for k in (deferred[i] or "").split(";") if k}
+        out[i] = ";".join(sorted(decided | extra - {None})) or None
+    cond = pl.Series(out, dtype=pl.String)
+    return pl.DataFrame({"health": health, "hiv": cond.str.contains("hiv").fill_null(False), "conditions": cond})

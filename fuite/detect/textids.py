@@ -21,23 +21,29 @@ from __future__ import annotations
 from functools import lru_cache
 
 import polars as pl
+import regex
 
 from fuite import taxonomy
-from fuite.detect.context import subject_at
+from fuite.detect.context import TextContext, timeout_for
 from fuite.detect.folding import fold
 
 __all__ = ["TEXT_IDENTIFIERS", "typed_identifiers", "typed_categories", "with_typed_categories"]
 
 #: Categories of the patient's own identifiers looked for in free text.
 TEXT_IDENTIFIERS = ("nir", "phone", "email")
-_PREFILTER = r"@|\d(?:[\s.\-]?[\dABab]){8,}"   # a Corsican NIR holds 2A or 2B
+_DIGITS = r"\d(?:[\s.\-]?[\dABab]){8,}"   # nine digits or more (a Corsican NIR holds 2A or 2B)
+_PREFILTER = "@|" + _DIGITS
+_HAS_DIGITS = regex.compile(_DIGITS)
 
 
-@lru_cache(maxsize=1)
-def _detectors():
+@lru_cache(maxsize=4)
+def _detectors(email: bool, digits: bool) -> list:
+    """The text detectors worth running on a text with an ``@`` and/or a run of digits."""
     from fuite.detect.detectors import default_detectors
 
-    return [d for d in default_detectors() if d.category in TEXT_IDENTIFIERS and d.text_patterns]
+    wanted = {"email"} if email else set()
+    wanted |= {"nir", "phone"} if digits else set()
+    return [d for d in default_detectors() if d.category in wanted and d.text_patterns]
 
 
 def _normalise(category: str, value: str) -> str | None:
@@ -51,26 +57,33 @@ def _normalise(category: str, value: str) -> str | None:
 
 
 @lru_cache(maxsize=65_536)
-def _typed(text: str) -> tuple[tuple[str, str], ...]:
+def _typed(text: str) -> tuple[tuple[str, int, int], ...]:
+    """(category, start, end) of the patient's own identifiers in one text, validated, first of each category."""
     from fuite.detect.detectors import find_in_text
 
+    detectors = _detectors("@" in text, bool(_HAS_DIGITS.search(text, timeout=timeout_for(text))))
+    if not detectors:
+        return ()
     folded = fold(text)
-    same_offsets = len(folded) == len(text)
-    found: dict[str, str] = {}
-    for match in find_in_text(text, _detectors()):
+    context = TextContext(folded) if len(folded) == len(text) else None
+    found: dict[str, tuple[str, int, int]] = {}
+    for match in find_in_text(text, detectors, timeout=timeout_for(text)):
         if match.score < 1.0 or match.category in found:
             continue
-        if same_offsets and subject_at(folded, match.start, match.end)[0] != "patient":
+        if context is not None and context.subject(match.start, match.end)[0] != "patient":
             continue
-        value = _normalise(match.category, text[match.start:match.end])
-        if value:
-            found[match.category] = value
-    return tuple(sorted(found.items()))
+        found[match.category] = (match.category, match.start, match.end)
+    return tuple(sorted(found.values()))
 
 
 def typed_identifiers(text: str | None) -> dict[str, str]:
-    """The patient's identifiers typed in one text, normalised, by category."""
-    return dict(_typed(text)) if text else {}
+    """The patient's identifiers typed in one text, normalised by ``fuite.ids``, by category."""
+    out = {}
+    for category, start, end in _typed(text) if text else ():
+        value = _normalise(category, text[start:end])
+        if value:
+            out[category] = value
+    return out
 
 
 def typed_categories(texts: pl.Series) -> pl.Series:
@@ -80,7 +93,7 @@ def typed_categories(texts: pl.Series) -> pl.Series:
     if not maybe.any():
         return pl.Series([None] * text.len(), dtype=pl.String)
     distinct = text.filter(maybe).unique()
-    found = {t: ";".join(c for c, _ in _typed(t)) or None for t in distinct.to_list()}
+    found = {t: ";".join(c for c, _, _ in _typed(t)) or None for t in distinct.to_list()}
     lookup = pl.DataFrame({"text": distinct, "typed": [found[t] for t in distinct.to_list()]},
                           schema={"text": pl.String, "typed": pl.String})
     return pl.DataFrame({"text": text}).join(lookup, on="text", how="left", maintain_order="left")["typed"]
@@ -93,8 +106,10 @@ def with_typed_categories(categories: pl.Series, texts: list[pl.Series]) -> pl.S
     if not typed:
         return categories
     parts = pl.DataFrame({"c": categories.cast(pl.String), **{f"t{i}": t for i, t in enumerate(typed)}})
-    merged = parts.select(pl.concat_str(pl.all(), separator=";", ignore_nulls=True).alias("m"))["m"]
+    extra = parts.select(pl.concat_str(pl.all().exclude("c"), separator=";", ignore_nulls=True).alias("t"))["t"]
     order = {c: i for i, c in enumerate(taxonomy.CATEGORY_IDS)}
-    changed = [";".join(sorted(set(v.split(";")) - {""}, key=order.get)) or None if v else None
-               for v in merged.to_list()]
-    return pl.Series(changed, dtype=pl.String)
+    out = categories.cast(pl.String).to_list()
+    for i in (extra.str.len_chars() > 0).fill_null(False).arg_true().to_list():
+        merged = {*(out[i] or "").split(";"), *extra[i].split(";")} - {""}
+        out[i] = ";".join(sorted(merged, key=order.get))
+    return pl.Series(out, dtype=pl.String)
