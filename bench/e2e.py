@@ -46,34 +46,45 @@ confidentiality = "unknown_recipients"
 integrity = "none"
 availability = "none"
 processors = ["Éditeur du logiciel de laboratoire (exercice)"]
-medium = "Serveur applicatif du logiciel de laboratoire"
+medium = "Serveur de résultats du laboratoire, exposé sans authentification (exercice)"
 person_categories = ["Patients"]
+description_fr = "Des données de patients ont été copiées depuis notre logiciel de laboratoire puis proposées en ligne (exercice)."
+description_en = "Patient data were copied from our laboratory software and then offered online (drill)."
 measures_taken = ["Serveur isolé et accès fermés le jour de la découverte", "Demande de retrait adressée aux hébergeurs"]
-measures_planned = ["Information individuelle de chaque patient", "Audit de sécurité du logiciel"]
+measures_planned = ["Information individuelle de chaque patient concerné", "Audit de sécurité du serveur et du logiciel"]
+measures_taken_en = ["Server isolated and access closed on the day of discovery", "Takedown requests sent to the hosts"]
+measures_planned_en = ["Individual information of every patient", "Security audit of the software"]
 persons_informed = "planned"
 persons_informed_at = ""
 cross_border = false
 late_reason = ""
+title = ""
+name = ""
+domain = ""
+date = ""
 
 [controller]
 name = "Laboratoire d'exercice Fuite"
 address = "12 rue de l'Exercice, 35000 Rennes"
 siren = "732829320"
 sector = "health"
+email = "contact@labo-exercice-fuite.fr"
+phone = "+33 2 99 00 00 01"
+website = ""
 
 [dpo]
 name = "Claire Exercice"
-email = "dpo@labo-exercice.example"
+email = "dpo@labo-exercice-fuite.fr"
 phone = "+33 2 99 00 00 00"
 
 [contact]
 phone = "+33 2 99 00 00 01"
-email = "contact@labo-exercice.example"
-url = "https://verifier.labo-exercice.example/"
+email = "contact@labo-exercice-fuite.fr"
+url = "https://verifier.labo-exercice-fuite.fr/"
 
 [smtp]
 url = "{smtp}"
-from = "Laboratoire d'exercice <dpo@labo-exercice.example>"
+from = "Laboratoire d'exercice <dpo@labo-exercice-fuite.fr>"
 rate = 0
 connections = 4
 
