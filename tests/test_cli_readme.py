@@ -7,6 +7,7 @@ editor that fills in the controller, as a person would.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import socket
@@ -69,6 +70,7 @@ class Drill:
         self.folder, self.env, self.background, self.port = folder, {}, None, _free_port()
         self.editor = editor
         self.ran: list[str] = []
+        self.check_json: dict | None = None
 
     def line(self, line: str) -> None:
         if line.startswith("export "):
@@ -92,6 +94,8 @@ class Drill:
         args = [w.replace("127.0.0.1:8000", f"127.0.0.1:{self.port}") for w in args]
         proc = run_fuite(*args, env=self.env, cwd=self.folder)
         assert proc.returncode == 0, f"`{' '.join(words)}` exited {proc.returncode}: {proc.stderr[-2000:]}"
+        if args[0] == "check":   # the same question, as a script asks it
+            self.check_json = json.loads(run_fuite(*args, "--json", env=self.env, cwd=self.folder).stdout)
 
     def start(self, words: list[str]) -> None:
         assert words[:2] == ["fuite", "serve"] and self.background is None
@@ -127,6 +131,9 @@ def test_the_readme_drill_runs_top_to_bottom(tmp_path):
                          "fuite report", "fuite audit", "fuite purge"]
     assert (folder / "lookup.key").stat().st_mode & 0o077 == 0, "the lookup key is not in the drill's folder"
     assert (folder / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert drill.check_json["member"] is False and drill.check_json["exposed"] == []
+    assert "advice" in drill.check_json["guidance"]
+    assert len(drill.check_json["key_id"]) == 16
     cnil_json = next((folder / "cnil").glob("*.json")).read_text(encoding="utf-8")
     assert "Laboratoire Exemple" in cnil_json, "the edited case file did not reach the CNIL draft"
     assert not any((folder / "case").glob("*")), "purge left files in the case folder"

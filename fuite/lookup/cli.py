@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -166,6 +167,8 @@ def check_command(
     nir: str = typer.Option(None, "--nir", help="Social security number (NIR) to check."),
     birth_date: str = typer.Option(..., "--birth-date", help="Birth date, YYYY-MM-DD or DD/MM/YYYY."),
     lang: str = typer.Option("fr", "--lang", help="fr or en."),
+    as_json: bool = typer.Option(False, "--json", help="Print the answer (member, key_id, exposed, shared, "
+                                                       "conditions, guidance) as JSON."),
 ) -> None:
     """Check privately whether you are in the breach (the server never sees what you type). Exit 0 either way."""
     from fuite.lookup.client import check
@@ -176,7 +179,11 @@ def check_command(
     if lang not in _TEXT:
         raise UsageError("--lang must be fr or en")
     kind, value = given[0]
-    _print_answer(check(server, kind, value, birth_date), lang)
+    result = check(server, kind, value, birth_date)
+    if as_json:
+        console.print_json(dataclasses.asdict(result))
+        return
+    _print_answer(result, lang)
 
 
 def register(app: typer.Typer) -> None:
