@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fuite.resolve.stage import require_tables
-
 __all__ = ["build_index_for_case", "require_persons"]
 
 
 def require_persons(case) -> None:
     """Refuse before anything is written (no key file, no index) when the case has no resolved persons."""
+    from fuite.resolve.stage import require_tables
+
     require_tables(case, "persons")
 
 

@@ -7,6 +7,7 @@ No identifier ever reaches a report.
 
 from __future__ import annotations
 
+from fuite.lazy import lazy_exports
 from fuite.report.figures import FORMAT, build_figures
 from fuite.report.masking import MASKED, SMALL_COUNT, mask_count, mask_figures
 
@@ -25,4 +26,6 @@ def render_pdf(figures: dict, lang: str = "fr", **kwargs) -> bytes:
     return _render(figures, lang, **kwargs)
 
 
-from fuite.report.stage import FORMATS, case_figures, json_report, produce_report  # noqa: E402  (the stage)
+#: The stage's names, loaded on first use (the stage reads the case through the resolve stage's guard).
+__getattr__ = lazy_exports(globals(), {name: "fuite.report.stage"
+                                       for name in ("FORMATS", "case_figures", "json_report", "produce_report")})

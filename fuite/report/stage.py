@@ -7,7 +7,6 @@ import json
 from fuite.errors import UsageError
 from fuite.report.figures import build_figures
 from fuite.report.masking import mask_figures
-from fuite.resolve.stage import require_tables
 from fuite.store.casefile import known
 
 __all__ = ["FORMATS", "case_figures", "json_report", "produce_report"]
@@ -18,6 +17,7 @@ FORMATS = ("json", "html", "pdf")
 def case_figures(case, name_labs: bool = False) -> dict:
     """The figures of an open case (exact counts); the persons must be resolved (else records would count as persons)."""
     from fuite.report.case_input import read_tables
+    from fuite.resolve.stage import require_tables
 
     require_tables(case, "records", "persons")
     breach = case.meta_get("assess.breach", None) if case.has_table("severity") else None
