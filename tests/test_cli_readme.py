@@ -23,14 +23,16 @@ from conftest import ROOT, run_fuite
 #: The drill's size in the README, replaced by this one here.
 SMALL = "400"
 
-#: A stand-in for $EDITOR: fills in the controller's name in the case file it is given.
-EDITOR = """import pathlib, re, sys
-path = pathlib.Path(sys.argv[1])
-text = path.read_text(encoding="utf-8")
-text, n = re.subn(r'^name = ".*à compléter.*"$', 'name = "Laboratoire Exemple"', text, count=1, flags=re.M)
-assert n == 1, "the case file template has no controller name to fill in"
-path.write_text(text, encoding="utf-8")
-"""
+#: A stand-in for $EDITOR: fills in the facts a person would (those bench/e2e.py writes), for a controller named below.
+EDITOR = """import pathlib, sys, time
+sys.path.insert(0, {bench!r})
+from e2e import CASE_FACTS
+discovered = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+text = CASE_FACTS.format(discovered=discovered, smtp="smtp://127.0.0.1:1")
+text = text.replace("Laboratoire d'exercice", "Laboratoire Exemple")
+assert "Laboratoire Exemple" in text, "bench/e2e.py names no controller to rename"
+pathlib.Path(sys.argv[1]).write_text(text, encoding="utf-8")
+""".format(bench=str(ROOT / "bench"))
 
 
 def readme_drill() -> list[str]:
@@ -127,7 +129,7 @@ def test_the_readme_drill_runs_top_to_bottom(tmp_path):
         if drill.background is not None:
             drill.stop()
     assert drill.ran == ["fuite synth", "fuite scan", "fuite case", "${EDITOR:-vi}", "fuite case", "fuite assess",
-                         "fuite notify", "fuite notify", "fuite lookup", "fuite serve &", "fuite check",
+                         "fuite notify", "fuite notify", "fuite notify", "fuite lookup", "fuite serve &", "fuite check",
                          "fuite report", "fuite audit", "fuite purge"]
     assert (folder / "lookup.key").stat().st_mode & 0o077 == 0, "the lookup key is not in the drill's folder"
     assert (folder / "report.pdf").read_bytes().startswith(b"%PDF")
