@@ -18,9 +18,9 @@ import pyarrow as pa
 from fuite.detect import dates, freetext
 from fuite.detect.detectors import GROUP_ONLY, RH_ONLY, Detector, default_detectors
 from fuite.detect.headers import header_words, is_meaningless, phrase_score
-from fuite.detect.masking import mask_value
 from fuite.detect.values import ColumnValues
-from fuite.ids import nir_column
+from fuite.ids import finess, nir, rpps
+from fuite.ids.masking import mask
 from fuite.schema import ColumnFinding
 
 __all__ = ["classify_table", "classify_columns", "column_series", "MAX_SAMPLE_ROWS"]
@@ -106,11 +106,7 @@ def _health_header(col: _Column) -> None:
 
 
 #: Checksum-validated detectors and the layout of their numbers (compact).
-_CHECKSUMMED = {
-    "nir_detector": r"^[0-9]{5}(?:[0-9]{2}|2[AB])[0-9]{8}$",
-    "physician_id_detector": r"^[0-9]{11}$",
-    "lab_id_detector": r"^(?:[0-9]{2}|2[AB])[0-9]{7}$",
-}
+_CHECKSUMMED = {"nir_detector": nir, "physician_id_detector": rpps, "lab_id_detector": finess}
 
 
 def _failed_checksums(col: _Column) -> None:
@@ -119,12 +115,10 @@ def _failed_checksums(col: _Column) -> None:
     v = col.values
     if not v.n:
         return
-    compact = None
-    for name, layout in _CHECKSUMMED.items():
+    for name, module in _CHECKSUMMED.items():
         if col.shares.get(name, 0.0) >= 0.5 or col.scores.get(name, 0.0) < 0.2:
             continue
-        compact = compact if compact is not None else v.raw.str.replace_all(r"[\s.\-]", "").str.to_uppercase()
-        shaped = v.share(compact.str.contains(layout))
+        shaped = v.share(module.compact_column(v.raw).str.contains(module.LAYOUT).fill_null(False))
         if shaped > 0.5:
             col.scores[name] *= 0.3
             col.scores["internal_id_detector"] = max(col.scores.get("internal_id_detector", 0.0), 0.6 * shaped)
@@ -229,11 +223,11 @@ def _layout_rules(cols: list[_Column], best: list[str]) -> None:
         if v.n == 0:
             continue
         # NIR body (13 characters) with its key in the next column
-        if nxt is not None and nxt.values.n and v.share(v.raw.str.replace_all(r"[\s.]", "").str.contains(
-                r"^[0-9]{5}(?:[0-9]{2}|2[AB])[0-9]{6}$")) > 0.8:
+        if nxt is not None and nxt.values.n and v.share(
+                nir.compact_column(v.raw).str.contains(nir.BODY_LAYOUT).fill_null(False)) > 0.8:
             frame = pl.DataFrame({"b": col.values_all, "k": nxt.values_all}).drop_nulls()
             if frame.height:
-                ok = float(nir_column.split_valid_column(frame["b"], frame["k"]).mean())
+                ok = float(nir.split_valid_column(frame["b"], frame["k"]).mean())
                 if ok > 0.6:
                     _bump(col, "nir_detector", 0.95 * ok, "NIR body whose key is in the next column")
                     _bump(nxt, "nir_detector", 0.95 * ok, "key of the NIR in the previous column")
@@ -304,7 +298,7 @@ def _explanation(col: _Column, detectors: list[Detector], category: str) -> dict
                    "share_valid": {d.category if d.name.endswith("_detector") and d.name[:-9] == d.category
                                    else d.name: round(s, 3)
                                    for d in detectors if (s := col.shares.get(d.name, 0.0)) > 0}},
-        "examples": [mask_value(e, category) for e in examples],
+        "examples": [mask(e, category) for e in examples],
         "rules": col.rules,
         "category": category,
         "score": round(by_category[category], 3),

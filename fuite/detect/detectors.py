@@ -21,7 +21,7 @@ import regex
 
 from fuite.detect import dates, freetext, lexicons
 from fuite.detect.values import ColumnValues
-from fuite.ids import email_address, finess, nir, nir_column, phone, postal_code, rpps
+from fuite.ids import adeli, email_address, finess, nir, phone, postal_code, rpps
 
 __all__ = ["Detector", "TextMatch", "default_detectors", "find_in_text", "get_detector"]
 
@@ -66,16 +66,13 @@ class Detector:
 def _nir(v: ColumnValues) -> pl.Series:
     if not v.gate(v.digit_count >= 13):
         return v.none
-    return v.memo("nir", lambda: nir_column.is_valid_column(v.raw.str.replace_all(r"[\-/]", "")))
+    return v.memo("nir", lambda: nir.is_valid_column(v.raw))
 
 
 def _phone(v: ColumnValues) -> pl.Series:
     if not v.gate((v.digit_count >= 9) & (v.digit_count <= 15)):
         return v.none
-    first = first_item(v.raw)
-    french = phone.to_e164_column(first).is_not_null()
-    foreign = first.str.contains(r"^(?:\+|00)(?:[1-9][0-9]?|[2-9][0-9]{2})[\s.\-]?(?:\(0\))?[0-9][0-9\s.\-]{6,14}$")
-    return french | foreign
+    return phone.is_valid_column(first_item(v.raw), bare=False)
 
 
 def _email(v: ColumnValues) -> pl.Series:
@@ -123,7 +120,7 @@ def _full_address(v: ColumnValues) -> pl.Series:
     if not v.gate(v.digit_count >= 5):
         return v.none
     return (v.folded.str.contains(_STREET_ANYWHERE) | v.folded.str.contains(_STREET)) & \
-        v.folded.str.contains(r"\b(?:0[1-9]|[1-8]\d|9[0-8])\d{3}\s+\p{L}")
+        v.folded.str.contains(rf"\b{postal_code.PATTERN}\s+\p{{L}}")
 
 
 def _city(v: ColumnValues) -> pl.Series:
@@ -212,8 +209,7 @@ def _rpps(v: ColumnValues) -> pl.Series:
 def _adeli(v: ColumnValues) -> pl.Series:
     if not v.gate((v.digit_count >= 7) & (v.digit_count <= 9)):
         return v.none
-    return v.raw.str.replace_all(r"[\s.\-]", "").str.contains(r"^(?:0[1-9]|[1-8][0-9]|9[0-5]|2A|2B)[0-9]{7}$") & \
-        ~_finess(v)
+    return adeli.is_valid_column(v.raw) & ~_finess(v)
 
 
 _INSURER_RE = r"(?:^|[^a-z0-9])(?:" + "|".join(regex.escape(n) for n in sorted(lexicons.INSURERS, key=len,
@@ -328,10 +324,10 @@ def _other(v: ColumnValues) -> pl.Series:
 
 # ---- free-text patterns ------------------------------------------------------------------------------------
 
-_NIR_TEXT = r"(?<![0-9])[1-478][ .]?[0-9]{2}[ .]?(?:0[1-9]|1[0-2]|[2-9][0-9])[ .]?(?:[0-9]{2}|2[AB])[ .]?[0-9]{3}[ .]?[0-9]{3}[ .]?[0-9]{2}(?![0-9])"
-_PHONE_TEXT = r"(?<![0-9+])(?:(?:\+|00)33[ .\-]?(?:\(0\))?|0)[1-79](?:[ .\-]?[0-9]{2}){4}(?![0-9])"
+_NIR_TEXT = nir.TEXT_PATTERN
+_PHONE_TEXT = phone.TEXT_PATTERN
 _EMAIL_TEXT = email_address.PATTERN
-_RPPS_TEXT = r"(?<![0-9])1[0-9]{10}(?![0-9])"
+_RPPS_TEXT = rpps.TEXT_PATTERN
 _DATE_TEXT = r"(?<![0-9])(?:[0-3]?[0-9][/.\-][01]?[0-9][/.\-](?:19|20)[0-9]{2}|(?:19|20)[0-9]{2}-[01][0-9]-[0-3][0-9])(?![0-9])"
 
 
@@ -347,7 +343,7 @@ def default_detectors() -> list[Detector]:
                            "fixe", "tel domicile", "tel dom", "tel port", "numero de telephone", "num tel",
                            "n tel", "telephone mobile", "telephone fixe", "contact tel", "cell", "mobile phone",
                            "tel fixe", "telephone portable"),
-                 _phone, 0.9, text_patterns=(("phone_fr", _PHONE_TEXT),), validate=phone.is_valid,
+                 _phone, 0.9, text_patterns=(("phone_fr", _PHONE_TEXT),), validate=phone.is_dialable,
                  text_score=0.5),
         Detector("email", ("email", "e mail", "mail", "courriel", "adresse mail", "adresse email",
                            "adresse electronique", "email address", "adresse courriel", "mel"),

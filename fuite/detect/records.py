@@ -13,10 +13,10 @@ import pyarrow as pa
 from fuite import taxonomy
 from fuite.detect import dates, freetext, lexicons, textids
 from fuite.detect.detectors import first_item
-from fuite.detect.folding import fold_column
 from fuite.detect.names import split_full_names
-from fuite.ids import nir_column, phone
+from fuite.ids import email_address, nir, phone, postal_code
 from fuite.schema import RECORD_SCHEMA, ROW_FIELD, ColumnFinding
+from fuite.text.fold import fold_column
 
 __all__ = ["extract_records", "RECORD_FIELDS", "HEALTH_CATEGORIES", "TEXT_CATEGORIES"]
 
@@ -27,7 +27,7 @@ RECORD_FIELDS = ("row", "last_name", "first_name", "birth_date", "sex", "nir", "
 HEALTH_CATEGORIES = ("blood_group", "health_note", "medication")
 #: Categories read as free text for health, HIV and special conditions.
 TEXT_CATEGORIES = ("health_note", "medication")
-_FULL_ADDRESS = r"^(.+?)[\s,;\-]+((?:0[1-9]|[1-8]\d|9[0-8])\d{3})[\s,]+(.+)$"
+_FULL_ADDRESS = rf"^(.+?)[\s,;\-]+({postal_code.PATTERN})[\s,]+(.+)$"
 _ADDRESS_NEWLINES = r"\s*[\r\n]+\s*"
 
 
@@ -68,28 +68,20 @@ def _nir(findings: list[ColumnFinding], frame: pl.DataFrame, n: int) -> pl.Serie
     candidates = []
     positions = [f.position for f in findings if f.category == "nir" and f.position < frame.width]
     for pos in positions:
-        col = frame[:, pos].str.replace_all(r"[\s.\-/]", "").str.to_uppercase()
+        col = nir.compact_column(frame[:, pos])
         if pos + 1 in positions and col.str.len_chars().drop_nulls().median() == 13:
-            col = nir_column.join_split_column(col, frame[:, pos + 1])
-        candidates.append(col.zip_with(nir_column.is_valid_column(col), _null(n)))
+            col = nir.join_split_column(col, frame[:, pos + 1])
+        candidates.append(nir.validate_column(col))
     return _first_non_null(candidates, n)
 
 
 def _phone(findings, frame, n) -> pl.Series:
-    out = []
-    for s in _columns_of(findings, frame, "phone"):
-        s = first_item(s)
-        french = phone.to_e164_column(s)
-        digits = s.str.replace_all(r"\(0\)", "").str.replace_all(r"[^\d+]", "").str.replace(r"^00", "+")
-        foreign = pl.Series(digits).str.extract(r"^(\+[1-9]\d{7,14})$", 1)
-        out.append(french.fill_null(foreign))
-    return _first_non_null(out, n)
+    return _first_non_null([phone.validate_column(first_item(s)) for s in _columns_of(findings, frame, "phone")], n)
 
 
 def _email(findings, frame, n) -> pl.Series:
-    out = [first_item(s).str.to_lowercase().str.extract(r"^\s*(\S+@\S+\.\S+)\s*$", 1)
-           for s in _columns_of(findings, frame, "email")]
-    return _first_non_null(out, n)
+    return _first_non_null([email_address.validate_column(first_item(s)) for s in _columns_of(findings, frame, "email")],
+                           n)
 
 
 def _dates(findings, frame, n, category) -> pl.Series:
@@ -115,7 +107,7 @@ def _names(findings, frame, n) -> tuple[pl.Series, pl.Series]:
 
 def _address(findings, frame, n) -> tuple[pl.Series, pl.Series, pl.Series]:
     street = _first_non_null(_columns_of(findings, frame, "street_address"), n)
-    postal = _first_non_null(_columns_of(findings, frame, "postal_code"), n).str.replace_all(" ", "")
+    postal = postal_code.compact_column(_first_non_null(_columns_of(findings, frame, "postal_code"), n))
     city = _first_non_null(_columns_of(findings, frame, "city"), n)
     full = _columns_of(findings, frame, "full_address")
     if full:

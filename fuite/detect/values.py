@@ -6,7 +6,7 @@ from functools import cached_property
 
 import polars as pl
 
-from fuite.detect.folding import _SOURCES, _TARGETS
+from fuite.text.fold import fold_column
 
 __all__ = ["ColumnValues", "NAME_LIKE"]
 
@@ -34,8 +34,8 @@ class ColumnValues:
         """Per-cell features every detector's gate uses, computed in one pass."""
         v = pl.col("v")
         words = v.str.count_matches(r"\S+")
-        return pl.DataFrame({"v": self.raw}).select(
-            folded=v.str.to_lowercase().str.replace_many(_SOURCES, _TARGETS),
+        return pl.DataFrame({"v": self.raw, "folded": fold_column(self.raw)}).select(
+            "folded",
             words=words,
             name_like=v.str.contains(NAME_LIKE) & (words <= 5),
             digits_only=v.str.replace_all(r"[\s.\-]", "").str.contains(r"^[0-9]+$"),

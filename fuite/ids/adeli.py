@@ -32,10 +32,11 @@ from stdnum.util import clean
 from fuite.errors import InvalidComponent, InvalidFormat, InvalidLength
 from fuite.ids._text import ascii_digits, require_text
 
-__all__ = ["compact", "validate", "is_valid", "is_valid_column"]
+__all__ = ["LENGTH", "LAYOUT", "compact", "validate", "is_valid", "compact_column", "is_valid_column"]
 
 LENGTH = 9
-_LAYOUT = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97)[0-9]{7}$"
+#: Layout of a compact ADELI number (full match).
+LAYOUT = r"^(0[1-9]|[1-8][0-9]|9[0-5]|2A|2B|97)[0-9]{7}$"
 
 
 def compact(number: str) -> str:
@@ -65,5 +66,9 @@ def is_valid(number: str) -> bool:
 
 def is_valid_column(values: pl.Series) -> pl.Series:
     """Vectorised ``is_valid``."""
-    compact_values = values.cast(pl.String).str.replace_all(r"[ .\-]", "").str.strip_chars().str.to_uppercase()
-    return compact_values.str.contains(_LAYOUT).fill_null(False)
+    return compact_column(values).str.contains(LAYOUT).fill_null(False)
+
+
+def compact_column(values: pl.Series) -> pl.Series:
+    """Vectorised ``compact``."""
+    return values.cast(pl.String).str.replace_all(r"[ .\-]", "").str.strip_chars().str.to_uppercase()

@@ -35,9 +35,12 @@ from fuite.errors import InvalidChecksum, InvalidComponent, InvalidFormat, Inval
 from fuite.ids import luhn
 from fuite.ids._text import ascii_digits, require_text
 
-__all__ = ["compact", "calc_check_digit", "validate", "is_valid", "is_valid_column"]
+__all__ = ["LENGTH", "LAYOUT", "compact", "calc_check_digit", "validate", "is_valid", "compact_column",
+           "is_valid_column"]
 
 LENGTH = 9
+#: Layout of a compact FINESS number (full match), check digit not verified.
+LAYOUT = r"^(?:[0-9]{2}|2[AB]|9[A-F])[0-9]{7}$"
 _SPECIAL_DEPARTMENTS = {"2A", "2B", "9A", "9B", "9C", "9D", "9E", "9F"}
 
 
@@ -74,10 +77,14 @@ def is_valid(number: str) -> bool:
         return False
 
 
+def compact_column(values: pl.Series) -> pl.Series:
+    """Vectorised ``compact``."""
+    return values.cast(pl.String).str.replace_all(r"[ .\-]", "").str.strip_chars().str.to_uppercase()
+
+
 def is_valid_column(values: pl.Series) -> pl.Series:
     """Vectorised ``is_valid``."""
-    frame = pl.DataFrame({"v": values.cast(pl.String).str.replace_all(r"[ .\-]", "").str.strip_chars()
-                          .str.to_uppercase()})
+    frame = pl.DataFrame({"v": compact_column(values)})
     digits_ok = luhn.is_valid_column(frame["v"], LENGTH) & ~frame["v"].str.contains(r"^(00|96|20)").fill_null(True)
     special = frame["v"].str.contains(r"^(2A|2B|9[A-F])[0-9]{7}$").fill_null(False)
     return digits_ok | special

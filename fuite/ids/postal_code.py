@@ -23,7 +23,7 @@ import polars as pl
 from fuite.errors import InvalidComponent, InvalidFormat, InvalidLength
 from fuite.ids._text import ascii_digits, require_text
 
-__all__ = ["PATTERN", "compact", "validate", "is_valid", "is_valid_column"]
+__all__ = ["PATTERN", "compact", "validate", "is_valid", "compact_column", "is_valid_column"]
 
 PATTERN = r"(?:0[1-9]|[1-8][0-9]|9[0-5]|9[78])[0-9]{3}"
 
@@ -53,7 +53,11 @@ def is_valid(code: str) -> bool:
         return False
 
 
+def compact_column(values: pl.Series) -> pl.Series:
+    """Vectorised ``compact``."""
+    return values.cast(pl.String).str.replace_all(" ", "").str.strip_chars()
+
+
 def is_valid_column(values: pl.Series) -> pl.Series:
     """Vectorised ``is_valid``."""
-    return values.cast(pl.String).str.replace_all(" ", "").str.strip_chars().str.contains(
-        r"^(?:0[1-9]|[1-8][0-9]|9[0-5]|9[78])[0-9]{3}$").fill_null(False)
+    return compact_column(values).str.contains(f"^{PATTERN}$").fill_null(False)

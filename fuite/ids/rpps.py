@@ -30,9 +30,14 @@ from fuite.errors import InvalidChecksum, InvalidFormat, InvalidLength
 from fuite.ids import luhn
 from fuite.ids._text import ascii_digits, require_text
 
-__all__ = ["compact", "calc_check_digit", "validate", "is_valid", "is_valid_column"]
+__all__ = ["LENGTH", "LAYOUT", "TEXT_PATTERN", "compact", "calc_check_digit", "validate", "is_valid",
+           "compact_column", "is_valid_column"]
 
 LENGTH = 11
+#: Layout of a compact RPPS number (full match).
+LAYOUT = r"^[0-9]{11}$"
+#: A physician's RPPS number written inside free text.
+TEXT_PATTERN = r"(?<![0-9])1[0-9]{10}(?![0-9])"
 
 
 def compact(number: str) -> str:
@@ -65,6 +70,11 @@ def is_valid(number: str) -> bool:
         return False
 
 
+def compact_column(values: pl.Series) -> pl.Series:
+    """Vectorised ``compact``."""
+    return values.cast(pl.String).str.replace_all(r"[ .\-]", "").str.strip_chars()
+
+
 def is_valid_column(values: pl.Series) -> pl.Series:
     """Vectorised ``is_valid``."""
-    return luhn.is_valid_column(values.cast(pl.String).str.replace_all(r"[ .\-]", "").str.strip_chars(), LENGTH)
+    return luhn.is_valid_column(compact_column(values), LENGTH)

@@ -8,6 +8,8 @@ that person's own exposure (``fuite.lookup.exposure``). Entries are stored in th
 
 An input shared by several persons (two persons with the same email and birth date) gets one entry: the
 union of their categories, only the conditions common to all of them, and the ``shared`` flag.
+Stored values go through the column forms of the ``fuite.ids`` rules that normalise typed values
+(``fuite.lookup.normalise``), so that both sides meet.
 """
 
 from __future__ import annotations
@@ -26,11 +28,11 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from fuite.ids import birth_date, email_address, nir, phone
 from fuite.lookup import exposure, oprf
 from fuite.lookup.guidance import breach_summary
 from fuite.lookup.index import choose_bucket_bits, pack_buckets, write_index
 from fuite.lookup.keys import ServerKey
-from fuite.lookup.normalise import TRIM_CHARS as _TRIM
 
 __all__ = ["BuildStats", "IndexInputs", "person_inputs", "index_inputs", "exposure_codes", "evaluate_entries",
            "evaluate_prefixes", "build_index"]
@@ -56,14 +58,15 @@ class IndexInputs:
     plaintexts: list[bytes]
 
 
+#: Each kind: the persons columns holding it and the ``fuite.ids`` column normaliser.
+_KINDS = {"email": (("emails", "email"), email_address.validate_column),
+          "phone": (("phones", "phone"), phone.validate_column),
+          "nir": (("nir",), nir.validate_column)}
+
+
 def _listed(*columns: str) -> pl.Expr:
-    """The distinct non-empty values of ``;``-joined list columns, trimmed."""
-    parts = [pl.col(c).fill_null("").str.split(";") for c in columns]
-    return (pl.concat_list(parts).list.eval(pl.element().str.strip_chars(_TRIM))
-            .list.eval(pl.element().filter(pl.element() != "")).list.unique())
-
-
-_SEPARATORS_RE = r"[ \t\u00a0\u2009\u202f.\-/()]"
+    """The distinct values of ``;``-joined list columns."""
+    return pl.concat_list([pl.col(c).fill_null("").str.split(";") for c in columns]).list.unique()
 
 
 def exposure_codes(persons: pa.Table) -> list[dict]:
@@ -79,24 +82,19 @@ def _frame(persons: pa.Table, stats: BuildStats) -> pl.DataFrame:
     for name in wanted[1:]:
         if name not in df.columns:
             df = df.with_columns(pl.lit(None, pl.String).alias(name))
-    df = df.with_columns(pl.col("birth_date").fill_null("").str.strip_chars(),
+    df = df.with_columns(birth_date.validate_column(df["birth_date"]).alias("birth_date"),
                          pl.col("categories").fill_null(""), pl.col("conditions").fill_null(""))
     stats.persons += df.height
-    stats.skipped_no_birth_date += int((df["birth_date"] == "").sum())
-    return df.filter(pl.col("birth_date") != "").with_row_index("person")
+    stats.skipped_no_birth_date += int(df["birth_date"].null_count())
+    return df.drop_nulls("birth_date").with_row_index("person")
 
 
 def _identifiers(df: pl.DataFrame, stats: BuildStats) -> pl.DataFrame:
     """One row per (person, identifier ``{kind}:{value}``, input) with the person's categories and conditions."""
-    kinds = {
-        "email": _listed("emails", "email").list.eval(pl.element().str.to_lowercase()),
-        "phone": _listed("phones", "phone").list.eval(pl.element().str.replace_all(_SEPARATORS_RE, "")),
-        "nir": _listed("nir").list.eval(pl.element().str.replace_all(_SEPARATORS_RE, "").str.to_uppercase()),
-    }
     frames = []
-    for kind, values in kinds.items():
-        part = (df.select("person", values.alias("v"), "birth_date", "categories", "conditions").explode("v")
-                .drop_nulls("v").filter(pl.col("v") != "")
+    for kind, (columns, normalise_column) in _KINDS.items():
+        part = df.select("person", _listed(*columns).alias("v"), "birth_date", "categories", "conditions").explode("v")
+        part = (part.with_columns(normalise_column(part["v"]).alias("v")).drop_nulls("v")
                 .select("person", "categories", "conditions",
                         pl.concat_str([pl.lit(f"{kind}:"), pl.col("v")]).alias("identifier"),
                         pl.concat_str([pl.lit(f"{kind}:"), pl.col("v"), pl.lit("|"), pl.col("birth_date")])

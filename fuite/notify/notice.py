@@ -14,7 +14,6 @@ from __future__ import annotations
 import binascii
 import hashlib
 import hmac
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.headerregistry import Address
@@ -27,6 +26,7 @@ import jinja2
 from fuite import taxonomy
 from fuite.assess.rules import HEALTH_CATEGORIES
 from fuite.errors import NotifyError
+from fuite.ids import email_address
 from fuite.notify.names import usual_case
 from fuite.notify.wording import date_en, date_fr, notice_sections
 from fuite.store.casefile import CaseFile
@@ -47,18 +47,9 @@ CONDITION_WORDS: dict[str, tuple[str, str]] = {
 TEMPLATE_NAMES = ("notice_subject.txt.j2", "notice.txt.j2", "notice.html.j2", "_notice_body.html.j2", "letter.typ",
                   "cnil.html.j2")
 
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
-
-
 def usable_email(value: str | None) -> str | None:
-    """The address if it can receive mail (plain ASCII addr-spec with a dotted domain), else None."""
-    if not value:
-        return None
-    value = value.strip()
-    if len(value) > 254 or not _EMAIL.match(value) or ".." in value or value.split("@")[0].endswith("."):
-        return None
-    return value
+    """The address (``fuite.ids.email_address``'s compact form) if it can receive mail, else None."""
+    return email_address.validate(value) if email_address.is_valid(value) else None
 
 
 #: Categories exposed alongside a person that say nothing about them (the laboratory's own identifier).

@@ -1,7 +1,8 @@
-"""Small-count masking: a count of 1 to 9 persons is shown as "< 10".
+"""Small-count masking of the figure sheet: a count of 1 to 9 persons is shown as "< 10".
 
 A report read by management or CNIL must not single anyone out: "1 person with HIV data in
-file X" would. Zero stays zero (it reveals nobody); 10 and above are shown exactly.
+file X" would. The policy (``SMALL_COUNT``, ``mask_count``) is ``fuite.ids.masking``'s; this
+module only knows which keys of the figure sheet count persons.
 
 >>> mask_count(0), mask_count(3), mask_count(10)
 (0, '< 10', 10)
@@ -9,23 +10,9 @@ file X" would. Zero stays zero (it reveals nobody); 10 and above are shown exact
 
 from __future__ import annotations
 
+from fuite.ids.masking import MASKED, SMALL_COUNT, is_small, mask_count
+
 __all__ = ["SMALL_COUNT", "MASKED", "is_small", "mask_count", "mask_figures"]
-
-#: Counts strictly below this (and above zero) are masked.
-SMALL_COUNT = 10
-
-#: What a masked count becomes.
-MASKED = f"< {SMALL_COUNT}"
-
-
-def is_small(n: int) -> bool:
-    """True when ``n`` persons is too few to show."""
-    return 0 < n < SMALL_COUNT
-
-
-def mask_count(n: int) -> int | str:
-    """``n`` itself, or ``MASKED`` when it is a small count."""
-    return MASKED if is_small(n) else n
 
 
 #: Keys of the figure sheet that count persons, records or data rows (masked); the others

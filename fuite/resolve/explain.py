@@ -1,8 +1,9 @@
 """Why records were joined: a person's records (masked) and the links between them.
 
-Values are masked so the explanation can be shown on screen or pasted in a ticket:
-a name keeps its first letter, a date its year, a phone its last two digits, an email
-the first letters of its parts, a NIR its first digit, a postcode its département.
+Values are masked so the explanation can be shown on screen or pasted in a ticket, with the
+one privacy policy of ``fuite.ids.masking`` (a name keeps its first letter, a date its year, a
+phone its last two digits, an email the first letters of its parts, a NIR its first digit, a
+postcode its département).
 """
 
 from __future__ import annotations
@@ -13,31 +14,18 @@ import polars as pl
 import pyarrow as pa
 
 from fuite.errors import UsageError
+from fuite.ids import masking
 
 __all__ = ["mask", "explain_person", "explain_records", "MASKED_FIELDS"]
 
 MASKED_FIELDS = ("last_name", "first_name", "birth_date", "nir", "phone", "email", "postal_code", "city")
 
 
-def _stars(text: str, keep: int) -> str:
-    return text[:keep] + "*" * max(len(text) - keep, 0)
-
-
 def mask(field: str, value: str | None) -> str | None:
-    """Mask one value of ``field`` (see the module docstring)."""
+    """Mask one value of ``field`` (see the module docstring); None for a missing value."""
     if value is None or value == "":
         return None
-    if field == "birth_date":
-        return value[:4] + "-**-**"
-    if field == "phone":
-        return "*" * (len(value) - 2) + value[-2:]
-    if field == "email" and "@" in value:
-        user, _, domain = value.partition("@")
-        host, dot, tld = domain.rpartition(".")
-        return f"{_stars(user, 1)}@{_stars(host, 1)}{dot}{tld}" if dot else f"{_stars(user, 1)}@{_stars(domain, 1)}"
-    if field == "postal_code":
-        return _stars(value, 2)
-    return _stars(value, 1)
+    return masking.mask(value, field)
 
 
 def _masked_records(records: pl.DataFrame) -> list[dict]:

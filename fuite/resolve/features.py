@@ -9,28 +9,15 @@ from __future__ import annotations
 
 import polars as pl
 
+from fuite.ids import email_address, nir
+from fuite.text.fold import name_key_column
+from fuite.text.fold import name_key_expr as fold
+
 __all__ = ["fold", "comparison_frame", "COMPARED"]
 
 #: Columns the Splink comparisons read (besides the row id and ``det_id``).
 COMPARED = ("last_f", "first_f", "name_key", "birth_date", "birth_ym", "postal_code", "city_f",
             "phone", "email", "nir")
-
-
-#: Letters Unicode decomposition leaves whole (``Lecœur`` must meet ``LECOEUR``).
-_LIGATURES = {"Œ": "OE", "Æ": "AE", "ẞ": "SS", "Ø": "O", "Đ": "D", "Ł": "L"}
-
-
-def fold(expr: pl.Expr) -> pl.Expr:
-    """Accent-folded, uppercase, letters and digits only (any script), single-spaced; null when empty."""
-    folded = (
-        expr.str.normalize("NFKD")
-        .str.replace_all(r"\p{Mn}", "")
-        .str.to_uppercase()
-        .str.replace_many(list(_LIGATURES), list(_LIGATURES.values()))
-        .str.replace_all(r"[^\p{L}\p{N}]+", " ")
-        .str.strip_chars()
-    )
-    return pl.when(folded == "").then(None).otherwise(folded)
 
 
 def _blank_to_null(name: str) -> pl.Expr:
@@ -39,9 +26,9 @@ def _blank_to_null(name: str) -> pl.Expr:
 
 
 def _folded(records: pl.DataFrame, column: str) -> pl.Series:
-    """``fold`` of a column, computed once per distinct value (names repeat a lot)."""
+    """``name_key`` of a column, computed once per distinct value (names repeat a lot)."""
     distinct = records.select(pl.col(column).unique().drop_nulls())
-    mapping = distinct.with_columns(fold(pl.col(column)).alias("__folded"))
+    mapping = distinct.with_columns(name_key_column(distinct[column]).alias("__folded"))
     return records.select(column).join(mapping, on=column, how="left", maintain_order="left")["__folded"]
 
 
@@ -55,8 +42,8 @@ def comparison_frame(records: pl.DataFrame) -> pl.DataFrame:
         _blank_to_null("postal_code").alias("postal_code"),
         _folded(records, "city").alias("city_f"),
         _blank_to_null("phone").alias("phone"),
-        _blank_to_null("email").str.to_lowercase().alias("email"),
-        _blank_to_null("nir").str.to_uppercase().alias("nir"),
+        email_address.compact_column(records["email"]).replace("", None).alias("email"),
+        nir.compact_column(records["nir"]).replace("", None).alias("nir"),
     )
     tokens = pl.concat_str([pl.col("last_f"), pl.col("first_f")], separator=" ", ignore_nulls=True)
     return frame.with_columns(

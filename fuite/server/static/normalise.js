@@ -1,4 +1,5 @@
-// Normalisation of what a person types, identical to fuite/lookup/normalise.py (a test runs both).
+// Normalisation of what a person types, identical to the rules of fuite/ids (email_address, phone, nir,
+// birth_date) that fuite/lookup/normalise.py applies (a test runs both).
 // Input string of the self-check: `${kind}:${value}|${birthDate}`.
 
 export const KINDS = ["email", "phone", "nir"];
@@ -6,6 +7,9 @@ export const KINDS = ["email", "phone", "nir"];
 const TRIM = " \t\n\r\f\v\u00a0\u2009\u202f\ufeff";
 const SEPARATORS = /[ \t\u00a0\u2009\u202f.\-/()]/g;
 const DIGITS = /^[0-9]+$/;
+const ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\\-]+";
+const LABEL = "[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?";
+const EMAIL = new RegExp(`^${ATOM}(?:\\.${ATOM})*@(?:${LABEL}\\.)+[A-Za-z]{2,24}$`);
 const NIR = /^[0-9]{5}(?:[0-9]{2}|2A|2B)[0-9]{8}$/;
 const ISO = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
 const FRENCH = /^([0-9]{2})\/([0-9]{2})\/([0-9]{4})$/;
@@ -28,9 +32,7 @@ function trim(value) {
 
 export function email(value) {
   value = trim(value).toLowerCase();
-  const at = value.lastIndexOf("@");
-  const bad = at <= 0 || at === value.length - 1 || [...value].some((c) => TRIM.includes(c)) || [...value].length > 254;
-  if (bad) throw new ValidationError("email");
+  if ([...value].length > 254 || !EMAIL.test(value)) throw new ValidationError("email");
   return value;
 }
 
@@ -40,7 +42,8 @@ export function phone(value) {
   if (value.startsWith("+")) {
     let digits = value.slice(1);
     if (digits.startsWith("330") && digits.length === 12) digits = "33" + digits.slice(3);
-    if (!DIGITS.test(digits) || digits.length < 8 || digits.length > 15 || (digits.startsWith("33") && digits.length !== 11)) {
+    if (!DIGITS.test(digits) || digits.length < 8 || digits.length > 15 || digits[0] === "0" ||
+        (digits.startsWith("33") && digits.length !== 11)) {
       throw new ValidationError("phone");
     }
     return "+" + digits;
@@ -48,6 +51,7 @@ export function phone(value) {
   if (!DIGITS.test(value)) throw new ValidationError("phone");
   if (value.length === 10 && value[0] === "0" && value[1] !== "0") return "+33" + value.slice(1);
   if (value.length === 9 && value[0] !== "0") return "+33" + value;
+  if (value.length === 11 && value.startsWith("33") && value[2] !== "0") return "+" + value;
   throw new ValidationError("phone");
 }
 
