@@ -3,12 +3,17 @@
 Labels are worded the way a CNIL notification words them (French) with an English
 twin. ``patient_fr``/``patient_en`` are the plain words a patient reads in a notice.
 ``special`` marks GDPR art. 9 data (health); ``identifier`` marks values that single
-a person out on their own.
+a person out on their own. ``HEALTH_CATEGORIES`` (the ``special`` ones) is the one list of
+categories whose filled cells are data concerning health: detect sets a record's ``health``
+flag from them, assess and notify read it. A sample date is one of them: it records that the
+person had a biological test on that day (GDPR recital 35, information collected in the course
+of the provision of health care), see ``docs/taxonomy.md``.
 """
 
 from dataclasses import dataclass
 
-__all__ = ["Category", "CATEGORIES", "CATEGORY_IDS", "get", "SPECIAL_CONDITIONS", "PERSONAL_IDS"]
+__all__ = ["Category", "CATEGORIES", "CATEGORY_IDS", "get", "SPECIAL_CONDITIONS", "PERSONAL_IDS",
+           "HEALTH_CATEGORIES"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,11 @@ CATEGORIES: tuple[Category, ...] = (
              "le nom de votre mutuelle", "your health insurer", "financial"),
     Category("insurer_id", "Numéro d'adhérent à la mutuelle", "Insurer membership number",
              "votre numéro d'adhérent à la mutuelle", "your insurer membership number", "financial", identifier=True),
+    Category("beneficiary_quality", "Qualité du bénéficiaire (assuré, conjoint, enfant)",
+             "Beneficiary status (insured, spouse, child)", "votre qualité d'assuré ou d'ayant droit",
+             "whether you are the insured person or a dependant", "financial"),
+    Category("beneficiary_rank", "Rang du bénéficiaire", "Beneficiary rank", "votre rang d'ayant droit",
+             "your rank as a dependant on the insurance card", "financial"),
     Category("health_note", "Commentaires de santé (texte libre)", "Health comments (free text)",
              "des commentaires sur votre santé", "comments about your health", "health", special=True),
     Category("medication", "Traitements médicamenteux", "Medications", "vos traitements", "your treatments",
@@ -83,6 +93,9 @@ SPECIAL_CONDITIONS: dict[str, tuple[str, str]] = {
 
 #: Categories that describe the person themselves (not ``other``/``internal_id``/lab metadata).
 PERSONAL_IDS: tuple[str, ...] = tuple(c.id for c in CATEGORIES if c.group not in ("none", "technical"))
+
+#: Categories whose filled cells are data concerning health (GDPR art. 9): the ``special`` ones.
+HEALTH_CATEGORIES: frozenset[str] = frozenset(c.id for c in CATEGORIES if c.special)
 
 
 def get(category_id: str) -> Category:

@@ -91,6 +91,17 @@ COLUMN_CASES = [
     ("IPP", [f"P{i:07d}" for i in range(12)], "internal_id"),
     ("#0", [str(i) for i in range(1, 40)], "internal_id"),
     ("Montant", ["12.50", "8.00", "127.36", "94.82", "15.10", "3.20"], "other"),
+    # issue 14: a quality column is not a last name, a rank is a rank, an act code is no member number
+    ("Qualité", ["ASSURE", "CONJOINT", "ENFANT", "ENFANT", "ASSURE", "CONJOINT"] * 3, "beneficiary_quality"),
+    ("#5", ["Assuré", "Conjoint", "Enfant", "Enfant", "Assuré", "Ayant droit"] * 3, "beneficiary_quality"),
+    ("RANG", ["01", "02", "01", "03", "02", "01", "04"] * 3, "beneficiary_rank"),
+    ("#6", ["01", "02", "01", "03", "02", "01", "04"] * 3, "other"),      # small numbers alone prove no rank
+    ("Code examen", ["B1234", "B0120", "B4342", "B1610", "B0552", "B1104"] * 3, "other"),
+    ("SMS", ["Bonjour Mme DUPONT, vos résultats sont disponibles au Laboratoire Bio Ouest. Bonne journée",
+             "Laboratoire Cerballiance : votre RDV de prélèvement est confirmé le 12/03 à 8h30.",
+             "Vos résultats sont prêts, LBM des Lices. Connectez-vous sur notre site."] * 3, "health_note"),
+    ("message", ["Laboratoire Bio Ouest: vos résultats sont disponibles", "Labo des Lices : RDV confirmé demain 8h"] * 5,
+     "health_note"),
     ("Statut", ["validé", "en attente", "validé", "annulé", "validé", "en attente"] * 4, "other"),
 ]
 
@@ -101,6 +112,27 @@ def test_column_case(header, values, expected):
     table = pa.table({"__row": pa.array(range(len(values)), pa.int64()), "c0": pa.array(values, pa.string())})
     [finding] = classify_table([header], table, explain=True)
     assert finding.category == expected, finding.explanation["runner_ups"]
+
+
+# issue 14: (headers, columns, expected) where a neighbour used to pull a column into the wrong category
+NEIGHBOUR_CASES = [
+    (["Mutuelle", "Code"], [["MGEN", "Harmonie Mutuelle", "Malakoff Humanis"] * 6,
+                            ["B1234", "B0120", "B4342", "B1610", "B0552", "B1104"] * 3], ["insurer_name", "other"]),
+    (["Mutuelle", "#1"], [["MGEN", "Harmonie Mutuelle", "Malakoff Humanis"] * 6,
+                          ["B1234", "B0120", "B4342", "B1610", "B0552", "B1104"] * 3], ["insurer_name", "other"]),
+    (["Mutuelle", "#1"], [["MGEN", "Harmonie Mutuelle", "Malakoff Humanis"] * 6,
+                          [f"MG{i:07d}" for i in range(18)]], ["insurer_name", "insurer_id"]),
+    (["NOM", "QUALITE", "RANG"], [["DUPONT", "MARTIN", "LE GOFF"] * 6, ["ASSURE", "CONJOINT", "ENFANT"] * 6,
+                                  ["01", "02", "03"] * 6], ["last_name", "beneficiary_quality", "beneficiary_rank"]),
+]
+
+
+@pytest.mark.parametrize(("headers", "columns", "expected"), NEIGHBOUR_CASES, ids=[" ".join(c[0]) for c in NEIGHBOUR_CASES])
+def test_neighbour_case(headers, columns, expected):
+    n = len(columns[0])
+    table = pa.table({"__row": pa.array(range(n), pa.int64()),
+                      **{f"c{i}": pa.array(c, pa.string()) for i, c in enumerate(columns)}})
+    assert [f.category for f in classify_table(headers, table)] == expected
 
 
 # (text, categories found)

@@ -225,20 +225,45 @@ def layout_lab_semicolon(people: list[Person]):
     return (*_table(cols, rows), truth)
 
 
+_QUALITY = {1: "ASSURE", 2: "CONJOINT"}
+#: NABM codes of common tests (glycaemia, blood count, TSH, HIV serology...): a few codes over many rows.
+_ACTS = ["B0552", "B1104", "B1610", "B4342", "B0120", "B1208", "B0996", "B7335", "B0593"]
+
+
+def layout_third_party(people: list[Person]):
+    """A third-party-payment export (tiers payant): member number, rank and quality of each beneficiary, NABM act
+    codes beside the insurer, the SMS sent to the patient."""
+    cols = ["N° adhérent", "Rang", "Qualité", "NOM", "Prénom", "Né(e) le", "Mutuelle", "Code", "Date soins",
+            "SMS envoyé"]
+    truth = ["insurer_id", "beneficiary_rank", "beneficiary_quality", "last_name", "first_name", "birth_date",
+             "insurer_name", "other", "sample_date", "health_note"]     # act codes are not member numbers
+    rows = []
+    for i, p in enumerate(people):
+        rank = 1 + i % 4
+        sms = [f"Bonjour {p.first}, vos résultats sont disponibles au {p.lab}.",
+               f"{p.lab} : votre rendez-vous est confirmé le {_fr_date(p.sample)} à 8h30",
+               f"Rappel {p.lab} : prélèvement à jeun demain matin"][i % 3]
+        rows.append([p.member, f"{rank:02d}", _QUALITY.get(rank, "ENFANT"), p.last.upper(), p.first,
+                     _fr_date(p.birth), p.insurer, _ACTS[i % 7 * (i % 3) % len(_ACTS)], _fr_date(p.sample), sms])
+    return (*_table(cols, rows), truth)
+
+
 LAYOUTS = [layout_french, layout_abbreviated, layout_english, layout_headerless, layout_meaningless,
-           layout_hospital_english, layout_lab_semicolon]
+           layout_hospital_english, layout_lab_semicolon, layout_third_party]
 #: Which of (note, medication, blood group) each layout writes.
 VISIBLE = {layout_french: (True, True, True), layout_abbreviated: (True, True, True),
            layout_english: (True, False, True), layout_headerless: (True, False, True),
            layout_meaningless: (False, True, False), layout_hospital_english: (True, True, True),
-           layout_lab_semicolon: (True, False, True)}
+           layout_lab_semicolon: (True, False, True), layout_third_party: (False, False, False)}
 
 
 def expected_flags(layout, people: list[Person]) -> dict[str, list[bool]]:
-    """Row flags as an answer key defines them: HIV revealed by a visible cell; health = a health cell is filled."""
+    """Row flags as an answer key defines them: HIV revealed by a visible cell; health = a health cell is filled
+    (blood group, note, medication, sample date: ``fuite.taxonomy.HEALTH_CATEGORIES``)."""
     note, med, blood = VISIBLE[layout]
+    sample = "sample_date" in layout(people[:1])[2]
     hiv = [(note and p.note in NOTES_HIV) or (med and p.med in MEDS_HIV) for p in people]
-    health = [blood or (note and p.note is not None) or (med and p.med is not None) for p in people]
+    health = [blood or sample or (note and p.note is not None) or (med and p.med is not None) for p in people]
     return {"hiv": hiv, "health": health}
 
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fuite import taxonomy
+
 __all__ = [
     "Rule", "RULES", "DPC_RULES", "EI_RULES", "LEVELS", "LEVEL_FR", "CNIL_GRAVITY",
     "Circumstances", "PersonFacts", "dpc_rules", "ei_rules", "cb_rules", "level_of", "explain",
@@ -111,7 +113,7 @@ LEVEL_FR = {"low": "faible", "medium": "moyen", "high": "élevé", "very_high": 
 CNIL_GRAVITY = {"low": "négligeable", "medium": "limitée", "high": "importante", "very_high": "maximale"}
 
 #: Taxonomy categories whose presence is data concerning health.
-HEALTH_CATEGORIES = frozenset({"blood_group", "health_note", "medication", "sample_date"})
+HEALTH_CATEGORIES = taxonomy.HEALTH_CATEGORIES
 
 _NAME = {"last_name", "first_name", "full_name"}
 _ADDRESS = {"street_address", "full_address"}

@@ -16,7 +16,10 @@ import polars as pl
 import pyarrow as pa
 
 from fuite.detect import dates, freetext
-from fuite.detect.detectors import GROUP_ONLY, RH_ONLY, Detector, default_detectors
+from fuite.detect.detectors import (ACT_CODE, BIRTH_DATE, BLOOD_GROUP, CITY, EMAIL, FIRST_NAME, FULL_NAME, GROUP_ONLY,
+                                    HEALTH_NOTE, INSURER_ID, INSURER_NAME, INTERNAL_ID, LAB_ID, LAB_NAME, LAST_NAME,
+                                    NIR, OTHER, PHONE, PHYSICIAN_ID, PHYSICIAN_NAME, POSTAL_CODE, RH_ONLY,
+                                    SAMPLE_DATE, SEX, Detector, default_detectors)
 from fuite.detect.headers import header_words, is_meaningless, phrase_score
 from fuite.detect.values import ColumnValues
 from fuite.ids import finess, nir, rpps
@@ -33,6 +36,7 @@ _OWNER_WORDS = {"medecin", "prescripteur", "docteur", "dr", "mutuelle", "labo", 
                 "praticien", "correspondant", "organisme", "physician", "doctor", "insurer", "lab", "prescriber",
                 "etablissement", "site", "caisse"}
 _NAME_CATEGORIES = {"last_name", "first_name", "full_name"}
+_NAME_DETECTORS = (LAST_NAME, FIRST_NAME, FULL_NAME)
 
 
 @dataclass
@@ -41,9 +45,9 @@ class _Column:
     values: ColumnValues
     words: tuple[str, ...]
     meaningless: bool
-    header_scores: dict[str, float] = field(default_factory=dict)
-    shares: dict[str, float] = field(default_factory=dict)
-    scores: dict[str, float] = field(default_factory=dict)
+    header_scores: dict[Detector, float] = field(default_factory=dict)
+    shares: dict[Detector, float] = field(default_factory=dict)
+    scores: dict[Detector, float] = field(default_factory=dict)
     rules: list[str] = field(default_factory=list)
     values_all: pl.Series | None = None   # every cell, nulls kept, row-aligned with the neighbours
 
@@ -68,7 +72,7 @@ def _header_scores(col: _Column, detectors: list[Detector]) -> None:
         score = max((phrase_score(p, col.words) for p in d.header_phrases), default=0.0)
         if owner and d.category in _NAME_CATEGORIES:
             score *= 0.3
-        col.header_scores[d.name] = score
+        col.header_scores[d] = score
 
 
 def _value_shares(col: _Column, detectors: list[Detector]) -> None:
@@ -76,37 +80,47 @@ def _value_shares(col: _Column, detectors: list[Detector]) -> None:
         return
     for d in detectors:
         if d.match is not None:
-            col.shares[d.name] = col.values.share(d.match(col.values))
+            col.shares[d] = col.values.share(d.match(col.values))
 
 
 def _score(col: _Column, detectors: list[Detector]) -> None:
     for d in detectors:
-        value = d.value_weight * col.shares.get(d.name, 0.0)
-        header = d.header_weight * col.header_scores.get(d.name, 0.0)
-        col.scores[d.name] = min(1.0, value + header)
+        value = d.value_weight * col.shares.get(d, 0.0)
+        header = d.header_weight * col.header_scores.get(d, 0.0)
+        col.scores[d] = min(1.0, value + header)
     _split_dates(col)
     _digits_sex(col)
     _failed_checksums(col)
     _owned_names(col)
+    _act_codes(col)
     _health_header(col)
+
+
+def _act_codes(col: _Column) -> None:
+    """Codes of lab tests and billed acts (NABM ``B1234``), repeated over the rows: what was done, not who."""
+    v = col.values
+    if v.n < 5 or v.distinct > 0.5 * v.n or v.share(v.raw.str.contains(ACT_CODE)) <= 0.8:
+        return
+    if col.scores.get(OTHER, 0.0) < 0.6:
+        col.scores[OTHER] = 0.6
+        col.rules.append("codes of lab tests or billed acts (NABM), repeated over the rows")
 
 
 def _health_header(col: _Column) -> None:
     """Bare answers (oui/non, positif/négatif) under a header naming a condition (``Statut VIH``, ``PrEP``)."""
     if col.meaningless or not col.values.n or freetext.header_context(col.header) is None:
         return
-    validated = ("nir_detector", "phone_detector", "email_detector", "birth_date_detector", "sample_date_detector",
-                 "physician_id_detector", "lab_id_detector", "postal_code_detector")
-    if max(col.shares.get(name, 0.0) for name in validated) >= 0.5:
+    validated = (NIR, PHONE, EMAIL, BIRTH_DATE, SAMPLE_DATE, PHYSICIAN_ID, LAB_ID, POSTAL_CODE)
+    if max(col.shares.get(d, 0.0) for d in validated) >= 0.5:
         return
     best = max(col.scores.values(), default=0.0)
-    if col.scores.get("health_note_detector", 0.0) < best:
-        col.scores["health_note_detector"] = min(1.0, best + 0.05)
+    if col.scores.get(HEALTH_NOTE, 0.0) < best:
+        col.scores[HEALTH_NOTE] = min(1.0, best + 0.05)
         col.rules.append("answers under a header naming a health condition")
 
 
 #: Checksum-validated detectors and the layout of their numbers (compact).
-_CHECKSUMMED = {"nir_detector": nir, "physician_id_detector": rpps, "lab_id_detector": finess}
+_CHECKSUMMED = {NIR: nir, PHYSICIAN_ID: rpps, LAB_ID: finess}
 
 
 def _failed_checksums(col: _Column) -> None:
@@ -115,14 +129,14 @@ def _failed_checksums(col: _Column) -> None:
     v = col.values
     if not v.n:
         return
-    for name, module in _CHECKSUMMED.items():
-        if col.shares.get(name, 0.0) >= 0.5 or col.scores.get(name, 0.0) < 0.2:
+    for detector, module in _CHECKSUMMED.items():
+        if col.shares.get(detector, 0.0) >= 0.5 or col.scores.get(detector, 0.0) < 0.2:
             continue
         shaped = v.share(module.compact_column(v.raw).str.contains(module.LAYOUT).fill_null(False))
         if shaped > 0.5:
-            col.scores[name] *= 0.3
-            col.scores["internal_id_detector"] = max(col.scores.get("internal_id_detector", 0.0), 0.6 * shaped)
-            col.rules.append(f"{name.removesuffix('_detector')}-shaped numbers whose check digits fail: not identifiers")
+            col.scores[detector] *= 0.3
+            col.scores[INTERNAL_ID] = max(col.scores.get(INTERNAL_ID, 0.0), 0.6 * shaped)
+            col.rules.append(f"{detector.category}-shaped numbers whose check digits fail: not identifiers")
 
 
 #: Header words of dates that describe the file, not the person (creation, update, invoice...).
@@ -132,7 +146,7 @@ _TECHNICAL_DATE_WORDS = {"creation", "modification", "maj", "saisie", "created",
 
 def _serial_dates(col: _Column) -> float:
     """Share of cells that are spreadsheet day numbers, counted only under a date header."""
-    dated = max(col.header_scores.get("birth_date_detector", 0.0), col.header_scores.get("sample_date_detector", 0.0))
+    dated = max(col.header_scores.get(BIRTH_DATE, 0.0), col.header_scores.get(SAMPLE_DATE, 0.0))
     if dated < 0.5 or not col.values.n:
         return 0.0
     return col.values.share(col.values.raw.str.contains(r"^[0-9]{4,5}(?:\.0)?$")
@@ -140,7 +154,7 @@ def _serial_dates(col: _Column) -> float:
 
 
 def _split_dates(col: _Column) -> None:
-    share = col.shares.get("birth_date_detector", 0.0)
+    share = col.shares.get(BIRTH_DATE, 0.0)
     serial = _serial_dates(col)
     if serial > share:
         share = serial
@@ -152,33 +166,33 @@ def _split_dates(col: _Column) -> None:
     p_birth = dates.birth_likelihood(parsed)
     if dates.has_time(col.values.raw) > 0.5:
         p_birth *= 0.3
-    hb = col.header_scores.get("birth_date_detector", 0.0)
-    hs = col.header_scores.get("sample_date_detector", 0.0)
+    hb = col.header_scores.get(BIRTH_DATE, 0.0)
+    hs = col.header_scores.get(SAMPLE_DATE, 0.0)
     if hb > hs:                     # a specific birth header tips the balance when values are ambiguous
         p_birth = max(p_birth, 0.5 + 0.5 * p_birth) if p_birth > 0.2 else p_birth
-    col.scores["birth_date_detector"] = min(1.0, 0.9 * share * p_birth + 0.4 * hb)
-    col.scores["sample_date_detector"] = min(1.0, 0.9 * share * (1 - p_birth) + 0.4 * hs)
+    col.scores[BIRTH_DATE] = min(1.0, 0.9 * share * p_birth + 0.4 * hb)
+    col.scores[SAMPLE_DATE] = min(1.0, 0.9 * share * (1 - p_birth) + 0.4 * hs)
     col.rules.append(f"dates: birth likelihood {p_birth:.2f} from the spread of years")
     if set(col.words) & _TECHNICAL_DATE_WORDS:
-        col.scores["other_detector"] = max(col.scores.get("other_detector", 0.0), 0.9)
-        col.scores["birth_date_detector"] *= 0.5
-        col.scores["sample_date_detector"] *= 0.5
+        col.scores[OTHER] = max(col.scores.get(OTHER, 0.0), 0.9)
+        col.scores[BIRTH_DATE] *= 0.5
+        col.scores[SAMPLE_DATE] *= 0.5
         col.rules.append("a date about the record itself (creation, update, invoice...), not about the person")
 
 
 def _digits_sex(col: _Column) -> None:
-    if col.values.n and col.values.share(col.values.digits_only) > 0.9 and not col.header_scores.get("sex_detector"):
-        col.scores["sex_detector"] = col.scores.get("sex_detector", 0.0) * 0.3
+    if col.values.n and col.values.share(col.values.digits_only) > 0.9 and not col.header_scores.get(SEX):
+        col.scores[SEX] = col.scores.get(SEX, 0.0) * 0.3
 
 
 #: Header words naming whose name a name-like column holds, and the category it then is.
-_OWNER_CATEGORY = {"medecin": "physician_name", "prescripteur": "physician_name", "docteur": "physician_name",
-                   "praticien": "physician_name", "physician": "physician_name", "doctor": "physician_name",
-                   "prescriber": "physician_name", "correspondant": "physician_name", "dr": "physician_name",
-                   "gp": "physician_name", "referrer": "physician_name",
-                   "mutuelle": "insurer_name", "amc": "insurer_name", "assurance": "insurer_name",
-                   "organisme": "insurer_name", "insurer": "insurer_name", "caisse": "insurer_name",
-                   "labo": "lab_name", "laboratoire": "lab_name", "lab": "lab_name", "etablissement": "lab_name"}
+_OWNER_WORDS_BY_DETECTOR = {
+    PHYSICIAN_NAME: ("medecin", "prescripteur", "docteur", "praticien", "physician", "doctor", "prescriber",
+                     "correspondant", "dr", "gp", "referrer"),
+    INSURER_NAME: ("mutuelle", "amc", "assurance", "organisme", "insurer", "caisse"),
+    LAB_NAME: ("labo", "laboratoire", "lab", "etablissement"),
+}
+_OWNER_CATEGORY = {word: d for d, words in _OWNER_WORDS_BY_DETECTOR.items() for word in words}
 
 
 def _owned_names(col: _Column) -> None:
@@ -186,11 +200,11 @@ def _owned_names(col: _Column) -> None:
     owners = [_OWNER_CATEGORY[w] for w in col.words if w in _OWNER_CATEGORY]
     if not owners or _looks_like_id(col):
         return
-    name_score = max(col.scores.get(f"{c}_detector", 0.0) for c in _NAME_CATEGORIES)
-    target = f"{owners[0]}_detector"
+    name_score = max(col.scores.get(d, 0.0) for d in _NAME_DETECTORS)
+    target = owners[0]
     if name_score > col.scores.get(target, 0.0):
         col.scores[target] = min(1.0, name_score + 0.05)
-        col.rules.append(f"names under a header naming their owner ({owners[0]})")
+        col.rules.append(f"names under a header naming their owner ({target.category})")
 
 
 def _looks_like_id(col: _Column) -> bool:
@@ -201,16 +215,16 @@ def _looks_like_id(col: _Column) -> bool:
 def _best(col: _Column, detectors: list[Detector]) -> tuple[str, float]:
     by_category: dict[str, float] = {}
     for d in detectors:
-        by_category[d.category] = max(by_category.get(d.category, 0.0), col.scores.get(d.name, 0.0))
+        by_category[d.category] = max(by_category.get(d.category, 0.0), col.scores.get(d, 0.0))
     category, score = max(by_category.items(), key=lambda kv: kv[1])
     if score < 0.05 or (col.values.n == 0 and score < 0.3):
         return "other", max(score, 0.3)
     return category, score
 
 
-def _bump(col: _Column, detector_name: str, score: float, rule: str) -> None:
-    if score > col.scores.get(detector_name, 0.0):
-        col.scores[detector_name] = score
+def _bump(col: _Column, detector: Detector, score: float, rule: str) -> None:
+    if score > col.scores.get(detector, 0.0):
+        col.scores[detector] = score
         col.rules.append(rule)
 
 
@@ -229,22 +243,23 @@ def _layout_rules(cols: list[_Column], best: list[str]) -> None:
             if frame.height:
                 ok = float(nir.split_valid_column(frame["b"], frame["k"]).mean())
                 if ok > 0.6:
-                    _bump(col, "nir_detector", 0.95 * ok, "NIR body whose key is in the next column")
-                    _bump(nxt, "nir_detector", 0.95 * ok, "key of the NIR in the previous column")
+                    _bump(col, NIR, 0.95 * ok, "NIR body whose key is in the next column")
+                    _bump(nxt, NIR, 0.95 * ok, "key of the NIR in the previous column")
         # blood group as group + Rh in two columns
         group = v.share(v.folded.str.contains(GROUP_ONLY))
         if group > 0.8 and nxt is not None and nxt.values.n and nxt.values.share(
                 nxt.values.folded.str.contains(RH_ONLY)) > 0.8:
-            _bump(col, "blood_group_detector", 0.9 * group, "ABO group with the Rh factor in the next column")
-            _bump(nxt, "blood_group_detector", 0.9 * group, "Rh factor beside an ABO group column")
+            _bump(col, BLOOD_GROUP, 0.9 * group, "ABO group with the Rh factor in the next column")
+            _bump(nxt, BLOOD_GROUP, 0.9 * group, "Rh factor beside an ABO group column")
         # town beside a postal code
         near_postcode = any(n is not None and best[j] == "postal_code"
                             for j, n in ((i - 1, prev), (i + 1, nxt)) if 0 <= j < len(cols))
         if near_postcode and best[i] in ("last_name", "city", "other", "full_name", "first_name"):
-            _bump(col, "city_detector", 0.25 * v.share(v.name_like) + 0.5, "text beside a postal code column")
-        # member number right after an insurer name
-        if prev is not None and best[i - 1] == "insurer_name" and best[i] in ("internal_id", "other"):
-            _bump(col, "insurer_id_detector", col.scores.get("internal_id_detector", 0.0) + 0.1,
+            _bump(col, CITY, 0.25 * v.share(v.name_like) + 0.5, "text beside a postal code column")
+        # member number right after an insurer name (not a test or act code, not under an act header)
+        if (prev is not None and best[i - 1] == "insurer_name" and best[i] in ("internal_id", "other")
+                and col.shares.get(INSURER_ID, 0.0) > 0.5 and col.header_scores.get(OTHER, 0.0) < 0.5):
+            _bump(col, INSURER_ID, col.scores.get(INTERNAL_ID, 0.0) + 0.1,
                   "code beside an insurer name column")
 
 
@@ -287,20 +302,27 @@ def classify_table(columns: list[str], sample: pa.Table | pa.RecordBatch, *, exp
 def _explanation(col: _Column, detectors: list[Detector], category: str) -> dict:
     by_category: dict[str, float] = {}
     for d in detectors:
-        by_category[d.category] = max(by_category.get(d.category, 0.0), col.scores.get(d.name, 0.0))
+        by_category[d.category] = max(by_category.get(d.category, 0.0), col.scores.get(d, 0.0))
     ranked = sorted(by_category.items(), key=lambda kv: -kv[1])
     examples = col.values.raw.unique(maintain_order=True).head(3).to_list()
     return {
         "header": {"text": col.header, "words": list(col.words), "meaningless": col.meaningless,
                    "matches": {d.category: round(s, 3) for d in detectors
-                               if (s := col.header_scores.get(d.name, 0.0)) > 0}},
+                               if (s := col.header_scores.get(d, 0.0)) > 0}},
         "values": {"non_empty": col.values.n, "sampled": col.values.total,
-                   "share_valid": {d.category if d.name.endswith("_detector") and d.name[:-9] == d.category
-                                   else d.name: round(s, 3)
-                                   for d in detectors if (s := col.shares.get(d.name, 0.0)) > 0}},
+                   "share_valid": {d.category if d.name == f"{d.category}_detector" else d.name: round(s, 3)
+                                   for d in detectors if (s := col.shares.get(d, 0.0)) > 0}},
         "examples": [mask(e, category) for e in examples],
         "rules": col.rules,
         "category": category,
+        "detector": _winner(col, detectors, category),
         "score": round(by_category[category], 3),
         "runner_ups": [{"category": c, "score": round(s, 3)} for c, s in ranked[1:4] if s > 0],
     }
+
+
+def _winner(col: _Column, detectors: list[Detector], category: str) -> dict:
+    """The detector that gave the category its score, and what it finds."""
+    ours = [d for d in detectors if d.category == category] or [OTHER]
+    best = max(ours, key=lambda d: col.scores.get(d, 0.0))
+    return {"name": best.name, "finds": best.explanation}

@@ -7,7 +7,9 @@ evidence, and — for identifiers that also hide in free text — the regex
 patterns and validator used there. The same objects serve the column runner
 (``fuite.detect.columns``) and the text runner (``find_in_text``).
 
-``default_detectors()`` returns a plain list; filter it like any list.
+Each detector is one module-level declaration (``NIR``, ``PHONE``, ``LAST_NAME``...) with keyword
+arguments and a one-line explanation; the classifier's layout rules refer to them by object.
+``default_detectors()`` returns them as a plain list; filter it like any list.
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ from fuite.detect import dates, freetext, lexicons
 from fuite.detect.values import ColumnValues
 from fuite.ids import adeli, email_address, finess, nir, phone, postal_code, rpps
 
-__all__ = ["Detector", "TextMatch", "default_detectors", "find_in_text", "get_detector"]
+__all__ = ["Detector", "TextMatch", "default_detectors", "find_in_text", "get_detector", "NIR", "PHONE", "EMAIL",
+           "BIRTH_DATE", "SAMPLE_DATE", "SEX", "POSTAL_CODE", "CITY", "STREET_ADDRESS", "FULL_ADDRESS", "FIRST_NAME",
+           "LAST_NAME", "FULL_NAME", "BLOOD_GROUP", "PHYSICIAN_NAME", "PHYSICIAN_ID", "ADELI", "INSURER_NAME",
+           "INSURER_ID", "BENEFICIARY_QUALITY", "BENEFICIARY_RANK", "LAB_NAME", "LAB_ID", "HEALTH_NOTE",
+           "LAB_RESULT", "PROSE", "MEDICATION", "CREDENTIAL", "INTERNAL_ID", "OTHER"]
 
 Matcher = Callable[[ColumnValues], pl.Series]
 
@@ -39,11 +45,16 @@ class TextMatch:
     pattern: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, kw_only=True)
 class Detector:
-    """What one category looks like, in a header, in a column of values, in free text."""
+    """What one category looks like, in a header, in a column of values, in free text.
+
+    Declared with keyword arguments; compared and hashed by identity, so that the classifier keys its
+    evidence by the detector object itself (``scores[NIR]``), never by a name string.
+    """
 
     category: str
+    explanation: str = ""                  # what it finds, in one line (shown by ``fuite explain``)
     headers: tuple[str, ...] = ()          # phrases, written naturally; folded to words when matched
     match: Matcher | None = None           # vectorised: which cells are values of this category
     value_weight: float = 0.5              # score given by a column where every cell matches
@@ -83,7 +94,7 @@ def _email(v: ColumnValues) -> pl.Series:
 
 def first_item(values: pl.Series) -> pl.Series:
     """The first of several values written in one cell (``06… / 02…``, ``a@x.fr; b@y.fr``)."""
-    return values.str.replace(r"\s*(?:[/;|,]|\s(?:ou|or|et)\s)\s*(?:\+|0|[A-Za-z0-9._%+-]+@).*$", "")
+    return values.str.replace(rf"\s*(?:[/;|,]|\s(?:ou|or|et)\s)\s*(?:\+|0|{email_address.LOCAL_PATTERN}@).*$", "")
 
 
 def _date(v: ColumnValues) -> pl.Series:
@@ -164,7 +175,34 @@ def _last_name(v: ColumnValues) -> pl.Series:
     if not v.gate(v.name_like):
         return v.none
     first_in, _ = _full_name_parts(v)
-    return v.name_like & (v.words <= 3) & ~(first_in & (v.words == 1)) & ~_full_name(v)
+    return v.name_like & (v.words <= 3) & ~(first_in & (v.words == 1)) & ~_full_name(v) & ~_quality_word(v)
+
+
+#: How insurance files name who a row is about (folded): the insured person and their dependants.
+QUALITIES = frozenset({
+    "assure", "assuree", "assure principal", "assuree principale", "conjoint", "conjointe", "concubin", "concubine",
+    "enfant", "enfant a charge", "ayant droit", "ayants droit", "ayant-droit", "beneficiaire", "titulaire",
+    "adherent", "adherente", "ouvrant droit", "ouvrant-droit", "partenaire", "pacse", "pacsee", "epoux", "epouse",
+    "ascendant", "autre ayant droit", "autre", "insured", "main insured", "policyholder", "spouse", "partner",
+    "child", "dependant", "dependent", "ass", "cjt", "enf", "ad", "od",
+})
+
+
+def _quality_word(v: ColumnValues) -> pl.Series:
+    return v.memo("quality", lambda: v.folded.str.replace_all(r"[\s_]+", " ").str.strip_chars().is_in(
+        list(QUALITIES)))
+
+
+def _beneficiary_quality(v: ColumnValues) -> pl.Series:
+    if v.distinct > 16:
+        return v.none
+    return _quality_word(v)
+
+
+def _beneficiary_rank(v: ColumnValues) -> pl.Series:
+    if v.distinct > 15:
+        return v.none
+    return v.raw.str.contains(r"^(?:0?[1-9]|1[0-9])$")
 
 
 _GROUP = r"(?:a|b|ab|o|0)"
@@ -227,11 +265,25 @@ def _code(v: ColumnValues) -> pl.Series:
     return v.raw.str.contains(_CODE) & v.raw.str.contains(r"[0-9]") & ~v.raw.str.contains(r"^\d+[.,]\d{1,2}$")
 
 
+#: Codes of lab tests and billed acts (NABM ``B1234``, ``B120``, LOINC ``2345-7``): never a member number.
+ACT_CODE = r"^(?:[BbPp]\s?[0-9]{2,4}|[0-9]{1,5}-[0-9])$"
+
+
+def _member_code(v: ColumnValues) -> pl.Series:
+    return _code(v) & ~v.raw.str.contains(ACT_CODE)
+
+
 _LAB_RE = r"(?:^|[^a-z])(?:" + "|".join(regex.escape(w.strip()) for w in lexicons.LAB_WORDS) + r")(?:$|[^a-z])"
 
 
+#: A laboratory's name is a name, not a sentence (an SMS telling that results are ready names the lab too).
+_SENTENCE = (r"[!?]|[.:]\s+\p{Lu}\p{Ll}|:\s*\p{L}+\s+\p{L}+\s+\p{L}+"
+             r"|(?i:\b(?:vos|votre|vous|your|you|bonjour|hello|rdv|rendez-vous|r[ée]sultats?|disponibles?)\b)")
+
+
 def _lab(v: ColumnValues) -> pl.Series:
-    return v.folded.str.contains(_LAB_RE) & ~v.folded.str.contains(_TITLES)
+    return (v.folded.str.contains(_LAB_RE) & ~v.folded.str.contains(_TITLES) & (v.words <= 8)
+            & ~v.raw.str.contains(_SENTENCE))
 
 
 def _finess(v: ColumnValues) -> pl.Series:
@@ -324,142 +376,240 @@ def _other(v: ColumnValues) -> pl.Series:
 
 # ---- free-text patterns ------------------------------------------------------------------------------------
 
-_NIR_TEXT = nir.TEXT_PATTERN
-_PHONE_TEXT = phone.TEXT_PATTERN
-_EMAIL_TEXT = email_address.PATTERN
-_RPPS_TEXT = rpps.TEXT_PATTERN
 _DATE_TEXT = r"(?<![0-9])(?:[0-3]?[0-9][/.\-][01]?[0-9][/.\-](?:19|20)[0-9]{2}|(?:19|20)[0-9]{2}-[01][0-9]-[0-3][0-9])(?![0-9])"
 
 
+# ---- the declarations: one per detector, keyword arguments, an explanation each ----------------------------
+
+NIR = Detector(
+    category="nir", explanation="a 15-character NIR whose key checks (stdnum), in any layout",
+    headers=("nir", "nss", "n ss", "no ss", "num ss", "numero ss", "numero securite sociale",
+             "numero de securite sociale", "securite sociale", "secu", "num secu", "insee", "numero insee",
+             "n insee", "ssn", "social security number", "social security", "immatriculation", "matricule assure",
+             "nir patient", "n immatriculation"),
+    match=_nir, value_weight=0.95,
+    text_patterns=(("nir", nir.TEXT_PATTERN),), validate=nir.is_valid, text_score=0.3)
+
+PHONE = Detector(
+    category="phone", explanation="a phone number in a French or international layout (fuite.ids.phone)",
+    headers=("telephone", "tel", "tel portable", "portable", "mobile", "gsm", "phone", "phone number", "fixe",
+             "tel domicile", "tel dom", "tel port", "numero de telephone", "num tel", "n tel", "telephone mobile",
+             "telephone fixe", "contact tel", "cell", "mobile phone", "tel fixe", "telephone portable"),
+    match=_phone, value_weight=0.9,
+    text_patterns=(("phone_fr", phone.TEXT_PATTERN),), validate=phone.is_dialable, text_score=0.5)
+
+EMAIL = Detector(
+    category="email", explanation="an e-mail address (fuite.ids.email_address)",
+    headers=("email", "e mail", "mail", "courriel", "adresse mail", "adresse email", "adresse electronique",
+             "email address", "adresse courriel", "mel"),
+    match=_email, value_weight=0.95,
+    text_patterns=(("email", email_address.PATTERN),), validate=email_address.is_valid, text_score=0.9)
+
+BIRTH_DATE = Detector(
+    category="birth_date", explanation="dates whose years spread like ages (told from sample dates by the spread)",
+    headers=("date de naissance", "date naissance", "naissance", "ddn", "dob", "date of birth", "birth date",
+             "birthdate", "date nais", "dt naiss", "dnais", "date naiss", "ne le", "nee le", "birthday",
+             "dt naissance", "datenaissance", "naiss", "dn"),
+    match=_date, value_weight=0.9,
+    text_patterns=(("date", _DATE_TEXT),), text_score=0.2)
+
+SAMPLE_DATE = Detector(
+    category="sample_date", explanation="dates of recent years, bunched like visits (told from birth dates)",
+    headers=("date de prelevement", "date prelevement", "date prel", "dt prel", "date prlv", "date analyse",
+             "date d analyse", "date examen", "sample date", "collection date", "date", "date visite", "date rdv",
+             "prelevement", "prelevee le", "preleve le", "date du prelevement", "date de l analyse",
+             "date resultat", "date dossier", "date_prel", "dte prel", "sampled at", "date recep",
+             "date reception", "date demande", "date of test", "test date"),
+    match=_date, value_weight=0.9)
+
+SEX = Detector(
+    category="sex", explanation="at most 8 distinct values among M/F/H/Homme/Femme/Mme/M./1/2...",
+    headers=("sexe", "sex", "sx", "civ", "genre", "gender", "civilite", "h f", "m f", "s", "titre", "title"),
+    match=_sex, value_weight=0.85)
+
+POSTAL_CODE = Detector(
+    category="postal_code", explanation="5 digits starting with a French department (fuite.ids.postal_code)",
+    headers=("cp", "code postal", "codepostal", "zip", "zip code", "zipcode", "postcode", "postal code",
+             "code post", "c postal", "cpostal"),
+    match=_postal_code, value_weight=0.7)
+
+CITY = Detector(
+    category="city", explanation="name-like text, mostly decided by its header or a postal code beside it",
+    headers=("ville", "commune", "localite", "city", "town", "ville residence", "municipality",
+             "bureau distributeur", "ville patient", "lieu de residence"),
+    match=_city, value_weight=0.2, header_weight=0.55)
+
+STREET_ADDRESS = Detector(
+    category="street_address", explanation="a number and a street type (rue, avenue, bd...) without a postal code",
+    headers=("adresse", "adr", "rue", "voie", "street", "address line", "address", "adresse ligne",
+             "complement adresse", "numero et voie", "adresse patient", "address line 1", "street address",
+             "ligne adresse", "domicile"),
+    match=_street, value_weight=0.9)
+
+FULL_ADDRESS = Detector(
+    category="full_address", explanation="a street, a postal code and a town in one cell",
+    headers=("adresse complete", "adresse postale", "full address", "postal address", "adresse postale complete",
+             "coordonnees postales", "mailing address"),
+    match=_full_address, value_weight=0.95)
+
+FIRST_NAME = Detector(
+    category="first_name", explanation="single words found in the first-name lexicon (Faker, 14 locales)",
+    headers=("prenom", "prenoms", "first name", "firstname", "given name", "forename", "prenom patient", "pnom",
+             "prenom usuel", "first"),
+    match=_first_name, value_weight=0.85)
+
+LAST_NAME = Detector(
+    category="last_name", explanation="name-like words that are not first names nor beneficiary qualities",
+    headers=("nom", "nom de famille", "nom patient", "nom naissance", "nom de naissance", "nom usuel",
+             "nom marital", "nom d usage", "patronyme", "last name", "lastname", "surname", "family name", "nom jf",
+             "nom de jeune fille", "last", "nom epouse"),
+    match=_last_name, value_weight=0.45, header_weight=0.5)
+
+FULL_NAME = Detector(
+    category="full_name", explanation="two to five name-like words, one of them a first name (NOM Prénom...)",
+    headers=("nom prenom", "nom et prenom", "nom complet", "patient", "identite", "full name", "name",
+             "prenom nom", "nom prenom patient", "patient name", "assure", "beneficiaire", "nom du patient",
+             "identite patient"),
+    match=_full_name, value_weight=0.8)
+
+BLOOD_GROUP = Detector(
+    category="blood_group", explanation="an ABO group with its Rh factor (A+, O neg, groupe B Rhésus positif...)",
+    headers=("groupe sanguin", "groupe", "grp", "gs", "groupe abo", "abo", "rh", "rhesus", "blood group",
+             "blood type", "rh d", "grp sang", "groupe rh", "groupage", "facteur rhesus", "grp rh", "abo rh",
+             "groupe rhesus"),
+    match=_blood, value_weight=0.95)
+
+PHYSICIAN_NAME = Detector(
+    category="physician_name", explanation="a name after a title (Dr, Docteur, Pr)",
+    headers=("medecin", "medecin prescripteur", "prescripteur", "docteur", "dr", "medecin traitant", "physician",
+             "doctor", "prescriber", "referring physician", "med traitant", "nom medecin", "medecin nom",
+             "praticien", "gp", "medecin demandeur", "correspondant", "medecin nom prenom"),
+    match=_physician, value_weight=0.95)
+
+PHYSICIAN_ID = Detector(
+    category="physician_id", explanation="an 11-digit RPPS number whose Luhn digit checks",
+    headers=("rpps", "n rpps", "num rpps", "rpps medecin", "id medecin", "code medecin", "prescriber id",
+             "rpps prescripteur", "adeli", "n adeli", "num adeli", "medecin rpps", "identifiant medecin", "npi",
+             "medecin id"),
+    match=_rpps, value_weight=0.9,
+    text_patterns=(("rpps", rpps.TEXT_PATTERN),), validate=rpps.is_valid, text_score=0.2)
+
+ADELI = Detector(
+    category="physician_id", name="adeli_detector",
+    explanation="a 9-character ADELI number (layout only: its key is not public), read with its header",
+    headers=("adeli", "n adeli", "num adeli", "medecin adeli"),
+    match=_adeli, value_weight=0.3)
+
+INSURER_NAME = Detector(
+    category="insurer_name", explanation="the name of a French complementary insurer (mutuelle)",
+    headers=("mutuelle", "complementaire", "amc", "organisme complementaire", "assurance complementaire",
+             "insurer", "health insurer", "mutuelle sante", "nom mutuelle", "complementaire sante", "assureur",
+             "organisme", "caisse", "nom amc", "mutuelle nom", "insurance", "regime complementaire", "mut",
+             "organisme amc", "complementaire sante solidaire"),
+    match=_insurer, value_weight=0.9)
+
+INSURER_ID = Detector(
+    category="insurer_id", explanation="a member number: a code under a membership header or beside an insurer",
+    headers=("numero adherent", "n adherent", "adherent", "num adherent", "member number", "membership number",
+             "amc numero", "n amc", "no amc", "num amc", "numero amc", "num mutuelle", "numero mutuelle",
+             "n mutuelle", "n contrat", "numero contrat", "contrat", "member id", "policy number", "id adherent",
+             "mutuelle numero", "mutuelle num", "mutuelle id", "adherent id", "n adh", "num adh", "amc id",
+             "insurance id", "policy"),
+    match=_member_code, value_weight=0.15, header_weight=0.6)
+
+BENEFICIARY_QUALITY = Detector(
+    category="beneficiary_quality",
+    explanation="who a row is about on an insurance card: ASSURE, CONJOINT, ENFANT, AYANT DROIT...",
+    headers=("qualite", "qualite beneficiaire", "qualite assure", "qualite du beneficiaire", "lien", "lien parente",
+             "lien de parente", "type beneficiaire", "statut beneficiaire", "type assure", "ayant droit",
+             "qualite ayant droit", "beneficiary type", "relationship", "relation", "quality"),
+    match=_beneficiary_quality, value_weight=0.95, header_weight=0.5)
+
+BENEFICIARY_RANK = Detector(
+    category="beneficiary_rank", explanation="a small rank (01, 02...) of a beneficiary on an insurance card",
+    headers=("rang", "rang beneficiaire", "rang du beneficiaire", "rang ayant droit", "rg", "rang benef",
+             "beneficiary rank", "rank"),
+    match=_beneficiary_rank, value_weight=0.25, header_weight=0.6)
+
+LAB_NAME = Detector(
+    category="lab_name", explanation="a laboratory's name (laboratory words and networks), not a sentence",
+    headers=("laboratoire", "labo", "lab", "laboratory", "site", "lbm", "nom labo", "centre de prelevement",
+             "etablissement", "site de prelevement", "nom laboratoire", "laboratoire nom", "labo nom", "lab name",
+             "centre"),
+    match=_lab, value_weight=0.85)
+
+LAB_ID = Detector(
+    category="lab_id", explanation="a 9-character FINESS number whose Luhn digit checks",
+    headers=("finess", "n finess", "finess labo", "lab id", "id labo", "code finess", "finess laboratoire",
+             "labo finess", "laboratoire finess", "finess etablissement", "id laboratoire", "labo id",
+             "laboratoire id"),
+    match=_finess, value_weight=0.85)
+
+HEALTH_NOTE = Detector(
+    category="health_note", explanation="free text with health content (drug terminology, pathology lexicon)",
+    headers=("obs", "observations", "observation", "commentaire", "commentaires", "remarque", "remarques", "notes",
+             "note", "comment", "comments", "renseignements cliniques", "clinique", "infos medicales",
+             "informations medicales", "antecedents", "atcd", "motif", "diagnostic", "memo", "renseignements", "rc",
+             "info", "infos", "clinical notes", "medical notes", "notes medicales", "commentaire medical", "texte",
+             "libre", "compte rendu", "cr", "conclusion", "anamnese", "resultat", "resultats", "result", "results",
+             "valeur", "interpretation", "test result", "resultat analyse", "res", "sms", "texte sms",
+             "message", "message sms", "contenu sms", "sms patient", "message patient", "notification"),
+    match=_health_note, value_weight=0.9)
+
+LAB_RESULT = Detector(
+    category="health_note", name="lab_result_detector",
+    explanation="a lab result: a value with a unit, or a qualitative answer (négatif, indétectable...)",
+    match=_lab_result, value_weight=0.85, header_weight=0.0)
+
+PROSE = Detector(
+    category="health_note", name="prose_detector",
+    explanation="sentences of three words or more kept about the person (free text)",
+    match=_prose, value_weight=0.35, header_weight=0.0)
+
+MEDICATION = Detector(
+    category="medication", explanation="short cells naming a drug of edsnlp's French terminology",
+    headers=("traitement", "traitements", "ttt", "medicaments", "medicament", "treatment", "medication",
+             "medications", "drugs", "traitement en cours", "trt", "traitement actuel", "prescription", "molecule",
+             "therapeutique"),
+    match=_medication, value_weight=0.95)
+
+CREDENTIAL = Detector(
+    category="credential", explanation="password hashes (hex digests, bcrypt, argon2, SSHA)",
+    headers=("password", "mot de passe", "mdp", "pwd", "passwd", "login", "identifiant connexion", "username",
+             "user", "hash", "pass", "password hash", "pwd hash", "mdp hash", "token", "api key", "secret",
+             "user name", "nom utilisateur", "utilisateur"),
+    match=_credential, value_weight=0.9, header_weight=0.55)
+
+INTERNAL_ID = Detector(
+    category="internal_id", explanation="unique codes or sequence numbers; NIR-shaped numbers whose key fails",
+    headers=("id", "identifiant", "num dossier", "n dossier", "dossier", "numero dossier", "ipp", "code patient",
+             "patient id", "id patient", "ref", "reference", "n commande", "commande", "order", "order id", "num",
+             "no", "n", "numero", "uid", "code", "record id", "nda", "n demande", "demande", "facture", "n facture",
+             "n ordre", "ordre", "num prelevement", "n prelevement", "id analyse", "analyse id", "n echantillon",
+             "echantillon", "barcode", "code barre", "n bon", "bon", "episode", "sejour", "n sejour", "rowid", "pk",
+             "num patient", "n patient", "patient num", "id_patient", "ref dossier", "identifiant patient",
+             "order number", "invoice", "numero de commande"),
+    match=_internal_id, value_weight=0.4, header_weight=0.5)
+
+OTHER = Detector(
+    category="other", explanation="amounts, flags, small categorical sets, act codes, technical dates",
+    headers=("montant", "prix", "tarif", "amount", "statut", "status", "code acte", "acte", "analyse", "examen",
+             "unite", "nb", "quantite", "total", "remise", "valeur", "unit", "price", "cotation", "nabm", "b",
+             "coefficient", "etat", "type", "libelle", "urgent", "paye", "regle", "mode paiement", "tube",
+             "priorite", "test", "date creation", "date saisie", "date modification", "date maj", "created",
+             "created at", "updated", "updated at", "date import", "date export", "date facture", "date edition",
+             "last login", "timestamp", "examens", "analyses", "reglement", "tiers payant", "montant regle",
+             "honoraires", "code examen", "code analyse", "exam code", "test code", "code nabm", "code test",
+             "code exam"),
+    match=_other, value_weight=0.3, header_weight=0.5)
+
+
 def default_detectors() -> list[Detector]:
-    """Every built-in detector, one per category (two for categories with two kinds of evidence)."""
-    return [
-        Detector("nir", ("nir", "nss", "n ss", "no ss", "num ss", "numero ss", "numero securite sociale",
-                         "numero de securite sociale", "securite sociale", "secu", "num secu", "insee",
-                         "numero insee", "n insee", "ssn", "social security number", "social security",
-                         "immatriculation", "matricule assure", "nir patient", "n immatriculation"),
-                 _nir, 0.95, text_patterns=(("nir", _NIR_TEXT),), validate=nir.is_valid, text_score=0.3),
-        Detector("phone", ("telephone", "tel", "tel portable", "portable", "mobile", "gsm", "phone", "phone number",
-                           "fixe", "tel domicile", "tel dom", "tel port", "numero de telephone", "num tel",
-                           "n tel", "telephone mobile", "telephone fixe", "contact tel", "cell", "mobile phone",
-                           "tel fixe", "telephone portable"),
-                 _phone, 0.9, text_patterns=(("phone_fr", _PHONE_TEXT),), validate=phone.is_dialable,
-                 text_score=0.5),
-        Detector("email", ("email", "e mail", "mail", "courriel", "adresse mail", "adresse email",
-                           "adresse electronique", "email address", "adresse courriel", "mel"),
-                 _email, 0.95, text_patterns=(("email", _EMAIL_TEXT),), validate=email_address.is_valid,
-                 text_score=0.9),
-        Detector("birth_date", ("date de naissance", "date naissance", "naissance", "ddn", "dob", "date of birth",
-                                "birth date", "birthdate", "date nais", "dt naiss", "dnais", "date naiss", "ne le",
-                                "nee le", "birthday", "dt naissance", "datenaissance", "naiss", "dn"),
-                 _date, 0.9, text_patterns=(("date", _DATE_TEXT),), text_score=0.2),
-        Detector("sample_date", ("date de prelevement", "date prelevement", "date prel", "dt prel", "date prlv",
-                                 "date analyse", "date d analyse", "date examen", "sample date", "collection date",
-                                 "date", "date visite", "date rdv", "prelevement", "prelevee le", "preleve le",
-                                 "date du prelevement", "date de l analyse", "date resultat", "date dossier",
-                                 "date_prel", "dte prel", "sampled at",
-                                 "date recep", "date reception", "date demande", "date of test", "test date"),
-                 _date, 0.9),
-        Detector("sex", ("sexe", "sex", "sx", "civ", "genre", "gender", "civilite", "h f", "m f", "s", "titre", "title"),
-                 _sex, 0.85),
-        Detector("postal_code", ("cp", "code postal", "codepostal", "zip", "zip code", "zipcode", "postcode",
-                                 "postal code", "code post", "c postal", "cpostal"),
-                 _postal_code, 0.7),
-        Detector("city", ("ville", "commune", "localite", "city", "town", "ville residence", "municipality",
-                          "bureau distributeur", "ville patient", "lieu de residence"),
-                 _city, 0.2, 0.55),
-        Detector("street_address", ("adresse", "adr", "rue", "voie", "street", "address line", "address",
-                                    "adresse ligne", "complement adresse", "numero et voie", "adresse patient",
-                                    "address line 1", "street address", "ligne adresse", "domicile"),
-                 _street, 0.9),
-        Detector("full_address", ("adresse complete", "adresse postale", "full address", "postal address",
-                                  "adresse postale complete", "coordonnees postales", "mailing address"),
-                 _full_address, 0.95),
-        Detector("first_name", ("prenom", "prenoms", "first name", "firstname", "given name", "forename",
-                                "prenom patient", "pnom", "prenom usuel", "first"),
-                 _first_name, 0.85),
-        Detector("last_name", ("nom", "nom de famille", "nom patient", "nom naissance", "nom de naissance",
-                               "nom usuel", "nom marital", "nom d usage", "patronyme", "last name", "lastname",
-                               "surname", "family name", "nom jf", "nom de jeune fille", "last", "nom epouse"),
-                 _last_name, 0.45, 0.5),
-        Detector("full_name", ("nom prenom", "nom et prenom", "nom complet", "patient", "identite", "full name",
-                               "name", "prenom nom", "nom prenom patient", "patient name", "assure",
-                               "beneficiaire", "nom du patient", "identite patient"),
-                 _full_name, 0.8),
-        Detector("blood_group", ("groupe sanguin", "groupe", "grp", "gs", "groupe abo", "abo", "rh", "rhesus",
-                                 "blood group", "blood type", "rh d", "grp sang", "groupe rh", "groupage",
-                                 "facteur rhesus", "grp rh", "abo rh", "groupe rhesus"),
-                 _blood, 0.95),
-        Detector("physician_name", ("medecin", "medecin prescripteur", "prescripteur", "docteur", "dr",
-                                    "medecin traitant", "physician", "doctor", "prescriber", "referring physician",
-                                    "med traitant", "nom medecin", "medecin nom", "praticien", "gp",
-                                    "medecin demandeur", "correspondant", "medecin nom prenom"),
-                 _physician, 0.95),
-        Detector("physician_id", ("rpps", "n rpps", "num rpps", "rpps medecin", "id medecin", "code medecin",
-                                  "prescriber id", "rpps prescripteur", "adeli", "n adeli", "num adeli",
-                                  "medecin rpps", "identifiant medecin", "npi", "medecin id"),
-                 _rpps, 0.9, text_patterns=(("rpps", _RPPS_TEXT),), validate=rpps.is_valid, text_score=0.2),
-        Detector("physician_id", ("adeli", "n adeli", "num adeli", "medecin adeli"), _adeli, 0.3,
-                 name="adeli_detector"),
-        Detector("insurer_name", ("mutuelle", "complementaire", "amc", "organisme complementaire",
-                                  "assurance complementaire", "insurer", "health insurer", "mutuelle sante",
-                                  "nom mutuelle", "complementaire sante", "assureur", "organisme", "caisse",
-                                  "nom amc", "mutuelle nom", "insurance", "regime complementaire", "mut",
-                                  "organisme amc", "complementaire sante solidaire"),
-                 _insurer, 0.9),
-        Detector("insurer_id", ("numero adherent", "n adherent", "adherent", "num adherent", "member number",
-                                "membership number", "amc numero", "n amc", "no amc", "num amc", "numero amc",
-                                "num mutuelle", "numero mutuelle", "n mutuelle", "n contrat", "numero contrat",
-                                "contrat", "member id", "policy number", "id adherent", "mutuelle numero",
-                                "mutuelle num", "mutuelle id", "adherent id", "n adh", "num adh", "amc id",
-                                "insurance id", "policy"),
-                 _code, 0.15, 0.6),
-        Detector("lab_name", ("laboratoire", "labo", "lab", "laboratory", "site", "lbm", "nom labo",
-                              "centre de prelevement", "etablissement", "site de prelevement", "nom laboratoire",
-                              "laboratoire nom", "labo nom", "lab name", "centre"),
-                 _lab, 0.85),
-        Detector("lab_id", ("finess", "n finess", "finess labo", "lab id", "id labo", "code finess",
-                            "finess laboratoire", "labo finess", "laboratoire finess", "finess etablissement",
-                            "id laboratoire", "labo id", "laboratoire id"),
-                 _finess, 0.85),
-        Detector("health_note", ("obs", "observations", "observation", "commentaire", "commentaires", "remarque",
-                                 "remarques", "notes", "note", "comment", "comments", "renseignements cliniques",
-                                 "clinique", "infos medicales", "informations medicales", "antecedents", "atcd",
-                                 "motif", "diagnostic", "memo", "renseignements", "rc", "info", "infos",
-                                 "clinical notes", "medical notes", "notes medicales", "commentaire medical",
-                                 "texte", "libre", "compte rendu", "cr", "conclusion", "anamnese", "resultat",
-                                 "resultats", "result", "results", "valeur", "interpretation", "test result",
-                                 "resultat analyse", "res"),
-                 _health_note, 0.9),
-        Detector("health_note", (), _lab_result, 0.85, 0.0, name="lab_result_detector"),
-        Detector("health_note", (), _prose, 0.35, 0.0, name="prose_detector"),
-        Detector("medication", ("traitement", "traitements", "ttt", "medicaments", "medicament", "treatment",
-                                "medication", "medications", "drugs", "traitement en cours", "trt",
-                                "traitement actuel", "prescription", "molecule", "therapeutique"),
-                 _medication, 0.95),
-        Detector("credential", ("password", "mot de passe", "mdp", "pwd", "passwd", "login", "identifiant connexion",
-                                "username", "user", "hash", "pass", "password hash", "pwd hash", "mdp hash",
-                                "token", "api key", "secret", "user name", "nom utilisateur", "utilisateur"),
-                 _credential, 0.9, 0.55),
-        Detector("internal_id", ("id", "identifiant", "num dossier", "n dossier", "dossier", "numero dossier",
-                                 "ipp", "code patient", "patient id", "id patient", "ref", "reference",
-                                 "n commande", "commande", "order", "order id", "num", "no", "n", "numero",
-                                 "uid", "code", "record id", "nda", "n demande", "demande", "facture",
-                                 "n facture", "n ordre", "ordre", "num prelevement", "n prelevement",
-                                 "id analyse", "analyse id", "n echantillon", "echantillon", "barcode",
-                                 "code barre", "n bon", "bon", "episode", "sejour", "n sejour", "rowid", "pk",
-                                 "num patient", "n patient", "patient num", "id_patient", "ref dossier",
-                                 "identifiant patient", "order number", "invoice", "numero de commande"),
-                 _internal_id, 0.4, 0.5),
-        Detector("other", ("montant", "prix", "tarif", "amount", "statut", "status", "code acte", "acte", "analyse",
-                           "examen", "unite", "nb", "quantite", "total", "remise", "valeur", "unit",
-                           "price", "cotation", "nabm", "b", "coefficient", "etat", "type", "libelle", "urgent",
-                           "paye", "regle", "mode paiement", "tube", "priorite", "test", "date creation", "date saisie",
-                           "date modification", "date maj", "created", "created at", "updated", "updated at",
-                           "date import", "date export", "date facture", "date edition", "last login", "timestamp",
-                           "examens", "analyses", "reglement", "tiers payant", "montant regle", "honoraires"),
-                 _other, 0.3, 0.5),
-    ]
+    """Every built-in detector, one per category (two or three for categories with several kinds of evidence)."""
+    return [NIR, PHONE, EMAIL, BIRTH_DATE, SAMPLE_DATE, SEX, POSTAL_CODE, CITY, STREET_ADDRESS, FULL_ADDRESS,
+            FIRST_NAME, LAST_NAME, FULL_NAME, BLOOD_GROUP, PHYSICIAN_NAME, PHYSICIAN_ID, ADELI, INSURER_NAME,
+            INSURER_ID, BENEFICIARY_QUALITY, BENEFICIARY_RANK, LAB_NAME, LAB_ID, HEALTH_NOTE, LAB_RESULT, PROSE,
+            MEDICATION, CREDENTIAL, INTERNAL_ID, OTHER]
 
 
 def get_detector(category: str, detectors: list[Detector] | None = None) -> Detector:

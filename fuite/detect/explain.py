@@ -77,6 +77,8 @@ def render_text(finding: ColumnFinding) -> list[str]:
     where = f"{finding.file}" + (f" [{finding.table}]" if finding.table else "")
     lines = [f"{where} · column {finding.position} {finding.column!r}",
              f"category: {finding.category} ({label.en} / {label.fr}), confidence {finding.confidence:.2f}"]
+    if e.get("detector", {}).get("finds"):
+        lines.append(f"detector: {e['detector']['name']}: {e['detector']['finds']}")
     header = e.get("header", {})
     if header.get("meaningless"):
         lines.append("header: says nothing (classified from the values alone)")

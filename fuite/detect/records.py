@@ -18,13 +18,11 @@ from fuite.ids import email_address, nir, phone, postal_code
 from fuite.schema import RECORD_SCHEMA, ROW_FIELD, ColumnFinding
 from fuite.text.fold import fold_column
 
-__all__ = ["extract_records", "RECORD_FIELDS", "HEALTH_CATEGORIES", "TEXT_CATEGORIES"]
+__all__ = ["extract_records", "RECORD_FIELDS", "TEXT_CATEGORIES"]
 
 RECORD_FIELDS = ("row", "last_name", "first_name", "birth_date", "sex", "nir", "phone", "email", "street",
                  "postal_code", "city", "physician", "insurer", "lab", "sample_date", "categories", "health", "hiv",
                  "conditions")
-#: Categories whose non-empty cells are health information (a comment kept by a lab about a patient is).
-HEALTH_CATEGORIES = ("blood_group", "health_note", "medication")
 #: Categories read as free text for health, HIV and special conditions.
 TEXT_CATEGORIES = ("health_note", "medication")
 _FULL_ADDRESS = rf"^(.+?)[\s,;\-]+({postal_code.PATTERN})[\s,]+(.+)$"
@@ -137,7 +135,7 @@ def _categories(findings: list[ColumnFinding], frame: pl.DataFrame, n: int) -> p
 
 def _health(findings: list[ColumnFinding], frame: pl.DataFrame, n: int) -> tuple[pl.Series, pl.Series, pl.Series]:
     health = pl.Series([False] * n, dtype=pl.Boolean)
-    for category in HEALTH_CATEGORIES:
+    for category in taxonomy.HEALTH_CATEGORIES:     # a filled cell of these is data concerning health
         for s in _columns_of(findings, frame, category):
             health = health | s.is_not_null()
     found = freetext.analyse_records(_text_columns(findings, frame), n)   # subject, status, record context

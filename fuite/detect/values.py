@@ -6,6 +6,7 @@ from functools import cached_property
 
 import polars as pl
 
+from fuite.ids import SEPARATORS_RE
 from fuite.text.fold import fold_column
 
 __all__ = ["ColumnValues", "NAME_LIKE"]
@@ -38,7 +39,7 @@ class ColumnValues:
             "folded",
             words=words,
             name_like=v.str.contains(NAME_LIKE) & (words <= 5),
-            digits_only=v.str.replace_all(r"[\s.\-]", "").str.contains(r"^[0-9]+$"),
+            digits_only=v.str.replace_all(SEPARATORS_RE, "").str.contains(r"^[0-9]+$"),
             digit_count=v.str.count_matches(r"[0-9]"),
             length=v.str.len_chars(),
             has_at=v.str.contains("@", literal=True),

@@ -29,14 +29,16 @@ import polars as pl
 from fuite.errors import InvalidFormat, InvalidLength
 from fuite.ids._text import TRIM_CHARS, trim
 
-__all__ = ["PATTERN", "MAX_LENGTH", "compact", "validate", "is_valid", "compact_column", "validate_column",
+__all__ = ["PATTERN", "LOCAL_PATTERN", "MAX_LENGTH", "compact", "validate", "is_valid", "compact_column", "validate_column",
            "is_valid_column"]
 
 MAX_LENGTH = 254
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
+#: The local part (before the ``@``).
+LOCAL_PATTERN = rf"{_ATOM}(?:\.{_ATOM})*"
 #: An address (use with a full match, or inside free text).
-PATTERN = rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,24}}"
+PATTERN = rf"{LOCAL_PATTERN}@(?:{_LABEL}\.)+[A-Za-z]{{2,24}}"
 _FULL = re.compile(PATTERN)
 
 

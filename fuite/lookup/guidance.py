@@ -15,13 +15,13 @@ Case-file keys read (all optional)::
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from fuite import taxonomy
 from fuite.store.casefile import CaseFile, parse_case_file
+from fuite.text.fold import fold
 
 __all__ = ["breach_summary", "advice_for", "ADVICE"]
 
@@ -91,8 +91,7 @@ def _date(breach, now: str) -> str:
 
 
 def _name(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9]", "", ascii_text.title()) or "Breach"
+    return re.sub(r"[^A-Za-z0-9]", "", fold(text).title()) or "Breach"
 
 
 def _without_birth_date(persons: pa.Table) -> int:

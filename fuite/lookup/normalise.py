@@ -8,8 +8,8 @@ implements the same rules; a test runs both on the same values. The input string
 
 >>> lookup_input("email", "  Jean.Dupont@Example.FR ", "1970-01-31")
 'email:jean.dupont@example.fr|1970-01-31'
->>> phone("06 12 34 56 78")
-'+33612345678'
+>>> nir("1 85 05 78 006 084 91")
+'185057800608491'
 >>> birth_date("31/01/1970")
 '1970-01-31'
 """

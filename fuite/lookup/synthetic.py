@@ -13,6 +13,7 @@ import random
 import pyarrow as pa
 
 from fuite.ids import nir as ids_nir
+from fuite.ids import phone as ids_phone
 from fuite.schema import PERSON_SCHEMA
 
 __all__ = ["synthetic_persons", "person_values", "nir_with_key"]
@@ -34,7 +35,7 @@ def person_values(i: int, seed: int = 0) -> dict:
     return {
         "birth_date": birth.isoformat(),
         "emails": emails,
-        "phone": f"+33{rng.choice('67')}{rng.randrange(10**8):08d}",
+        "phone": ids_phone.validate(f"0{rng.choice('67')}{rng.randrange(10**8):08d}"),
         "nir": nir_with_key(body) if rng.random() < 0.9 else None,
     }
 

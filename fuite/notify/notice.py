@@ -26,7 +26,7 @@ import jinja2
 from fuite import taxonomy
 from fuite.assess.rules import HEALTH_CATEGORIES
 from fuite.errors import NotifyError
-from fuite.ids import email_address
+from fuite.ids import TRIM_CHARS, email_address
 from fuite.notify.names import usual_case
 from fuite.notify.wording import date_en, date_fr, notice_sections
 from fuite.store.casefile import CaseFile
@@ -48,8 +48,8 @@ TEMPLATE_NAMES = ("notice_subject.txt.j2", "notice.txt.j2", "notice.html.j2", "_
                   "cnil.html.j2")
 
 def usable_email(value: str | None) -> str | None:
-    """The address (``fuite.ids.email_address``'s compact form) if it can receive mail, else None."""
-    return email_address.validate(value) if email_address.is_valid(value) else None
+    """The address, trimmed, if ``fuite.ids.email_address`` says it can receive mail, else None (case kept)."""
+    return value.strip(TRIM_CHARS) if email_address.is_valid(value) else None
 
 
 #: Categories exposed alongside a person that say nothing about them (the laboratory's own identifier).

@@ -19,14 +19,13 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from fuite.ids import phone
 from fuite.synth.health import CONDITION_BITS, typed_identifier_bits
 from fuite.synth.rows import Table
-from fuite.taxonomy import CATEGORY_IDS, PERSONAL_IDS
+from fuite.taxonomy import CATEGORY_IDS, HEALTH_CATEGORIES, PERSONAL_IDS
 
 __all__ = ["AnswerKey", "HEALTH_CATEGORIES"]
 
-#: Categories whose non-empty cells make a row carry health information.
-HEALTH_CATEGORIES = ("blood_group", "health_note", "medication")
 #: Categories holding free text, where identifiers may be typed.
 TEXT_CATEGORIES = ("health_note", "medication")
 
@@ -105,13 +104,12 @@ class AnswerKey:
         """The persons' truth: canonical values and what the leak exposes about them."""
         p = self.persons
 
-        e164 = lambda c: pl.concat_str([pl.lit("+33"), pl.col(c).str.slice(1)])  # noqa: E731
         return p.select(
             "person_id", "last_name", "first_name",
             pl.col("birth_date").dt.strftime("%Y-%m-%d"),
             "sex", "nir",
             pl.col("email"),
-            phone=pl.coalesce(e164("mobile"), e164("landline")),
+            phone=phone.validate_column(p["mobile"]).fill_null(phone.validate_column(p["landline"])),
             postal_code=pl.col("postal_code"),
             city=pl.col("city"),
             hiv=pl.lit(pl.Series(self._hiv.astype(np.int8))),
