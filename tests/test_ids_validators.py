@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 from stdnum import luhn as stdnum_luhn
 from stdnum.fr import nir as stdnum_nir
 
-from fuite.ids import adeli, email_address, finess, luhn, nir, phone, postal_code, rpps
+from fuite.ids import adeli, birth_date, email_address, finess, luhn, nir, phone, postal_code, rpps
 
-VALIDATORS = [nir, rpps, adeli, finess, luhn, phone, email_address, postal_code]
+VALIDATORS = [nir, rpps, adeli, finess, luhn, phone, email_address, postal_code, birth_date]
 
 
 def make_nir(body13: str) -> str:
@@ -68,6 +68,8 @@ JUNK = [None, b"185057800608491", 185057800608491, 3.5, "", " ", "😀" * 15, "�
 @pytest.mark.parametrize("junk", JUNK, ids=lambda j: type(j).__name__ + str(len(j) if hasattr(j, "__len__") else ""))
 def test_junk_is_never_valid(module, junk):
     assert module.is_valid(junk) is False
+    if module is phone:
+        assert phone.is_dialable(junk) is False
 
 
 NIR_ALPHABET = st.sampled_from(list("0123456789") + ["2A", "2B", " ", ".", "a", "b", "C", "-", "٣", "\t"])
