@@ -8,7 +8,7 @@ Both must give the same OPRF input for every value detect keeps, on many generat
 
 import polars as pl
 import pyarrow as pa
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fuite.detect import extract_records
@@ -75,8 +75,8 @@ def _typed_side(rows) -> set[str]:
     return out
 
 
-@settings(max_examples=15, deadline=None)
-@given(st.lists(ROW, min_size=20, max_size=60))
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(ROW, min_size=20, max_size=40))
 def test_stored_and_typed_values_meet(rows):
     index = _index_side(rows)
     typed = _typed_side(rows)

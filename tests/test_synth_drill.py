@@ -251,7 +251,7 @@ def test_hiv_flag_follows_the_text(drill):
             hiv_rows += hiv
     assert hiv_rows >= 1
     for i, row in enumerate(tables[(tsv_abbreviated.PATH, "")]["rows"]):
-        health = any(row[k] for k in (13, 14, 21, 22))  # GRP, RH, TTT, OBS
+        health = any(row[k] for k in (13, 14, 20, 21, 22))  # GRP, RH, DT_PREL, TTT, OBS (taxonomy.HEALTH_CATEGORIES)
         assert flags[(tsv_abbreviated.PATH, "")][i][1] == health
 
 

@@ -29,7 +29,8 @@ COLUMNS = [
     ("identite.naissance", "birth_date"), ("identite.sexe", "sex"), ("identite.nir", "nir"),
     ("coordonnees.adresse", "full_address"), ("coordonnees.tel[]", "phone"), ("coordonnees.email", "email"),
     ("medecin.nom", "physician_name"), ("medecin.rpps", "physician_id"), ("mutuelle.nom", "insurer_name"),
-    ("mutuelle.adherent", "insurer_id"), ("groupe_sanguin", "blood_group"), ("antecedents[]", "health_note"),
+    ("mutuelle.adherent", "insurer_id"), ("mutuelle.qualite", "beneficiary_quality"),
+    ("mutuelle.rang", "beneficiary_rank"), ("groupe_sanguin", "blood_group"), ("antecedents[]", "health_note"),
     ("traitements[]", "medication"),
 ]
 CHILD_COLUMNS = [
@@ -66,6 +67,8 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
     phones = pl.select(pl.concat_list(pl.lit(cells["mobile"]), pl.lit(cells["landline"])).list.drop_nulls()).to_series()
     insurer = insurer_cells(p["insurer"].to_numpy(), abbreviated=False)
     tel_joined = phones.list.join(", ")
+    rank = rng.choice(np.array([1, 2, 3, 4]), size=n, p=[0.6, 0.2, 0.15, 0.05])
+    quality = np.where(rank == 1, "ASSURE", np.where(rank == 2, "CONJOINT", "ENFANT"))
     flat = pl.DataFrame({
         "ref": pl.Series([f"PX-{v}" for v in rng.integers(10**6, 10**7, n).tolist()], dtype=pl.String),
         "identite.nom": last,
@@ -80,6 +83,8 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
         "medecin.rpps": pl.Series(ctx.pools.doctor_rpps[p["doctor"].to_numpy()], dtype=pl.String),
         "mutuelle.nom": insurer,
         "mutuelle.adherent": p["member"],
+        "mutuelle.qualite": maybe_blank(pl.Series(quality, dtype=pl.String), rng, 0.1),
+        "mutuelle.rang": pl.Series([f"{r:02d}" for r in rank.tolist()], dtype=pl.String),
         "groupe_sanguin": maybe_blank(blood_cells(rng, p["blood"].to_numpy(), "word"), rng, 0.4),
         "antecedents[]": history.text,
         "traitements[]": treat.text,
@@ -119,7 +124,8 @@ def write(tables: list[Table], path: Path) -> None:
         "coordonnees": pl.DataFrame({"adresse": f["coordonnees.adresse"], "tel": parent.extra["phones"],
                                      "email": f["coordonnees.email"]}).select(pl.struct(pl.all())).to_series(),
         "medecin": f.select(pl.struct(nom="medecin.nom", rpps="medecin.rpps")).to_series(),
-        "mutuelle": f.select(pl.struct(nom="mutuelle.nom", adherent="mutuelle.adherent")).to_series(),
+        "mutuelle": f.select(pl.struct(nom="mutuelle.nom", adherent="mutuelle.adherent", qualite="mutuelle.qualite",
+                                       rang="mutuelle.rang")).to_series(),
         "groupe_sanguin": f["groupe_sanguin"],
         "antecedents": _as_list(f["antecedents[]"]),
         "traitements": _as_list(f["traitements[]"]),
