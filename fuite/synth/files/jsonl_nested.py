@@ -67,7 +67,8 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
     phones = pl.select(pl.concat_list(pl.lit(cells["mobile"]), pl.lit(cells["landline"])).list.drop_nulls()).to_series()
     insurer = insurer_cells(p["insurer"].to_numpy(), abbreviated=False)
     tel_joined = phones.list.join(", ")
-    rank = rng.choice(np.array([1, 2, 3, 4]), size=n, p=[0.6, 0.2, 0.15, 0.05])
+    own = np.random.default_rng([n, 14])          # its own stream: the rest of the drill draws as before
+    rank = own.choice(np.array([1, 2, 3, 4]), size=n, p=[0.6, 0.2, 0.15, 0.05])
     quality = np.where(rank == 1, "ASSURE", np.where(rank == 2, "CONJOINT", "ENFANT"))
     flat = pl.DataFrame({
         "ref": pl.Series([f"PX-{v}" for v in rng.integers(10**6, 10**7, n).tolist()], dtype=pl.String),
@@ -83,7 +84,7 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
         "medecin.rpps": pl.Series(ctx.pools.doctor_rpps[p["doctor"].to_numpy()], dtype=pl.String),
         "mutuelle.nom": insurer,
         "mutuelle.adherent": p["member"],
-        "mutuelle.qualite": maybe_blank(pl.Series(quality, dtype=pl.String), rng, 0.1),
+        "mutuelle.qualite": maybe_blank(pl.Series(quality, dtype=pl.String), own, 0.1),
         "mutuelle.rang": pl.Series([f"{r:02d}" for r in rank.tolist()], dtype=pl.String),
         "groupe_sanguin": maybe_blank(blood_cells(rng, p["blood"].to_numpy(), "word"), rng, 0.4),
         "antecedents[]": history.text,
