@@ -18,7 +18,7 @@ RULES = [
     ("NIR layout", r"2\[AB\]|2A\|2B|\(\?:\[0-9\]\{2\}\|2"),
     ("NIR key", r"%\s*97\b"),
     ("NIR separators", r"\[\\s\.\\-|\[\\s\.\]|\[ \.\]"),
-    ("phone prefix", r"\+33|0033|\\\(0\\\)|\"\(0\)\"|\[1-79\]"),
+    ("phone prefix", r"\\\+\??33|[\"']\+33[\"']|0033|\\\(0\\\)|\"\(0\)\"|\[1-79\]"),   # not example values
     ("phone library", r"\bphonenumbers\b"),
     ("e-mail syntax", r"\\S\+@|@\\S|\[A-Za-z0-9\._%\+|\[A-Za-z0-9\.!#|partition\(\"@\"\)"),
     ("accent fold", r"NFKD|unicodedata|\\p\{Mn\}|\bstr\.normalize\(|\"œ\": \"oe\"|àâä"),

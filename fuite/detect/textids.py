@@ -26,12 +26,13 @@ import regex
 from fuite import taxonomy
 from fuite.detect.context import TextContext, timeout_for
 from fuite.detect.folding import fold
+from fuite.ids import SEPARATORS_RE
 
 __all__ = ["TEXT_IDENTIFIERS", "typed_identifiers", "typed_categories", "with_typed_categories"]
 
 #: Categories of the patient's own identifiers looked for in free text.
 TEXT_IDENTIFIERS = ("nir", "phone", "email")
-_DIGITS = r"\d(?:[\s.\-]?[\dABab]){8,}"   # nine digits or more (a Corsican NIR holds 2A or 2B)
+_DIGITS = rf"\d(?:{SEPARATORS_RE}?[\dABab]){{8,}}"   # nine digits or more (a Corsican NIR holds 2A or 2B)
 _PREFILTER = "@|" + _DIGITS
 _HAS_DIGITS = regex.compile(_DIGITS)
 
