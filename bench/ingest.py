@@ -50,7 +50,7 @@ def polars_reference(path: Path, delimiter: str, has_header: bool) -> tuple[int,
 
 def bench_dir(folder: Path, repeat: int) -> None:
     """Best of ``repeat`` runs per file (the machine may be shared): wall-clock and CPU figures."""
-    from fuite.ingest.delimited import sniff_dialect
+    from fuite.ingest.tabular.delimited import sniff_dialect
 
     files = sorted(p for p in folder.rglob("*") if p.is_file())
     per_format: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0, 0.0])

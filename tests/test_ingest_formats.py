@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 from test_ingest_support import scan
-from fuite.ingest.spreadsheet import cell_text, column_text
+from fuite.ingest.tabular.spreadsheet import cell_text, column_text
 from fuite.schema import Relation
 
 PEOPLE = [("Dupont", "Élodie", "1980-01-02"), ("Martin", "Jean; fils", "1990-02-03"), ("Lefèvre", "Zoé", "2001-12-31")]

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fuite.ingest import read_paths
-from fuite.ingest.delimited import sniff_delimiter
-from fuite.ingest.jsonflat import explode, flatten, scalar_text
+from fuite.ingest.tabular.delimited import sniff_delimiter
+from fuite.ingest.json.flat import explode, flatten, scalar_text
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TEXT = "abcdeéèàçXYZ 0123456789-'.@/"

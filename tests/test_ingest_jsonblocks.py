@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from test_ingest_support import scan
-from fuite.ingest import jsonblocks, jsonfile
+from fuite.ingest.json import blocks as jsonblocks, file as jsonfile
 from fuite.ingest.limits import Limits
 
 FUZZ = settings(max_examples=120, deadline=None,

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from test_ingest_support import scan
-from fuite.ingest import sqldump, sqlfast, sqlparse, sqlsplit
-from fuite.ingest.sqlfast import csv_lines, plain_bodies
+from fuite.ingest.sql import dump as sqldump, fast as sqlfast, parse as sqlparse, split as sqlsplit
+from fuite.ingest.sql.fast import csv_lines, plain_bodies
 
 FUZZ = settings(max_examples=120, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

@@ -6,16 +6,16 @@ import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from fuite.ingest.archive import read_compressed, read_tar, read_zip
+from fuite.ingest.archives.archive import read_compressed, read_tar, read_zip
 from fuite.ingest.blob import Blob
-from fuite.ingest.delimited import read_delimited
+from fuite.ingest.tabular.delimited import read_delimited
 from fuite.ingest.formats import UNREADABLE, mismatch, sniff_format
-from fuite.ingest.jsonfile import read_json
-from fuite.ingest.parquetfile import read_parquet
+from fuite.ingest.json.file import read_json
+from fuite.ingest.tabular.parquet import read_parquet
 from fuite.ingest.reporter import Reporter, safe_reason
-from fuite.ingest.spreadsheet import read_spreadsheet
-from fuite.ingest.sqldump import read_sql
-from fuite.ingest.sqlitefile import read_sqlite
+from fuite.ingest.tabular.spreadsheet import read_spreadsheet
+from fuite.ingest.sql.dump import read_sql
+from fuite.ingest.sql.sqlite import read_sqlite
 from fuite.schema import SourceTable
 
 _READERS = {

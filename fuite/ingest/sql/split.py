@@ -40,7 +40,7 @@ FAST_RUN = 4096
 
 
 @dataclass
-class Statement:
+class DumpStatement:
     """One statement (``kind`` "sql") or one COPY data line (``kind`` "copy"), with where it started."""
 
     kind: str
@@ -49,7 +49,7 @@ class Statement:
     start: int = 0       # character offset in the stream
     end: int = 0
     error: str = ""
-    insert: tuple | None = None   # (table, column list, tuples offset) of a checked one-line INSERT (``sqlfast``)
+    insert: tuple | None = None   # (table, column list, tuples offset) of a checked one-line INSERT (``sql.fast``)
     plain: str = ""               # the grammar it passed: "compact" or "spaced"
 
 
@@ -82,7 +82,7 @@ class Splitter:
         self.pos = end
         return text
 
-    def statements(self) -> Iterator[Statement]:
+    def statements(self) -> Iterator[DumpStatement]:
         while True:
             self._skip_space()
             if self.pos >= len(self.buf) and not self._fill():
@@ -95,11 +95,11 @@ class Splitter:
             start_line, start = self.line, self.base + self.pos
             end, error = self._statement_end()
             text = self._take(end)
-            yield Statement("sql", start_line, text, start, self.base + self.pos, error)
+            yield DumpStatement("sql", start_line, text, start, self.base + self.pos, error)
             if not error and _COPY_STDIN.match(text):
                 yield from self._copy_lines()
 
-    def _checked_inserts(self) -> list[Statement]:
+    def _checked_inserts(self) -> list[DumpStatement]:
         """The run of one-line INSERT statements starting here that pass the strict VALUES grammar."""
         self._look_ahead()
         out = []
@@ -108,7 +108,7 @@ class Splitter:
             if not plain:
                 break
             line, begin = self.line, self.base + self.pos
-            out.append(Statement("sql", line, self._take(end - self.base), begin, end, insert=head, plain=plain))
+            out.append(DumpStatement("sql", line, self._take(end - self.base), begin, end, insert=head, plain=plain))
             self._take(after - self.base)   # the end of the line
         return out
 
@@ -119,8 +119,8 @@ class Splitter:
         end of the statement, start of the next line, INSERT head)``; lines are looked at
         once (``seen`` is where the look-ahead stopped), so the work stays linear.
         """
-        from fuite.ingest.sqlfast import plain_bodies
-        from fuite.ingest.sqlparse import parse_insert_head
+        from fuite.ingest.sql.fast import plain_bodies
+        from fuite.ingest.sql.parse import parse_insert_head
 
         here = self.base + self.pos
         if here in self.verdicts:
@@ -217,7 +217,7 @@ class Splitter:
             return None
         return self.pos + rel
 
-    def _copy_block(self) -> Statement | None:
+    def _copy_block(self) -> DumpStatement | None:
         """The complete data lines in the buffer before the ``\\.`` line, as one ``copyblock`` statement."""
         last = self.buf.rfind("\n", self.pos)
         if last < 0 or self.buf.startswith(("\\.\n", "\\.\r\n"), self.pos):
@@ -226,9 +226,9 @@ class Splitter:
                             self.buf.find("\n\\.\r\n", self.pos, last + 1)) if i >= 0]
         end = min(ends) + 1 if ends else last + 1
         line, start = self.line, self.base + self.pos
-        return Statement("copyblock", line, self._take(end), start, self.base + self.pos)
+        return DumpStatement("copyblock", line, self._take(end), start, self.base + self.pos)
 
-    def _copy_lines(self) -> Iterator[Statement]:
+    def _copy_lines(self) -> Iterator[DumpStatement]:
         """The data lines after ``COPY … FROM stdin;`` up to the ``\\.`` line."""
         nl = self.buf.find("\n", self.pos)   # rest of the COPY line
         while nl < 0 and self._fill():
@@ -245,11 +245,11 @@ class Splitter:
             nl = self.buf.find("\n", self.pos)
             while nl < 0:
                 if len(self.buf) - self.pos > self.max_chars:
-                    yield Statement("copy", self.line, self._take(len(self.buf)), error="line too long")
+                    yield DumpStatement("copy", self.line, self._take(len(self.buf)), error="line too long")
                     continue
                 if not self._fill():
                     if self.pos < len(self.buf):
-                        yield Statement("copy", self.line, self._take(len(self.buf)),
+                        yield DumpStatement("copy", self.line, self._take(len(self.buf)),
                                         error="COPY data not terminated by \\.")
                     return
                 nl = self.buf.find("\n", self.pos)
@@ -257,6 +257,6 @@ class Splitter:
             text = self._take(nl + 1)
             stripped = text.rstrip("\r\n")
             if stripped == "\\.":
-                yield Statement("copyend", line_no, "", start, self.base + self.pos)
+                yield DumpStatement("copyend", line_no, "", start, self.base + self.pos)
                 return
-            yield Statement("copy", line_no, stripped, start, self.base + self.pos)
+            yield DumpStatement("copy", line_no, stripped, start, self.base + self.pos)

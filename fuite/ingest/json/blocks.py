@@ -3,7 +3,7 @@
 A block (a few MiB of whole lines) becomes a ``Block``: for every table it feeds
 (the records, and one child table per array of objects) a ``Part`` with its
 columns as text, row indices and parent rows — the same tables, names and values
-``jsonflat.explode`` gives record by record:
+``json.flat.explode`` gives record by record:
 
 - objects flatten to dotted paths; arrays of scalars join into one ``path[]`` cell
   with ``" ; "``; arrays of objects become child rows pointing at their parent row;
@@ -12,7 +12,7 @@ columns as text, row indices and parent rows — the same tables, names and valu
 Arrow cannot always vouch for that: a value whose type changes between records,
 a float (``1.0`` and ``1`` would both read as a double), arrays of arrays, a line
 that is not JSON, bytes that are not UTF-8. Such a block is read record by record
-with ``jsonrecords.iter_records`` + ``jsonflat.explode`` instead, which also quarantines
+with ``json.records.iter_records`` + ``json.flat.explode`` instead, which also quarantines
 what does not parse. Strings Arrow would turn into timestamps are read as strings.
 """
 
@@ -26,14 +26,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
-from fuite.ingest.jsonflat import ARRAY_JOIN, explode
-from fuite.ingest.jsonrecords import BAD, iter_records
+from fuite.ingest.json.flat import ARRAY_JOIN, explode
+from fuite.ingest.json.records import BAD, iter_records
 
 _NULL_STRING = pa.scalar(None, pa.string())
 
 
 class Unsupported(Exception):
-    """A block the vectorised path cannot read exactly as ``jsonflat`` would."""
+    """A block the vectorised path cannot read exactly as ``json.flat`` would."""
 
 
 @dataclass
@@ -181,7 +181,7 @@ def _flatten(block: Block, table: str, fields: list[pa.Field], arrays: list[pa.A
 
 
 def _text(array: pa.Array, n: int) -> pa.Array:
-    """A JSON scalar column as text, the way ``jsonflat.scalar_text`` writes each value."""
+    """A JSON scalar column as text, the way ``json.flat.scalar_text`` writes each value."""
     t = array.type
     if pa.types.is_null(t):
         return pa.nulls(n, pa.string())
@@ -258,7 +258,7 @@ def python_block(data: bytes, first_line: int, counters: dict[str, int], final: 
 
 
 def records_block(records: list[tuple[str, object]], counters: dict[str, int]) -> Block:
-    """The tables of parsed records ``(root table, record or BAD)``, flattened by ``jsonflat.explode``."""
+    """The tables of parsed records ``(root table, record or BAD)``, flattened by ``json.flat.explode``."""
     running = dict(counters)
     found: dict[str, set[str]] = {}
     block = Block()

@@ -18,7 +18,7 @@ import python_calamine
 from fuite.errors import IngestError
 from fuite.ingest.batches import BATCH_ROWS, batch_schema
 from fuite.ingest.blob import Blob
-from fuite.ingest.header import locate_header
+from fuite.ingest.tabular.header import locate_header
 from fuite.ingest.reporter import Reporter, guarded
 from fuite.schema import SourceTable
 

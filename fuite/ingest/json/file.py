@@ -1,6 +1,6 @@
 """JSON files: an array of records, JSON lines, or concatenated objects — streamed, read once.
 
-JSON lines go by blocks through Arrow (``jsonblocks``); the other layouts record by
+JSON lines go by blocks through Arrow (``json.blocks``); the other layouts record by
 record, flattened in groups. One pass learns every table and column and keeps the
 flattened blocks within the cache budget; a table's ``batches()`` reads the file again
 only for blocks beyond it. A record that does not parse is quarantined with its line.
@@ -19,10 +19,10 @@ from fuite.errors import IngestError
 from fuite.ingest.batches import BATCH_ROWS
 from fuite.ingest.blob import Blob
 from fuite.ingest.encoding import detect_encoding
-from fuite.ingest.jsonblocks import (
+from fuite.ingest.json.blocks import (
     BytesAgain, Overrides, RecordsAgain, Span, Survey, group_block, survey, table_batches,
 )
-from fuite.ingest.jsonrecords import iter_records_raw
+from fuite.ingest.json.records import iter_records_raw
 from fuite.ingest.reporter import Reporter, guarded
 from fuite.schema import SourceTable
 
@@ -114,7 +114,7 @@ def _is_json_lines(head: bytes) -> bool:
 
 
 def _read_blocks(blob: Blob, reporter: Reporter, bom: int, label: str) -> Iterator[SourceTable]:
-    """JSON lines, a block at a time (``jsonblocks``): one pass, blocks kept in memory within the cache budget."""
+    """JSON lines, a block at a time (``json.blocks``): one pass, blocks kept in memory within the cache budget."""
     limits = reporter.limits
 
     def on_bad(line: int, reason: str, raw: bytes) -> None:

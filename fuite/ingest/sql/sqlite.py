@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from fuite.ingest.batches import BATCH_ROWS, RowBatcher
 from fuite.ingest.blob import Blob
-from fuite.ingest.relations import infer_relations
+from fuite.ingest.sql.relations import infer_relations
 from fuite.ingest.reporter import Reporter, guarded
 from fuite.schema import Relation, SourceTable
 

@@ -12,7 +12,7 @@ Two C-level passes replace the per-value Python parser:
 
 Anything the fast path cannot vouch for (a row count or width that does not add
 up, bytes that are not UTF-8, ``_binary``, casts, calls, ``TRUE``) is handed back
-to the exact parser in ``sqlparse``, which also writes the quarantine reasons.
+to the exact parser in ``sql.parse``, which also writes the quarantine reasons.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def csv_lines(body: str, mysql: bool, spaced: bool = False, width: int = 0) -> t
 
 
 @dataclass
-class Statement:
+class CheckedInsert:
     """One checked INSERT: its text, where it starts, its column list and where its tuples start."""
 
     text: str
@@ -115,7 +115,7 @@ class Group:
     """Consecutive checked statements of one table with the same column list, read by Arrow in one call."""
 
     names: tuple[str, ...] | None
-    statements: list[Statement] = field(default_factory=list)
+    statements: list[CheckedInsert] = field(default_factory=list)
     rows: int = 0
     chars: int = 0
 
@@ -133,7 +133,7 @@ class ValuesReader:
         self.position = {name: i for i, name in enumerate(columns)}
         self.group: Group | None = None
 
-    def add(self, st: Statement) -> bool:
+    def add(self, st: CheckedInsert) -> bool:
         width = len(st.names) if st.names is not None else self.width
         if width < 2:
             return False   # one column: a ``),(`` inside a string could pass unnoticed
@@ -163,7 +163,7 @@ class ValuesReader:
         g, self.group = self.group, None
         return g
 
-    def columns(self, statements: list[Statement], names: tuple[str, ...] | None) -> list[pa.Array] | None:
+    def columns(self, statements: list[CheckedInsert], names: tuple[str, ...] | None) -> list[pa.Array] | None:
         expected = len(names) if names is not None else self.width
         lines = [st.lines for st in statements]
         quoted_null = any("'NULL'" in text for text in lines)
@@ -195,7 +195,7 @@ class ValuesReader:
 
 def copy_columns(text: str, width: int) -> list[pa.Array] | None:
     """The columns of a run of ``COPY … FROM stdin`` data lines, or None when Arrow cannot vouch for them."""
-    from fuite.ingest.sqlparse import copy_unescape
+    from fuite.ingest.sql.parse import copy_unescape
 
     try:
         table = pcsv.read_csv(

@@ -18,15 +18,15 @@ import pyarrow as pa
 from fuite.ingest.batches import RowBatcher, batch_schema
 from fuite.ingest.blob import Blob
 from fuite.ingest.encoding import detect_encoding
-from fuite.ingest.relations import infer_relations
+from fuite.ingest.sql.relations import infer_relations
 from fuite.ingest.reporter import Reporter, guarded
-from fuite.ingest.sqlparse import (
+from fuite.ingest.sql.parse import (
     is_mysql, iter_tuples, parse_alter_foreign_keys, parse_copy_head, parse_copy_line, parse_create,
     parse_insert_head, strip_leading,
 )
-from fuite.ingest.sqlfast import Statement as FastStatement
-from fuite.ingest.sqlfast import ValuesReader, copy_columns, split_batches
-from fuite.ingest.sqlsplit import Splitter
+from fuite.ingest.sql.fast import CheckedInsert
+from fuite.ingest.sql.fast import ValuesReader, copy_columns, split_batches
+from fuite.ingest.sql.split import Splitter
 from fuite.schema import Relation, SourceTable
 
 _ESCAPED = re.compile("[\udc80-\udcff]")
@@ -277,7 +277,7 @@ def _batches(blob: Blob, reporter: Reporter, open_text: Callable[[], io.TextIOWr
                 copy_names: list[str] | None = None
                 for st in splitter.statements():
                     if st.insert is not None and st.insert[0] == table.name:
-                        fast = FastStatement(st.text, st.line, st.insert[1], st.insert[2], st.plain == "spaced")
+                        fast = CheckedInsert(st.text, st.line, st.insert[1], st.insert[2], st.plain == "spaced")
                         if not reader.accepts(fast.names):
                             yield from read_group(out, reader)
                         if reader.add(fast):

@@ -23,7 +23,7 @@ from fuite.errors import IngestError
 from fuite.ingest.batches import BATCH_ROWS, batch_schema, batched
 from fuite.ingest.blob import Blob
 from fuite.ingest.encoding import Encoding, detect_encoding, looks_binary
-from fuite.ingest.header import is_header
+from fuite.ingest.tabular.header import is_header
 from fuite.ingest.limits import MiB, Limits
 from fuite.ingest.reporter import Reporter, guarded
 from fuite.schema import SourceTable

@@ -1,0 +1,1 @@
+"""Tables as such: delimited text, spreadsheets, Parquet, and finding the header row."""
