@@ -30,7 +30,8 @@ _MAGIC = (
     (b"\x89PNG", "image"), (b"\xff\xd8\xff", "image"), (b"GIF8", "image"),
 )
 _SQL_START = re.compile(
-    r"\A(?:\s|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/)*(?:CREATE|INSERT|COPY|SET|PRAGMA|BEGIN|DROP|USE|LOCK|START|ALTER)\b",
+    r"\A(?:\s|--[^\n]*\n|#[^\n]*\n|/\*.*?\*/|\\[a-z]+[^\n]*\n)*"   # psql meta-commands: pg_dump's \restrict
+    r"(?:CREATE|INSERT|COPY|SET|SELECT|PRAGMA|BEGIN|DROP|USE|LOCK|START|ALTER)\b",
     re.IGNORECASE | re.DOTALL)
 _MARKUP = re.compile(r"\A\s*<(?:!doctype|html|\?xml|table|head|body|meta|div)", re.IGNORECASE)
 

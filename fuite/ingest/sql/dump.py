@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,7 +26,7 @@ from fuite.ingest.sql.parse import (
 )
 from fuite.ingest.sql.fast import CheckedInsert
 from fuite.ingest.sql.fast import ValuesReader, copy_columns, split_batches
-from fuite.ingest.sql.split import Splitter
+from fuite.ingest.sql.split import DumpStatement, Splitter
 from fuite.schema import Relation, SourceTable
 
 _ESCAPED = re.compile("[\udc80-\udcff]")
@@ -157,159 +157,183 @@ class _Window:
 
 def _batches(blob: Blob, reporter: Reporter, open_text: Callable[[], io.TextIOWrapper], mysql: bool,
              table: _Table, columns: list[str]):
-    width = len(columns)
-    position = {name: i for i, name in enumerate(columns)}
-    schema = batch_schema(width)
+    """``batches()`` of one table: its spans read again, rows in file order (see ``TableReader``)."""
+    return lambda: guarded(blob.name, reporter, TableReader(blob, reporter, open_text, mysql, table, columns).batches)
 
-    def quarantine(where: str, reason: str, raw: str) -> None:
-        reporter.quarantine(blob.name, table.name, where, f"{where}: {reason}",
-                            raw.encode("utf-8", errors="surrogateescape"))
 
-    def place(values: list[str | None], names: list[str] | None) -> list[str | None] | str:
-        if names is None:
-            if len(values) != width:
-                return f"{len(values)} values, expected {width}"
-            return values
-        if len(values) != len(names):
-            return f"{len(values)} values for {len(names)} listed columns"
-        row: list[str | None] = [None] * width
-        for name, value in zip(names, values):
-            j = position.get(name)
-            if j is not None:
-                row[j] = value
-        return row
+class _Rows:
+    """Row indices and the exact parser's rows, turned into batches in file order."""
 
-    class Rows:
-        """Row indices and the exact parser's rows, turned into batches in file order."""
+    def __init__(self, width: int):
+        self.index = 0
+        self.batcher = RowBatcher(width)
+        self.schema = batch_schema(width)
 
-        def __init__(self):
-            self.index = 0
-            self.batcher = RowBatcher(width)
-
-        def add(self, row: list[str | None] | None) -> Iterator[pa.RecordBatch]:
-            if row is not None:
-                batch = self.batcher.add(self.index, row)
-                if batch is not None:
-                    yield batch
-            self.index += 1
-
-        def flush(self) -> Iterator[pa.RecordBatch]:
-            batch = self.batcher.flush()
+    def add(self, row: list[str | None] | None) -> Iterator[pa.RecordBatch]:
+        """One row (None: a quarantined one, which still takes its index)."""
+        if row is not None:
+            batch = self.batcher.add(self.index, row)
             if batch is not None:
                 yield batch
+        self.index += 1
 
-        def columns(self, cols: list[pa.Array]) -> Iterator[pa.RecordBatch]:
-            yield from self.flush()
-            for first, chunk in split_batches(cols, self.index):
-                rows = pa.array(np.arange(first, first + len(chunk[0]), dtype=np.int64))
-                yield pa.RecordBatch.from_arrays([rows, *chunk], schema=schema)
-            self.index += len(cols[0]) if cols else 0
+    def flush(self) -> Iterator[pa.RecordBatch]:
+        batch = self.batcher.flush()
+        if batch is not None:
+            yield batch
 
-    def exact_tuples(out: Rows, body: str, line_no: int, head: tuple, error: str) -> Iterator[pa.RecordBatch]:
-        for tup in iter_tuples(body, head[2], mysql):
-            if tup.values is None or (head[1] is None and len(tup.values) != width):
-                where = f"line {line_no + body.count(chr(10), 0, tup.offset)}"
-                where += f", tuple {tup.number}" if tup.number > 1 or tup.error else ""
-            if tup.values is None:
-                reason = tup.error if not error or tup.error != "unreadable value" else error
-                quarantine(where, reason, body[tup.offset: tup.offset + 65536])
-                yield from out.add(None)
-                continue
-            row = place(tup.values, head[1])
-            if isinstance(row, str):
-                where = f"line {line_no + body.count(chr(10), 0, tup.offset)}, tuple {tup.number}"
-                quarantine(where, row, body[tup.offset: tup.offset + 4096])
-                yield from out.add(None)
-            else:
-                yield from out.add(row)
+    def columns(self, cols: list[pa.Array]) -> Iterator[pa.RecordBatch]:
+        """Rows read as whole columns by the fast path."""
+        yield from self.flush()
+        for first, chunk in split_batches(cols, self.index):
+            rows = pa.array(np.arange(first, first + len(chunk[0]), dtype=np.int64))
+            yield pa.RecordBatch.from_arrays([rows, *chunk], schema=self.schema)
+        self.index += len(cols[0]) if cols else 0
 
-    def copy_row(out: Rows, text: str, line: int, error: str, names: list[str] | None) -> Iterator[pa.RecordBatch]:
-        row = place(parse_copy_line(text), names) if not error else error
-        if isinstance(row, list) and _ESCAPED.search(text):
-            row = "bytes not valid in the file's encoding"
-        if isinstance(row, str):
-            quarantine(f"line {line}", row, text)
-            yield from out.add(None)
-        else:
-            yield from out.add(row)
 
-    def read_group(out: Rows, reader: ValuesReader) -> Iterator[pa.RecordBatch]:
-        group = reader.take()
+class TableReader:
+    """The rows of one table of a dump: its INSERT and COPY statements, fast path first, exact parser else."""
+
+    def __init__(self, blob: Blob, reporter: Reporter, open_text: Callable[[], io.TextIOWrapper], mysql: bool,
+                 table: _Table, columns: list[str]):
+        self.blob, self.reporter, self.open_text, self.mysql, self.table = blob, reporter, open_text, mysql, table
+        self.width = len(columns)
+        self.position = {name: i for i, name in enumerate(columns)}
+        self.out, self.values = _Rows(self.width), ValuesReader(columns, mysql)
+        self.copy_names: list[str] | None = None   # column list of the COPY being read
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        """Every row; what was read before a failure (a truncated archive member...) is still delivered."""
+        try:
+            yield from self._spans()
+        except Exception:
+            try:
+                yield from self._read_group()
+            except Exception:  # noqa: BLE001 - the first failure is the one reported
+                pass
+            yield from self.out.flush()
+            raise
+        yield from self._read_group()
+        yield from self.out.flush()
+
+    def _spans(self) -> Iterator[pa.RecordBatch]:
+        limits = self.reporter.limits
+        with self.open_text() as text:
+            at = 0
+            for start, end, line, checked in self.table.spans:
+                window = _Window(text, at, start, end)
+                at = end
+                splitter = Splitter(window.read, mysql=self.mysql, max_chars=limits.max_statement_bytes,
+                                    line=line, offset=start, trusted=checked)
+                self.copy_names = None
+                for st in splitter.statements():
+                    yield from self._statement(st)
+
+    def _statement(self, st: DumpStatement) -> Iterator[pa.RecordBatch]:
+        mine = st.insert is not None and st.insert[0] == self.table.name
+        if mine and (yield from self._queue_fast(st)):
+            return
+        yield from self._read_group()
+        if st.insert is not None:
+            if mine:
+                yield from self._exact_tuples(st.text, st.line, st.insert, st.error)
+        elif st.kind == "copyblock":
+            yield from self._copy_block(st)
+        elif st.kind == "copy":
+            yield from self._copy_row(st.text, st.line, st.error)
+        elif st.kind == "sql":
+            yield from self._sql(st)
+
+    def _queue_fast(self, st: DumpStatement) -> Generator[pa.RecordBatch, None, bool]:
+        """Queue a checked one-line INSERT for the fast path; False when it is not for the fast path."""
+        fast = CheckedInsert(st.text, st.line, st.insert[1], st.insert[2], st.plain == "spaced")
+        if not self.values.accepts(fast.names):
+            yield from self._read_group()
+        if not self.values.add(fast):
+            return False
+        if self.values.full():
+            yield from self._read_group()
+        return True
+
+    def _sql(self, st: DumpStatement) -> Iterator[pa.RecordBatch]:
+        """A statement the splitter did not check: an INSERT read exactly, or the COPY head of this table."""
+        body, skipped = strip_leading(st.text)
+        head = parse_insert_head(body)
+        if head is None:
+            copy = parse_copy_head(body)
+            if copy is not None and copy[0] == self.table.name:
+                self.copy_names = copy[1]
+        elif head[0] == self.table.name:
+            yield from self._exact_tuples(body, st.line + skipped, head, st.error)
+
+    def _read_group(self) -> Iterator[pa.RecordBatch]:
+        """The queued fast-path statements: as one Arrow call, else statement by statement, else exactly."""
+        group = self.values.take()
         if group is None:
             return
         if group.rows < SMALL_GROUP:   # an Arrow call costs more than a few tuples read exactly
             for st in group.statements:
-                yield from exact_tuples(out, st.text, st.line, (table.name, st.names, st.offset), "")
+                yield from self._exact_tuples(st.text, st.line, (self.table.name, st.names, st.offset), "")
             return
-        cols = reader.columns(group.statements, group.names)
+        cols = self.values.columns(group.statements, group.names)
         if cols is not None:
-            yield from out.columns(cols)
+            yield from self.out.columns(cols)
             return
         for st in group.statements:   # something did not add up: statement by statement, then exactly
-            cols = reader.columns([st], group.names)
+            cols = self.values.columns([st], group.names)
             if cols is not None:
-                yield from out.columns(cols)
+                yield from self.out.columns(cols)
             else:
-                yield from exact_tuples(out, st.text, st.line, (table.name, st.names, st.offset), "")
+                yield from self._exact_tuples(st.text, st.line, (self.table.name, st.names, st.offset), "")
 
-    def make() -> Iterator[pa.RecordBatch]:
-        out, reader = Rows(), ValuesReader(columns, mysql)
-        try:
-            yield from statements(out, reader)
-        except Exception:
-            try:   # deliver what was read before the failure (a truncated archive member...)
-                yield from read_group(out, reader)
-            except Exception:  # noqa: BLE001 - the first failure is the one reported
-                pass
-            yield from out.flush()
-            raise
-        yield from read_group(out, reader)
-        yield from out.flush()
+    def _exact_tuples(self, body: str, line_no: int, head: tuple, error: str) -> Iterator[pa.RecordBatch]:
+        for tup in iter_tuples(body, head[2], self.mysql):
+            line = line_no + body.count("\n", 0, tup.offset)
+            if tup.values is None:
+                where = f"line {line}" + (f", tuple {tup.number}" if tup.number > 1 or tup.error else "")
+                reason = tup.error if not error or tup.error != "unreadable value" else error
+                self._quarantine(where, reason, body[tup.offset: tup.offset + 65536])
+                yield from self.out.add(None)
+                continue
+            row = self._place(tup.values, head[1])
+            if isinstance(row, str):
+                self._quarantine(f"line {line}, tuple {tup.number}", row, body[tup.offset: tup.offset + 4096])
+                yield from self.out.add(None)
+            else:
+                yield from self.out.add(row)
 
-    def statements(out: Rows, reader: ValuesReader) -> Iterator[pa.RecordBatch]:
-        with open_text() as text:
-            at = 0
-            for start, end, line, checked in table.spans:
-                window = _Window(text, at, start, end)
-                at = end
-                splitter = Splitter(window.read, mysql=mysql, max_chars=reporter.limits.max_statement_bytes,
-                                    line=line, offset=start, trusted=checked)
-                copy_names: list[str] | None = None
-                for st in splitter.statements():
-                    if st.insert is not None and st.insert[0] == table.name:
-                        fast = CheckedInsert(st.text, st.line, st.insert[1], st.insert[2], st.plain == "spaced")
-                        if not reader.accepts(fast.names):
-                            yield from read_group(out, reader)
-                        if reader.add(fast):
-                            if reader.full():
-                                yield from read_group(out, reader)
-                            continue
-                    yield from read_group(out, reader)
-                    if st.insert is not None:
-                        if st.insert[0] == table.name:
-                            yield from exact_tuples(out, st.text, st.line, st.insert, st.error)
-                        continue
-                    if st.kind == "copyend":
-                        continue
-                    if st.kind == "copyblock":
-                        cols = copy_columns(st.text, len(copy_names) if copy_names is not None else width)
-                        if cols is not None:
-                            yield from out.columns(reader.placed(cols, copy_names))
-                            continue
-                        for k, text_line in enumerate(st.text.split("\n")[:-1]):
-                            yield from copy_row(out, text_line.rstrip("\r"), st.line + k, "", copy_names)
-                        continue
-                    if st.kind == "copy":
-                        yield from copy_row(out, st.text, st.line, st.error, copy_names)
-                        continue
-                    body, skipped = strip_leading(st.text)
-                    head = parse_insert_head(body)
-                    if head is None:
-                        copy = parse_copy_head(body)
-                        if copy is not None and copy[0] == table.name:
-                            copy_names = copy[1]
-                        continue
-                    if head[0] == table.name:
-                        yield from exact_tuples(out, body, st.line + skipped, head, st.error)
+    def _copy_block(self, st: DumpStatement) -> Iterator[pa.RecordBatch]:
+        names = self.copy_names
+        cols = copy_columns(st.text, len(names) if names is not None else self.width)
+        if cols is not None:
+            yield from self.out.columns(self.values.placed(cols, names))
+            return
+        for k, text_line in enumerate(st.text.split("\n")[:-1]):
+            yield from self._copy_row(text_line.rstrip("\r"), st.line + k, "")
 
-    return lambda: guarded(blob.name, reporter, make)
+    def _copy_row(self, text: str, line: int, error: str) -> Iterator[pa.RecordBatch]:
+        row = self._place(parse_copy_line(text), self.copy_names) if not error else error
+        if isinstance(row, list) and _ESCAPED.search(text):
+            row = "bytes not valid in the file's encoding"
+        if isinstance(row, str):
+            self._quarantine(f"line {line}", row, text)
+            yield from self.out.add(None)
+        else:
+            yield from self.out.add(row)
+
+    def _place(self, values: list[str | None], names: list[str] | None) -> list[str | None] | str:
+        """The values in the table's column order, or why they do not fit."""
+        if names is None:
+            return values if len(values) == self.width else f"{len(values)} values, expected {self.width}"
+        if len(values) != len(names):
+            return f"{len(values)} values for {len(names)} listed columns"
+        row: list[str | None] = [None] * self.width
+        for name, value in zip(names, values):
+            j = self.position.get(name)
+            if j is not None:
+                row[j] = value
+        return row
+
+    def _quarantine(self, where: str, reason: str, raw: str) -> None:
+        self.reporter.quarantine(self.blob.name, self.table.name, where, f"{where}: {reason}",
+                                 raw.encode("utf-8", errors="surrogateescape"))

@@ -27,10 +27,10 @@ _BODIES = {
 _RUN = {
     True: re.compile(r"""(?:[^'"`;#/\-]++|'(?:[^'\\\n]++|\\.|'')*+'(?!')|"(?:[^"\\\n]++|\\.|"")*+"(?!")"""
                      r"""|`[^`\n]*`|-(?!-)|/(?!\*))*""", re.S),
-    False: re.compile(r"""(?:[^'"`;/\-]++|'(?:[^'\n]++|'')*+'(?!')|"(?:[^"\n]++|"")*+"(?!")|`[^`\n]*`"""
-                      r"""|-(?!-)|/(?!\*))*"""),
+    False: re.compile(r"""(?:[^'"`;/\-$]++|'(?:[^'\n]++|'')*+'(?!')|"(?:[^"\n]++|"")*+"(?!")|`[^`\n]*`"""
+                      r"""|-(?!-)|/(?!\*)|\$(?!(?:[A-Za-z_]\w*)?\$))*"""),
 }
-_SPECIAL = {True: re.compile(r"['\"`;#]|--|/\*"), False: re.compile(r"['\"`;]|--|/\*")}
+_SPECIAL = {True: re.compile(r"['\"`;#]|--|/\*"), False: re.compile(r"['\"`;]|--|/\*|\$(?:[A-Za-z_]\w*)?\$")}
 _SPACE = re.compile(r"\s*")
 _COMMENTS_ONLY = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
 _COPY_STDIN = re.compile(r"\s*COPY\b.*\bFROM\s+stdin\b", re.I | re.S)
@@ -84,7 +84,7 @@ class Splitter:
 
     def statements(self) -> Iterator[DumpStatement]:
         while True:
-            self._skip_space()
+            self._skip_between()
             if self.pos >= len(self.buf) and not self._fill():
                 return
             if self.fast and _INSERT_START.match(self.buf, self.pos):
@@ -161,6 +161,39 @@ class Splitter:
             nl = self.buf.find("\n", self.pos)
         return nl
 
+    def _skip_between(self) -> None:
+        """Skip what may sit between statements: space, comments, psql meta-commands (``\\restrict key``)."""
+        while True:
+            self._skip_space()
+            if not self._skip_comment():
+                return
+
+    def _skip_comment(self) -> bool:
+        """Skip one ``--``/``#`` line, ``/* */`` block (not MySQL's ``/*!`` statements) or ``\\`` line at ``pos``."""
+        while len(self.buf) - self.pos < 3 and self._fill():
+            pass
+        if self.buf.startswith(("--", "\\"), self.pos) or (self.mysql and self.buf.startswith("#", self.pos)):
+            return self._skip_past("\n")
+        if self.buf.startswith("/*", self.pos) and not self.buf.startswith("/*!", self.pos):
+            return self._skip_past("*/", whole=True)
+        return False
+
+    def _skip_past(self, close: str, *, whole: bool = False) -> bool:
+        """Move past the next ``close`` (or to the end of the file); a ``whole`` block that never closes is left."""
+        while True:
+            found = self.buf.find(close, self.pos)
+            if found >= 0:
+                self._take(found + len(close))
+                return True
+            if whole:
+                if len(self.buf) - self.pos > self.max_chars or not self._fill():
+                    return False   # the statement reader reports the comment that never closes
+                continue
+            self._take(max(self.pos, len(self.buf) - len(close) + 1))
+            if not self._fill():
+                self._take(len(self.buf))
+                return True
+
     def _skip_space(self) -> None:
         while True:
             end = _SPACE.match(self.buf, self.pos).end()
@@ -188,6 +221,16 @@ class Splitter:
             token = m.group()
             if token == ";":
                 return m.end(), ""
+            if token[0] == "$":
+                found = self.buf.find(token, m.end())
+                if found >= 0:
+                    i = found + len(token)
+                    continue
+                j = self._grow(m.start())
+                if j is None:
+                    return len(self.buf), "unterminated dollar-quoted string"
+                i = j
+                continue
             if token in ("--", "#", "/*"):
                 close = "\n" if token != "/*" else "*/"
                 found = self.buf.find(close, m.end())
