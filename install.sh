@@ -13,7 +13,8 @@ for arg in "$@"; do
   esac
 done
 
-# System packages: libsodium (ristretto255), Pango (WeasyPrint PDFs), poppler (PDF checks), Chromium (page tests).
+# System packages: libsodium (ristretto255), Pango (WeasyPrint PDFs), poppler (PDF checks), Chromium (page tests),
+# PostgreSQL (pg_dump tests).
 need=()
 dpkg -s libsodium23 >/dev/null 2>&1 || need+=(libsodium23)
 dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
@@ -21,6 +22,8 @@ dpkg -s fonts-dejavu-core >/dev/null 2>&1 || need+=(fonts-dejavu-core)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ "$spark" = 1 ]; then dpkg -s openjdk-17-jre-headless >/dev/null 2>&1 || need+=(openjdk-17-jre-headless); fi
+# PostgreSQL server + pg_dump: the SQL-dump tests make real pg_dump output from a throwaway local server.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
