@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from fuite.ingest.archives.archive import read_compressed, read_tar, read_zip
+from fuite.ingest.archives.tarheaders import is_tar
 from fuite.ingest.blob import Blob
 from fuite.ingest.tabular.delimited import read_delimited
 from fuite.ingest.formats import UNREADABLE, mismatch, sniff_format
@@ -45,12 +45,7 @@ def read_blob(blob: Blob, reporter: Reporter) -> Iterator[SourceTable]:
 
 
 def _is_tar_on_disk(blob: Blob) -> bool:
-    if blob.path is None:
-        return False
-    try:
-        return tarfile.is_tarfile(blob.path)
-    except Exception:  # noqa: BLE001 - a corrupt stream is simply not a tar here
-        return False
+    return blob.path is not None and is_tar(blob.path)
 
 
 def walk(path: Path, reporter: Reporter) -> Iterator[Blob]:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from fuite.errors import IngestError
+from fuite.ingest.archives.tarheaders import open_tar
 from fuite.ingest.blob import Blob, limited
 from fuite.ingest.limits import MiB, Limits
 from fuite.ingest.reporter import Reporter
@@ -92,13 +93,15 @@ def read_tar(blob: Blob, reporter: Reporter, dispatch: Dispatch) -> Iterator[Sou
     limits = reporter.limits
     _check_depth(blob, limits)
     source = _seekable(blob, limits)
-    archive = tarfile.open(source, "r:*") if isinstance(source, str) else tarfile.open(fileobj=source, mode="r:*")
+    archive = open_tar(source)
     members: list[tarfile.TarInfo] = []
     try:
         for member in archive:
             members.append(member)
             if len(members) > limits.max_entries:
                 break
+    except IngestError as exc:
+        reporter.problem(blob.name, f"{exc} after {len(members)} members; the rest of the archive is not read")
     except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError):
         reporter.problem(blob.name, f"archive truncated or corrupt after {len(members)} members")
     files = [m for m in members if m.isfile()]
