@@ -8,6 +8,7 @@ from dataclasses import dataclass
 _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
 _C1 = frozenset(range(0x80, 0xA0))
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\x0b\x1a")
+_NOT_CONTROL = bytes(b for b in range(256) if b >= 0x20 or b in _TEXT_CONTROLS)   # deleted: controls remain
 
 
 @dataclass(frozen=True)
@@ -85,18 +86,17 @@ def _utf16_without_bom(sample: bytes) -> str | None:
 
 
 def looks_binary(sample: bytes, encoding: Encoding) -> bool:
-    """True when the bytes are not text in ``encoding`` (NUL bytes, control characters)."""
+    """True when the bytes are not text in ``encoding``: NUL bytes or control characters on many lines."""
     if encoding.codec.startswith(("utf-16", "utf-32")):
         text = sample[encoding.bom:].decode(encoding.codec, errors="replace")
         return text.count("\x00") > 0 or text.count("\ufffd") > 0.05 * max(len(text), 1)
     head = sample[:8192]
     if not head:
         return False
-    if b"\x00" in head:
-        return True
-    controls = sum(1 for b in head if b < 0x20 and b not in _TEXT_CONTROLS)
-    if controls > 0.01 * len(head):
-        return True
+    lines = head.split(b"\n")
+    dirty = sum(1 for line in lines if line.translate(None, _NOT_CONTROL))
+    if dirty > max(1, len(lines) / 10) or (dirty and len(lines) == 1):
+        return True   # a few lines with a NUL or a control in text are bad rows, not a binary file
     if encoding.codec == "utf-8":
         text = head.decode("utf-8", errors="replace")
         return text.count("\ufffd") > 0.1 * len(text)

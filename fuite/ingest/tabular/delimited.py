@@ -21,9 +21,9 @@ import pyarrow.csv as pacsv
 
 from fuite.errors import IngestError
 from fuite.ingest.batches import BATCH_ROWS, batch_schema, batched
-from fuite.ingest.blob import Blob
+from fuite.ingest.blob import Blob, read_up_to
 from fuite.ingest.encoding import Encoding, detect_encoding, looks_binary
-from fuite.ingest.tabular.header import is_header
+from fuite.ingest.tabular.header import is_header, locate_header
 from fuite.ingest.limits import MiB, Limits
 from fuite.ingest.reporter import Reporter, guarded
 from fuite.schema import SourceTable
@@ -34,18 +34,24 @@ SAMPLE_BYTES = 1 * MiB
 SAMPLE_RECORDS = 500
 FAST_BLOCK_BYTES = 4 * MiB
 _ESCAPED = re.compile("[\udc80-\udcff]")
+NUL_REASON = "NUL byte (binary content in a text line)"
 
 csv.field_size_limit(1 << 30)
 
 
 @dataclass(frozen=True)
 class Dialect:
-    """How to read one delimited file."""
+    """How to read one delimited file: data rows start ``skip_bytes`` after the BOM, on line ``skip_lines + 1``.
+
+    What is skipped is the header row and any title rows, legends and blank rows above it.
+    """
 
     delimiter: str
     encoding: Encoding
     header: bool
     columns: tuple[str, ...]
+    skip_bytes: int = 0
+    skip_lines: int = 0
 
     @property
     def width(self) -> int:
@@ -73,18 +79,25 @@ def sniff_delimiter(text: str) -> tuple[str, int]:
 
 
 def _sample_records(text: str, delimiter: str) -> list[list[str]]:
+    return _records_and_ends(text, delimiter)[0]
+
+
+def _records_and_ends(text: str, delimiter: str) -> tuple[list[list[str]], list[int]]:
+    """The non-blank records of a sample, and the physical line each one ends on."""
     complete = text if text.endswith(("\n", "\r")) else text[: max(text.rfind("\n"), 0)] or text
+    records: list[list[str]] = []
+    ends: list[int] = []
     try:
         reader = csv.reader(io.StringIO(complete, newline=""), delimiter=delimiter, quotechar='"', strict=False)
-        records = []
         for record in reader:
             if record:
                 records.append(record)
+                ends.append(reader.line_num)
             if len(records) >= SAMPLE_RECORDS:
                 break
-        return records
     except csv.Error:
-        return []
+        return [], []
+    return records, ends
 
 
 def sniff_dialect(sample: bytes, encoding_override: str | None = None) -> Dialect:
@@ -92,10 +105,15 @@ def sniff_dialect(sample: bytes, encoding_override: str | None = None) -> Dialec
     encoding = detect_encoding(sample, encoding_override)
     if looks_binary(sample, encoding):
         raise IngestError("binary content, not delimited text")
-    text = sample[encoding.bom:].decode(encoding.codec, errors="replace")
+    body = sample[encoding.bom:]
+    text = body.decode(encoding.codec, errors="replace")
     delimiter, width = sniff_delimiter(text)
-    records = _sample_records(text, delimiter) or [[text.strip("\r\n")]]
-    header = is_header(records[0], records[1:])
+    records, ends = _records_and_ends(text, delimiter)
+    if not records:
+        records, ends = [[text.strip("\r\n")]], [1]
+    start, header = table_start(records)
+    skip_lines = ends[start] if header else ends[start - 1] if start else 0
+    records = records[start:]
     data = records[1:] if header else records
     if data:
         width = Counter(len(r) for r in data).most_common(1)[0][0]
@@ -108,7 +126,35 @@ def sniff_dialect(sample: bytes, encoding_override: str | None = None) -> Dialec
             f"#{k}" for k in range(len(first), width))
     else:
         columns = tuple(f"#{k}" for k in range(width))
-    return Dialect(delimiter, encoding, header, columns)
+    return Dialect(delimiter, encoding, header, columns, _byte_offset(body, encoding.codec, skip_lines), skip_lines)
+
+
+def table_start(records: list[list[str]]) -> tuple[int, bool]:
+    """``(first record of the table, whether it is a header)``.
+
+    Title rows, legends and blank or padded rows (``Extraction;;;;;;``) above a header
+    are skipped; they must be short next to the header (at most a quarter of its
+    cells filled). Without a header found below them, nothing is skipped.
+    """
+    start, header = locate_header(records)
+    if start and header:
+        width = sum(1 for c in records[start] if c.strip())
+        if all(sum(1 for c in r if c.strip()) <= max(1, width // 4) for r in records[:start]):
+            return start, True
+    return 0, is_header(records[0], records[1:])
+
+
+def _byte_offset(body: bytes, codec: str, lines: int) -> int:
+    """Bytes of ``body`` taken by its first ``lines`` physical lines."""
+    if not lines:
+        return 0
+    text = body.decode(codec, errors="surrogateescape")
+    at = -1
+    for _ in range(lines):
+        at = text.find("\n", at + 1)
+        if at < 0:
+            return len(body)
+    return len(text[: at + 1].encode(codec, errors="surrogateescape"))
 
 
 def read_delimited(blob: Blob, reporter: Reporter) -> Iterator[SourceTable]:
@@ -146,17 +192,16 @@ def _batches(blob: Blob, dialect: Dialect, reporter: Reporter) -> Iterator[pa.Re
 def _fast_batches(blob: Blob, dialect: Dialect, reporter: Reporter) -> Iterator[pa.RecordBatch]:
     names = [f"c{i}" for i in range(dialect.width)]
     codec = dialect.encoding.codec
-    read_options = pacsv.ReadOptions(
-        column_names=names, skip_rows=1 if dialect.header else 0, block_size=FAST_BLOCK_BYTES,
-        encoding="utf8" if codec == "utf-8" else codec)
+    read_options = pacsv.ReadOptions(column_names=names, block_size=FAST_BLOCK_BYTES,
+                                     encoding="utf8" if codec == "utf-8" else codec)
     parse_options = pacsv.ParseOptions(delimiter=dialect.delimiter, quote_char='"', double_quote=True,
                                        newlines_in_values=True, ignore_empty_lines=True)
     convert_options = pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[""],
                                            strings_can_be_null=True, quoted_strings_can_be_null=True)
     schema = batch_schema(dialect.width)
     with blob.open() as f:
-        f.read(dialect.encoding.bom)
-        reader = pacsv.open_csv(f, read_options=read_options, parse_options=parse_options,
+        read_up_to(f, dialect.encoding.bom + dialect.skip_bytes)
+        reader = pacsv.open_csv(_NulGuard(f), read_options=read_options, parse_options=parse_options,
                                 convert_options=convert_options)
         start = 0
         for block in reader:
@@ -167,6 +212,27 @@ def _fast_batches(blob: Blob, dialect: Dialect, reporter: Reporter) -> Iterator[
                 yield pa.RecordBatch.from_arrays([rows, *batch.columns], schema=schema)
                 start += n
             reporter.progress(blob.name, _tell(f), blob.size)
+
+
+class _NulSeen(Exception):
+    """A NUL byte ahead: the exact engine takes over and quarantines its line."""
+
+
+class _NulGuard(io.RawIOBase):
+    """The file as the fast engine reads it, stopping it at the first block that holds a NUL byte."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(len(buffer))
+        if b"\x00" in data:
+            raise _NulSeen()
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _tell(f) -> int:
@@ -193,19 +259,20 @@ class LineFeeder:
     set aside and its tail read again.
     """
 
-    def __init__(self, text: io.TextIOBase, limits: Limits):
+    def __init__(self, text: io.TextIOBase, limits: Limits, label: str = "in the file's encoding"):
         self.text, self.limits = text, limits
         self.max_chars = limits.max_line_bytes
         self.lineno = 0
         self.pending: deque[tuple[int, str]] = deque()   # pushed back
         self.record: list[tuple[int, str]] = []          # lines of the record being read
-        self.bad_bytes = False
+        self.flaw = ""                                   # why the record being read is bad, when it is
+        self.undecodable = f"bytes not valid {label}"
 
     def __iter__(self) -> LineFeeder:
         return self
 
     def start_record(self) -> None:
-        self.record, self.bad_bytes = [], False
+        self.record, self.flaw = [], ""
 
     def __next__(self) -> str:
         if self.pending:
@@ -221,8 +288,10 @@ class LineFeeder:
                 self.record.append((lineno, line[: self.limits.max_raw_bytes]))
                 raise _Broken(f"line longer than {self.max_chars // MiB} MiB")
         self.record.append((lineno, line))
-        if _ESCAPED.search(line):
-            self.bad_bytes = True
+        if "\x00" in line:
+            self.flaw = NUL_REASON
+        elif _ESCAPED.search(line) and not self.flaw:
+            self.flaw = self.undecodable
         if len(self.record) > self.limits.max_record_lines:
             raise _Broken("unterminated quoted field")
         return line
@@ -242,10 +311,9 @@ class LineFeeder:
 def exact_rows(text: io.TextIOBase, dialect: Dialect, limits: Limits,
                on_bad) -> Iterator[tuple[int, list[str]]]:
     """``(row index, fields)`` for every good data row; ``on_bad(index, first_line, reason, raw_text)`` for the rest."""
-    feeder = LineFeeder(text, limits)
+    feeder = LineFeeder(text, limits, dialect.encoding.label)
+    feeder.lineno = dialect.skip_lines
     index = -1
-    header_pending = dialect.header
-    label = dialect.encoding.label
     while True:
         feeder.start_record()
         reader = csv.reader(feeder, delimiter=dialect.delimiter, quotechar='"', strict=False)
@@ -255,15 +323,12 @@ def exact_rows(text: io.TextIOBase, dialect: Dialect, limits: Limits,
                 if not fields:
                     feeder.record = []
                     continue
-                bad_bytes = feeder.bad_bytes
-                feeder.record, feeder.bad_bytes = [], False
-                if header_pending:
-                    header_pending = False
-                    continue
+                flaw = feeder.flaw
+                feeder.record, feeder.flaw = [], ""
                 index += 1
                 first = lines[0][0] if lines else feeder.lineno
-                if bad_bytes:
-                    on_bad(index, first, f"bytes not valid {label}", "".join(l for _, l in lines))
+                if flaw:
+                    on_bad(index, first, flaw, "".join(l for _, l in lines))
                 elif len(fields) != dialect.width:
                     if len(lines) > 1:   # a stray quote swallowed the next lines: set aside one line only
                         feeder.record = lines
@@ -305,7 +370,7 @@ def _exact_batches(blob: Blob, dialect: Dialect, reporter: Reporter, start: int)
 
     def rows() -> Iterator[tuple[int, list[str], None]]:
         with blob.open() as f:
-            f.read(dialect.encoding.bom)
+            read_up_to(f, dialect.encoding.bom + dialect.skip_bytes)
             text = io.TextIOWrapper(f, encoding=codec, errors="surrogateescape", newline="")
             for n, (index, fields) in enumerate(exact_rows(text, dialect, reporter.limits, on_bad)):
                 if index >= start:
