@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from fuite.ingest.json.flat import ARRAY_JOIN, explode
-from fuite.ingest.json.records import BAD, iter_records
+from fuite.ingest.json.records import BAD, MAX_DEPTH, iter_records
 
 _NULL_STRING = pa.scalar(None, pa.string())
 
@@ -94,6 +94,8 @@ class Overrides:
 def arrow_block(data: bytes, counters: dict[str, int], overrides: Overrides) -> Block:
     """The tables of a block of JSON lines, vectorised; ``Unsupported`` (or an Arrow error) when not exact."""
     table = _parse(data, overrides)
+    if _type_depth(pa.struct(list(table.schema))) > MAX_DEPTH:
+        raise Unsupported("records nested too deeply")   # record by record: the deep one is quarantined alone
     block = Block()
     n = table.num_rows
     start = counters.get("", 0)
@@ -120,6 +122,17 @@ def _parse(data: bytes, overrides: Overrides) -> pa.Table:
         raise Unsupported("temporal values")
     order = [name for name in natural if name in table.schema.names]
     return table.select(order + [name for name in table.schema.names if name not in order])
+
+
+def _type_depth(t: pa.DataType) -> int:
+    """Levels of objects and arrays in an Arrow type (JSON ``{}`` and ``[]``)."""
+    depth, level = 0, [(t, 0)]
+    while level:
+        t, d = level.pop()
+        if pa.types.is_struct(t) or pa.types.is_list(t):
+            depth = max(depth, d + 1)
+            level.extend((t.field(i).type, d + 1) for i in range(t.num_fields))
+    return depth
 
 
 def _is_temporal(t: pa.DataType) -> bool:
@@ -313,7 +326,7 @@ def read_block(data: bytes, span: Span, final: bool, max_bytes: int,
             block = arrow_block(data, span.counters, overrides)
             span.overrides = overrides.schema
             return block, []
-        except (Unsupported, pa.ArrowException, UnicodeDecodeError, ValueError):
+        except (Unsupported, pa.ArrowException, UnicodeDecodeError, ValueError, RecursionError):
             span.arrow = False
     return python_block(data, span.line, span.counters, final, max_bytes)
 

@@ -108,6 +108,8 @@ def _is_json_lines(head: bytes) -> bool:
         return False
     try:
         first = json.loads(text[:nl])
+    except RecursionError:   # a first record nested too deeply: quarantined when the lines are read
+        return text[:1] == b"{" and bool(text[nl:].strip())
     except ValueError:
         return False
     return isinstance(first, dict) and bool(text[nl:].strip())

@@ -21,6 +21,23 @@ _WS = re.compile(r"[ \t\r\n]*")
 
 
 BAD = object()   # a record that did not parse: it still takes its row index
+#: Records nested deeper than this (objects and arrays) are quarantined: no real record needs more.
+MAX_DEPTH = 64
+TOO_DEEP = f"record nested deeper than {MAX_DEPTH} levels"
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """True when ``value`` nests objects and arrays more than ``limit`` levels (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 def iter_records(text: io.TextIOBase, max_bytes: int, on_bad, *, allow_array: bool = True,
@@ -59,8 +76,10 @@ def iter_records_raw(text: io.TextIOBase, max_bytes: int, on_bad, *, allow_array
             if in_array:
                 return
             continue
-        if _ESCAPED.search(raw):
-            on_bad(start_line, "bytes not valid in the file's encoding", raw)
+        flaw = ("bytes not valid in the file's encoding" if _ESCAPED.search(raw)
+                else TOO_DEEP if raw.count("{") + raw.count("[") > MAX_DEPTH and too_deep(value) else "")
+        if flaw:
+            on_bad(start_line, flaw, raw)
             yield start_line, BAD, raw
         else:
             yield start_line, value, raw
@@ -109,6 +128,11 @@ class _Buffer:
         while True:
             try:
                 value, end = _DECODER.raw_decode(self.buf, self.pos)
+            except RecursionError:   # the parser's own depth limit: the record ends with its line
+                end = self.buf.find("\n", self.pos)
+                if end < 0 and not self.eof and len(self.buf) - self.pos <= max_bytes and self.fill():
+                    continue
+                return None, self._advance(len(self.buf) if end < 0 else end), TOO_DEEP
             except json.JSONDecodeError as exc:
                 real = "\n" in self.buf[exc.pos:] or self.eof
                 if not real and len(self.buf) - self.pos <= max_bytes and self.fill():
