@@ -26,6 +26,7 @@ _READERS = {
 
 def read_blob(blob: Blob, reporter: Reporter) -> Iterator[SourceTable]:
     """Every table of one file (or archive member); problems go to the reporter, never up."""
+    reporter.begin(blob.name)
     try:
         kind = sniff_format(blob)
         reason = mismatch(blob, kind) or UNREADABLE.get(kind)

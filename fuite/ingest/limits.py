@@ -24,6 +24,7 @@ class Limits:
     max_statement_bytes: int = 256 * MiB  # one SQL statement
     max_raw_bytes: int = 64 * 1024     # raw bytes kept with a quarantined row
     max_cached_bytes: int = 512 * MiB  # parsed blocks of one file kept for its other tables (JSON lines)
+    max_file_seconds: float = 4 * 3600  # time budget of one file (or archive member), all its tables
 
 
 DEFAULT_LIMITS = Limits()

@@ -7,6 +7,7 @@ import gzip
 import lzma
 import sqlite3
 import tarfile
+import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -28,17 +29,33 @@ class Reporter:
     on_progress: Callable[[str, int, int | None], None] | None = None
     encoding: str | None = None
     limits: Limits = field(default_factory=lambda: DEFAULT_LIMITS)
+    began: dict[str, float] = field(default_factory=dict)   # when each file's reading began (time budget)
 
     def problem(self, file: str, reason: str) -> None:
         self.on_problem(FileProblem(file, reason))
+
+    def begin(self, file: str) -> None:
+        """The reading of ``file`` starts: its time budget runs from now."""
+        self.began[file] = time.monotonic()
+
+    def over_budget(self, file: str) -> str:
+        """Why ``file`` must stop being read (its time budget is spent), or ""."""
+        budget = self.limits.max_file_seconds
+        if time.monotonic() - self.began.setdefault(file, time.monotonic()) < budget:
+            return ""
+        return f"time budget of {budget:g} s per file spent; the rest of the file is not read"
 
     def quarantine(self, file: str, table: str, location: str, reason: str, raw: bytes = b"") -> None:
         raw = raw[: self.limits.max_raw_bytes]
         self.on_quarantine(Quarantined(file, table, location, reason, raw))
 
     def progress(self, file: str, done: int, total: int | None) -> None:
+        """Report progress; ``IngestError`` once the file's time budget is spent."""
         if self.on_progress is not None:
             self.on_progress(file, done, total)
+        reason = self.over_budget(file)
+        if reason:
+            raise IngestError(reason)
 
 
 def safe_reason(exc: BaseException) -> str:
@@ -79,10 +96,19 @@ _REASONS: tuple[tuple[type | tuple[type, ...], str], ...] = (
 def guarded(file: str, reporter: Reporter, make: Callable[[], Iterator[pa.RecordBatch]]) -> Iterator[pa.RecordBatch]:
     """Run a batch generator; a failure mid-way becomes a ``FileProblem`` instead of an exception."""
     rows = 0
+    batches = make()
     try:
-        for batch in make():
+        for batch in batches:
             rows += batch.num_rows
             yield batch
+            spent = reporter.over_budget(file)
+            if spent:
+                reporter.problem(file, f"reading stopped after {rows} rows: {spent}")
+                return
     except Exception as exc:  # noqa: BLE001 - hostile input: report, never crash
         where = f"reading stopped after {rows} rows: " if rows else ""
         reporter.problem(file, where + safe_reason(exc))
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()

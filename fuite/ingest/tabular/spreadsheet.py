@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import python_calamine
 
 from fuite.errors import IngestError
+from fuite.ingest.archives.zipparts import check_zip_parts
 from fuite.ingest.batches import BATCH_ROWS, batch_schema
 from fuite.ingest.blob import Blob
 from fuite.ingest.tabular.header import locate_header
@@ -42,10 +43,15 @@ def cell_text(value) -> str | None:
 
 
 def _open(blob: Blob, reporter: Reporter):
+    """The workbook; the zip parts of an XLSX or ODS are measured first (``zipparts``)."""
+    data = None if blob.path is not None else blob.read_all(reporter.limits.max_in_memory)
+    if (data or blob.head(4)).startswith(b"PK\x03\x04"):
+        with (open(blob.path, "rb") if data is None else io.BytesIO(data)) as f:
+            check_zip_parts(f, reporter.limits)
     try:
-        if blob.path is not None:
+        if data is None:
             return python_calamine.CalamineWorkbook.from_path(str(blob.path))
-        return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(blob.read_all(reporter.limits.max_in_memory)))
+        return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError as exc:
         raise IngestError("password-protected spreadsheet: cannot be read without the password") from exc
 
