@@ -19,6 +19,7 @@ what does not parse. Strings Arrow would turn into timestamps are read as string
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -93,9 +94,9 @@ class Overrides:
 
 def arrow_block(data: bytes, counters: dict[str, int], overrides: Overrides) -> Block:
     """The tables of a block of JSON lines, vectorised; ``Unsupported`` (or an Arrow error) when not exact."""
-    table = _parse(data, overrides)
-    if _type_depth(pa.struct(list(table.schema))) > MAX_DEPTH:
+    if nested_deeper(data, MAX_DEPTH):   # Arrow's parser recurses (and crashes) on deep nesting: never pass it one
         raise Unsupported("records nested too deeply")   # record by record: the deep one is quarantined alone
+    table = _parse(data, overrides)
     block = Block()
     n = table.num_rows
     start = counters.get("", 0)
@@ -124,15 +125,29 @@ def _parse(data: bytes, overrides: Overrides) -> pa.Table:
     return table.select(order + [name for name in table.schema.names if name not in order])
 
 
-def _type_depth(t: pa.DataType) -> int:
-    """Levels of objects and arrays in an Arrow type (JSON ``{}`` and ``[]``)."""
-    depth, level = 0, [(t, 0)]
-    while level:
-        t, d = level.pop()
-        if pa.types.is_struct(t) or pa.types.is_list(t):
-            depth = max(depth, d + 1)
-            level.extend((t.field(i).type, d + 1) for i in range(t.num_fields))
-    return depth
+_STRING = re.compile(rb'"(?:[^"\\\n]|\\.)*"')
+
+
+def nested_deeper(data: bytes, limit: int) -> bool:
+    """True when a line of ``data`` nests objects and arrays more than ``limit`` levels.
+
+    Vectorised: a line with at most ``limit`` opening brackets (strings included) cannot
+    be deeper; only the other lines are measured exactly, their strings taken out.
+    """
+    raw = np.frombuffer(data, np.uint8)
+    opens = np.cumsum((raw == 0x7B) | (raw == 0x5B), dtype=np.int64)
+    if not len(raw) or opens[-1] <= limit:
+        return False
+    ends = np.append(np.flatnonzero(raw == 0x0A), len(raw) - 1)
+    per_line = np.diff(opens[ends], prepend=0)
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    return any(_depth(data[a:b + 1]) > limit for a, b in zip(starts[per_line > limit], ends[per_line > limit]))
+
+
+def _depth(line: bytes) -> int:
+    raw = np.frombuffer(_STRING.sub(b'""', line), np.uint8)
+    steps = ((raw == 0x7B) | (raw == 0x5B)).astype(np.int64) - ((raw == 0x7D) | (raw == 0x5D))
+    return int(np.cumsum(steps).max(initial=0))
 
 
 def _is_temporal(t: pa.DataType) -> bool:
