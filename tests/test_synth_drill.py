@@ -1,4 +1,4 @@
-"""The drill generator: determinism, the seven files read back with simple parsers, the answer key's truth."""
+"""The drill generator: determinism, the files read back with simple parsers, the answer key's truth."""
 
 from __future__ import annotations
 
@@ -16,7 +16,10 @@ from stdnum.fr import nir as stdnir
 
 from fuite.errors import UsageError
 from fuite.synth import generate
-from fuite.synth.files import FILES, csv_french, jsonl_nested, mysql_dump, pipe_latin1, tsv_abbreviated, xlsx_titled
+from fuite.synth.files import (
+    FILES, csv_excel_titled, csv_french, jsonl_nested, mysql_dump, pg_dump_lims, pipe_latin1, tsv_abbreviated,
+    xlsx_titled,
+)
 from fuite.synth.health import COMMENTS
 from fuite.taxonomy import CATEGORY_IDS, PERSONAL_IDS, SPECIAL_CONDITIONS
 
@@ -98,7 +101,28 @@ def read_leak(drill: Path) -> dict[tuple[str, str], dict]:
     with open(leak / "gist/data.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
     tables[("gist/data.csv", "")] = {"header": rows[0], "rows": rows[1:]}
+    tables.update(_pg_copy_tables(leak / pg_dump_lims.PATH))
+    titled = (leak / csv_excel_titled.PATH).read_bytes().decode("cp1252").split("\r\n")[:-1]
+    skip = len(csv_excel_titled.TITLE_ROWS)
+    lines = titled[skip + 1:]
+    tables[(csv_excel_titled.PATH, "")] = {
+        "header": titled[skip].split(";"), "gaps": [i for i, line in enumerate(lines) if "\x00" in line],
+        "rows": [next(csv.reader([line], delimiter=";")) for line in lines if "\x00" not in line]}
     return tables
+
+
+_COPY = re.compile(r"^COPY public\.(\w+) \(([^)]*)\) FROM stdin;\n(.*?)^\\\.$", re.M | re.S)
+_COPY_ESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+
+def _pg_copy_tables(path: Path) -> dict[tuple[str, str], dict]:
+    """The COPY blocks of a pg_dump: tab-separated lines, ``\\N`` null, backslash escapes."""
+    out = {}
+    for table, names, body in _COPY.findall(path.read_text("utf-8")):
+        rows = [[None if c == "\\N" else re.sub(r"\\(.)", lambda m: _COPY_ESCAPES[m[1]], c) for c in line.split("\t")]
+                for line in body.splitlines()]
+        out[(pg_dump_lims.PATH, table)] = {"header": names.split(", "), "rows": rows}
+    return out
 
 
 # --- tests -----------------------------------------------------------------------------------------------------
@@ -109,7 +133,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     generate(b, persons=120, seed=7)
     generate(c, persons=120, seed=8)
     files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
-    assert len(files) == 7 + 3
+    assert len(files) == len(FILES) + 4
     assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
     for rel in files:
         assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
@@ -129,13 +153,13 @@ def test_same_bytes_across_processes_with_other_hash_seeds(tmp_path):
         subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONHASHSEED": hash_seed})
         digests.append({p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
                         for p in out.rglob("*") if p.is_file()})
-    assert len(digests[0]) == 10 and digests[0] == digests[1]
+    assert len(digests[0]) == len(FILES) + 4 and digests[0] == digests[1]
 
 
 def test_seven_files_in_seven_locations(drill):
     files = [p.relative_to(drill / "leak").as_posix() for p in (drill / "leak").rglob("*") if p.is_file()]
     assert sorted(files) == sorted(m.PATH for m in FILES)
-    assert len({f.split("/")[0] for f in files}) == 7
+    assert len({f.split("/")[0] for f in files}) == len(FILES)
 
 
 def test_every_data_row_has_exactly_one_record_line(drill):
@@ -146,7 +170,8 @@ def test_every_data_row_has_exactly_one_record_line(drill):
         by_table[(r["file"], r["table"])].append(int(r["row"]))
     assert set(by_table) == set(tables)
     for key, table in tables.items():
-        assert sorted(by_table[key]) == list(range(len(table["rows"]))), key
+        gaps = table.get("gaps", [])   # lines broken on purpose (quarantine.csv) take a row index
+        assert sorted(by_table[key]) == [i for i in range(len(table["rows"]) + len(gaps)) if i not in gaps], key
         assert all(len(row) == len(table["header"]) for row in table["rows"] if isinstance(row, list)), key
 
 
@@ -404,6 +429,6 @@ def test_summary_counts_rows(tmp_path):
     summary = generate(tmp_path / "d", persons=80, seed=2)
     assert summary["persons"] == 80
     assert summary["rows"] == sum(sum(f["tables"].values()) for f in summary["files"].values())
-    assert len(summary["files"]) == 7
+    assert len(summary["files"]) == len(FILES)
     per_person = Counter(r["person_id"] for r in _key(tmp_path / "d", "records.csv"))
     assert len(per_person) == 80

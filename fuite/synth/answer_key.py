@@ -2,6 +2,7 @@
 
 ``columns.csv``  file,table,column,category
 ``records.csv``  file,table,row,person_id,hiv,health
+``quarantine.csv`` file,table,location,reason — lines written broken on purpose, that a reader must set aside
 ``persons.csv``  person_id,last_name,first_name,birth_date,sex,nir,email,phone,postal_code,city,hiv,health,
                  conditions,categories
 
@@ -57,6 +58,7 @@ class AnswerKey:
         self._records = io.BytesIO()
         self._records.write(b"file,table,row,person_id,hiv,health\n")
         self.rows: dict[tuple[str, str], int] = {}
+        self._quarantine: list[tuple[str, str, str, str]] = []
 
     def add(self, table: Table) -> None:
         """Record one table's columns and rows."""
@@ -83,12 +85,13 @@ class AnswerKey:
         pl.DataFrame({
             "file": pl.Series([table.file] * n, dtype=pl.String) if n else pl.Series([], dtype=pl.String),
             "table": pl.Series([table.table] * n, dtype=pl.String) if n else pl.Series([], dtype=pl.String),
-            "row": np.arange(n, dtype=np.int64),
+            "row": np.asarray(table.extra.get("row_index", np.arange(n)), dtype=np.int64),
             "person_id": table.person_id.astype(np.int64),
             "hiv": hiv.astype(np.int8),
             "health": health.astype(np.int8),
         }).write_csv(self._records, include_header=False)
         self.rows[(table.file, table.table)] = n
+        self._quarantine += [(table.file, table.table, where, why) for where, why in table.extra.get("quarantined", [])]
 
     def write(self, key_dir: Path) -> dict[str, int]:
         """Write columns.csv, records.csv and persons.csv; return the line count of each."""
@@ -96,6 +99,8 @@ class AnswerKey:
         cols = pl.DataFrame(self._columns, schema=["file", "table", "column", "category"], orient="row")
         cols.write_csv(key_dir / "columns.csv")
         (key_dir / "records.csv").write_bytes(self._records.getvalue())
+        pl.DataFrame(self._quarantine, schema=["file", "table", "location", "reason"], orient="row").write_csv(
+            key_dir / "quarantine.csv")
         self.persons_frame().write_csv(key_dir / "persons.csv")
         return {"columns.csv": cols.height, "records.csv": sum(self.rows.values()),
                 "persons.csv": self.persons.height}

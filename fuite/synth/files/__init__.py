@@ -1,14 +1,16 @@
-"""The seven leaked files of a drill, one module each (``build`` the tables, ``write`` the bytes).
+"""The leaked files of a drill, one module each (``build`` the tables, ``write`` the bytes).
 
 Each module names its file (``PATH``, relative to ``OUT/leak``) and exposes
 ``build(ctx, rng, pids) -> list[Table]`` and ``write(tables, path)``.
 """
 
 from fuite.synth.files import (
-    csv_anonymous, csv_french, jsonl_nested, mysql_dump, pipe_latin1, tsv_abbreviated, xlsx_titled,
+    csv_anonymous, csv_excel_titled, csv_french, jsonl_nested, mysql_dump, pg_dump_lims, pipe_latin1, tsv_abbreviated,
+    xlsx_titled,
 )
 
 #: The builders in the order files are listed in the answer key.
-FILES = (csv_french, tsv_abbreviated, jsonl_nested, xlsx_titled, mysql_dump, pipe_latin1, csv_anonymous)
+FILES = (csv_french, tsv_abbreviated, jsonl_nested, xlsx_titled, mysql_dump, pipe_latin1, csv_anonymous, pg_dump_lims,
+         csv_excel_titled)
 
 __all__ = ["FILES"]
