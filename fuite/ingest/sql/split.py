@@ -32,6 +32,8 @@ _RUN = {
 }
 _SPECIAL = {True: re.compile(r"['\"`;#]|--|/\*"), False: re.compile(r"['\"`;]|--|/\*|\$(?:[A-Za-z_]\w*)?\$")}
 _SPACE = re.compile(r"\s*")
+#: What ends a comment, and the error when the file ends first (a line comment simply ends with the file).
+_CLOSERS = {"--": ("\n", ""), "#": ("\n", ""), "/*": ("*/", "comment not closed at end of file")}
 _COMMENTS_ONLY = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|#[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
 _COPY_STDIN = re.compile(r"\s*COPY\b.*\bFROM\s+stdin\b", re.I | re.S)
 _INSERT_START = re.compile(r"(?:INSERT|REPLACE)\s", re.I)
@@ -221,25 +223,15 @@ class Splitter:
             token = m.group()
             if token == ";":
                 return m.end(), ""
-            if token[0] == "$":
-                found = self.buf.find(token, m.end())
-                if found >= 0:
-                    i = found + len(token)
-                    continue
-                j = self._grow(m.start())
-                if j is None:
-                    return len(self.buf), "unterminated dollar-quoted string"
-                i = j
-                continue
-            if token in ("--", "#", "/*"):
-                close = "\n" if token != "/*" else "*/"
+            if token[0] == "$" or token in _CLOSERS:   # a dollar-quoted body or a comment: up to its closer
+                close, unclosed = _CLOSERS.get(token, (token, "unterminated dollar-quoted string"))
                 found = self.buf.find(close, m.end())
                 if found >= 0:
                     i = found + len(close)
                     continue
                 j = self._grow(m.start())
                 if j is None:
-                    return len(self.buf), "comment not closed at end of file" if token == "/*" else ""
+                    return len(self.buf), unclosed
                 i = j
                 continue
             e = _BODIES[(token, self.mysql)].match(self.buf, m.end()).end()
