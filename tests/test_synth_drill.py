@@ -17,8 +17,8 @@ from stdnum.fr import nir as stdnir
 from fuite.errors import UsageError
 from fuite.synth import generate
 from fuite.synth.files import (
-    FILES, csv_excel_titled, csv_french, jsonl_nested, mysql_dump, pg_dump_lims, pipe_latin1, tsv_abbreviated,
-    xlsx_titled,
+    FILES, csv_excel_titled, csv_french, jsonl_nested, jsonl_portal, mysql_dump, pg_dump_lims, pipe_latin1,
+    tsv_abbreviated, xlsx_titled,
 )
 from fuite.synth.health import COMMENTS
 from fuite.taxonomy import CATEGORY_IDS, PERSONAL_IDS, SPECIAL_CONDITIONS
@@ -108,7 +108,26 @@ def read_leak(drill: Path) -> dict[tuple[str, str], dict]:
     tables[(csv_excel_titled.PATH, "")] = {
         "header": titled[skip].split(";"), "gaps": [i for i, line in enumerate(lines) if "\x00" in line],
         "rows": [next(csv.reader([line], delimiter=";")) for line in lines if "\x00" not in line]}
+    tables[(jsonl_portal.PATH, "")] = _json_lines_with_gaps(leak / jsonl_portal.PATH)
     return tables
+
+
+def _json_lines_with_gaps(path: Path) -> dict:
+    """A JSON lines table of nested objects, as cells by dotted path; a line too deep for ``json`` is a gap."""
+    docs, gaps = [], []
+    for i, line in enumerate(path.read_text("utf-8").splitlines()):
+        try:
+            docs.append(json.loads(line))
+        except RecursionError:
+            gaps.append(i)
+    header = _json_paths(docs[0])
+
+    def cell(doc: dict, dotted: str):
+        for key in dotted.split("."):
+            doc = doc[key]
+        return doc
+
+    return {"header": header, "rows": [[cell(d, h) for h in header] for d in docs], "gaps": gaps}
 
 
 _COPY = re.compile(r"^COPY public\.(\w+) \(([^)]*)\) FROM stdin;\n(.*?)^\\\.$", re.M | re.S)

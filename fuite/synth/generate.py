@@ -21,7 +21,7 @@ __all__ = ["generate", "check_arguments", "DEFAULT_PERSONS", "MIN_PERSONS", "FIL
 DEFAULT_PERSONS = 491_840
 MIN_PERSONS = 20
 #: Relative chance of a person being in each file (same order as ``files.FILES``); the XLSX is the smallest.
-FILE_WEIGHTS = np.array([0.22, 0.18, 0.14, 0.05, 0.18, 0.13, 0.10, 0.12, 0.06])
+FILE_WEIGHTS = np.array([0.22, 0.18, 0.14, 0.05, 0.18, 0.13, 0.10, 0.12, 0.06, 0.08])
 #: Probability that a person appears in 1, 2, 3 or 4 files.
 FILES_PER_PERSON = np.array([0.42, 0.33, 0.18, 0.07])
 
