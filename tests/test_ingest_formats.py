@@ -19,6 +19,7 @@ from hypothesis import strategies as hs
 from test_ingest_support import scan
 from fuite.ingest.tabular.spreadsheet import cell_text, column_text
 from fuite.schema import Relation
+from fuite.synth.files import FILES
 
 PEOPLE = [("Dupont", "Élodie", "1980-01-02"), ("Martin", "Jean; fils", "1990-02-03"), ("Lefèvre", "Zoé", "2001-12-31")]
 
@@ -314,7 +315,7 @@ def test_synth_drill_reads_every_file(small_drill):
     s = scan(small_drill / "leak")
     assert not s.problems
     files = {f for f, _ in s.tables}
-    assert len(files) == 7
+    assert files == {m.PATH for m in FILES}
     formats = {t["format"] for t in s.tables.values()}
     assert {"csv", "tsv", "json", "xlsx", "sql", "psv"} <= formats
     sql = [t for (f, _), t in s.tables.items() if t["format"] == "sql"]
