@@ -132,6 +132,26 @@ class NothingUsable(FuiteError):
     exit_code = EXIT_PARTIAL
 
 
+class CaseCorrupt(CaseError):
+    """The case database or keyring is damaged (truncated, overwritten, a page that fails its check)."""
+
+    message = "the case is corrupt"
+    exit_code = 3
+
+
+class NoPersons(CaseError):
+    """The case has no resolved persons yet (not scanned, or scanned with ``--no-resolve``)."""
+
+    message = "the case has no persons yet: run `fuite scan` (or `fuite resolve`) first"
+
+
+class AuditFailure(FuiteError):
+    """The audit trail does not verify: edited, truncated, rolled back or not matching its witness."""
+
+    message = "the audit trail does not verify"
+    exit_code = 3
+
+
 class IngestError(FuiteError):
     """A file could not be read at all."""
 
