@@ -141,11 +141,12 @@ def bench_letters(rows: list[dict], jobs: int) -> tuple[float, int]:
     from fuite.notify.persons import PersonsOptions, notice_secret, notify_persons
     from fuite.schema import PERSON_SCHEMA
     from fuite.store import open_case
+    from fuite.store.edge import case_access
     from fuite.store.casefile import read_case_file
 
     with tempfile.TemporaryDirectory() as tmp:
         case_dir = Path(tmp) / "case"
-        with open_case(case_dir, create=True) as case:
+        with open_case(case_dir, case_access(case_dir), create=True) as case:
             (case_dir / "case.toml").write_text(_case_toml(), encoding="utf-8")
             persons = pa.Table.from_pylist([{f.name: r.get(f.name) for f in PERSON_SCHEMA} for r in rows],
                                            schema=PERSON_SCHEMA)
@@ -178,8 +179,9 @@ def _case_letter_rows(case_dir: Path) -> list[dict]:
     from fuite.notify.persons import LETTER, _rows, plan_channels
     from fuite.notify.stage import _named_persons
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
-    with open_case(case_dir) as case:
+    with open_case(case_dir, case_access(case_dir)) as case:
         persons = _named_persons(case)
     plan = plan_channels(persons)
     return [r for r in _rows(persons) if plan[r["person_id"]] == LETTER]
@@ -189,6 +191,7 @@ def bench_fuite(n: int, port: int, connections: int) -> float:
     from fuite.notify.persons import PersonsOptions, notice_secret, notify_persons
     from fuite.store.casefile import load_case_file, parse_case_file
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
     TEMPLATE = _case_toml()
 
@@ -196,7 +199,7 @@ def bench_fuite(n: int, port: int, connections: int) -> float:
         case_dir = Path(tmp) / "case"
         case_dir.mkdir()
         (case_dir / "case.toml").write_text(TEMPLATE, encoding="utf-8")
-        with open_case(case_dir, create=True) as case:
+        with open_case(case_dir, case_access(case_dir), create=True) as case:
             persons = _persons(n)
             case.put_table("persons", persons)
             case_file = load_case_file(case_dir / "case.toml")

@@ -32,6 +32,7 @@ def table_case(case_dir: Path, persons: int, seed: int = 0) -> None:
 
     from fuite.schema import PERSON_SCHEMA, RECORD_SCHEMA
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
     rng = np.random.default_rng(seed)
     files = ["patients.csv", "export.tsv", "dossiers.jsonl", "registre.xlsx", "dump.sql", "dump.sql", "vrac.txt"]
@@ -72,7 +73,7 @@ def table_case(case_dir: Path, persons: int, seed: int = 0) -> None:
                                     for i, (f, t) in enumerate(zip(files, tables, strict=True))])
     levels = np.where(hiv, "very_high", np.where(health, "high", "medium"))
     severity = pa.table({"person_id": pa.array(np.arange(persons)), "level": pa.array(levels)})
-    with open_case(case_dir, create=True, operator="bench") as case:
+    with open_case(case_dir, case_access(case_dir), create=True, operator="bench") as case:
         for name, table in (("sources", sources), ("persons", people), ("severity", severity)):
             case.put_table(name, table)
         for start in range(0, n, 200_000):
@@ -82,9 +83,10 @@ def table_case(case_dir: Path, persons: int, seed: int = 0) -> None:
 def in_process(case_dir: Path) -> None:
     from fuite.report import case_figures, render_html, render_pdf
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
     start = time.perf_counter()
-    with open_case(case_dir, operator="bench") as case:
+    with open_case(case_dir, case_access(case_dir), operator="bench") as case:
         opened = time.perf_counter() - start
         start = time.perf_counter()
         figures = case_figures(case)

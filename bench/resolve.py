@@ -186,16 +186,18 @@ def _resolve_case(case_dir: Path):
 
     from fuite.resolve import resolve_case
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
-    with open_case(case_dir) as case:
+    with open_case(case_dir, case_access(case_dir)) as case:
         summary = resolve_case(case)
         return SimpleNamespace(records=case.get_table("records"), summary=summary)
 
 
 def _records_from_case(case_dir: Path) -> pa.Table:
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
-    case = open_case(case_dir)
+    case = open_case(case_dir, case_access(case_dir))
     return case.get_table("records")
 
 

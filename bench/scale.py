@@ -52,8 +52,8 @@ def one_size(persons: int, work: Path, env: dict, memory: str | None, engine: st
 
 def persons_of(case: Path, env: dict):
     """(record_id, person_id) of a resolved case, sorted by record."""
-    code = ("import json,sys;from fuite.store import open_case;"
-            "t=open_case(sys.argv[1]).get_table('records').select(['record_id','person_id']).sort_by('record_id');"
+    code = ("import json,sys;from fuite.store import open_case;from fuite.store.edge import case_access;"
+            "t=open_case(sys.argv[1],case_access(sys.argv[1])).get_table('records').select(['record_id','person_id']).sort_by('record_id');"
             "print(json.dumps(t.column('person_id').to_pylist()))")
     out = subprocess.run([sys.executable, "-c", code, str(case)], env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout)

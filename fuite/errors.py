@@ -136,20 +136,19 @@ class CaseCorrupt(CaseError):
     """The case database or keyring is damaged (truncated, overwritten, a page that fails its check)."""
 
     message = "the case is corrupt"
-    exit_code = 3
+    exit_code = EXIT_INTEGRITY
 
 
-class NoPersons(CaseError):
+class NoPersons(PrerequisiteError):
     """The case has no resolved persons yet (not scanned, or scanned with ``--no-resolve``)."""
 
     message = "the case has no persons yet: run `fuite scan` (or `fuite resolve`) first"
 
 
-class AuditFailure(FuiteError):
+class AuditFailure(IntegrityError):
     """The audit trail does not verify: edited, truncated, rolled back or not matching its witness."""
 
     message = "the audit trail does not verify"
-    exit_code = 3
 
 
 class IngestError(FuiteError):

@@ -54,9 +54,7 @@ def records(case: Case) -> pa.Table:
 
 def persons(case: Case) -> pa.Table:
     """One line per distinct person (``PERSON_COLUMNS``)."""
-    t = case.get_table("persons")
-    if t is None:
-        raise CaseError("the case has no persons yet: run `fuite resolve` (or `fuite scan`) first")
+    t = case.persons()
     out = {name: t[name] for name in PERSON_COLUMNS}
     out["hiv"], out["health"] = _flag(t["hiv"]), _flag(t["health"])
     return pa.table(out)

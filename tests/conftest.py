@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,24 @@ import pytest
 TEST_PASSPHRASE = "correct horse battery staple"
 os.environ["FUITE_KEY"] = TEST_PASSPHRASE
 os.environ.pop("FUITE_KEY_FILE", None)
+#: the audit witnesses of every case the tests create, in-process or through the CLI (never the user's own)
+#: (set once: conftest may be imported twice, as ``conftest`` and as ``tests.conftest``)
+if "FUITE_TEST_STATE_HOME" not in os.environ:
+    os.environ["FUITE_TEST_STATE_HOME"] = tempfile.mkdtemp(prefix="fuite-test-state-")
+os.environ["XDG_STATE_HOME"] = os.environ["FUITE_TEST_STATE_HOME"]
+STATE_DIR = Path(os.environ["XDG_STATE_HOME"]) / "fuite"
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def access(secret: str = TEST_PASSPHRASE, command: str = "test"):
+    """What ``open_case`` needs in a test: the test passphrase and the tests' witness folder."""
+    from fuite.store import Access
+    from fuite.store.secrets_source import passphrase
+
+    return Access(passphrase(secret), STATE_DIR, command)
+
+
 SHARED = ROOT.parent / "shared"
 
 

@@ -6,7 +6,7 @@ import json
 
 from test_notify_support import PEOPLE, new_case
 
-from conftest import run_fuite
+from conftest import run_fuite, access
 
 
 def test_assess_prints_breach_and_distribution_without_identifiers(tmp_path):
@@ -21,7 +21,7 @@ def test_assess_prints_breach_and_distribution_without_identifiers(tmp_path):
     assert as_json["persons"] == len(PEOPLE) and sum(as_json["distribution"].values()) == len(PEOPLE)
 
     from fuite.store import open_case
-    with open_case(tmp_path / "case") as case:
+    with open_case(tmp_path / "case", access()) as case:
         severity = case.get_table("severity")
         actions = [e["action"] for e in case.audit_entries()]
     assert severity.num_rows == len(PEOPLE) and actions.count("assess") == 2
@@ -29,7 +29,7 @@ def test_assess_prints_breach_and_distribution_without_identifiers(tmp_path):
 
 def test_assess_without_persons_is_a_one_line_error(tmp_path):
     from fuite.store import open_case
-    open_case(tmp_path / "case", create=True).close()
+    open_case(tmp_path / "case", access(), create=True).close()
     proc = run_fuite("assess", "--case", str(tmp_path / "case"))
     assert proc.returncode == 4 and "no persons" in proc.stderr and "Traceback" not in proc.stderr
 

@@ -7,6 +7,7 @@ from fuite.lookup.index import read_index
 from fuite.server.app import ServeSettings, create_app
 from fuite.server.defences import DefenceSettings
 from fuite.server.background import serving
+from conftest import access
 
 pytestmark = pytest.mark.slow
 
@@ -19,7 +20,7 @@ def test_persons_of_a_scanned_drill_are_found(scanned_case, tmp_path, fuite_cli,
     assert "inputs from" in done.stdout
     from fuite.store import open_case
 
-    with open_case(scanned_case) as case:
+    with open_case(scanned_case, access()) as case:
         persons = case.get_table("persons").to_pylist()
     with_email = [p for p in persons if p["email"] and p["birth_date"]][:3]
     with_phone = [p for p in persons if p["phone"] and p["birth_date"]][:3]

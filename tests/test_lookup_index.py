@@ -13,6 +13,7 @@ from fuite.lookup import keys, oprf
 from fuite.lookup.build import build_index, evaluate_prefixes, person_inputs
 from fuite.lookup.normalise import lookup_input
 from fuite.lookup.synthetic import person_values, synthetic_persons
+from conftest import access
 
 N = 150
 
@@ -155,7 +156,7 @@ def test_environment_key_wins(monkeypatch, tmp_path):
 def _make_case(case_dir, persons):
     from fuite.store import open_case
 
-    with open_case(case_dir, create=True) as case:
+    with open_case(case_dir, access(), create=True) as case:
         case.put_table("persons", persons)
 
 
@@ -180,7 +181,7 @@ def test_cli_build_and_rotate_key(tmp_path, fuite_cli, persons, monkeypatch):
     assert _member(second, rotated, data)
     from fuite.store import open_case
 
-    with open_case(case_dir) as case:
+    with open_case(case_dir, access()) as case:
         actions = [e["action"] for e in case.audit_entries()]
     assert actions.count("lookup.build") == 2
 
@@ -188,7 +189,7 @@ def test_cli_build_and_rotate_key(tmp_path, fuite_cli, persons, monkeypatch):
 def test_cli_build_without_persons_is_a_one_line_error(tmp_path, fuite_cli):
     from fuite.store import open_case
 
-    with open_case(tmp_path / "case", create=True):
+    with open_case(tmp_path / "case", access(), create=True):
         pass
     done = fuite_cli("lookup", "build", "--case", str(tmp_path / "case"), "--out", str(tmp_path / "x.idx"),
                      "--key-file", str(tmp_path / "k.key"))

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_notify_support import FILLED_CASE, PEOPLE, Sink, new_case, start_sink
 
-from conftest import run_fuite
+from conftest import run_fuite, access
 from fuite.notify import ledger
 from fuite.notify.bounces import parse_dsn
 from fuite.store.casefile import parse_case_file
@@ -103,7 +103,7 @@ def test_bounces_command_marks_failed_and_the_next_run_writes_a_letter(tmp_path)
                         check=True)
     assert "letters 1" in letters.stderr
     from fuite.store import open_case
-    with open_case(tmp_path / "case") as case:
+    with open_case(tmp_path / "case", access()) as case:
         alice = ledger.entry(case.conn, 1, "email")
         assert alice["state"] == "failed" and alice["error"] == "bounce 5.1.1"
         assert ledger.entry(case.conn, 1, "letter")["state"] == "sent"

@@ -6,7 +6,7 @@ import json
 
 from test_notify_support import FILLED_CASE, PEOPLE, Sink, new_case, start_sink
 
-from conftest import run_fuite
+from conftest import access, run_fuite
 
 from fuite.notify.notice import usable_email
 
@@ -43,7 +43,7 @@ def test_dry_run_sends_nothing_then_real_run_then_status(tmp_path):
                 assert person[field] not in sent.stderr + letters.stderr + table
 
     from fuite.store import open_case
-    with open_case(tmp_path / "case") as c:
+    with open_case(tmp_path / "case", access()) as c:
         entries = [e for e in c.audit_entries() if e["action"] == "notify.persons"]
     assert [e["records"] for e in entries] == [5, emails, 2]
     assert entries[1]["operator"] == "dpo-1"

@@ -13,6 +13,7 @@ from fuite.store.casefile import parse_case_file
 from fuite.notify.letters import has_postal_address
 from fuite.notify.notice import postal_block, usable_email
 from fuite.notify.persons import PersonsOptions, notify_persons
+from conftest import access
 
 CASE_FILE = parse_case_file(tomllib.loads(FILLED_CASE))
 
@@ -34,7 +35,7 @@ def _pdf_text(path) -> str:
 
 def _case(tmp_path):
     from fuite.store import open_case
-    return open_case(tmp_path / "case", create=True)
+    return open_case(tmp_path / "case", access(), create=True)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

@@ -23,6 +23,7 @@ from fuite.store.casefile import parse_case_file
 from fuite.notify.notice import usable_email
 from fuite.notify.persons import PersonsOptions, notify_persons
 from fuite.notify.smtp import SmtpConfig, Throttle
+from conftest import access
 
 CASE_FILE = parse_case_file(tomllib.loads(FILLED_CASE))
 NO_WAIT = dict(rate=0, backoff=0.0)
@@ -38,7 +39,7 @@ def sink(tmp_path):
 
 def _conn(tmp_path):
     from fuite.store import open_case
-    return open_case(tmp_path / "case", create=True)
+    return open_case(tmp_path / "case", access(), create=True)
 
 
 def _run(case, rows, port, **kw):

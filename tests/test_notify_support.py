@@ -16,6 +16,7 @@ import pyarrow as pa
 from aiosmtpd.controller import Controller
 
 from fuite.schema import PERSON_SCHEMA
+from conftest import access
 
 def _filled_case() -> str:
     """The template with every required fact stated (a fictional controller on the reserved .test domain)."""
@@ -175,7 +176,7 @@ def new_case(case_dir: Path, rows: list[dict] | None = None, case_toml: str | No
     """Create an encrypted case holding ``rows`` as its persons table (and a case.toml)."""
     from fuite.store import open_case
 
-    case = open_case(case_dir, create=True)
+    case = open_case(case_dir, access(), create=True)
     (case_dir / "case.toml").write_text(case_toml if case_toml is not None else FILLED_CASE, encoding="utf-8")
     case.put_table("persons", persons_table(rows))
     return case

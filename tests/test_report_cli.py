@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_fuite
+from conftest import run_fuite, access
 from fuite.report import MASKED, build_figures
 from fuite.store import open_case
 from test_report_figures import hand_built
 
 
 def make_case(case_dir: Path, drill, severity: bool = True) -> Path:
-    with open_case(case_dir, create=True, operator="test") as case:
+    with open_case(case_dir, access(), create=True, operator="test") as case:
         for name, table in drill.tables.items():
             if name == "severity" and not severity:
                 continue
@@ -56,7 +56,7 @@ def test_html_pdf_and_json_files_are_written_and_audited(case, tmp_path, drill):
                          check=True)
         assert proc.stdout == "" and out.stat().st_size > 1000
         assert not [v for v in drill.identifiers if v in proc.stderr]
-    with open_case(case) as c:
+    with open_case(case, access()) as c:
         entries = [e for e in c.audit_entries() if e["action"] == "report"]
         assert c.audit_verify() == []
     formats = [json.loads(e["detail"])["format"] for e in entries]

@@ -11,6 +11,7 @@ import pytest
 
 from fuite.resolve import bcubed, resolve_case
 from fuite.schema import RECORD_SCHEMA
+from conftest import access
 
 
 def _records(rows: list[dict]) -> pa.Table:
@@ -28,7 +29,7 @@ def hand_case(case_dir):
     """A case holding a SQL dump (patients + analyses referencing them) and a CSV, as a scan stores them."""
     from fuite.store import open_case
 
-    case = open_case(case_dir, create=True)
+    case = open_case(case_dir, access(), create=True)
     case.put_table("sources", pa.Table.from_pylist([
         {"source_id": 0, "file": "dump.sql", "table": "patients", "columns": json.dumps(["id", "nom", "prenom"]),
          "relations": "[]", "parent": ""},
@@ -101,7 +102,7 @@ def _identifiers(small_drill) -> set[str]:
 def test_small_drill_persons_match_the_answer_key(scanned_case, small_drill):
     from fuite.store import open_case
 
-    with open_case(scanned_case) as case:
+    with open_case(scanned_case, access()) as case:
         records = pl.from_arrow(case.get_table("records").select(["file", "table", "row", "person_id"]))
     key = pl.read_csv(small_drill / "answer_key" / "records.csv", schema_overrides={"table": pl.String})
     joined = records.with_columns(pl.col("table").fill_null("")).join(
@@ -128,7 +129,7 @@ def test_explain_person_masks_values(scanned_case, small_drill, fuite_cli):
     assert stats["persons_with_several_records"] > 0
     from fuite.store import open_case
 
-    with open_case(scanned_case) as case:
+    with open_case(scanned_case, access()) as case:
         persons = pl.from_arrow(case.get_table("persons").select(["person_id", "records"]))
     person = persons.filter(pl.col("records") > 2)["person_id"][0]
     proc = fuite_cli("explain-person", "--case", str(scanned_case), "--person", str(person), "--json", check=True)

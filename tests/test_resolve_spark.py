@@ -21,6 +21,7 @@ from fuite.resolve import spark as spark_engine  # noqa: E402
 from fuite.resolve.stage import resolve_case  # noqa: E402
 from fuite.resolve.evaluate import bcubed  # noqa: E402
 from fuite.store import open_case  # noqa: E402
+from conftest import access  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +42,7 @@ def _resolved_copy(case_dir: Path, engine: str) -> pl.DataFrame:
     """Resolve a copy of the case with ``engine``; its (record_id, person_id), sorted."""
     copy = case_dir.with_name(f"case-{engine}")
     shutil.copytree(case_dir, copy)
-    case = open_case(copy)
+    case = open_case(copy, access())
     resolve_case(case, engine=engine)
     return pl.from_arrow(case.get_table("records").select(["record_id", "person_id"])).sort("record_id")
 

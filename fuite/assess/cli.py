@@ -51,8 +51,9 @@ def register(app: typer.Typer) -> None:
         """Assess the severity (ENISA 2013) per person and for the breach; store it in the case."""
         from fuite.assess.stage import assess_case
         from fuite.store import open_case
+        from fuite.store.edge import case_access
 
-        with open_case(case_dir, operator=operator) as case:
+        with open_case(case_dir, case_access(case_dir), operator=operator) as case:
             breach = assess_case(case)
         if as_json:
             print_json(breach.to_dict())

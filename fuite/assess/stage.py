@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from fuite.assess.rules import Circumstances
 from fuite.assess.severity import BreachAssessment, assess_breach, assess_persons
-from fuite.errors import CaseError
 
 __all__ = ["assess_case"]
 
 
 def assess_case(case) -> BreachAssessment:
     """Score every person of the case, store the ``severity`` table and the breach summary."""
-    persons = case.get_table("persons")
-    if persons is None:
-        raise CaseError("the case has no persons yet: run `fuite scan` (or `fuite resolve`) first")
+    persons = case.persons()
     circumstances = Circumstances.of(case.settings)
     severity = assess_persons(persons, circumstances)
     breach = assess_breach(persons, circumstances, severity)

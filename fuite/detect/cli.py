@@ -21,8 +21,9 @@ def explain(
     """Show why a column got its category: header evidence, share of valid values, masked examples, runner-ups."""
     from fuite.detect.explain import explain_in_case, render_text
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
-    with open_case(case, operator=operator) as c:
+    with open_case(case, case_access(case), operator=operator) as c:
         finding = explain_in_case(c, file, column, table)
         c.audit("detect.explain", detail={"category": finding.category})
     if as_json:

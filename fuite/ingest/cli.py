@@ -29,8 +29,9 @@ def register(app: typer.Typer) -> None:
         from fuite.console import err, out, print_json
         from fuite.ingest.quarantine import listing, summary
         from fuite.store import open_case
+        from fuite.store.edge import case_access
 
-        with open_case(case, operator=operator) as c:
+        with open_case(case, case_access(case), operator=operator) as c:
             entries = listing(c.get_table("quarantine"), c.get_table("problems"), show_raw=show_raw, file=file)
             if show_raw:
                 c.audit("quarantine-show-raw", records=sum(e.kind == "row" for e in entries))

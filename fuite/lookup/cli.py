@@ -22,8 +22,9 @@ def build_from_case(case_dir: Path, out: Path, key, operator: str | None, worker
     known to have persons, so a refused build leaves no key file behind. Returns (stats, key)."""
     from fuite.lookup.stage import build_index_for_case, require_persons
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
-    with open_case(case_dir, operator=operator, require_operator=True) as case:
+    with open_case(case_dir, case_access(case_dir), operator=operator, require_operator=True) as case:
         require_persons(case)
         key = key or make_key()
         return build_index_for_case(case, out, key, workers, bucket_bits, with_conditions), key

@@ -71,9 +71,10 @@ def notify_cnil(
     from fuite.notify.stage import cnil_draft_for_case
     from fuite.notify.cnil import write_cnil_draft
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
     formats = _formats(fmt)
-    with open_case(case, operator=operator) as c:
+    with open_case(case, case_access(case), operator=operator) as c:
         doc = cnil_draft_for_case(c, draft=draft)
         paths = write_cnil_draft(doc, output, formats, [p for p in (templates, case / "templates") if p])
         c.audit("notify.cnil", records=doc["donnees"]["nombre_personnes"],
@@ -125,6 +126,7 @@ def notify_persons_cmd(
     from fuite.notify.persons import PersonsOptions
     from fuite.notify.stage import notify_persons_for_case
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
     opts = PersonsOptions(smtp_url=smtp or "", rate=rate, letters_dir=letters, dry_run=dry_run or draft, limit=limit,
                           templates_dir=templates, journal=journal, in_doubt=in_doubt, max_attempts=retries,
@@ -132,7 +134,7 @@ def notify_persons_cmd(
                           connections=connections, jobs=jobs, resend_held=resend_held)
     from fuite.console import progress_bar
 
-    with open_case(case, operator=operator, require_operator=True) as c, progress_bar() as bar:
+    with open_case(case, case_access(case), operator=operator, require_operator=True) as c, progress_bar() as bar:
         tasks: dict[str, int] = {}
 
         def progress(channel: str, done: int) -> None:   # counts only
@@ -185,8 +187,9 @@ def notify_preview(
     else:
         from fuite.notify.stage import preview_for_case
         from fuite.store import open_case
+        from fuite.store.edge import case_access
 
-        with open_case(case, operator=operator, require_operator=True) as c:
+        with open_case(case, case_access(case), operator=operator, require_operator=True) as c:
             written = preview_for_case(c, out_dir, templates)
     shown = {p.stem for p in written}
     missing = [v for v in VARIANTS if v not in shown and v != "letter"] + (
@@ -211,9 +214,10 @@ def notify_bounces(
     """Read delivery failure reports (DSN) from a Maildir: hard-bounced notices become failed, for a letter."""
     from fuite.notify.bounces import apply_bounces, read_maildir
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
     bounces = read_maildir(maildir)
-    with open_case(case, operator=operator, require_operator=True) as c:
+    with open_case(case, case_access(case), operator=operator, require_operator=True) as c:
         counts = apply_bounces(c.conn, bounces)
         c.audit("notify.bounces", records=counts["failed"], detail=dict(counts))
     err.print(f"bounce reports about notices: {len(bounces)}; marked failed {counts['failed']}, already failed "
@@ -228,8 +232,9 @@ def notify_status(case: CaseOpt, operator: OperatorOpt = None,
     """Show how many notices are sent, failed, pending, per channel."""
     from fuite.notify.stage import status_for_case
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
-    with open_case(case, operator=operator) as c:
+    with open_case(case, case_access(case), operator=operator) as c:
         status = status_for_case(c)
     if as_json:
         print_json(status)
@@ -244,4 +249,7 @@ def notify_status(case: CaseOpt, operator: OperatorOpt = None,
 def register(app: typer.Typer) -> None:
     """Add ``notify`` and ``case``."""
     app.add_typer(notify_app, name="notify")
+    from fuite.store.cli import verify
+
+    case_app.command("verify")(verify)
     app.add_typer(case_app, name="case")

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from fuite.store.case import transaction
+
 __all__ = ["TABLE", "STATES", "ensure", "seed", "mark", "mark_many", "counts", "in_state", "entry"]
 
 TABLE = "notify_ledger"
@@ -41,17 +43,8 @@ def _commit(conn) -> None:
 
 def _bulk(conn, sql: str, rows) -> int:
     """Run ``sql`` for many rows in one transaction; return the number of rows changed."""
-    own = not conn.in_transaction
-    if own:
-        conn.execute("BEGIN")
-    try:
+    with transaction(conn):
         cur = conn.executemany(sql, rows)
-        if own:
-            conn.execute("COMMIT")
-    except BaseException:
-        if own and conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
     return max(cur.rowcount, 0)
 
 

@@ -6,7 +6,6 @@ import pyarrow as pa
 
 from fuite.assess.rules import Circumstances
 from fuite.assess.severity import assess_breach
-from fuite.errors import CaseError
 from fuite.notify import ledger
 from fuite.notify.cnil import build_cnil_draft
 from fuite.notify.names import with_best_names
@@ -17,10 +16,7 @@ __all__ = ["cnil_draft_for_case", "notify_persons_for_case", "status_for_case", 
 
 
 def _persons(case):
-    persons = case.get_table("persons")
-    if persons is None:
-        raise CaseError("the case has no persons yet: run `fuite scan` (or `fuite resolve`) first")
-    return persons
+    return case.persons()
 
 
 def _named_persons(case):

@@ -35,6 +35,7 @@ def register(app: typer.Typer) -> None:
         from fuite.report.stage import FORMATS, produce_report
         from fuite.report.wording import LANGS
         from fuite.store import open_case
+        from fuite.store.edge import case_access
 
         fmt, lang = format.lower(), lang.lower()
         if fmt not in FORMATS:
@@ -43,7 +44,7 @@ def register(app: typer.Typer) -> None:
             raise UsageError(f"--lang must be one of {', '.join(LANGS)}, not {lang!r}")
         if output is None and fmt != "json":
             raise UsageError(f"--format {fmt} needs --output FILE")
-        with open_case(case, operator=operator) as c:
+        with open_case(case, case_access(case), operator=operator) as c:
             data = produce_report(c, fmt, lang, mask=mask_small, title=title, name_labs=name_labs)
         if output is None:
             sys.stdout.buffer.write(data)

@@ -26,9 +26,10 @@ def resolve(case: CaseOpt,
     """Re-run record linkage on a scanned case: child rows, deterministic links, Splink, persons."""
     from fuite.resolve.stage import require_tables, resolve_case, settings_with_memory
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
     settings = settings_with_memory(memory)
-    with open_case(case, operator=operator) as c, progress_bar() as bar:
+    with open_case(case, case_access(case), operator=operator) as c, progress_bar() as bar:
         require_tables(c, "records")
         task = bar.add_task("resolving", total=None)
         summary = resolve_case(c, progress=lambda message: bar.update(task, description=message), engine=engine,
@@ -41,8 +42,9 @@ def persons(case: CaseOpt, as_json: JsonOpt = False, operator: OperatorOpt = Non
     """Show how many distinct persons the leak touches: counts, cluster sizes, link confidence (no identifiers)."""
     from fuite.resolve.stage import persons_for_case
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
-    with open_case(case, operator=operator) as c:
+    with open_case(case, case_access(case), operator=operator) as c:
         stats = persons_for_case(c)
     if as_json:
         print_json(stats)
@@ -78,10 +80,11 @@ def explain_person(case: CaseOpt,
     """Explain why records were joined into a person (values masked)."""
     from fuite.resolve.stage import explain_for_case
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
     if (person is None) == (records is None):
         raise UsageError("give either --person ID or --records ID ID")
-    with open_case(case, operator=operator) as c:
+    with open_case(case, case_access(case), operator=operator) as c:
         result = explain_for_case(c, person, records)
     if as_json:
         print_json(result)

@@ -28,8 +28,9 @@ def export_columns(case: CaseOpt, operator: OperatorOpt = None) -> None:
     """Print every source column with its category as a JSON array."""
     from fuite import export
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
-    with open_case(case, operator=operator, require_operator=True) as c:
+    with open_case(case, case_access(case), operator=operator, require_operator=True) as c:
         rows = export.export_columns(c)
     _warn_export("column headers")
     print_json(rows)
@@ -38,8 +39,9 @@ def export_columns(case: CaseOpt, operator: OperatorOpt = None) -> None:
 def _export_table(case: Path, output: Path, operator: str | None, kind: str) -> None:
     from fuite import export
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
-    with open_case(case, operator=operator, require_operator=True) as c:
+    with open_case(case, case_access(case), operator=operator, require_operator=True) as c:
         rows = export.export_csv(c, kind, output)
     _warn_export(f"{format_count(rows)} record provenance lines with health flags" if kind == "records"
                  else f"identifiers of {format_count(rows)} persons")
@@ -70,10 +72,11 @@ def scan(paths: Annotated[list[Path], typer.Argument(help="Files and folders of 
     from fuite.resolve.stage import settings_with_memory
     from fuite.scan.stage import require_input, scan_paths
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
     require_input(paths)
     resolve_settings = settings_with_memory(memory)
-    with open_case(case, operator=operator, create=True) as c, progress_bar() as bar:
+    with open_case(case, case_access(case), operator=operator, create=True) as c, progress_bar() as bar:
         task = bar.add_task("scanning", total=None)
 
         def progress(name: str, done: int, total: int | None) -> None:

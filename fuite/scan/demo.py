@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import tempfile
 from pathlib import Path
@@ -18,28 +17,23 @@ def run_demo(persons: int = 3000, seed: int = 0, say=lambda message: None) -> di
     from fuite.assess.stage import assess_case
     from fuite.report import json_report
     from fuite.scan import scan_paths
-    from fuite.store import open_case, purge
+    from fuite.store import Access, open_case, purge
+    from fuite.store.secrets_source import passphrase
     from fuite.synth import generate
 
+    # a throw-away key for a throw-away case; its audit witness stays inside the temporary folder
     with tempfile.TemporaryDirectory(prefix="fuite-demo-") as tmp:
         drill, case_dir = Path(tmp) / "drill", Path(tmp) / "case"
+        access = Access(passphrase(secrets.token_urlsafe(24)), state_dir=Path(tmp) / "state", command="fuite demo")
         say(f"synthesising a drill of {format_count(persons)} persons…")
         generate(drill, persons=persons, seed=seed)
-        previous = os.environ.get("FUITE_KEY")
-        os.environ["FUITE_KEY"] = secrets.token_urlsafe(24)  # a throw-away key for a throw-away case
-        try:
-            with open_case(case_dir, create=True, operator="demo") as case:
-                say("scanning it into an encrypted case…")
-                scan_paths(case, [drill / "leak"])
-                say("assessing severity (ENISA 2013)…")
-                assess_case(case)
-                report = json_report(case)
-            purge(case_dir)
-        finally:
-            if previous is None:
-                os.environ.pop("FUITE_KEY", None)
-            else:
-                os.environ["FUITE_KEY"] = previous
+        with open_case(case_dir, access, create=True, operator="demo") as case:
+            say("scanning it into an encrypted case…")
+            scan_paths(case, [drill / "leak"])
+            say("assessing severity (ENISA 2013)…")
+            assess_case(case)
+            report = json_report(case)
+        purge(case_dir)
     return report
 
 

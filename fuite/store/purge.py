@@ -1,4 +1,9 @@
-"""Destroy a case: crypto-shred the key material, then remove every file."""
+"""Destroy a case: crypto-shred the key material, then remove every file.
+
+What survives depends on where the key-encryption key lives (``docs/case.md``): with a passphrase, a backup of
+the folder still holds the wrapped data key and opens with the passphrase; with a key file kept outside the
+folder (external-key mode), purge shreds that file too, and no backup of the folder opens any more.
+"""
 
 from __future__ import annotations
 
@@ -23,15 +28,18 @@ def _scramble_head(path: Path, size: int = 1 << 20) -> None:
         os.fsync(fh.fileno())
 
 
-def purge(case_dir: Path) -> list[str]:
-    """Shred the keyring, scramble the databases, delete the folder. Returns the files removed."""
+def purge(case_dir: Path, *, key_file: Path | None = None) -> list[str]:
+    """Shred the keyring (and ``key_file``), scramble the databases, delete the folder; returns the files removed."""
     case_dir = Path(case_dir)
     if not (case_dir / keyring.KEYRING_FILE).exists():
         raise CaseError(f"no case in {case_dir}")
     removed = sorted(str(p.relative_to(case_dir)) for p in case_dir.rglob("*") if p.is_file())
+    if key_file is not None:
+        keyring.shred(Path(key_file))
+        removed.append(str(key_file))
     keyring.shred(case_dir / keyring.KEYRING_FILE)
-    keyring.shred(case_dir / (keyring.KEYRING_FILE + ".new"))
-    for name in (DB_FILE, DB_FILE + "-wal", DB_FILE + "-shm"):
+    keyring.shred(case_dir / (keyring.KEYRING_FILE + keyring.NEW_SUFFIX))
+    for name in (DB_FILE, DB_FILE + "-wal", DB_FILE + "-shm", DB_FILE + keyring.NEW_SUFFIX):
         _scramble_head(case_dir / name)
     shutil.rmtree(case_dir)
     return removed
