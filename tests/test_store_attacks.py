@@ -491,3 +491,30 @@ def test_transaction_rolls_back_everything_inside(case_dir):
 
 def test_secret_is_not_in_repr():
     assert "horse" not in repr(Secret("passphrase", TEST_PASSPHRASE.encode()))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.one_of(st.text(max_size=300), st.builds(json.dumps, st.dictionaries(st.text(max_size=12), st.one_of(
+    st.none(), st.integers(), st.text(max_size=20)), max_size=6))))
+def test_keyring_junk_is_one_error(text):
+    from fuite.store.keyring import parse
+
+    try:
+        doc = parse(text, Path("keyring.json"))
+    except CaseError as exc:
+        assert "keyring.json" in str(exc)
+    else:
+        assert {"kind", "kdf", "nonce", "wrapped_key"} <= doc.keys()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=80), st.builds(json.dumps, st.fixed_dictionaries(
+    {"case": st.sampled_from(["c1", "c2"]), "seq": st.one_of(st.integers(-5, 50), st.text(max_size=3))}))),
+    max_size=30))
+def test_witness_junk_lines_are_skipped(tmp_path_factory, lines):
+    from fuite.store.witness import read_heads
+
+    path = tmp_path_factory.mktemp("w") / "witness.jsonl"
+    path.write_text("\n".join(line.replace("\n", " ") for line in lines) + "\n", encoding="utf-8")
+    heads = read_heads(path, "c1")
+    assert all(h["case"] == "c1" and isinstance(h["seq"], int) for h in heads)

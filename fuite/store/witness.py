@@ -65,7 +65,7 @@ def read_heads(path: Path, case_id: str) -> list[dict]:
                 head = json.loads(line[:MAX_LINE])
             except ValueError:
                 continue
-            if isinstance(head, dict) and head.get("case") == case_id and isinstance(head.get("seq"), int):
+            if isinstance(head, dict) and head.get("case") == case_id and type(head.get("seq")) is int:
                 heads.append(head)
     return heads
 
