@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 import fuite
-from conftest import ROOT, run_fuite
+from conftest import ROOT, access, run_fuite
 from fuite import errors
 from fuite.cli import command, walk
 from fuite.console import json_text, shown
@@ -37,7 +37,7 @@ def unresolved(case, tmp_path_factory):
 
     copy = tmp_path_factory.mktemp("unresolved") / "case"
     shutil.copytree(case, copy)
-    with open_case(copy) as c:
+    with open_case(copy, access()) as c:
         for name in ("persons", "links", "severity"):
             if c.has_table(name):
                 c.drop_table(name)
