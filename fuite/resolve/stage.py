@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from fuite.errors import PrerequisiteError
-from fuite.readable import shell_word
 from fuite.resolve.core import resolve_records
 from fuite.resolve.relations import child_links, parent_record_ids
 from fuite.resolve.settings import DEFAULT_SETTINGS, ResolveSettings
@@ -26,14 +24,8 @@ def settings_with_memory(memory: str | None) -> ResolveSettings:
 
 
 def require_tables(case, *names: str) -> None:
-    """Refuse to go on when the case lacks one of the tables ``names`` (a step that must come first)."""
-    missing = [n for n in names if not case.has_table(n)]
-    if not missing:
-        return
-    if "records" in missing:
-        raise PrerequisiteError("the case holds no records: run `fuite scan` first")
-    raise PrerequisiteError(f"the persons are not resolved yet (no {', '.join(missing)} table; scanned with "
-                            f"--no-resolve?): run `fuite resolve --case {shell_word(case.dir)}` first")
+    """Refuse to go on when the case lacks one of the tables ``names`` (the store's guard, ``NoPersons``)."""
+    case.require_tables(*names)
 
 
 def _with_parents(records: pa.Table, parents: pa.Array) -> pa.Table:

@@ -13,6 +13,7 @@ import pyarrow as pa
 import sqlcipher3
 
 from fuite.errors import CaseCorrupt, CaseError, NoPersons
+from fuite.readable import shell_word
 from fuite.store import audit as audit_log
 from fuite.store import keyring
 from fuite.store.casefile import CaseFile, read_case_file
@@ -271,15 +272,20 @@ class Case:
     def table_rows(self, name: str) -> int:
         return self.conn.execute("SELECT COALESCE(SUM(rows),0) FROM arrow_chunks WHERE name=?", (name,)).fetchone()[0]
 
+    def require_tables(self, *names: str) -> None:
+        """The one guard for a step that must come first: ``NoPersons`` when a table ``names`` lacks."""
+        missing = [n for n in names if not self.has_table(n)]
+        if not missing:
+            return
+        if "records" in missing or not self.has_table("records"):
+            raise NoPersons(f"the case holds no records: run `fuite scan PATH --case {shell_word(self.dir)}` first")
+        raise NoPersons(f"the persons are not resolved yet (no {', '.join(missing)} table; scanned with "
+                        f"--no-resolve?): run `fuite resolve --case {shell_word(self.dir)}` first")
+
     def persons(self) -> pa.Table:
-        """The ``persons`` table; ``NoPersons`` (one message, one exit code) when the case has none yet."""
-        persons = self.get_table("persons")
-        if persons is not None:
-            return persons
-        if self.has_table("records"):
-            raise NoPersons(f"the records of this case are not resolved into persons yet: "
-                            f"run `fuite resolve --case {self.dir}`")
-        raise NoPersons(f"the case has no persons yet: run `fuite scan PATH --case {self.dir}` first")
+        """The ``persons`` table, or ``NoPersons`` (one message, one exit code) when the case has none yet."""
+        self.require_tables("persons")
+        return self.get_table("persons")
 
     # -- audit -------------------------------------------------------------------------------
     def audit(self, action: str, records: int = 0, detail: dict | None = None) -> int:
