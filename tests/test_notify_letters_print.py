@@ -13,6 +13,7 @@ from test_notify_support import FILLED_CASE, persons_table
 from fuite import taxonomy
 from fuite.notify.persons import PersonsOptions, notify_persons
 from fuite.store.casefile import parse_case_file
+from conftest import access
 
 CASE_FILE = parse_case_file(tomllib.loads(FILLED_CASE.replace(
     '# The self-check page (fuite serve), if published.\nurl = ""',
@@ -46,7 +47,7 @@ def printed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("letters")
     rows = [_longest(i) for i in range(6)] + [_short(i) for i in range(5)]
     from fuite.store import open_case
-    with open_case(tmp / "case", create=True) as case:
+    with open_case(tmp / "case", access(), create=True) as case:
         report = notify_persons(case.conn, persons_table(rows), CASE_FILE,
                                 PersonsOptions(letters_dir=tmp / "out", letters_per_pdf=4, name_conditions=True),
                                 secret=b"k" * 32)

@@ -11,6 +11,7 @@ from fuite.errors import NotifyError
 from fuite.notify import ledger
 from fuite.notify.persons import PersonsOptions, notify_persons
 from fuite.store.casefile import parse_case_file
+from conftest import access
 
 CASE_FILE = parse_case_file(tomllib.loads(FILLED_CASE))
 PEOPLE = many_persons(12)
@@ -53,7 +54,7 @@ def _run(case, port, **kw):
 @pytest.fixture
 def case(tmp_path):
     from fuite.store import open_case
-    with open_case(tmp_path / "case", create=True) as c:
+    with open_case(tmp_path / "case", access(), create=True) as c:
         yield c
 
 

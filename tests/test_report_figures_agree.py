@@ -9,10 +9,11 @@ from fuite.notify.cnil import write_cnil_draft
 from fuite.notify.stage import cnil_draft_for_case
 from fuite.report import case_figures
 from fuite.store import open_case
+from conftest import access
 
 
 def test_cnil_draft_and_report_agree_on_the_drill(scanned_case, tmp_path):
-    with open_case(scanned_case) as case:
+    with open_case(scanned_case, access()) as case:
         report = case_figures(case)
         draft = cnil_draft_for_case(case, draft=True)
         figures = exposure_figures(case.get_table("persons"))
