@@ -278,7 +278,9 @@ class Case:
         if not missing:
             return
         if "records" in missing or not self.has_table("records"):
-            raise NoPersons(f"the case holds no records: run `fuite scan PATH --case {shell_word(self.dir)}` first")
+            what = "the case has no persons yet: it holds no records" if "persons" in names else \
+                "the case holds no records"
+            raise NoPersons(f"{what}: run `fuite scan PATH --case {shell_word(self.dir)}` first")
         raise NoPersons(f"the persons are not resolved yet (no {', '.join(missing)} table; scanned with "
                         f"--no-resolve?): run `fuite resolve --case {shell_word(self.dir)}` first")
 
