@@ -12,7 +12,7 @@ from __future__ import annotations
 import polars as pl
 import pyarrow as pa
 
-from fuite.detect.folding import fold_column
+from fuite.text.fold import fold_expr
 
 __all__ = ["best_names", "usual_case", "with_best_names"]
 
@@ -38,7 +38,7 @@ def best_names(records: pa.Table) -> pl.DataFrame:
     df = df.filter(pl.col("first_name").is_not_null() & pl.col("last_name").is_not_null()
                    & (pl.col("first_name") != "") & (pl.col("last_name") != ""))
     df = df.with_columns(
-        form=fold_column(pl.concat_str([pl.col("first_name"), pl.lit("|"), pl.col("last_name")])),
+        form=fold_expr(pl.concat_str([pl.col("first_name"), pl.lit("|"), pl.col("last_name")])),
         written=pl.concat_str([pl.col("first_name"), pl.lit("|"), pl.col("last_name")]))
     forms = (df.group_by("person_id", "form").agg(pl.len().alias("n"), pl.col("record_id").min().alias("first"))
              .sort(["person_id", "n", "first"], descending=[False, True, False])

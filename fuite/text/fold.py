@@ -31,7 +31,7 @@ import unicodedata
 import polars as pl
 import regex
 
-__all__ = ["fold", "fold_column", "fold_header", "name_key", "name_key_column", "name_key_expr"]
+__all__ = ["fold", "fold_column", "fold_expr", "fold_header", "name_key", "name_key_column", "name_key_expr"]
 
 _ACCENTED = "àâäáãåçéèêëíìîïñóòôöõúùûüýÿ"
 _PLAIN = "aaaaaaceeeeiiiinooooouuuuyy"
@@ -68,6 +68,11 @@ def fold_column(values: pl.Series) -> pl.Series:
         return fast
     positions = rest.arg_true()
     return fast.scatter(positions, _fold_rest(fast.gather(positions)))
+
+
+def fold_expr(expr: pl.Expr) -> pl.Expr:
+    """``fold_column`` as a polars expression."""
+    return expr.map_batches(fold_column, return_dtype=pl.String)
 
 
 def fold_header(header: str) -> str:
