@@ -109,6 +109,9 @@ RECORD_SCHEMA = pa.schema([
     ("health", pa.bool_()),
     ("hiv", pa.bool_()),
     ("conditions", pa.string()),    # ";"-joined keys of taxonomy.SPECIAL_CONDITIONS
+    ("birth_name", pa.string()),    # a separate birth-name column (NOM_NAISS), as found, trimmed
+    ("beneficiary_rank", pa.string()),     # "01", "02"… (rang de bénéficiaire), with the NIR it qualifies
+    ("beneficiary_quality", pa.string()),  # ASSURE / CONJOINT / ENFANT / AUTRE
     ("parent_record_id", pa.int64()),  # set for child-table rows (SQL analyses, JSON children)
     ("person_id", pa.int64()),      # set by resolve; until then = record_id
 ])

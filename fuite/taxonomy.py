@@ -31,6 +31,8 @@ class Category:
 CATEGORIES: tuple[Category, ...] = (
     Category("last_name", "Nom de famille", "Last name", "votre nom", "your last name", "identity"),
     Category("first_name", "Prénom", "First name", "votre prénom", "your first name", "identity"),
+    Category("birth_name", "Nom de naissance", "Birth name", "votre nom de naissance", "your birth name",
+             "identity"),
     Category("full_name", "Nom et prénom", "Full name", "vos nom et prénom", "your full name", "identity"),
     Category("birth_date", "Date de naissance", "Date of birth", "votre date de naissance", "your date of birth", "identity"),
     Category("sex", "Sexe", "Sex", "votre sexe", "your sex", "identity"),

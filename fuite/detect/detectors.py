@@ -460,10 +460,15 @@ FIRST_NAME = Detector(
 
 LAST_NAME = Detector(
     category="last_name", explanation="name-like words that are not first names nor beneficiary qualities",
-    headers=("nom", "nom de famille", "nom patient", "nom naissance", "nom de naissance", "nom usuel",
-             "nom marital", "nom d usage", "patronyme", "last name", "lastname", "surname", "family name", "nom jf",
-             "nom de jeune fille", "last", "nom epouse"),
+    headers=("nom", "nom de famille", "nom patient", "nom usuel", "nom marital", "nom d usage", "nom usage",
+             "last name", "lastname", "surname", "family name", "last", "nom epouse"),
     match=_last_name, value_weight=0.45, header_weight=0.5)
+
+BIRTH_NAME = Detector(
+    category="birth_name", explanation="a surname under a birth-name header (NOM_NAISS, nom de jeune fille)",
+    headers=("nom de naissance", "nom naissance", "nom naiss", "nom jf", "nom de jeune fille", "nom patronymique",
+             "patronyme", "birth name", "maiden name", "nee", "nom de famille de naissance"),
+    match=_last_name, value_weight=0.3, header_weight=0.7)
 
 FULL_NAME = Detector(
     category="full_name", explanation="two to five name-like words, one of them a first name (NOM Prénom...)",
@@ -607,7 +612,7 @@ OTHER = Detector(
 def default_detectors() -> list[Detector]:
     """Every built-in detector, one per category (two or three for categories with several kinds of evidence)."""
     return [NIR, PHONE, EMAIL, BIRTH_DATE, SAMPLE_DATE, SEX, POSTAL_CODE, CITY, STREET_ADDRESS, FULL_ADDRESS,
-            FIRST_NAME, LAST_NAME, FULL_NAME, BLOOD_GROUP, PHYSICIAN_NAME, PHYSICIAN_ID, ADELI, INSURER_NAME,
+            FIRST_NAME, LAST_NAME, BIRTH_NAME, FULL_NAME, BLOOD_GROUP, PHYSICIAN_NAME, PHYSICIAN_ID, ADELI, INSURER_NAME,
             INSURER_ID, BENEFICIARY_QUALITY, BENEFICIARY_RANK, LAB_NAME, LAB_ID, HEALTH_NOTE, LAB_RESULT, PROSE,
             MEDICATION, CREDENTIAL, INTERNAL_ID, OTHER]
 

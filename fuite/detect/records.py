@@ -22,7 +22,7 @@ __all__ = ["extract_records", "RECORD_FIELDS", "TEXT_CATEGORIES"]
 
 RECORD_FIELDS = ("row", "last_name", "first_name", "birth_date", "sex", "nir", "phone", "email", "street",
                  "postal_code", "city", "physician", "insurer", "lab", "sample_date", "categories", "health", "hiv",
-                 "conditions")
+                 "conditions", "birth_name", "beneficiary_rank", "beneficiary_quality")
 #: Categories read as free text for health, HIV and special conditions.
 TEXT_CATEGORIES = ("health_note", "medication")
 _FULL_ADDRESS = rf"^(.+?)[\s,;\-]+({postal_code.PATTERN})[\s,]+(.+)$"
@@ -103,6 +103,28 @@ def _names(findings, frame, n) -> tuple[pl.Series, pl.Series]:
     return last, first
 
 
+#: Beneficiary qualities (folded, as ``detectors.QUALITIES`` reads them) -> ASSURE / CONJOINT / ENFANT / AUTRE.
+QUALITY_VALUES = {
+    **{w: "ASSURE" for w in ("assure", "assuree", "assure principal", "assuree principale", "titulaire", "adherent",
+                             "adherente", "ouvrant droit", "ouvrant-droit", "insured", "main insured",
+                             "policyholder", "ass", "od", "a")},
+    **{w: "CONJOINT" for w in ("conjoint", "conjointe", "concubin", "concubine", "partenaire", "pacse", "pacsee",
+                               "epoux", "epouse", "spouse", "partner", "cjt", "c")},
+    **{w: "ENFANT" for w in ("enfant", "enfant a charge", "child", "enf", "e")},
+    **{w: "AUTRE" for w in ("ayant droit", "ayants droit", "ayant-droit", "autre ayant droit", "autre", "ascendant",
+                            "beneficiaire", "dependant", "dependent", "ad")},
+}
+
+
+def _beneficiary(findings, frame, n) -> tuple[pl.Series, pl.Series]:
+    """Beneficiary rank as two digits ("01") and quality as ASSURE / CONJOINT / ENFANT / AUTRE."""
+    rank = _first_non_null(_columns_of(findings, frame, "beneficiary_rank"), n).str.extract(r"^0?([1-9]\d?)$", 1)
+    rank = rank.str.zfill(2)
+    quality = [fold_column(s).replace_strict(QUALITY_VALUES, default=None, return_dtype=pl.String)
+               for s in _columns_of(findings, frame, "beneficiary_quality")]
+    return rank, _first_non_null(quality, n)
+
+
 def _address(findings, frame, n) -> tuple[pl.Series, pl.Series, pl.Series]:
     street = _first_non_null(_columns_of(findings, frame, "street_address"), n)
     postal = postal_code.compact_column(_first_non_null(_columns_of(findings, frame, "postal_code"), n))
@@ -154,6 +176,7 @@ def extract_records(batch: pa.RecordBatch | pa.Table, findings: list[ColumnFindi
     last, first = _names(findings, frame, n)
     street, postal, city = _address(findings, frame, n)
     health, hiv, conditions = _health(findings, frame, n)
+    rank, quality = _beneficiary(findings, frame, n)
     out = pl.DataFrame({
         "row": rows,
         "last_name": last, "first_name": first,
@@ -170,6 +193,8 @@ def extract_records(batch: pa.RecordBatch | pa.Table, findings: list[ColumnFindi
         "categories": textids.with_typed_categories(_categories(findings, frame, n),
                                                     [s for _, s in _text_columns(findings, frame)]),
         "health": health, "hiv": hiv, "conditions": conditions,
+        "birth_name": _first_non_null(_columns_of(findings, frame, "birth_name"), n),
+        "beneficiary_rank": rank, "beneficiary_quality": quality,
     })
     schema = pa.schema([RECORD_SCHEMA.field(name) for name in RECORD_FIELDS])
     return out.to_arrow().cast(schema)
