@@ -91,6 +91,8 @@ def read_leak(drill: Path) -> dict[tuple[str, str], dict]:
     tables[(jsonl_nested.PATH, "prelevements")] = {"header": list(kids[0]), "rows": kids}
     sheet = CalamineWorkbook.from_path(str(leak / xlsx_titled.PATH)).get_sheet_by_name(xlsx_titled.SHEET).to_python()
     tables[(xlsx_titled.PATH, xlsx_titled.SHEET)] = {"header": sheet[3], "rows": sheet[4:]}
+    sms = CalamineWorkbook.from_path(str(leak / xlsx_titled.PATH)).get_sheet_by_name(xlsx_titled.SMS_SHEET).to_python()
+    tables[(xlsx_titled.PATH, xlsx_titled.SMS_SHEET)] = {"header": sms[0], "rows": sms[1:]}
     sql = (leak / mysql_dump.PATH).read_text("utf-8")
     for name, tuples in _sql_tuples(sql).items():
         create = re.search(rf"CREATE TABLE `{name}` \((.*?)\n\)", sql, re.S)[1]
@@ -248,32 +250,41 @@ def test_rows_point_at_the_right_person(drill):
     tables = read_leak(drill)
     persons = {p["person_id"]: p for p in _key(drill, "persons.csv")}
     records = defaultdict(dict)
+    insured_written = defaultdict(dict)
     for r in _key(drill, "records.csv"):
         records[(r["file"], r["table"])][int(r["row"])] = r["person_id"]
+        insured_written[(r["file"], r["table"])][int(r["row"])] = "insured_nir_written" in r["realities"]
+
+    def expected_nir(key, i):
+        person = persons[records[key][i]]
+        return persons[person["insured_person"]]["nir"] if insured_written[key][i] else person["nir"]
+
     csv_rows = tables[(csv_french.PATH, "")]
     nir_col = csv_rows["header"].index("N° Sécurité Sociale")
     checked = 0
     for i, row in enumerate(csv_rows["rows"]):
         if row[nir_col]:
-            assert row[nir_col].replace(" ", "") == persons[records[(csv_french.PATH, "")][i]]["nir"]
+            assert row[nir_col].replace(" ", "") == expected_nir((csv_french.PATH, ""), i)
             checked += 1
     tsv = tables[(tsv_abbreviated.PATH, "")]
     for i, row in enumerate(tsv["rows"]):
         if row[5]:
-            assert row[5] + row[6] == persons[records[(tsv_abbreviated.PATH, "")][i]]["nir"]
+            assert row[5] + row[6] == expected_nir((tsv_abbreviated.PATH, ""), i)
+            assert (row[7] == "01") == (persons[records[(tsv_abbreviated.PATH, "")][i]]["insured_person"] == "")
     sql = tables[(mysql_dump.PATH, "patients")]
     ids = {}
     for i, row in enumerate(sql["rows"]):
         pid = records[(mysql_dump.PATH, "patients")][i]
         ids[row[0]] = pid
-        if row[10]:
-            assert row[10] == persons[pid]["email"]
+        if row[11]:
+            assert row[11] == persons[pid]["email"]
+        assert (row[6] == "ASSURE") == (persons[pid]["insured_person"] == "")
     for i, row in enumerate(tables[(mysql_dump.PATH, "analyses")]["rows"]):
         assert ids[row[1]] == records[(mysql_dump.PATH, "analyses")][i]
     assert checked > 50
 
 
-_HIV_MARKERS = re.compile(r"VIH\+|CV VIH|Charge virale VIH|CD4|PrEP|ARV|trithérapie|Séropositif|Infection VIH|"
+_HIV_MARKERS = re.compile(r"VIH\+|CV VIH|Charge virale VIH|CD4|PrEP|\bARV\b|trithérapie|Séropositif|Infection VIH|"
                           r"VIH-1|ATCD VIH|Biktarvy|Triumeq|Genvoya|Dovato|Odefsey|Juluca|Symtuza|Tivicay|"
                           r"Stribild|Truvada|ténofovir/emtricitabine|emtricitabine/ténofovir|"
                           r"séropo|CV indétectable|TDF/FTC|Norvir|Isentress")
@@ -295,7 +306,7 @@ def test_hiv_flag_follows_the_text(drill):
             hiv_rows += hiv
     assert hiv_rows >= 1
     for i, row in enumerate(tables[(tsv_abbreviated.PATH, "")]["rows"]):
-        health = any(row[k] for k in (13, 14, 20, 21, 22))  # GRP, RH, DT_PREL, TTT, OBS (taxonomy.HEALTH_CATEGORIES)
+        health = any(row[k] for k in (14, 15, 21, 22, 23))  # GRP, RH, DT_PREL, TTT, OBS (after RANG)
         assert flags[(tsv_abbreviated.PATH, "")][i][1] == health
 
 

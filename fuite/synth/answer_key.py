@@ -1,10 +1,16 @@
 """The answer key written beside a drill: what each column is, whose each row is, who was exposed.
 
 ``columns.csv``  file,table,column,category
-``records.csv``  file,table,row,person_id,hiv,health
+``records.csv``  file,table,row,person_id,hiv,health,realities
 ``quarantine.csv`` file,table,location,reason — lines written broken on purpose, that a reader must set aside
 ``persons.csv``  person_id,last_name,first_name,birth_date,sex,nir,email,phone,postal_code,city,hiv,health,
-                 conditions,categories
+                 conditions,categories,realities,household,insured_person,rank,quality,birth_name,first_names
+
+``realities`` are ``;``-joined names of ``households.REALITIES``: a row's are what that row shows
+(an insured person's NIR written for an ayant droit, a birth-date error, a sparse record…); a
+person's are their own (ayant droit, twin, homonym, married name…) plus every one of their rows'.
+``household`` is the household's head person id (their own id when alone), ``insured_person``
+the person whose NIR covers them (empty when covered themselves).
 
 Row flags are derived from what was actually written: ``health`` = the row has a
 non-empty cell in a blood-group, health-note or medication column; ``hiv`` = one
@@ -22,6 +28,7 @@ import polars as pl
 
 from fuite.ids import phone
 from fuite.synth.health import CONDITION_BITS, typed_identifier_bits
+from fuite.synth.households import REALITIES
 from fuite.synth.rows import Table
 from fuite.taxonomy import CATEGORY_IDS, HEALTH_CATEGORIES, PERSONAL_IDS
 
@@ -54,9 +61,11 @@ class AnswerKey:
         self._conditions = np.zeros(n, dtype=np.int64)
         self._hiv = np.zeros(n, dtype=bool)
         self._health = np.zeros(n, dtype=bool)
+        self._realities = persons["realities"].to_numpy().copy() if "realities" in persons.columns else \
+            np.zeros(n, dtype=np.int64)
         self._columns: list[tuple[str, str, str, str]] = []
         self._records = io.BytesIO()
-        self._records.write(b"file,table,row,person_id,hiv,health\n")
+        self._records.write(b"file,table,row,person_id,hiv,health,realities\n")
         self.rows: dict[tuple[str, str], int] = {}
         self._quarantine: list[tuple[str, str, str, str]] = []
 
@@ -82,6 +91,9 @@ class AnswerKey:
             self._conditions[table.person_id[(conditions & (1 << i)) != 0]] |= np.int64(1) << np.int64(i)
         self._hiv[table.person_id[hiv]] = True
         self._health[table.person_id[health]] = True
+        row_bits = np.zeros(n, dtype=np.int64) if table.realities is None else table.realities.astype(np.int64)
+        for i in range(len(REALITIES)):
+            self._realities[table.person_id[(row_bits >> i) & 1 == 1]] |= np.int64(1) << np.int64(i)
         pl.DataFrame({
             "file": pl.Series([table.file] * n, dtype=pl.String) if n else pl.Series([], dtype=pl.String),
             "table": pl.Series([table.table] * n, dtype=pl.String) if n else pl.Series([], dtype=pl.String),
@@ -89,6 +101,7 @@ class AnswerKey:
             "person_id": table.person_id.astype(np.int64),
             "hiv": hiv.astype(np.int8),
             "health": health.astype(np.int8),
+            "realities": _joined(row_bits, REALITIES) if n else pl.Series([], dtype=pl.String),
         }).write_csv(self._records, include_header=False)
         self.rows[(table.file, table.table)] = n
         self._quarantine += [(table.file, table.table, where, why) for where, why in table.extra.get("quarantined", [])]
@@ -121,4 +134,12 @@ class AnswerKey:
             health=pl.lit(pl.Series(self._health.astype(np.int8))),
             conditions=pl.lit(_joined(self._conditions, CONDITION_BITS)),
             categories=pl.lit(_joined(self._categories, PERSONAL_IDS)),
+            realities=pl.lit(_joined(self._realities, REALITIES)),
+            household=pl.col("household") if "household" in p.columns else pl.col("person_id"),
+            insured_person=pl.when(pl.col("insured") >= 0).then(pl.col("insured")) if "insured" in p.columns
+            else pl.lit(None, dtype=pl.Int64),
+            rank=pl.col("rank") if "rank" in p.columns else pl.lit(1),
+            quality=pl.col("quality") if "quality" in p.columns else pl.lit("ASSURE"),
+            birth_name=pl.col("birth_name") if "birth_name" in p.columns else pl.lit(None, dtype=pl.String),
+            first_names=pl.col("first_names") if "first_names" in p.columns else pl.col("first_name"),
         )

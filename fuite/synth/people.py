@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 
 from fuite.synth.health import person_topics
+from fuite.synth.households import arrange
 from fuite.synth.pools import EMAIL_DOMAINS, INSURERS, Pools
 from fuite.synth.variants import strip_accents
 
@@ -129,6 +130,17 @@ def _member_numbers(rng: np.random.Generator, insurer: np.ndarray) -> np.ndarray
     return out
 
 
+def _family_emails(rng: np.random.Generator, last: pl.Series, n: int) -> np.ndarray:
+    """``famille.martin@orange.fr``-like addresses shared by a household (indexed by its head)."""
+    words = ("famille.", "fam.", "les", "famille_", "")
+    prefix = pl.Series(np.array(words, dtype=object)[rng.integers(0, len(words), n)], dtype=pl.String)
+    domain = pl.Series(np.array([d for d, _ in EMAIL_DOMAINS], dtype=object)[rng.integers(0, 4, n)], dtype=pl.String)
+    local = strip_accents(last.str.to_lowercase()).str.replace_all(r"[^a-z]", "")
+    number = pl.Series(rng.integers(1, 100, n).astype(str), dtype=pl.String)
+    return pl.select(pl.concat_str([pl.lit(prefix), pl.lit(local), pl.lit(number), pl.lit("@"),
+                                    pl.lit(domain)])).to_series().to_numpy()
+
+
 def make_persons(rng: np.random.Generator, pools: Pools, n: int) -> tuple[pl.DataFrame, np.ndarray]:
     """Draw ``n`` persons: their canonical frame and their health-topic matrix (persons x topics)."""
     female = rng.random(n) < 0.52
@@ -139,17 +151,31 @@ def make_persons(rng: np.random.Generator, pools: Pools, n: int) -> tuple[pl.Dat
     simple = np.where(female, pick(pools.first_names_female), pick(pools.first_names_male))
     compound = np.where(female, pick(pools.compound_female), pick(pools.compound_male))
     first = np.where(rng.random(n) < 0.07, compound, simple)
-    last = pools.last_names[rng.integers(0, len(pools.last_names), n)]
+    last = pools.last_names[rng.integers(0, len(pools.last_names), n)].copy()
+    homes = arrange(np.random.default_rng(rng.integers(0, 2**63)), pools, female, birth, first, last)
+    birth_year = birth.astype("datetime64[Y]").astype(np.int64) + 1970
     first_s, last_s = pl.Series(first, dtype=pl.String), pl.Series(last, dtype=pl.String)
-    has_mobile = rng.random(n) < 0.93
+    has_mobile = rng.random(n) < np.where(birth_year > 2008, 0.05, 0.93)
     has_landline = rng.random(n) < np.where(birth_year < 1970, 0.6, 0.2)
     mobile = _phones(rng, n, _MOBILE_PREFIXES)
     landline = _phones(rng, n, _LANDLINE_PREFIXES)
     email = _emails(rng, first_s, last_s, birth_year)
-    has_email = rng.random(n) < np.where(birth_year < 1950, 0.55, 0.9)
+    has_email = rng.random(n) < np.where(birth_year < 1950, 0.55, np.where(birth_year > 2006, 0.1, 0.9))
     town = rng.integers(0, len(pools.towns), n)
     street_no = rng.integers(1, 160, n)
     bis = rng.random(n) < 0.04
+    streets = pools.streets[rng.integers(0, len(pools.streets), n)]
+    old_town = rng.integers(0, len(pools.towns), n)
+    old_street = pools.streets[rng.integers(0, len(pools.streets), n)]
+    old_mobile = _phones(rng, n, _MOBILE_PREFIXES)
+    hh = homes.household
+    town, street_no, bis, streets = town[hh], street_no[hh], bis[hh], streets[hh]   # members live with the head
+    family = homes.family_email
+    has_landline = np.where(hh != np.arange(n), has_landline[hh], has_landline)
+    landline = landline[hh]
+    family_email = _family_emails(rng, last_s, n)[hh]
+    email = pl.Series(np.where(family, family_email, email.to_numpy()), dtype=pl.String)
+    has_email = np.where(family, has_email | (birth_year <= 2006), has_email)
     blood_w = np.array([w for *_, w in BLOOD_GROUPS], dtype=float)
     blood = rng.choice(len(BLOOD_GROUPS), n, p=blood_w / blood_w.sum())
     doctor = rng.integers(0, len(pools.doctor_rpps), n)
@@ -167,7 +193,7 @@ def make_persons(rng: np.random.Generator, pools: Pools, n: int) -> tuple[pl.Dat
         "mobile": pl.Series(np.where(has_mobile, mobile, -1)),
         "landline": pl.Series(np.where(has_landline | ~has_mobile, landline, -1)),
         "street": pl.Series(street_no.astype(str), dtype=pl.String),
-        "street_name": pl.Series(pools.streets[rng.integers(0, len(pools.streets), n)], dtype=pl.String),
+        "street_name": pl.Series(streets, dtype=pl.String),
         "bis": bis,
         "town": town,
         "blood": blood,
@@ -175,6 +201,19 @@ def make_persons(rng: np.random.Generator, pools: Pools, n: int) -> tuple[pl.Dat
         "lab": lab,
         "insurer": insurer,
         "member": pl.Series(_member_numbers(rng, insurer).tolist(), dtype=pl.String),
+        "first_names": pl.Series(homes.first_names.tolist(), dtype=pl.String),
+        "birth_name": pl.Series(homes.birth_name.tolist(), dtype=pl.String),
+        "household": homes.household,
+        "insured": homes.insured,
+        "rank": homes.rank,
+        "quality": pl.Series(homes.quality.tolist(), dtype=pl.String),
+        "realities": homes.realities,
+        "moved": homes.moved,
+        "old_street": pl.Series((rng.integers(1, 160, n).astype(str).astype(object) + " " + old_street).tolist(),
+                                dtype=pl.String),
+        "old_postal_code": pl.Series(pools.postcodes[old_town], dtype=pl.String),
+        "old_city": pl.Series(pools.towns[old_town], dtype=pl.String),
+        "old_mobile": pl.Series(("0" + old_mobile.astype(str).astype(object)).tolist(), dtype=pl.String),
     })
     national = lambda c: pl.when(pl.col(c) >= 0).then(  # noqa: E731
         pl.concat_str([pl.lit("0"), pl.col(c).cast(pl.String)]))

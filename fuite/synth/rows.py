@@ -14,15 +14,19 @@ import numpy as np
 import polars as pl
 
 from fuite.synth.health import COMMENT_TABLE, TOPIC_BIT, TOPIC_HIV, PhraseTable, pick_topic, typed_identifier_cells
+from fuite.synth.households import reality_bit
 from fuite.synth.people import BLOOD_GROUPS
 from fuite.synth.pools import INSURERS, Pools
-from fuite.synth.variants import blank, choose, date_layout, strip_accents, typos
+from fuite.synth.variants import blank, choose, date_layout, mojibake, ocr_errors, strip_accents, typos
 
 __all__ = [
     "Ctx", "Table", "HealthCells", "AnalysisCells", "shuffled_rows", "sample_date_cells", "sample_dates",
     "health_cells", "analysis_cells", "children_per_parent", "third_party", "name_cells", "blood_cells",
-    "doctor_cells", "insurer_cells", "distractor_nirs", "amounts", "maybe_blank",
+    "doctor_cells", "insurer_cells", "distractor_nirs", "amounts", "maybe_blank", "person_rows", "ROW_REALITIES",
 ]
+
+#: Column of ``person_rows`` frames: bits of ``households.REALITIES`` this row shows.
+ROW_REALITIES = "row_realities"
 
 _DAY_2015 = np.datetime64("2015-01-01").astype(np.int64)
 _DAY_2021 = np.datetime64("2020-12-31").astype(np.int64)
@@ -49,6 +53,7 @@ class Table:
     hiv: np.ndarray
     conditions: np.ndarray                   # int64 bit masks (health.CONDITION_BITS)
     extra: dict = field(default_factory=dict)  # writer-only data (e.g. SQL ids, JSON parent rows)
+    realities: np.ndarray | None = None      # int64 bits of households.REALITIES per row (None: none)
 
 
 @dataclass
@@ -58,10 +63,94 @@ class HealthCells:
     conditions: np.ndarray
 
 
-def shuffled_rows(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> tuple[np.ndarray, pl.DataFrame]:
-    """The file's persons in random row order, and the canonical person values of each row."""
+def shuffled_rows(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray, *, beneficiary: bool = False,
+                  old: bool = False) -> tuple[np.ndarray, pl.DataFrame]:
+    """The file's persons in random row order, and each row's person values as the file knows them
+    (``person_rows``)."""
     pids = pids[rng.permutation(len(pids))]
-    return pids, ctx.persons[pids]
+    return pids, person_rows(ctx, rng, pids, beneficiary=beneficiary, old=old)
+
+
+def _bits(mask: np.ndarray, name: str) -> np.ndarray:
+    return np.where(mask, np.int64(reality_bit(name)), np.int64(0))
+
+
+def _last_names(rng: np.random.Generator, p: pl.DataFrame) -> pl.Series:
+    """Usage name, birth name, ``MARTIN épouse DURAND``, ``DURAND née MARTIN``, ``DURAND-MARTIN``; compound
+    names hyphenated, spaced or cut to their first part; particles sometimes glued (``DELAFONTAINE``)."""
+    n = p.height
+    u = pl.lit(pl.Series(rng.random(n)))
+    v = pl.lit(pl.Series(rng.random(n)))
+    usage, born = pl.col("last_name"), pl.col("birth_name")
+    married = choose(u, [(0.45, usage), (0.25, born), (0.1, pl.concat_str([born, pl.lit(" épouse "), usage])),
+                         (0.1, pl.concat_str([usage, pl.lit(" née "), born])),
+                         (0.1, pl.concat_str([usage, pl.lit("-"), born]))])
+    hyphen = usage.str.contains("-")
+    compound = choose(v, [(0.6, usage), (0.8, usage.str.replace_all("-", " ")),
+                          (1, usage.str.split("-").list.first())])
+    particle = usage.str.contains(r"^(?i:de |d'|du |le |la |des )")
+    glued = usage.str.replace_all(r"[ ']", "")
+    return p.select(pl.when(born.is_not_null()).then(married).when(hyphen).then(compound)
+                    .when(particle & (v < 0.2)).then(glued).otherwise(usage)).to_series()
+
+
+def _first_names(rng: np.random.Generator, p: pl.DataFrame) -> pl.Series:
+    """The usual first name, or the civil list (in its order, or reversed)."""
+    u = pl.lit(pl.Series(rng.random(p.height)))
+    civil = pl.col("first_names")
+    several = civil != pl.col("first_name")
+    reordered = civil.str.split(" ").list.reverse().list.join(" ")
+    return p.select(pl.when(several & (u < 0.28)).then(civil).when(several & (u < 0.4)).then(reordered)
+                    .otherwise(pl.col("first_name"))).to_series()
+
+
+def _birth_errors(rng: np.random.Generator, birth: pl.Series) -> tuple[pl.Series, np.ndarray]:
+    """Day and month swapped (when both can be months) or one digit wrong, on a few rows."""
+    n = len(birth)
+    y, m, d = (birth.dt.year().to_numpy(), birth.dt.month().to_numpy(), birth.dt.day().to_numpy())
+    u = rng.random(n)
+    swap = (u < 0.006) & (d <= 12) & (d != m)
+    digit = (u >= 0.006) & (u < 0.012) & ~np.isnan(d.astype(float))
+    day = np.where(swap, m, np.where(digit, np.where((d % 10 <= 1) & (d < 28), d + 1, d - 1), d))
+    month = np.where(swap, d, m)
+    frame = pl.DataFrame({"y": y, "m": month, "d": day}).select(pl.date("y", "m", "d").alias("b"))
+    damaged = swap | digit
+    return frame["b"].zip_with(pl.Series(damaged), birth), damaged
+
+
+def person_rows(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray, *, beneficiary: bool = False,
+                old: bool = False) -> pl.DataFrame:
+    """The persons of ``pids`` as one file writes them, with a ``row_realities`` column.
+
+    An ayant droit's row carries the insured person's NIR (always with ``beneficiary``: the file
+    has a rank or quality column; else an uncovered spouse always, a child on 60 % of rows). Names
+    take their married, compound and particle forms, first names their civil list or usual
+    form, a few birth dates an error, a few names mojibake or OCR errors; with ``old`` (an old
+    archive) a moved person keeps the old address and mobile.
+    """
+    p = ctx.persons[pids].with_columns(pl.col("last_name").alias("usage_name"))
+    n = p.height
+    insured = p["insured"].to_numpy()
+    child = (p["quality"] == "ENFANT").to_numpy()
+    use_insured = (insured >= 0) & (beneficiary | ~child | (rng.random(n) < 0.6))
+    own_nir = p["nir"].to_numpy()
+    nir = np.where(use_insured, ctx.persons["nir"].to_numpy()[np.maximum(insured, 0)], own_nir)
+    birth, birth_damaged = _birth_errors(rng, p["birth_date"])
+    last, first = _last_names(rng, p), _first_names(rng, p)
+    moji = (rng.random(n) < 0.006) & last.str.contains(r"[^\x00-\x7f]").fill_null(False).to_numpy()
+    ocr = rng.random(n) < 0.005
+    last = mojibake(last, np.flatnonzero(moji))
+    first = ocr_errors(first, np.flatnonzero(ocr), rng.integers(0, 1 << 30, int(ocr.sum())))
+    bits = (_bits(use_insured, "insured_nir_written") | _bits(birth_damaged, "birth_date_error")
+            | _bits(moji, "mojibake") | _bits(ocr, "ocr_error"))
+    p = p.with_columns(pl.Series("nir", nir.tolist(), dtype=pl.String), birth.alias("birth_date"),
+                       last.alias("last_name"), first.alias("first_name"),
+                       pl.Series(ROW_REALITIES, bits))
+    if old:
+        moved = pl.col("moved")
+        p = p.with_columns(*[pl.when(moved).then(pl.col(f"old_{c}")).otherwise(pl.col(c)).alias(c)
+                             for c in ("street", "postal_code", "city", "mobile")])
+    return p
 
 
 def sample_date_cells(rng: np.random.Generator, n: int, layout: str) -> pl.Series:

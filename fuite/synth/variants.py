@@ -11,7 +11,7 @@ import polars as pl
 
 __all__ = [
     "ACCENTS", "strip_accents", "choose", "phone_layout", "nir_layout", "date_layout", "typos", "blank",
-    "to_latin1_safe",
+    "to_latin1_safe", "mojibake", "ocr_errors",
 ]
 
 ACCENTS = {
@@ -114,3 +114,41 @@ def typos(series: pl.Series, rows: np.ndarray, draws: np.ndarray) -> pl.Series:
     old = series.gather(rows).to_list()
     new = [None if w is None else _typo(w, int(r)) for w, r in zip(old, draws)]
     return series.scatter(rows, pl.Series(new, dtype=pl.String))
+
+
+def _mojibake(word: str) -> str:
+    try:
+        broken = word.encode("utf-8").decode("cp1252")
+        broken.encode("latin-1")          # every file's encoding can hold it
+        return broken
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        return word
+
+
+def mojibake(series: pl.Series, rows: np.ndarray) -> pl.Series:
+    """UTF-8 read as cp1252 on ``rows`` (``Lefèvre`` -> ``LefÃ¨vre``)."""
+    if len(rows) == 0:
+        return series
+    old = series.gather(rows).to_list()
+    return series.scatter(rows, pl.Series([None if w is None else _mojibake(w) for w in old], dtype=pl.String))
+
+
+_OCR = (("m", "rn"), ("rn", "m"), ("e", "c"), ("l", "I"), ("h", "li"), ("u", "ii"), ("o", "0"), ("é", "e"))
+
+
+def _ocr(word: str, r: int) -> str:
+    found = [(a, b) for a, b in _OCR if a in word[1:]]
+    if not found:
+        return word
+    a, b = found[r % len(found)]
+    i = word.index(a, 1)
+    return word[:i] + b + word[i + len(a):]
+
+
+def ocr_errors(series: pl.Series, rows: np.ndarray, draws: np.ndarray) -> pl.Series:
+    """One OCR-like confusion (``m``/``rn``, ``l``/``I``, ``e``/``c``…) in each of ``rows``."""
+    if len(rows) == 0:
+        return series
+    old = series.gather(rows).to_list()
+    return series.scatter(rows, pl.Series([None if w is None else _ocr(w, int(r)) for w, r in zip(old, draws)],
+                                          dtype=pl.String))

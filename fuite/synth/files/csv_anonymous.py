@@ -15,7 +15,7 @@ import polars as pl
 
 from fuite.synth.health import TREATMENT_TABLE
 from fuite.synth.rows import (
-    Ctx, Table, amounts, blood_cells, doctor_cells, shuffled_rows, health_cells, insurer_cells, maybe_blank, name_cells,
+    Ctx, ROW_REALITIES, Table, amounts, blood_cells, doctor_cells, shuffled_rows, health_cells, insurer_cells, maybe_blank, name_cells,
 )
 from fuite.synth.variants import choose, date_layout, phone_layout
 
@@ -55,7 +55,7 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
         amounts(rng, n, comma=False),
     ]
     frame = pl.DataFrame({h: v.alias(h) for (h, _), v in zip(COLUMNS, values)})
-    return [Table(PATH, "", COLUMNS, frame, pids, treat.hiv, treat.conditions)]
+    return [Table(PATH, "", COLUMNS, frame, pids, treat.hiv, treat.conditions, realities=p[ROW_REALITIES].to_numpy())]
 
 
 def write(tables: list[Table], path: Path) -> None:

@@ -16,7 +16,7 @@ import polars as pl
 from fuite.synth.health import COMMENT_TABLE
 from fuite.synth.rows import (
     Ctx, Table, amounts, blood_cells, distractor_nirs, doctor_cells, health_cells, insurer_cells,
-    maybe_blank, name_cells, sample_date_cells, third_party,
+    maybe_blank, name_cells, person_rows, sample_date_cells, third_party, ROW_REALITIES,
 )
 from fuite.synth.variants import choose, date_layout, nir_layout, phone_layout
 
@@ -43,7 +43,7 @@ def row_persons(rng: np.random.Generator, pids: np.ndarray) -> np.ndarray:
 def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
     pids = row_persons(rng, pids)
     n = len(pids)
-    p = ctx.persons[pids]
+    p = person_rows(ctx, rng, pids)
     last, first = name_cells(rng, p, upper_last=0.85, upper_first=0.1, no_accent=0.15, typo=0.02, swap=0.02)
     comment = health_cells(rng, ctx, pids, COMMENT_TABLE, p_generic=0.45, p_topic=0.85)
     u = rng.random((8, n))
@@ -88,7 +88,8 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
         "N° commande": maybe_blank(distractor_nirs(rng, n), rng, 0.3),
         "Montant (€)": amounts(rng, n, comma=True),
     })
-    return [Table(PATH, "", COLUMNS, frame, pids, comment.hiv, comment.conditions)]
+    return [Table(PATH, "", COLUMNS, frame, pids, comment.hiv, comment.conditions,
+                  realities=p[ROW_REALITIES].to_numpy())]
 
 
 def write(tables: list[Table], path: Path) -> None:

@@ -16,7 +16,7 @@ import polars as pl
 
 from fuite.synth.health import COMMENT_TABLE, TREATMENT_TABLE
 from fuite.synth.rows import (
-    Ctx, Table, analysis_cells, blood_cells, children_per_parent, doctor_cells, shuffled_rows, health_cells,
+    Ctx, ROW_REALITIES, Table, analysis_cells, blood_cells, children_per_parent, doctor_cells, shuffled_rows, health_cells,
     insurer_cells, maybe_blank, name_cells, sample_date_cells,
 )
 from fuite.synth.variants import choose, date_layout, nir_layout, phone_layout
@@ -91,6 +91,7 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
         "traitements[]": treat.text,
     })
     parent = Table(PATH, "", COLUMNS, flat, pids, history.hiv | treat.hiv, history.conditions | treat.conditions,
+                   realities=p[ROW_REALITIES].to_numpy(),
                    extra={"phones": phones})
     counts = children_per_parent(rng, n)
     parent_row = np.repeat(np.arange(n), counts)

@@ -16,7 +16,7 @@ import polars as pl
 
 from fuite.synth.health import COMMENT_TABLE
 from fuite.synth.rows import (
-    Ctx, Table, amounts, analysis_cells, blood_cells, children_per_parent, distractor_nirs, doctor_cells, shuffled_rows,
+    Ctx, ROW_REALITIES, Table, amounts, analysis_cells, blood_cells, children_per_parent, distractor_nirs, doctor_cells, shuffled_rows,
     health_cells, insurer_cells, maybe_blank, name_cells, sample_dates, third_party,
 )
 from fuite.synth.variants import choose, date_layout, phone_layout
@@ -26,7 +26,7 @@ BATCH = 500
 
 PATIENT_COLUMNS = [
     ("id", "internal_id"), ("nom", "last_name"), ("prenom", "first_name"), ("date_naissance", "birth_date"),
-    ("sexe", "sex"), ("num_secu", "nir"), ("adresse", "street_address"), ("code_postal", "postal_code"),
+    ("sexe", "sex"), ("num_secu", "nir"), ("qualite", "beneficiary_quality"), ("adresse", "street_address"), ("code_postal", "postal_code"),
     ("ville", "city"), ("telephone", "phone"), ("email", "email"), ("groupe_sanguin", "blood_group"),
     ("medecin_traitant", "physician_name"), ("rpps_medecin", "physician_id"), ("mutuelle", "insurer_name"),
     ("num_adherent", "insurer_id"), ("commentaire", "health_note"), ("date_creation", "other"),
@@ -39,7 +39,7 @@ ANALYSIS_COLUMNS = [
 ]
 _SQL_TYPES = {
     "patients": ["int(11) NOT NULL AUTO_INCREMENT", "varchar(64) NOT NULL", "varchar(64) NOT NULL", "date DEFAULT NULL",
-                 "char(1) DEFAULT NULL", "varchar(21) DEFAULT NULL", "varchar(128) DEFAULT NULL",
+                 "char(1) DEFAULT NULL", "varchar(21) DEFAULT NULL", "varchar(8) DEFAULT NULL", "varchar(128) DEFAULT NULL",
                  "varchar(5) DEFAULT NULL", "varchar(64) DEFAULT NULL", "varchar(20) DEFAULT NULL",
                  "varchar(128) DEFAULT NULL", "varchar(12) DEFAULT NULL", "varchar(128) DEFAULT NULL",
                  "char(11) DEFAULT NULL", "varchar(64) DEFAULT NULL", "varchar(20) DEFAULT NULL", "text",
@@ -52,7 +52,7 @@ _NUMERIC = {("patients", "id"), ("analyses", "id"), ("analyses", "patient_id"), 
 
 
 def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
-    pids, p = shuffled_rows(ctx, rng, pids)
+    pids, p = shuffled_rows(ctx, rng, pids, beneficiary=True, old=True)
     n = len(pids)
     last, first = name_cells(rng, p, upper_last=0.5, upper_first=0.05, no_accent=0.3, typo=0.02, swap=0.02)
     comment = health_cells(rng, ctx, pids, COMMENT_TABLE, p_generic=0.3, p_topic=0.75)
@@ -74,6 +74,7 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
         "date_naissance": maybe_blank(cells["birth"], rng, 0.02),
         "sexe": p["sex"],
         "num_secu": maybe_blank(p["nir"], rng, 0.1),
+        "qualite": p["quality"],
         "adresse": maybe_blank(p["street"], rng, 0.05),
         "code_postal": p["postal_code"],
         "ville": p["city"],
@@ -87,7 +88,8 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
         "commentaire": _two_lines(rng, third_party(rng, ctx, comment.text, 0.04)),
         "date_creation": created,
     })
-    parent = Table(PATH, "patients", PATIENT_COLUMNS, patients, pids, comment.hiv, comment.conditions)
+    parent = Table(PATH, "patients", PATIENT_COLUMNS, patients, pids, comment.hiv, comment.conditions,
+                   realities=p[ROW_REALITIES].to_numpy())
     counts = children_per_parent(rng, n, (0.55, 0.3, 0.15))
     parent_row = np.repeat(np.arange(n), counts)
     order = rng.permutation(len(parent_row))  # analyses come in date order, not grouped by patient

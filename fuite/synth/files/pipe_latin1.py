@@ -16,7 +16,7 @@ import polars as pl
 
 from fuite.synth.health import COMMENT_TABLE, TREATMENT_TABLE
 from fuite.synth.rows import (
-    Ctx, Table, amounts, shuffled_rows, health_cells, maybe_blank, name_cells, sample_date_cells, third_party,
+    Ctx, ROW_REALITIES, Table, amounts, shuffled_rows, health_cells, maybe_blank, name_cells, sample_date_cells, third_party,
 )
 from fuite.synth.variants import choose, date_layout, phone_layout, to_latin1_safe
 
@@ -31,7 +31,7 @@ COLUMNS = [(f"#{k}", c) for k, c in enumerate(_CATEGORIES)]
 
 
 def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
-    pids, p = shuffled_rows(ctx, rng, pids)
+    pids, p = shuffled_rows(ctx, rng, pids, old=True)
     n = len(pids)
     last, first = name_cells(rng, p, upper_last=0.9, upper_first=0.5, no_accent=0.5, typo=0.02, swap=0.08)
     treat = health_cells(rng, ctx, pids, TREATMENT_TABLE, p_generic=0.25, p_topic=0.75, generic_weight=0.2)
@@ -65,7 +65,8 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
     ]
     frame = pl.DataFrame({h: v.alias(h) for (h, _), v in zip(COLUMNS, values)})
     frame = frame.with_columns(to_latin1_safe(pl.col(pl.String)))
-    return [Table(PATH, "", COLUMNS, frame, pids, treat.hiv | obs.hiv, treat.conditions | obs.conditions)]
+    return [Table(PATH, "", COLUMNS, frame, pids, treat.hiv | obs.hiv, treat.conditions | obs.conditions,
+                  realities=p[ROW_REALITIES].to_numpy())]
 
 
 def write(tables: list[Table], path: Path) -> None:

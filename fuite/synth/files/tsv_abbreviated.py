@@ -14,7 +14,7 @@ import polars as pl
 
 from fuite.synth.health import COMMENT_TABLE, TREATMENT_TABLE
 from fuite.synth.rows import (
-    Ctx, Table, amounts, blood_cells, doctor_cells, shuffled_rows, health_cells, insurer_cells, maybe_blank, name_cells,
+    Ctx, ROW_REALITIES, Table, amounts, blood_cells, doctor_cells, shuffled_rows, health_cells, insurer_cells, maybe_blank, name_cells,
     sample_date_cells,
 )
 from fuite.synth.variants import date_layout, nir_layout, strip_accents
@@ -23,7 +23,7 @@ PATH = "anonfiles/bdd_labo_35.tsv"
 
 COLUMNS = [
     ("ID_PAT", "internal_id"), ("NOM", "last_name"), ("PRENOM", "first_name"), ("DDN", "birth_date"), ("SX", "sex"),
-    ("NSS", "nir"), ("CLE", "nir"), ("ADR", "street_address"), ("CP", "postal_code"), ("VILLE", "city"),
+    ("NSS", "nir"), ("CLE", "nir"), ("RANG", "beneficiary_rank"), ("ADR", "street_address"), ("CP", "postal_code"), ("VILLE", "city"),
     ("TEL1", "phone"), ("TEL2", "phone"), ("MAIL", "email"), ("GRP", "blood_group"), ("RH", "blood_group"),
     ("MED_TRT", "physician_name"), ("RPPS", "physician_id"), ("MUT", "insurer_name"), ("NUM_ADH", "insurer_id"),
     ("FINESS", "lab_id"), ("DT_PREL", "sample_date"), ("TTT", "medication"), ("OBS", "health_note"), ("MT", "other"),
@@ -31,7 +31,7 @@ COLUMNS = [
 
 
 def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
-    pids, p = shuffled_rows(ctx, rng, pids)
+    pids, p = shuffled_rows(ctx, rng, pids, beneficiary=True)
     n = len(pids)
     last, first = name_cells(rng, p, upper_last=1.0, upper_first=1.0, no_accent=0.9, typo=0.02, swap=0.01)
     treat = health_cells(rng, ctx, pids, TREATMENT_TABLE, p_generic=0.25, p_topic=0.8, generic_weight=0.2)
@@ -58,6 +58,7 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
         "SX": cells["sex"],
         "NSS": pl.Series(np.where(no_nir, None, cells["nss"].to_numpy()).tolist(), dtype=pl.String),
         "CLE": pl.Series(np.where(no_nir, None, cells["key"].to_numpy()).tolist(), dtype=pl.String),
+        "RANG": p["rank"].cast(pl.String).str.zfill(2),
         "ADR": maybe_blank(cells["street"], rng, 0.06),
         "CP": p["postal_code"],
         "VILLE": cells["city"],
@@ -76,7 +77,8 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
         "OBS": obs.text,
         "MT": amounts(rng, n, comma=False),
     })
-    return [Table(PATH, "", COLUMNS, frame, pids, treat.hiv | obs.hiv, treat.conditions | obs.conditions)]
+    return [Table(PATH, "", COLUMNS, frame, pids, treat.hiv | obs.hiv, treat.conditions | obs.conditions,
+                  realities=p[ROW_REALITIES].to_numpy())]
 
 
 def write(tables: list[Table], path: Path) -> None:

@@ -18,9 +18,10 @@ import xlsxwriter
 
 from fuite.synth.health import COMMENT_TABLE
 from fuite.synth.rows import (
-    Ctx, Table, amounts, analysis_cells, blood_cells, distractor_nirs, doctor_cells, shuffled_rows, health_cells,
+    Ctx, ROW_REALITIES, Table, amounts, analysis_cells, blood_cells, distractor_nirs, doctor_cells, shuffled_rows, health_cells,
     insurer_cells, maybe_blank, name_cells, sample_dates, third_party,
 )
+from fuite.synth.households import reality_bit
 from fuite.synth.variants import choose, date_layout, nir_layout, phone_layout
 
 PATH = "wetransfer/Extraction_LBM_Grand_Ouest.xlsx"
@@ -31,20 +32,25 @@ TITLE_ROWS = (
     "",
 )
 COLUMNS = [
-    ("Nom patient", "last_name"), ("Prénom", "first_name"), ("Né(e) le", "birth_date"), ("Sexe", "sex"),
+    ("Nom patient", "last_name"), ("Nom de naissance", "birth_name"), ("Prénom", "first_name"), ("Né(e) le", "birth_date"), ("Sexe", "sex"),
     ("NIR", "nir"), ("Adresse", "street_address"), ("CP", "postal_code"), ("Commune", "city"), ("Portable", "phone"),
     ("Fixe", "phone"), ("Courriel", "email"), ("Groupe", "blood_group"), ("Prescripteur", "physician_name"),
     ("Organisme complémentaire", "insurer_name"), ("Laboratoire", "lab_name"), ("Date prélèvement", "sample_date"),
     ("Analyses demandées", "health_note"), ("Observations", "health_note"), ("Montant facturé", "other"),
     ("Réf. facture", "internal_id"),
 ]
+#: A second sheet: the lab's SMS reminder list (sparse records: names, birth date, a mobile, the appointment).
+SMS_SHEET = "Rappels SMS"
+SMS_COLUMNS = [("NOM", "last_name"), ("PRENOM", "first_name"), ("DATE NAISSANCE", "birth_date"),
+               ("MOBILE", "phone"), ("DATE RDV", "sample_date")]
 _EXCEL_EPOCH_OFFSET = 25569  # days from 1899-12-30 to 1970-01-01
 
 
 def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
     pids, p = shuffled_rows(ctx, rng, pids)
     n = len(pids)
-    last, first = name_cells(rng, p, upper_last=0.2, upper_first=0.0, no_accent=0.05, typo=0.02, swap=0.02)
+    usage = p.with_columns(pl.col("usage_name").alias("last_name"))
+    last, first = name_cells(rng, usage, upper_last=0.2, upper_first=0.0, no_accent=0.05, typo=0.02, swap=0.02)
     obs = health_cells(rng, ctx, pids, COMMENT_TABLE, p_generic=0.35, p_topic=0.8)
     obs_text = third_party(rng, ctx, obs.text, 0.05)
     analysis = analysis_cells(rng, ctx, pids)
@@ -65,6 +71,9 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
     amount = amounts(rng, n, comma=False)
     frame = pl.DataFrame({
         "Nom patient": last,
+        "Nom de naissance": pl.select(pl.when(pl.lit(last).str.to_uppercase() == pl.lit(last))
+                                      .then(pl.lit(p["birth_name"]).str.to_uppercase())
+                                      .otherwise(pl.lit(p["birth_name"]))).to_series(),
         "Prénom": first,
         "Né(e) le": maybe_blank(cells["birth_iso"], rng, 0.01),
         "Sexe": cells["sex"],
@@ -94,11 +103,31 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
         "birth_text": cells["birth_text"],
         "sample_serial": sample.cast(pl.Int32).to_numpy() + _EXCEL_EPOCH_OFFSET,
     }
-    return [Table(PATH, SHEET, COLUMNS, frame, pids, hiv, cond, extra=extra)]
+    return [Table(PATH, SHEET, COLUMNS, frame, pids, hiv, cond, extra=extra, realities=p[ROW_REALITIES].to_numpy()),
+            _reminders(ctx, rng, pids)]
+
+
+def _reminders(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> Table:
+    """The SMS reminder list: two persons in five, names and birth date, a mobile on half the rows (a minor's
+    is a parent's)."""
+    pids, p = shuffled_rows(ctx, rng, pids[rng.random(len(pids)) < 0.4])
+    n = len(pids)
+    guardian = ctx.persons["mobile"].gather(p["household"])
+    mobile = p.select(pl.coalesce(pl.col("mobile"), pl.lit(guardian))).to_series()
+    frame = pl.DataFrame({
+        "NOM": p["last_name"].str.to_uppercase(),
+        "PRENOM": p["first_name"],
+        "DATE NAISSANCE": p.select(date_layout(pl.col("birth_date"), "fr")).to_series(),
+        "MOBILE": maybe_blank(pl.select(phone_layout(pl.lit(mobile), "compact")).to_series(), rng, 0.5),
+        "DATE RDV": pl.select(date_layout(pl.lit(sample_dates(rng, n)), "fr")).to_series(),
+    })
+    bits = p[ROW_REALITIES].to_numpy() | np.int64(reality_bit("sparse"))
+    return Table(PATH, SMS_SHEET, SMS_COLUMNS, frame, pids, np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64),
+                 realities=bits)
 
 
 def write(tables: list[Table], path: Path) -> None:
-    table = tables[0]
+    table, reminders = tables
     f = table.frame
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
                                          "strings_to_urls": False})
@@ -133,4 +162,8 @@ def write(tables: list[Table], path: Path) -> None:
                 ws.write_number(r, birth_col, serial[i])
             else:
                 ws.write_number(r, birth_col, serial[i], date_fmt)
+    sms = wb.add_worksheet(SMS_SHEET)
+    sms.write_row(0, 0, [h for h, _ in reminders.columns], bold)
+    for i, values in enumerate(reminders.frame.rows()):
+        sms.write_row(1 + i, 0, values)
     wb.close()
