@@ -1,12 +1,17 @@
 """The pure core: records in, persons out (``resolve_records``).
 
 1. child rows (``parent_record_id`` set) are set aside: they take their root parent's person;
-2. deterministic links on strong identifiers, clustered (union-find);
+2. deterministic links on strong identifiers (the record's own NIR, an insured NIR with
+   the beneficiary rank, email or phone with the birth date), clustered under the
+   incompatibility rules of ``constraints`` (no cluster holds two sexes, two birth dates
+   beyond a typo, two own NIRs, two ranks under one NIR or two first names);
 3. rows of one deterministic cluster with identical comparison values are collapsed;
 4. Splink scores the candidate pairs between different clusters; pairs at or above
-   ``settings.match_threshold`` join;
-5. connected components over all links give the persons; ``person_id`` is the smallest
-   ``record_id`` of each person.
+   ``settings.match_threshold`` are proposed;
+5. all proposed links are clustered again under the same rules, strongest first, so a
+   sparse record cannot chain two persons; a record two incompatible clusters claim about
+   equally is undecided and kept alone. ``person_id`` is the smallest ``record_id`` of
+   each person.
 """
 
 from __future__ import annotations
@@ -19,12 +24,13 @@ import polars as pl
 import pyarrow as pa
 
 from fuite.errors import LinkError
-from fuite.resolve.clusters import components
+from fuite.resolve.clusters import Constrained, components, constrained_components
+from fuite.resolve.constraints import REASONS, incompatibility, signature_table
 from fuite.resolve.deterministic import blank_placeholders, deterministic_edges
 from fuite.resolve.features import COMPARED, comparison_frame
 from fuite.resolve.linkage import level_labels, score_pairs
 from fuite.resolve.persons import build_persons
-from fuite.resolve.settings import DEFAULT_SETTINGS, ResolveSettings
+from fuite.resolve.settings import DEFAULT_SETTINGS, DETERMINISTIC_WEIGHTS, ResolveSettings
 
 __all__ = ["Resolution", "resolve_records", "LINK_SCHEMA", "RULE_EVIDENCE"]
 
@@ -32,15 +38,17 @@ __all__ = ["Resolution", "resolve_records", "LINK_SCHEMA", "RULE_EVIDENCE"]
 LINK_SCHEMA = pa.schema([
     ("record_id_l", pa.int64()),
     ("record_id_r", pa.int64()),
-    ("rule", pa.string()),            # "nir", "email+birth_date", "phone+birth_date", "splink", "parent"
+    ("rule", pa.string()),            # "nir", "nir+rank", "email+birth_date", "phone+birth_date", "splink", "parent"
     ("match_probability", pa.float64()),
     ("match_weight", pa.float64()),   # Splink's log2 Bayes factor; null for deterministic links
     ("joined", pa.bool_()),
     ("evidence", pa.string()),        # what agreed, in words; never a value
+    ("split_rule", pa.string()),      # why a proposed link did not join: "pair:…", "cluster:…", "undecided:…"
 ])
 
 RULE_EVIDENCE = {
-    "nir": "same NIR",
+    "nir": "same own NIR",
+    "nir+rank": "same insured NIR and beneficiary rank",
     "email+birth_date": "same email and birth date",
     "phone+birth_date": "same phone and birth date",
     "parent": "child row of this record (foreign key or nesting)",
@@ -148,12 +156,15 @@ def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = Non
                      "dangling_parents": dangling, "placeholders_blanked": blanked}
 
     _step(progress, "deterministic links")
+    sig_keys, signatures = signature_table(frame)
     det = deterministic_edges(frame, settings)
     ids = frame["record_id"]
     position = pl.DataFrame({"record_id": ids, "pos": frame["pos"]})
     det = (det.join(position.rename({"record_id": "record_id_l", "pos": "pos_l"}), on="record_id_l")
            .join(position.rename({"record_id": "record_id_r", "pos": "pos_r"}), on="record_id_r"))
-    det_label = components(frame.height, det["pos_l"].to_numpy(), det["pos_r"].to_numpy())
+    det_weight = det["rule"].replace_strict(DETERMINISTIC_WEIGHTS, default=50.0, return_dtype=pl.Float64)
+    det_clusters = _cluster(frame.height, det["pos_l"], det["pos_r"], det_weight, sig_keys, signatures, settings)
+    det_label = det_clusters.labels
     frame = frame.with_columns(pl.Series("det_id", ids.to_numpy()[det_label] if frame.height else [],
                                          dtype=pl.Int64))
     summary["deterministic_links"] = {rule: int(n) for rule, n in det.group_by("rule").len().iter_rows()}
@@ -162,21 +173,25 @@ def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = Non
     rows = _collapse(frame, settings.collapse_duplicates)
     summary["splink_rows"] = rows.height
     scored, model = _splink_links(rows, settings, engine, summary, progress)
-    joined = scored.filter(pl.col("match_probability") >= settings.match_threshold)
+    proposed = scored["match_probability"].to_numpy() >= settings.match_threshold if scored.height else \
+        np.zeros(0, dtype=bool)
+    joined = scored.filter(pl.Series(proposed))
     summary["splink_pairs_scored"] = scored.height
-    summary["splink_links"] = joined.height
 
     _step(progress, "clustering")
-    left = np.concatenate([det["pos_l"].to_numpy(), joined["pos_l"].to_numpy()])
-    right = np.concatenate([det["pos_r"].to_numpy(), joined["pos_r"].to_numpy()])
-    label = components(frame.height, left, right)
+    final = _cluster(frame.height, pl.concat([det["pos_l"], joined["pos_l"]]),
+                     pl.concat([det["pos_r"], joined["pos_r"]]),
+                     pl.concat([det_weight, joined["match_weight"].cast(pl.Float64)]), sig_keys, signatures, settings)
+    label = final.labels
+    summary["splink_links"] = int(final.accepted[det.height:].sum())
+    summary.update(_kept_apart(final))
     person_of_root = pl.DataFrame({"__root": ids, "person_id": ids.to_numpy()[label] if frame.height else []},
                                   schema={"__root": pl.Int64, "person_id": pl.Int64})
     df = df.drop("person_id", strict=False).join(person_of_root, on="__root", how="left")
     df = df.with_columns(pl.coalesce("person_id", "__root").alias("person_id"))
     summary["persons"] = int(df["person_id"].n_unique())
 
-    links = _links_table(df, det, scored, ids, settings)
+    links = _links_table(df, det, scored, ids, _verdicts(final, det.height, proposed))
     persons = build_persons(df)
     out = df.drop("__root")
     order = [c for c in records.column_names]
@@ -188,15 +203,53 @@ def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = Non
     return Resolution(records=table, links=links, persons=persons, summary=summary, model=model)
 
 
+def _cluster(size: int, left: pl.Series, right: pl.Series, weight: pl.Series, sig_keys: np.ndarray,
+             signatures: list, settings: ResolveSettings) -> Constrained:
+    return constrained_components(size, left.to_numpy(), right.to_numpy(), weight.fill_null(0.0).to_numpy(),
+                                  sig_keys, signatures, incompatibility, margin=settings.undecided_margin)
+
+
+def _kept_apart(final: Constrained) -> dict:
+    """Counts of the links the incompatibility rules refused, by rule, and of the undecided records."""
+    counts: dict[str, int] = {}
+    for why in final.reason:
+        if why:
+            counts[why] = counts.get(why, 0) + 1
+    return {"kept_apart_links": dict(sorted(counts.items())), "undecided_records": int(len(final.undecided)),
+            "checked_clusters": final.dirty_components}
+
+
+def _verdicts(final: Constrained, n_det: int, proposed: np.ndarray) -> dict:
+    """Per deterministic and per scored link: joined, and why not when it was refused."""
+    scored_joined = np.zeros(len(proposed), dtype=bool)
+    scored_joined[np.flatnonzero(proposed)] = final.accepted[n_det:]
+    scored_reason: list = [None] * len(proposed)
+    for i, why in zip(np.flatnonzero(proposed).tolist(), final.reason[n_det:]):
+        scored_reason[i] = why
+    return {"det_joined": final.accepted[:n_det], "det_reason": final.reason[:n_det],
+            "scored_joined": scored_joined, "scored_reason": scored_reason}
+
+
+def split_rule_text(rule: str | None) -> str | None:
+    """``cluster:birth_date`` -> "kept apart (cluster rule): birth dates differ beyond a typing error"."""
+    if not rule:
+        return None
+    scope, _, name = rule.partition(":")
+    words = {"pair": "kept apart", "cluster": "kept apart (cluster rule: joining would put two persons together)",
+             "undecided": "kept apart (undecided)"}
+    return f"{words.get(scope, scope)}: {REASONS.get(name, name)}"
+
+
 def _links_table(df: pl.DataFrame, det: pl.DataFrame, scored: pl.DataFrame, ids: pl.Series,
-                 settings: ResolveSettings) -> pa.Table:
+                 verdicts: dict) -> pa.Table:
     id_at = ids.to_numpy()
     det_part = pl.DataFrame({
         "record_id_l": det["record_id_l"], "record_id_r": det["record_id_r"], "rule": det["rule"],
         "match_probability": pl.Series([1.0] * det.height, dtype=pl.Float64),
         "match_weight": pl.Series([None] * det.height, dtype=pl.Float64),
-        "joined": pl.Series([True] * det.height, dtype=pl.Boolean),
+        "joined": pl.Series(verdicts["det_joined"], dtype=pl.Boolean),
         "evidence": det["rule"].replace_strict(RULE_EVIDENCE, default="", return_dtype=pl.String),
+        "split_rule": pl.Series(verdicts["det_reason"], dtype=pl.String),
     })
     splink_part = pl.DataFrame({
         "record_id_l": pl.Series(id_at[scored["pos_l"].to_numpy()] if scored.height else [], dtype=pl.Int64),
@@ -204,8 +257,9 @@ def _links_table(df: pl.DataFrame, det: pl.DataFrame, scored: pl.DataFrame, ids:
         "rule": pl.Series(["splink"] * scored.height, dtype=pl.String),
         "match_probability": scored["match_probability"].cast(pl.Float64),
         "match_weight": scored["match_weight"].cast(pl.Float64),
-        "joined": scored["match_probability"] >= settings.match_threshold,
+        "joined": pl.Series(verdicts["scored_joined"], dtype=pl.Boolean),
         "evidence": scored["evidence"],
+        "split_rule": pl.Series(verdicts["scored_reason"], dtype=pl.String),
     })
     children = df.filter(pl.col("__root") != pl.col("record_id"))
     parent_part = pl.DataFrame({
@@ -215,6 +269,7 @@ def _links_table(df: pl.DataFrame, det: pl.DataFrame, scored: pl.DataFrame, ids:
         "match_weight": pl.Series([None] * children.height, dtype=pl.Float64),
         "joined": pl.Series([True] * children.height, dtype=pl.Boolean),
         "evidence": pl.Series([RULE_EVIDENCE["parent"]] * children.height, dtype=pl.String),
+        "split_rule": pl.Series([None] * children.height, dtype=pl.String),
     })
     return pl.concat([det_part, splink_part, parent_part]).to_arrow().cast(LINK_SCHEMA)
 

@@ -3,9 +3,10 @@
 Each of ``settings.deterministic_rules`` groups rows whose
 key columns all agree and links every row to the first row of its group (a star,
 so a group of n rows costs n-1 edges, never n²). Identifier values shared by too
-many rows are placeholders and are blanked first. Rows with the same NIR but
-different birth dates are linked only within each birth date (a child's record
-filed under a parent's NIR); Splink weighs what remains.
+many rows are placeholders and are blanked first. The NIR links only where it is
+the record's own (``nir_own``) or with a beneficiary rank (``nir_rank``): an insured
+parent's NIR on a child's record is household evidence. Every edge is then checked
+by the incompatibility rules (``constraints``) before it joins anything.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from fuite.resolve.settings import ResolveSettings
 __all__ = ["blank_placeholders", "deterministic_edges", "IDENTIFIERS"]
 
 #: Identifier columns whose over-shared values are blanked before linking.
-IDENTIFIERS = ("nir", "email", "phone")
+IDENTIFIERS = ("nir_own", "email", "phone")
 
 
 def blank_placeholders(frame: pl.DataFrame, limit: int) -> tuple[pl.DataFrame, dict[str, int]]:
@@ -31,30 +32,32 @@ def blank_placeholders(frame: pl.DataFrame, limit: int) -> tuple[pl.DataFrame, d
     return frame.with_columns(exprs), blanked
 
 
-def _nir_key() -> pl.Expr:
-    births = pl.col("birth_date").drop_nulls().n_unique().over("nir")
-    split = pl.concat_str([pl.col("nir"), pl.col("birth_date")], separator="|")
-    return pl.when(births <= 1).then(pl.col("nir")).otherwise(split)
-
-
 def _key(columns: tuple[str, ...]) -> pl.Expr:
-    if columns == ("nir",):
-        return _nir_key()
     return pl.concat_str([pl.col(c) for c in columns], separator="|")
 
 
-def deterministic_edges(frame: pl.DataFrame, settings: ResolveSettings) -> pl.DataFrame:
-    """Edges ``record_id_l, record_id_r, rule`` joining rows that share a strong identifier."""
-    parts = []
-    for rule, columns in settings.deterministic_rules:
-        keyed = frame.select("record_id", _key(columns).alias("key")).drop_nulls("key")
-        edges = (
-            keyed.with_columns(pl.col("record_id").min().over("key").alias("head"))
-            .filter(pl.col("record_id") != pl.col("head"))
+def _star(keyed: pl.DataFrame, group: str, rule: str) -> pl.DataFrame:
+    head = pl.col("record_id").min().over(group)
+    return (keyed.with_columns(head.alias("head")).filter(pl.col("record_id") != pl.col("head"))
             .select(pl.col("head").alias("record_id_l"), pl.col("record_id").alias("record_id_r"),
-                    pl.lit(rule).alias("rule"))
-        )
-        parts.append(edges)
+                    pl.lit(rule).alias("rule")))
+
+
+def deterministic_edges(frame: pl.DataFrame, settings: ResolveSettings) -> pl.DataFrame:
+    """Edges ``record_id_l, record_id_r, rule`` joining rows that share a strong identifier.
+
+    Within a key's group, rows with the same first names and sex form a star around their first
+    row, and those first rows a star around the group's first row: a twin sharing the family
+    email and birth date is one refused edge away, never the hub the sibling's rows hang on.
+    """
+    parts = []
+    person = pl.concat_str([pl.col("first_tokens").list.join(" ").fill_null(""), pl.col("sex").fill_null("")],
+                           separator="|")
+    for rule, columns in settings.deterministic_rules:
+        keyed = frame.select("record_id", _key(columns).alias("key"), person.alias("who")).drop_nulls("key")
+        keyed = keyed.with_columns(pl.concat_str(["key", "who"], separator="#").alias("sub"))
+        heads = keyed.filter(pl.col("record_id") == pl.col("record_id").min().over("sub"))
+        parts += [_star(keyed, "sub", rule), _star(heads, "key", rule)]
     if not parts:
         return pl.DataFrame(schema={"record_id_l": pl.Int64, "record_id_r": pl.Int64, "rule": pl.String})
     # keep the strongest rule for a pair found by several

@@ -1,23 +1,65 @@
 """Comparison columns derived from normalised records (pure, vectorised with polars).
 
 Names are compared accent-folded and uppercased with punctuation turned into
-spaces ("Lefèvre-Dupont" -> "LEFEVRE DUPONT"); ``name_key`` holds the sorted name
-tokens so that swapped first and last names agree.
+spaces ("Lefèvre-Dupont" -> "LEFEVRE DUPONT") after mojibake is repaired
+("LefÃ¨vre" -> "Lefèvre"). A married woman's names are split
+("MARTIN épouse DURAND", "DURAND née MARTIN", a separate birth-name column):
+``last_f`` is the usage name, ``last_alt`` the other one. ``last_tokens`` holds every
+surname word but particles, and each surname glued ("DE LA FONTAINE" ->
+"FONTAINE", "DELAFONTAINE"), so compound, particle and married forms share a token.
+``first_tokens`` holds the first names of a civil list ("Marie Claire" -> two), a
+hyphenated one staying whole ("Jean-Pierre" -> "JEANPIERRE").
+
+The NIR is split by what it says about this record: ``nir_own`` when it is the person's
+own (quality ASSURE or rank 01, else when its sex, birth year and month agree with the
+record's), ``nir_insured`` when it is an insured person's under which this one is covered
+(an ayant droit: quality CONJOINT/ENFANT, rank above 01, or a birth date the NIR
+contradicts). ``nir_rank`` is the insured NIR with the beneficiary rank, which names
+one beneficiary.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from fuite.ids import email_address, nir
-from fuite.text.fold import name_key_column
-from fuite.text.fold import name_key_expr as fold
-
-__all__ = ["fold", "comparison_frame", "COMPARED"]
+__all__ = ["fold", "comparison_frame", "COMPARED", "repair_mojibake", "PARTICLES"]
 
 #: Columns the Splink comparisons read (besides the row id and ``det_id``).
-COMPARED = ("last_f", "first_f", "name_key", "birth_date", "birth_ym", "postal_code", "city_f",
-            "phone", "email", "nir")
+COMPARED = ("last_f", "last_alt", "last_tokens", "first_f", "first_tokens", "name_key", "birth_date", "birth_ym",
+            "sex", "postal_code", "city_f", "phone", "email", "nir_own", "nir_insured", "nir_rank")
+
+#: Surname words that are particles, not names.
+PARTICLES = ("DE", "DU", "DES", "LA", "LE", "LES", "D", "L", "DEL", "DELLA", "VAN", "VON")
+
+#: Letters Unicode decomposition leaves whole (``Lecœur`` must meet ``LECOEUR``).
+_LIGATURES = {"Œ": "OE", "Æ": "AE", "ẞ": "SS", "Ø": "O", "Đ": "D", "Ł": "L"}
+_MARRIED = r"^(.+?) (?:EPOUSE|EPSE|EP|VEUVE|VVE|DITE) (.+)$"
+_BORN = r"^(.+?) (?:NEE|NE) (.+)$"
+
+
+def fold(expr: pl.Expr) -> pl.Expr:
+    """Accent-folded, uppercase, letters and digits only (any script), single-spaced; null when empty."""
+    folded = (
+        expr.str.normalize("NFKD")
+        .str.replace_all(r"\p{Mn}", "")
+        .str.to_uppercase()
+        .str.replace_many(list(_LIGATURES), list(_LIGATURES.values()))
+        .str.replace_all(r"[^\p{L}\p{N}]+", " ")
+        .str.strip_chars()
+    )
+    return pl.when(folded == "").then(None).otherwise(folded)
+
+
+def repair_mojibake(text: str | None) -> str | None:
+    """UTF-8 text that was read as cp1252 or latin-1, back to what was written (else unchanged)."""
+    if text is None or not any(c in text for c in "ÃÂÅÄ"):
+        return text
+    for codec in ("cp1252", "latin-1"):
+        try:
+            return text.encode(codec).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+    return text
 
 
 def _blank_to_null(name: str) -> pl.Expr:
@@ -25,30 +67,90 @@ def _blank_to_null(name: str) -> pl.Expr:
     return pl.when(value == "").then(None).otherwise(value)
 
 
-def _folded(records: pl.DataFrame, column: str) -> pl.Series:
-    """``name_key`` of a column, computed once per distinct value (names repeat a lot)."""
+def _per_distinct(records: pl.DataFrame, column: str, expr) -> pl.Series:
+    """``expr`` (a function of the column expression) computed once per distinct value (names repeat a lot)."""
     distinct = records.select(pl.col(column).unique().drop_nulls())
-    mapping = distinct.with_columns(name_key_column(distinct[column]).alias("__folded"))
-    return records.select(column).join(mapping, on=column, how="left", maintain_order="left")["__folded"]
+    repaired = distinct.with_columns(pl.col(column).map_elements(repair_mojibake, return_dtype=pl.String)
+                                     .alias("__repaired"))
+    mapping = repaired.with_columns(expr(pl.col("__repaired")).alias("__out")).select(column, "__out")
+    return records.select(column).join(mapping, on=column, how="left", maintain_order="left")["__out"]
+
+
+def _folded(records: pl.DataFrame, column: str) -> pl.Series:
+    return _per_distinct(records, column, fold)
+
+
+def _first_tokens(expr: pl.Expr) -> pl.Expr:
+    words = expr.str.split(" ").list.eval(fold(pl.element()).str.replace_all(" ", "")).list.drop_nulls()
+    return pl.when(words.list.len() > 0).then(words.list.unique().list.sort())
+
+
+def _surname_tokens(*exprs: pl.Expr) -> pl.Expr:
+    words = [e.str.split(" ").list.set_difference(pl.lit(list(PARTICLES))) for e in exprs]
+    glued = [e.str.replace_all(" ", "") for e in exprs]
+    tokens = pl.concat_list([*[w.fill_null([]) for w in words],
+                             *[pl.concat_list([g]).list.drop_nulls() for g in glued]])
+    return pl.when(tokens.list.len() > 0).then(tokens.list.unique().list.sort())
+
+
+def _nir_roles(frame: pl.DataFrame) -> pl.DataFrame:
+    """``nir_own``, ``nir_insured`` and ``nir_rank`` from the NIR, the record's sex, birth date, rank and quality."""
+    nir, birth, sex = pl.col("nir"), pl.col("birth_date"), pl.col("sex")
+    nir_sex = pl.when(nir.str.slice(0, 1).is_in(["1", "3", "7"])).then(pl.lit("M")) \
+        .when(nir.str.slice(0, 1).is_in(["2", "4", "8"])).then(pl.lit("F"))
+    month = nir.str.slice(3, 2)
+    same_year = nir.str.slice(1, 2) == birth.str.slice(2, 2)
+    same_month = (month == birth.str.slice(5, 2)) | (month == birth.str.slice(8, 2)) | ~month.is_in(
+        [f"{m:02d}" for m in range(1, 13)])
+    agrees = pl.when(birth.is_not_null()).then(same_year & same_month).otherwise(
+        sex.is_null() | nir_sex.is_null() | (sex == nir_sex))
+    rank, quality = pl.col("beneficiary_rank"), pl.col("beneficiary_quality")
+    declared_own = (quality == "ASSURE") | (rank == "01")
+    declared_other = quality.is_in(["CONJOINT", "ENFANT", "AUTRE"]) | (rank.is_not_null() & (rank != "01"))
+    own = pl.when(declared_own).then(True).when(declared_other).then(False).otherwise(agrees).fill_null(True)
+    return frame.with_columns(
+        pl.when(own).then(nir).alias("nir_own"),
+        pl.when(~own).then(nir).alias("nir_insured"),
+        pl.when(~own & rank.is_not_null()).then(pl.concat_str([nir, rank], separator="|")).alias("nir_rank"),
+    )
+
+
+def _split_married(frame: pl.DataFrame) -> pl.DataFrame:
+    """``last_f`` = usage name, ``last_alt`` = birth name, from "X EPOUSE Y", "Y NEE X" or a birth-name column."""
+    married = pl.col("last_raw").str.extract_groups(_MARRIED)
+    born = pl.col("last_raw").str.extract_groups(_BORN)
+    usage = pl.coalesce(married.struct.field("2"), born.struct.field("1"), pl.col("last_raw"))
+    birth = pl.coalesce(married.struct.field("1"), born.struct.field("2"), pl.col("birth_f"))
+    return frame.with_columns(usage.alias("last_f"), pl.when(birth != usage).then(birth).alias("last_alt"))
 
 
 def comparison_frame(records: pl.DataFrame) -> pl.DataFrame:
     """One row per record: ``record_id`` and the compared columns."""
-    frame = records.select(
-        "record_id",
-        _folded(records, "last_name").alias("last_f"),
-        _folded(records, "first_name").alias("first_f"),
-        _blank_to_null("birth_date").alias("birth_date"),
-        _blank_to_null("postal_code").alias("postal_code"),
-        _folded(records, "city").alias("city_f"),
-        _blank_to_null("phone").alias("phone"),
-        email_address.compact_column(records["email"]).replace("", None).alias("email"),
-        nir.compact_column(records["nir"]).replace("", None).alias("nir"),
-    )
+    def optional(name: str) -> pl.Series:
+        return records[name] if name in records.columns else pl.Series(name, [None] * records.height, pl.String)
+
+    frame = pl.DataFrame({
+        "record_id": records["record_id"],
+        "last_raw": _folded(records, "last_name"),
+        "birth_f": _folded(records.with_columns(optional("birth_name")), "birth_name"),
+        "first_f": _folded(records, "first_name"),
+        "first_tokens": _per_distinct(records, "first_name", _first_tokens),
+        "birth_date": records.select(_blank_to_null("birth_date"))[:, 0],
+        "sex": records.select(_blank_to_null("sex"))[:, 0] if "sex" in records.columns else optional("sex"),
+        "postal_code": records.select(_blank_to_null("postal_code"))[:, 0],
+        "city_f": _folded(records, "city"),
+        "phone": records.select(_blank_to_null("phone"))[:, 0],
+        "email": records.select(_blank_to_null("email").str.to_lowercase())[:, 0],
+        "nir": records.select(_blank_to_null("nir").str.to_uppercase())[:, 0],
+        "beneficiary_rank": optional("beneficiary_rank"),
+        "beneficiary_quality": optional("beneficiary_quality"),
+    })
+    frame = _nir_roles(_split_married(frame))
     tokens = pl.concat_str([pl.col("last_f"), pl.col("first_f")], separator=" ", ignore_nulls=True)
     return frame.with_columns(
+        _surname_tokens(pl.col("last_f"), pl.col("last_alt")).alias("last_tokens"),
         pl.when(pl.col("last_f").is_null() & pl.col("first_f").is_null()).then(None)
         .otherwise(tokens.str.split(" ").list.sort().list.join(" ")).alias("name_key"),
         pl.coalesce(pl.concat_str([pl.col("birth_date").str.slice(2, 2), pl.col("birth_date").str.slice(5, 2)]),
-                    pl.col("nir").str.slice(1, 4)).alias("birth_ym"),
-    )
+                    pl.col("nir_own").str.slice(1, 4)).alias("birth_ym"),
+    ).drop("last_raw", "birth_f")

@@ -9,8 +9,10 @@ Columns the comparisons see are prepared by :mod:`fuite.resolve.features`:
 ``last_f``/``first_f`` (accent-folded uppercase names), ``name_key`` (the sorted
 name tokens, so swapped first/last names agree), ``birth_date`` (ISO), ``birth_ym``
 (YYMM from the birth date, else from the NIR, which encodes it),
-``postal_code``, ``city_f``, ``phone`` (E.164), ``email``, ``nir``
-and ``det_id`` (the deterministic cluster a row already belongs to).
+``postal_code``, ``city_f``, ``phone`` (E.164), ``email``, ``nir_own``, ``last_alt``,
+``last_tokens``, ``first_tokens`` (see ``features``) and ``det_id`` (the deterministic
+cluster a row already belongs to). A shared phone, email, address or insured NIR only
+proposes pairs; the incompatibility rules of ``constraints`` decide what cannot join.
 """
 
 from __future__ import annotations
@@ -24,14 +26,19 @@ from splink import SettingsCreator, block_on
 __all__ = ["ResolveSettings", "DEFAULT_SETTINGS", "DETERMINISTIC_RULES", "comparisons", "splink_settings"]
 
 #: Deterministic rules, strongest first: (name, key columns). Rows agreeing on every key
-#: column are the same person. Contact points are shared in families, so they need the
-#: birth date as well; the NIR alone suffices except where the birth dates disagree
-#: (a child's sample filed under a parent's NIR): those pairs are left to Splink.
+#: column are proposed as the same person, then checked by the incompatibility rules.
+#: Contact points are shared in families, so they need the birth date as well; an insured
+#: parent's NIR names a beneficiary only with the rank.
 DETERMINISTIC_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("nir", ("nir",)),
+    ("nir", ("nir_own",)),
+    ("nir+rank", ("nir_rank",)),
     ("email+birth_date", ("email", "birth_date")),
     ("phone+birth_date", ("phone", "birth_date")),
 )
+
+#: The match weight (log2 Bayes factor) a deterministic link counts for when clusters are
+#: built strongest link first.
+DETERMINISTIC_WEIGHTS = {"nir": 60.0, "nir+rank": 60.0, "email+birth_date": 50.0, "phone+birth_date": 50.0}
 
 
 def _level(level, label: str, m: float, u: float):
@@ -56,8 +63,14 @@ def _names_levels() -> list:
                "same last name, a first name missing", 0.02, 1e-4),
         _level(cll.CustomLevel(f"{jw}(last_f_l, last_f_r) >= 0.92 AND {first_missing}"),
                "last name nearly equal, a first name missing", 0.005, 1e-4),
+        _level(cll.And(cll.ArrayIntersectLevel("last_tokens", 1), cll.ArrayIntersectLevel("first_tokens", 1)),
+               "a surname and a first name in common (compound, married or several names)", 0.03, 2e-5),
+        _level(cll.And(cll.CustomLevel("last_alt_l = last_f_r OR last_f_l = last_alt_r OR last_alt_l = last_alt_r"),
+                       cll.CustomLevel(f"{jw}(first_f_l, first_f_r) >= 0.92")),
+               "birth name and usage name agree, same first name", 0.02, 1e-5),
         _level(cll.CustomLevel("last_f_l = last_f_r"), "same last name only", 0.02, 0.003),
-        _level(cll.CustomLevel("first_f_l = first_f_r"), "same first name only", 0.02, 0.01),
+        _level(cll.CustomLevel("first_f_l = first_f_r"), "same first name only (another surname: a married name?)",
+               0.02, 0.01),
         _level(cll.ElseLevel(), "names different", 0.01, 0.987),
     ]
 
@@ -116,7 +129,7 @@ def comparisons() -> list:
         cl.CustomComparison(_place_levels(), output_column_name="place"),
         cl.CustomComparison(_identifier_levels("phone", "phone", 1), output_column_name="phone"),
         cl.CustomComparison(_identifier_levels("email", "email", None), output_column_name="email"),
-        cl.CustomComparison(_identifier_levels("nir", "NIR", 2), output_column_name="nir"),
+        cl.CustomComparison(_identifier_levels("nir_own", "own NIR", 2), output_column_name="nir"),
     ]
 
 
@@ -134,8 +147,11 @@ class ResolveSettings:
 
     #: Deterministic rules (name, key columns), strongest first; see DETERMINISTIC_RULES.
     deterministic_rules: tuple[tuple[str, tuple[str, ...]], ...] = DETERMINISTIC_RULES
-    #: Pairs scored by Splink at or above this probability are joined.
+    #: Pairs scored by Splink at or above this probability are proposed (then checked as clusters).
     match_threshold: float = 0.95
+    #: A record that a refused link would have put in another compatible cluster, by a link
+    #: within this many bits (log2) of its strongest link to its own cluster, is undecided.
+    undecided_margin: float = 2.0
     #: Identifier values shared by more rows than this are treated as placeholders
     #: (``inconnu@inconnu.fr``, a lab's switchboard number) and never link on their own.
     max_identifier_rows: int = 40
@@ -149,11 +165,12 @@ class ResolveSettings:
         _rule("name_key", "postal_code"),
         _rule("phone"),
         _rule("email"),
-        _rule("nir"),
+        _rule("nir_own"),
+        _rule("nir_insured", "birth_ym"),
     )
     #: Blocking rules whose pairs train the m probabilities by EM (no labels). Not on names: blocks
     #: of namesakes let EM mistake "same family name" for "same person".
-    training_rules: tuple[tuple[str, ...], ...] = (("birth_date", "postal_code"), ("nir",))
+    training_rules: tuple[tuple[str, ...], ...] = (("birth_date", "postal_code"), ("nir_own",))
     #: Fewer rows than this and u keeps its starting values (sampling would meet mostly matches).
     min_u_rows: int = 5000
     #: Fewer blocked pairs than this and EM is not run for that training rule.
