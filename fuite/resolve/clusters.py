@@ -52,20 +52,23 @@ class Constrained:
     dirty_components: int = 0
 
 
-def _signature_ids(signature_keys: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Components (by label) whose nodes do not all share one signature: only they need checking."""
-    order = np.lexsort((signature_keys, labels))
-    lab, sig = labels[order], signature_keys[order]
-    change = np.flatnonzero((lab[1:] == lab[:-1]) & (sig[1:] != sig[:-1]))
-    return np.unique(lab[1:][change])
+def _disputed(fields, labels: np.ndarray) -> np.ndarray:
+    """Components (by label) where some field holds two different non-null values: only they need checking."""
+    import polars as pl
+
+    frame = fields.with_columns(pl.Series("__label", labels))
+    counts = frame.group_by("__label").agg([pl.col(c).drop_nulls().n_unique() for c in fields.columns])
+    disputed = counts.filter(pl.any_horizontal([pl.col(c) > 1 for c in fields.columns]))["__label"]
+    return disputed.to_numpy().astype(np.int64)
 
 
-def constrained_components(size: int, left, right, weight, signature_keys: np.ndarray, signatures: list,
-                           incompatibility, margin: float = 2.0) -> Constrained:
+def constrained_components(size: int, left, right, weight, signature_keys: np.ndarray, signatures,
+                           incompatibility, fields, margin: float = 2.0) -> Constrained:
     """Connected components whose every pair of records is compatible (Splink's clustering at a
     threshold, checked as a whole).
 
-    Components whose records share one signature are kept as they are. The others are rebuilt
+    Components where no column of ``fields`` (one row per node) holds two different values are
+    kept as they are (nulls agree with anything). The others are rebuilt
     greedily: edges in decreasing ``weight``, a merge refused when any signature of one side is
     incompatible (``incompatibility(a, b) -> reason | None``) with any of the other, so a sparse
     record cannot chain two persons. A record that a refused edge would have put in another
@@ -78,7 +81,7 @@ def constrained_components(size: int, left, right, weight, signature_keys: np.nd
     labels = components(size, left, right)
     accepted = np.ones(len(left), dtype=bool)
     reason: list = [None] * len(left)
-    dirty = _signature_ids(signature_keys, labels) if size else np.zeros(0, dtype=np.int64)
+    dirty = _disputed(fields, labels) if size else np.zeros(0, dtype=np.int64)
     if len(dirty) == 0:
         return Constrained(labels, accepted, reason, np.zeros(0, dtype=np.int64))
     in_dirty = np.isin(labels[left], dirty)

@@ -3,8 +3,8 @@
 Two records are incompatible when both carry, and disagree beyond a typing error on:
 
 - ``sex``;
-- ``birth_date`` (one digit wrong, two neighbouring digits swapped and day/month swapped are
-  typing errors; anything else is another person);
+- ``birth_date`` (one digit wrong, two neighbouring digits swapped, day/month swapped and one
+  day apart are recording errors; anything else is another person);
 - the person's own NIR (``nir_own``);
 - the beneficiary rank under one insured NIR (two ranks under one NIR are two beneficiaries);
 - the first names: a civil list and its usual name agree ("MARIE CLAIRE" and "CLAIRE"), so do
@@ -19,6 +19,7 @@ for how clusters are built under them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date as _date
 
 __all__ = ["Signature", "signature_table", "incompatibility", "birth_dates_close", "one_edit", "first_names_agree", "REASONS"]
 
@@ -29,6 +30,7 @@ REASONS = {
     "nir": "two different own NIRs",
     "rank": "two beneficiary ranks under one insured NIR",
     "first_name": "first names differ",
+    "contacts": "phone, email or place differ and no identifier is shared (a namesake born the same day?)",
 }
 
 _OCR = (("RN", "M"), ("LI", "H"), ("II", "U"), ("0", "O"), ("1", "I"), ("CL", "D"))
@@ -65,7 +67,7 @@ def one_edit(a: str, b: str) -> bool:
 
 
 def birth_dates_close(a: str, b: str) -> bool:
-    """Same ISO date up to one wrong digit, two swapped neighbours, or day and month swapped."""
+    """Same ISO date up to one wrong digit, two swapped neighbours, day and month swapped, or one day apart."""
     if a == b:
         return True
     if len(a) != 10 or len(b) != 10:
@@ -73,7 +75,12 @@ def birth_dates_close(a: str, b: str) -> bool:
     if a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]:
         return True
     da, db = a.replace("-", ""), b.replace("-", "")
-    return len(da) == len(db) and one_edit(da, db)
+    if len(da) == len(db) and one_edit(da, db):
+        return True
+    try:
+        return abs((_date.fromisoformat(a) - _date.fromisoformat(b)).days) <= 1
+    except ValueError:
+        return False
 
 
 def _ocr(token: str) -> str:
@@ -131,9 +138,26 @@ _SIGNATURE_COLUMNS = ("sex", "birth_date", "nir_own", "nir_insured", "beneficiar
                       "last_tokens")
 
 
-def signature_table(frame) -> tuple["np.ndarray", list[Signature]]:
-    """For each row of a ``comparison_frame``: the index of its distinct signature, and the signatures."""
-    import numpy as np
+class _Signatures:
+    """Distinct signatures, each built into a ``Signature`` the first time a check needs it."""
+
+    def __init__(self, distinct):
+        self._rows = distinct
+        self._built: dict[int, Signature] = {}
+
+    def __getitem__(self, i: int) -> Signature:
+        if i not in self._built:
+            row = self._rows.row(i)
+            self._built[i] = Signature(
+                sex=row[0] or None, birth_date=row[1] or None, nir_own=row[2] or None, nir_insured=row[3] or None,
+                rank=(row[4] or None) if row[3] else None, first=frozenset(row[5].split("|")) if row[5] else None,
+                last=frozenset(row[6].split("|")) if row[6] else None)
+        return self._built[i]
+
+
+def signature_table(frame):
+    """For each row of a ``comparison_frame``: the index of its distinct signature; the signatures (indexable);
+    and the per-row fields whose disagreement makes a cluster worth checking."""
     import polars as pl
 
     keyed = frame.select(
@@ -142,11 +166,5 @@ def signature_table(frame) -> tuple["np.ndarray", list[Signature]]:
     )
     distinct = keyed.unique(maintain_order=True).with_row_index("__sig")
     ids = keyed.join(distinct, on=list(_SIGNATURE_COLUMNS), how="left", maintain_order="left")["__sig"]
-    signatures = [
-        Signature(sex=row[0] or None, birth_date=row[1] or None, nir_own=row[2] or None, nir_insured=row[3] or None,
-                  rank=(row[4] or None) if row[3] else None,
-                  first=frozenset(row[5].split("|")) if row[5] else None,
-                  last=frozenset(row[6].split("|")) if row[6] else None)
-        for row in distinct.select(_SIGNATURE_COLUMNS).iter_rows()
-    ]
-    return ids.cast(pl.Int64).to_numpy(), signatures
+    fields = frame.select("sex", "birth_date", "nir_own", "nir_rank", pl.col("first_tokens").list.join("|"))
+    return ids.cast(pl.Int64).to_numpy(), _Signatures(distinct.drop("__sig")), fields

@@ -115,7 +115,7 @@ def _splink_links(rows: pl.DataFrame, settings: ResolveSettings, engine: str,
                   summary: dict, progress) -> tuple[pl.DataFrame, dict]:
     """Scored pairs as record positions with evidence; empty when there is nothing to compare."""
     empty = pl.DataFrame(schema={"pos_l": pl.Int64, "pos_r": pl.Int64, "match_probability": pl.Float64,
-                                 "match_weight": pl.Float64, "evidence": pl.String})
+                                 "match_weight": pl.Float64, "evidence": pl.String, "contacts": pl.Boolean})
     if rows.height < 2:
         return empty, {}
     scored = score_pairs(rows, settings, engine, progress=progress)
@@ -132,8 +132,24 @@ def _splink_links(rows: pl.DataFrame, settings: ResolveSettings, engine: str,
             text = pl.col(column).cast(pl.Int64).replace_strict(mapping, default="?", return_dtype=pl.String)
             parts.append(pl.lit(f"{name.replace('_', ' ')}: ") + text)
     evidence = pl.concat_str(parts, separator="; ") if parts else pl.lit("")
-    pairs = pairs.with_columns(evidence.alias("evidence"))
-    return pairs.select("pos_l", "pos_r", "match_probability", "match_weight", "evidence"), scored.model
+    pairs = pairs.with_columns(evidence.alias("evidence"), _contacts_disagree(pairs, labels).alias("contacts"))
+    return pairs.select("pos_l", "pos_r", "match_probability", "match_weight", "evidence", "contacts"), scored.model
+
+
+def _contacts_disagree(pairs: pl.DataFrame, labels: dict) -> pl.Expr:
+    """Two of phone, email and place present on both sides and different, and no identifier in common:
+    a namesake born the same day (a true homonym) looks exactly like this, so the pair is not proposed."""
+    def gamma(name: str) -> pl.Expr:
+        return pl.col(f"gamma_{name}") if f"gamma_{name}" in pairs.columns else pl.lit(-1)
+
+    differ = ((gamma("phone") == 0).cast(pl.Int8) + (gamma("email") == 0).cast(pl.Int8)
+              + gamma("place").is_in([0, 1]).cast(pl.Int8))
+    top = {name: max(mapping) for name, mapping in labels.items()}
+    same = pl.lit(False)
+    for name in ("phone", "email", "nir"):
+        if name in top:
+            same = same | (gamma(name) == top[name])
+    return (differ >= 2) & ~same
 
 
 def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = None, engine: str = "duckdb",
@@ -156,14 +172,15 @@ def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = Non
                      "dangling_parents": dangling, "placeholders_blanked": blanked}
 
     _step(progress, "deterministic links")
-    sig_keys, signatures = signature_table(frame)
+    sig_keys, signatures, fields = signature_table(frame)
     det = deterministic_edges(frame, settings)
     ids = frame["record_id"]
     position = pl.DataFrame({"record_id": ids, "pos": frame["pos"]})
     det = (det.join(position.rename({"record_id": "record_id_l", "pos": "pos_l"}), on="record_id_l")
            .join(position.rename({"record_id": "record_id_r", "pos": "pos_r"}), on="record_id_r"))
     det_weight = det["rule"].replace_strict(DETERMINISTIC_WEIGHTS, default=50.0, return_dtype=pl.Float64)
-    det_clusters = _cluster(frame.height, det["pos_l"], det["pos_r"], det_weight, sig_keys, signatures, settings)
+    det_clusters = _cluster(frame.height, det["pos_l"], det["pos_r"], det_weight, (sig_keys, signatures, fields),
+                            settings)
     det_label = det_clusters.labels
     frame = frame.with_columns(pl.Series("det_id", ids.to_numpy()[det_label] if frame.height else [],
                                          dtype=pl.Int64))
@@ -173,15 +190,16 @@ def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = Non
     rows = _collapse(frame, settings.collapse_duplicates)
     summary["splink_rows"] = rows.height
     scored, model = _splink_links(rows, settings, engine, summary, progress)
-    proposed = scored["match_probability"].to_numpy() >= settings.match_threshold if scored.height else \
-        np.zeros(0, dtype=bool)
+    proposed = (scored["match_probability"].to_numpy() >= settings.match_threshold) & \
+        ~scored["contacts"].fill_null(False).to_numpy() if scored.height else np.zeros(0, dtype=bool)
     joined = scored.filter(pl.Series(proposed))
     summary["splink_pairs_scored"] = scored.height
 
     _step(progress, "clustering")
     final = _cluster(frame.height, pl.concat([det["pos_l"], joined["pos_l"]]),
                      pl.concat([det["pos_r"], joined["pos_r"]]),
-                     pl.concat([det_weight, joined["match_weight"].cast(pl.Float64)]), sig_keys, signatures, settings)
+                     pl.concat([det_weight, joined["match_weight"].cast(pl.Float64)]), (sig_keys, signatures, fields),
+                     settings)
     label = final.labels
     summary["splink_links"] = int(final.accepted[det.height:].sum())
     summary.update(_kept_apart(final))
@@ -191,7 +209,8 @@ def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = Non
     df = df.with_columns(pl.coalesce("person_id", "__root").alias("person_id"))
     summary["persons"] = int(df["person_id"].n_unique())
 
-    links = _links_table(df, det, scored, ids, _verdicts(final, det.height, proposed))
+    links = _links_table(df, det, scored, ids, _verdicts(final, det.height, proposed,
+                                                                 scored["contacts"].fill_null(False).to_numpy()))
     persons = build_persons(df)
     out = df.drop("__root")
     order = [c for c in records.column_names]
@@ -203,10 +222,11 @@ def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = Non
     return Resolution(records=table, links=links, persons=persons, summary=summary, model=model)
 
 
-def _cluster(size: int, left: pl.Series, right: pl.Series, weight: pl.Series, sig_keys: np.ndarray,
-             signatures: list, settings: ResolveSettings) -> Constrained:
+def _cluster(size: int, left: pl.Series, right: pl.Series, weight: pl.Series, signature: tuple,
+             settings: ResolveSettings) -> Constrained:
+    sig_keys, signatures, fields = signature
     return constrained_components(size, left.to_numpy(), right.to_numpy(), weight.fill_null(0.0).to_numpy(),
-                                  sig_keys, signatures, incompatibility, margin=settings.undecided_margin)
+                                  sig_keys, signatures, incompatibility, fields, margin=settings.undecided_margin)
 
 
 def _kept_apart(final: Constrained) -> dict:
@@ -219,11 +239,13 @@ def _kept_apart(final: Constrained) -> dict:
             "checked_clusters": final.dirty_components}
 
 
-def _verdicts(final: Constrained, n_det: int, proposed: np.ndarray) -> dict:
+def _verdicts(final: Constrained, n_det: int, proposed: np.ndarray, contacts: np.ndarray) -> dict:
     """Per deterministic and per scored link: joined, and why not when it was refused."""
     scored_joined = np.zeros(len(proposed), dtype=bool)
     scored_joined[np.flatnonzero(proposed)] = final.accepted[n_det:]
     scored_reason: list = [None] * len(proposed)
+    for i in np.flatnonzero(~proposed & contacts).tolist():
+        scored_reason[i] = "pair:contacts"
     for i, why in zip(np.flatnonzero(proposed).tolist(), final.reason[n_det:]):
         scored_reason[i] = why
     return {"det_joined": final.accepted[:n_det], "det_reason": final.reason[:n_det],

@@ -12,7 +12,8 @@ hyphenated one staying whole ("Jean-Pierre" -> "JEANPIERRE").
 
 The NIR is split by what it says about this record: ``nir_own`` when it is the person's
 own (quality ASSURE or rank 01, else when its sex, birth year and month agree with the
-record's), ``nir_insured`` when it is an insured person's under which this one is covered
+record's; a record without a birth date only when no dated record carries the NIR as someone
+else's), ``nir_insured`` when it is an insured person's under which this one is covered
 (an ayant droit: quality CONJOINT/ENFANT, rank above 01, or a birth date the NIR
 contradicts). ``nir_rank`` is the insured NIR with the beneficiary rank, which names
 one beneficiary.
@@ -26,6 +27,7 @@ __all__ = ["fold", "comparison_frame", "COMPARED", "repair_mojibake", "PARTICLES
 
 #: Columns the Splink comparisons read (besides the row id and ``det_id``).
 COMPARED = ("last_f", "last_alt", "last_tokens", "first_f", "first_tokens", "name_key", "birth_date", "birth_ym",
+            "birth_y", "first_1",
             "sex", "postal_code", "city_f", "phone", "email", "nir_own", "nir_insured", "nir_rank")
 
 #: Surname words that are particles, not names.
@@ -102,8 +104,10 @@ def _nir_roles(frame: pl.DataFrame) -> pl.DataFrame:
     same_year = nir.str.slice(1, 2) == birth.str.slice(2, 2)
     same_month = (month == birth.str.slice(5, 2)) | (month == birth.str.slice(8, 2)) | ~month.is_in(
         [f"{m:02d}" for m in range(1, 13)])
-    agrees = pl.when(birth.is_not_null()).then(same_year & same_month).otherwise(
-        sex.is_null() | nir_sex.is_null() | (sex == nir_sex))
+    dated = pl.when(birth.is_not_null()).then(same_year & same_month)
+    covers_others = (dated == False).any().over("nir").fill_null(False)  # noqa: E712 - an insured's NIR
+    agrees = pl.when(birth.is_not_null()).then(dated).otherwise(
+        ~covers_others & (sex.is_null() | nir_sex.is_null() | (sex == nir_sex)))
     rank, quality = pl.col("beneficiary_rank"), pl.col("beneficiary_quality")
     declared_own = (quality == "ASSURE") | (rank == "01")
     declared_other = quality.is_in(["CONJOINT", "ENFANT", "AUTRE"]) | (rank.is_not_null() & (rank != "01"))
@@ -153,4 +157,6 @@ def comparison_frame(records: pl.DataFrame) -> pl.DataFrame:
         .otherwise(tokens.str.split(" ").list.sort().list.join(" ")).alias("name_key"),
         pl.coalesce(pl.concat_str([pl.col("birth_date").str.slice(2, 2), pl.col("birth_date").str.slice(5, 2)]),
                     pl.col("nir_own").str.slice(1, 4)).alias("birth_ym"),
+        pl.col("birth_date").str.slice(0, 4).alias("birth_y"),
+        pl.col("first_f").str.split(" ").list.first().alias("first_1"),
     ).drop("last_raw", "birth_f")
