@@ -92,6 +92,8 @@ def explain_person(case: CaseOpt,
     _print_records(result["records"])
     if person is not None:
         _print_links("Links among these records", result["links"])
+        if result["kept_apart"]:
+            _print_links("Links to other persons' records, refused", result["kept_apart"])
         return
     verdict = "the same person" if result["same_person"] else "different persons"
     out.print(f"records {records[0]} and {records[1]} are [bold]{verdict}[/] (person ids {result['person_ids']})")
@@ -113,10 +115,11 @@ def _print_records(rows: list[dict]) -> None:
 
 
 def _print_links(title: str, links: list[dict]) -> None:
-    table = out.table("from", "to", "rule", "probability", "joined", "evidence", title=title)
+    table = out.table("from", "to", "rule", "probability", "joined", "evidence", "kept apart because", title=title)
     for link in links:
         table.add_row(str(link["record_id_l"]), str(link["record_id_r"]), shown(link["rule"]),
-                      f"{link['match_probability']:.4f}", "yes" if link["joined"] else "no", shown(link["evidence"] or ""))
+                      f"{link['match_probability']:.4f}", "yes" if link["joined"] else "no", shown(link["evidence"] or ""),
+                      shown(link.get("kept_apart") or ""))
     out.print(table)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date as _date
 
-__all__ = ["Signature", "signature_table", "incompatibility", "birth_dates_close", "one_edit", "first_names_agree", "REASONS"]
+__all__ = ["Signature", "signature_table", "split_rule_text", "incompatibility", "birth_dates_close", "one_edit", "first_names_agree", "REASONS"]
 
 #: What an incompatibility is called in ``links.split_rule`` and ``explain-person``.
 REASONS = {
@@ -32,6 +32,16 @@ REASONS = {
     "first_name": "first names differ",
     "contacts": "phone, email or place differ and no identifier is shared (a namesake born the same day?)",
 }
+
+def split_rule_text(rule: str | None) -> str | None:
+    """``cluster:birth_date`` -> "kept apart (cluster rule): birth dates differ beyond a typing error"."""
+    if not rule:
+        return None
+    scope, _, name = rule.partition(":")
+    words = {"pair": "kept apart", "cluster": "kept apart (cluster rule: joining would put two persons together)",
+             "undecided": "kept apart (undecided)"}
+    return f"{words.get(scope, scope)}: {REASONS.get(name, name)}"
+
 
 _OCR = (("RN", "M"), ("LI", "H"), ("II", "U"), ("0", "O"), ("1", "I"), ("CL", "D"))
 
@@ -111,12 +121,16 @@ def _names_agree(a: frozenset, b: frozenset) -> bool:
 
 
 def first_names_agree(a: Signature, b: Signature) -> bool:
-    """First names compatible: missing, a sub-list, one error apart, or the names written swapped."""
+    """First names compatible: missing, a sub-list, one error apart, the names written swapped, or one
+    side's first names all among the other's names (a full name split at the wrong word:
+    "MENDES MATTHIEU JOSE" / "JONATHAN")."""
     if not a.first or not b.first:
         return True
     if _names_agree(a.first, b.first):
         return True
-    return bool(a.last and b.last and _names_agree(a.first, b.last) and _names_agree(a.last, b.first))
+    if a.last and b.last and _names_agree(a.first, b.last) and _names_agree(a.last, b.first):
+        return True
+    return _covered(a.first, b.first | (b.last or frozenset())) or _covered(b.first, a.first | (a.last or frozenset()))
 
 
 def incompatibility(a: Signature, b: Signature) -> str | None:

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from fuite.errors import LinkError
 from fuite.resolve.clusters import Constrained, components, constrained_components
-from fuite.resolve.constraints import REASONS, incompatibility, signature_table
+from fuite.resolve.constraints import incompatibility, signature_table
 from fuite.resolve.deterministic import blank_placeholders, deterministic_edges
 from fuite.resolve.features import COMPARED, comparison_frame
 from fuite.resolve.linkage import level_labels, score_pairs
@@ -250,16 +250,6 @@ def _verdicts(final: Constrained, n_det: int, proposed: np.ndarray, contacts: np
         scored_reason[i] = why
     return {"det_joined": final.accepted[:n_det], "det_reason": final.reason[:n_det],
             "scored_joined": scored_joined, "scored_reason": scored_reason}
-
-
-def split_rule_text(rule: str | None) -> str | None:
-    """``cluster:birth_date`` -> "kept apart (cluster rule): birth dates differ beyond a typing error"."""
-    if not rule:
-        return None
-    scope, _, name = rule.partition(":")
-    words = {"pair": "kept apart", "cluster": "kept apart (cluster rule: joining would put two persons together)",
-             "undecided": "kept apart (undecided)"}
-    return f"{words.get(scope, scope)}: {REASONS.get(name, name)}"
 
 
 def _links_table(df: pl.DataFrame, det: pl.DataFrame, scored: pl.DataFrame, ids: pl.Series,

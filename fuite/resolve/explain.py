@@ -38,15 +38,27 @@ def _masked_records(records: pl.DataFrame) -> list[dict]:
     return out
 
 
+def _with_reasons(links: list[dict]) -> list[dict]:
+    """Each link with ``kept_apart``: why a proposed link did not join (the pair or cluster rule), in words."""
+    from fuite.resolve.constraints import split_rule_text
+
+    return [{**link, "kept_apart": split_rule_text(link.get("split_rule"))} for link in links]
+
+
 def explain_person(records: pa.Table, links: pa.Table, person_id: int) -> dict:
-    """The person's records (masked) and every link among them, strongest evidence first."""
+    """The person's records (masked), every link among them, strongest evidence first, and the links
+    to other persons' records that the incompatibility rules refused (``kept_apart``)."""
     rec = pl.from_arrow(records).filter(pl.col("person_id") == person_id).sort("record_id")
     if rec.height == 0:
         raise UsageError("no person with this id in the case")
     ids = rec["record_id"].implode()
     found = pl.from_arrow(links).filter(pl.col("record_id_l").is_in(ids) & pl.col("record_id_r").is_in(ids))
     found = found.sort(["joined", "match_probability"], descending=[True, True])
-    return {"person_id": person_id, "records": _masked_records(rec), "links": found.to_dicts()}
+    every = pl.from_arrow(links)
+    outward = every.filter((pl.col("record_id_l").is_in(ids) ^ pl.col("record_id_r").is_in(ids))
+                           & pl.col("split_rule").is_not_null()) if "split_rule" in every.columns else every.clear()
+    return {"person_id": person_id, "records": _masked_records(rec), "links": _with_reasons(found.to_dicts()),
+            "kept_apart": _with_reasons(outward.sort("match_probability", descending=True).to_dicts())}
 
 
 def _path(links: pl.DataFrame, start: int, goal: int) -> list[dict] | None:
@@ -86,10 +98,10 @@ def explain_records(records: pa.Table, links: pa.Table, first: int, second: int)
         ((pl.col("record_id_l") == first) & (pl.col("record_id_r") == second))
         | ((pl.col("record_id_l") == second) & (pl.col("record_id_r") == first)))
     result = {"records": _masked_records(rec), "same_person": same, "person_ids": [persons[first], persons[second]],
-              "direct_links": direct.to_dicts()}
+              "direct_links": _with_reasons(direct.to_dicts())}
     if same:
         members = pl.from_arrow(records.select(["record_id", "person_id"])).filter(
             pl.col("person_id") == persons[first])["record_id"].implode()
         inside = all_links.filter(pl.col("record_id_l").is_in(members) & pl.col("record_id_r").is_in(members))
-        result["chain"] = _path(inside, first, second) or []
+        result["chain"] = _with_reasons(_path(inside, first, second) or [])
     return result

@@ -101,10 +101,13 @@ def _nir_roles(frame: pl.DataFrame) -> pl.DataFrame:
     nir_sex = pl.when(nir.str.slice(0, 1).is_in(["1", "3", "7"])).then(pl.lit("M")) \
         .when(nir.str.slice(0, 1).is_in(["2", "4", "8"])).then(pl.lit("F"))
     month = nir.str.slice(3, 2)
-    same_year = nir.str.slice(1, 2) == birth.str.slice(2, 2)
+    year, born = nir.str.slice(1, 2), birth.str.slice(2, 2)
+    same_year = (year.str.slice(0, 1) == born.str.slice(0, 1)).cast(pl.Int8) + \
+        (year.str.slice(1, 1) == born.str.slice(1, 1)).cast(pl.Int8) >= 1   # a typo in the year is forgiven
     same_month = (month == birth.str.slice(5, 2)) | (month == birth.str.slice(8, 2)) | ~month.is_in(
         [f"{m:02d}" for m in range(1, 13)])
-    dated = pl.when(birth.is_not_null()).then(same_year & same_month)
+    exact_month = month == birth.str.slice(5, 2)
+    dated = pl.when(birth.is_not_null()).then((same_year & exact_month) | ((year == born) & same_month))
     covers_others = (dated == False).any().over("nir").fill_null(False)  # noqa: E712 - an insured's NIR
     agrees = pl.when(birth.is_not_null()).then(dated).otherwise(
         ~covers_others & (sex.is_null() | nir_sex.is_null() | (sex == nir_sex)))

@@ -40,7 +40,9 @@ def pair_count(frame: pl.DataFrame, columns: tuple[str, ...]) -> int:
 def _prior(frame: pl.DataFrame, recall: float) -> float:
     total = frame.height * (frame.height - 1) / 2
     known = pair_count(frame, ("det_id",))
-    return min(max((known / recall) / max(total, 1.0), 1e-9), 0.5)
+    # at least one match per record among all its pairs, so that a case the deterministic rules barely
+    # touch (a small or NIR-less extract) still has a usable prior
+    return min(max((known / recall) / max(total, 1.0), 1.0 / max(frame.height, 2)), 0.5)
 
 
 def score_pairs(frame: pl.DataFrame, settings: ResolveSettings, engine: str = "duckdb",
