@@ -173,13 +173,14 @@ def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = Non
 
     _step(progress, "deterministic links")
     sig_keys, signatures, fields = signature_table(frame)
+    contacts = frame.select("phone", "postal_code", "email", "nir_own")
     det = deterministic_edges(frame, settings)
     ids = frame["record_id"]
     position = pl.DataFrame({"record_id": ids, "pos": frame["pos"]})
     det = (det.join(position.rename({"record_id": "record_id_l", "pos": "pos_l"}), on="record_id_l")
            .join(position.rename({"record_id": "record_id_r", "pos": "pos_r"}), on="record_id_r"))
     det_weight = det["rule"].replace_strict(DETERMINISTIC_WEIGHTS, default=50.0, return_dtype=pl.Float64)
-    det_clusters = _cluster(frame.height, det["pos_l"], det["pos_r"], det_weight, (sig_keys, signatures, fields),
+    det_clusters = _cluster(frame.height, det["pos_l"], det["pos_r"], det_weight, (sig_keys, signatures, fields, contacts),
                             settings)
     det_label = det_clusters.labels
     frame = frame.with_columns(pl.Series("det_id", ids.to_numpy()[det_label] if frame.height else [],
@@ -198,7 +199,7 @@ def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = Non
     _step(progress, "clustering")
     final = _cluster(frame.height, pl.concat([det["pos_l"], joined["pos_l"]]),
                      pl.concat([det["pos_r"], joined["pos_r"]]),
-                     pl.concat([det_weight, joined["match_weight"].cast(pl.Float64)]), (sig_keys, signatures, fields),
+                     pl.concat([det_weight, joined["match_weight"].cast(pl.Float64)]), (sig_keys, signatures, fields, contacts),
                      settings)
     label = final.labels
     summary["splink_links"] = int(final.accepted[det.height:].sum())
@@ -224,9 +225,10 @@ def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = Non
 
 def _cluster(size: int, left: pl.Series, right: pl.Series, weight: pl.Series, signature: tuple,
              settings: ResolveSettings) -> Constrained:
-    sig_keys, signatures, fields = signature
+    sig_keys, signatures, fields, contacts = signature
     return constrained_components(size, left.to_numpy(), right.to_numpy(), weight.fill_null(0.0).to_numpy(),
-                                  sig_keys, signatures, incompatibility, fields, margin=settings.undecided_margin)
+                                  sig_keys, signatures, incompatibility, fields, margin=settings.undecided_margin,
+                                  contacts=contacts)
 
 
 def _kept_apart(final: Constrained) -> dict:
