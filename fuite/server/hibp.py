@@ -18,8 +18,8 @@ __all__ = ["hibp_breach", "DATA_CLASSES", "hibp_router"]
 
 #: taxonomy category or condition -> HIBP data class name.
 DATA_CLASSES: dict[str, str] = {
-    "last_name": "Names", "first_name": "Names", "full_name": "Names", "birth_date": "Dates of birth",
-    "beneficiary_quality": "Family structure", "beneficiary_rank": "Family structure",
+    "last_name": "Names", "first_name": "Names", "full_name": "Names", "birth_name": "Names",
+    "birth_date": "Dates of birth", "beneficiary_quality": "Family structure", "beneficiary_rank": "Family structure",
     "sex": "Genders", "nir": "Government issued IDs", "phone": "Phone numbers", "email": "Email addresses",
     "street_address": "Physical addresses", "postal_code": "Physical addresses", "city": "Physical addresses",
     "full_address": "Physical addresses", "blood_group": "Blood types", "physician_name": "Physicians",
