@@ -37,12 +37,10 @@ def pair_count(frame: pl.DataFrame, columns: tuple[str, ...]) -> int:
     return int((sizes * (sizes - 1) // 2).sum())
 
 
-def _prior(frame: pl.DataFrame, recall: float) -> float:
+def _prior(frame: pl.DataFrame, recall: float, floor: float = 1e-9) -> float:
     total = frame.height * (frame.height - 1) / 2
     known = pair_count(frame, ("det_id",))
-    # at least one match per record among all its pairs, so that a case the deterministic rules barely
-    # touch (a small or NIR-less extract) still has a usable prior
-    return min(max((known / recall) / max(total, 1.0), 1.0 / max(frame.height, 2)), 0.5)
+    return min(max((known / recall) / max(total, 1.0), floor), 0.5)
 
 
 def score_pairs(frame: pl.DataFrame, settings: ResolveSettings, engine: str = "duckdb",
@@ -55,7 +53,7 @@ def score_pairs(frame: pl.DataFrame, settings: ResolveSettings, engine: str = "d
     db_api = make_db_api(engine, memory_limit=settings.memory_limit, threads=settings.threads)
     table = frame.select("uid", "det_id", *COMPARED).to_arrow()
     sdf = db_api.register(table, table_name="fuite_resolve_input")
-    prior = _prior(frame, settings.deterministic_recall)
+    prior = _prior(frame, settings.deterministic_recall, settings.min_prior)
     linker = Linker(sdf, splink_settings(settings, prior), log_level=None)
     trained, skipped = [], []
     try:

@@ -187,6 +187,8 @@ class ResolveSettings:
     m_floor: float = 0.002
     #: Recall assumed for the deterministic rules when estimating the prior match probability.
     deterministic_recall: float = 0.7
+    #: Floor of that prior (a case the deterministic rules barely touch estimates almost zero).
+    min_prior: float = 1e-9
     seed: int = 42
     #: Collapse rows of one deterministic cluster with identical comparison values before Splink.
     collapse_duplicates: bool = True
