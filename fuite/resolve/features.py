@@ -23,6 +23,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from fuite.ids import email_address, nir
+from fuite.text.fold import name_key_column, name_key_expr
+
 __all__ = ["fold", "comparison_frame", "COMPARED", "repair_mojibake", "PARTICLES"]
 
 #: Columns the Splink comparisons read (besides the row id and ``det_id``).
@@ -33,23 +36,13 @@ COMPARED = ("last_f", "last_alt", "last_tokens", "first_f", "first_tokens", "nam
 #: Surname words that are particles, not names.
 PARTICLES = ("DE", "DU", "DES", "LA", "LE", "LES", "D", "L", "DEL", "DELLA", "VAN", "VON")
 
-#: Letters Unicode decomposition leaves whole (``Lecœur`` must meet ``LECOEUR``).
-_LIGATURES = {"Œ": "OE", "Æ": "AE", "ẞ": "SS", "Ø": "O", "Đ": "D", "Ł": "L"}
 _MARRIED = r"^(.+?) (?:EPOUSE|EPSE|EP|VEUVE|VVE|DITE) (.+)$"
 _BORN = r"^(.+?) (?:NEE|NE) (.+)$"
 
 
 def fold(expr: pl.Expr) -> pl.Expr:
-    """Accent-folded, uppercase, letters and digits only (any script), single-spaced; null when empty."""
-    folded = (
-        expr.str.normalize("NFKD")
-        .str.replace_all(r"\p{Mn}", "")
-        .str.to_uppercase()
-        .str.replace_many(list(_LIGATURES), list(_LIGATURES.values()))
-        .str.replace_all(r"[^\p{L}\p{N}]+", " ")
-        .str.strip_chars()
-    )
-    return pl.when(folded == "").then(None).otherwise(folded)
+    """Accent-folded, uppercase, letters and digits only, single-spaced; null when empty (``fuite.text.fold``)."""
+    return name_key_expr(expr)
 
 
 def repair_mojibake(text: str | None) -> str | None:
@@ -69,22 +62,25 @@ def _blank_to_null(name: str) -> pl.Expr:
     return pl.when(value == "").then(None).otherwise(value)
 
 
-def _per_distinct(records: pl.DataFrame, column: str, expr) -> pl.Series:
-    """``expr`` (a function of the column expression) computed once per distinct value (names repeat a lot)."""
-    distinct = records.select(pl.col(column).unique().drop_nulls())
-    repaired = distinct.with_columns(pl.col(column).map_elements(repair_mojibake, return_dtype=pl.String)
-                                     .alias("__repaired"))
-    mapping = repaired.with_columns(expr(pl.col("__repaired")).alias("__out")).select(column, "__out")
+def _per_distinct(records: pl.DataFrame, column: str, compute) -> pl.Series:
+    """``compute`` (Series -> Series) once per distinct value, after mojibake repair (names repeat a lot)."""
+    distinct = records.select(pl.col(column).unique().drop_nulls())[column]
+    repaired = distinct.map_elements(repair_mojibake, return_dtype=pl.String)
+    mapping = pl.DataFrame({column: distinct, "__out": compute(repaired)})
     return records.select(column).join(mapping, on=column, how="left", maintain_order="left")["__out"]
 
 
 def _folded(records: pl.DataFrame, column: str) -> pl.Series:
-    return _per_distinct(records, column, fold)
+    return _per_distinct(records, column, name_key_column)
 
 
-def _first_tokens(expr: pl.Expr) -> pl.Expr:
-    words = expr.str.split(" ").list.eval(fold(pl.element()).str.replace_all(" ", "")).list.drop_nulls()
-    return pl.when(words.list.len() > 0).then(words.list.unique().list.sort())
+def _first_tokens(values: pl.Series) -> pl.Series:
+    """The first names of a civil list, each folded whole ("Jean-Pierre" -> "JEANPIERRE")."""
+    words = pl.DataFrame({"i": range(len(values)), "w": values.str.split(" ")}).explode("w")
+    words = words.with_columns(name_key_column(words["w"]).str.replace_all(" ", "").alias("w")).drop_nulls("w")
+    grouped = words.group_by("i").agg(pl.col("w").unique().sort())
+    out = pl.DataFrame({"i": range(len(values))}).join(grouped, on="i", how="left", maintain_order="left")["w"]
+    return out
 
 
 def _surname_tokens(*exprs: pl.Expr) -> pl.Expr:
@@ -147,8 +143,8 @@ def comparison_frame(records: pl.DataFrame) -> pl.DataFrame:
         "postal_code": records.select(_blank_to_null("postal_code"))[:, 0],
         "city_f": _folded(records, "city"),
         "phone": records.select(_blank_to_null("phone"))[:, 0],
-        "email": records.select(_blank_to_null("email").str.to_lowercase())[:, 0],
-        "nir": records.select(_blank_to_null("nir").str.to_uppercase())[:, 0],
+        "email": email_address.compact_column(records["email"]).replace("", None),
+        "nir": nir.compact_column(records["nir"]).replace("", None),
         "beneficiary_rank": optional("beneficiary_rank"),
         "beneficiary_quality": optional("beneficiary_quality"),
     })
