@@ -468,7 +468,7 @@ BIRTH_NAME = Detector(
     category="birth_name", explanation="a surname under a birth-name header (NOM_NAISS, nom de jeune fille)",
     headers=("nom de naissance", "nom naissance", "nom naiss", "nom jf", "nom de jeune fille", "nom patronymique",
              "patronyme", "birth name", "maiden name", "nee", "nom de famille de naissance"),
-    match=_last_name, value_weight=0.3, header_weight=0.7)
+    match=_last_name, value_weight=0.3, header_weight=0.6)
 
 FULL_NAME = Detector(
     category="full_name", explanation="two to five name-like words, one of them a first name (NOM Prénom...)",
