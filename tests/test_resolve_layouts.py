@@ -9,6 +9,7 @@ import pytest
 
 from fuite.resolve import bcubed
 from fuite.scan import scan_paths
+from conftest import access
 from fuite.store import open_case
 from resolve_layouts import LAYOUTS, build
 
@@ -17,7 +18,7 @@ HOUSEHOLDS = 250
 
 def _scan(tmp_path: Path, layout: str):
     truth = build(layout, tmp_path / "leak", HOUSEHOLDS, seed=3)
-    with open_case(tmp_path / "case", create=True) as case:
+    with open_case(tmp_path / "case", access(), create=True) as case:
         scan_paths(case, [tmp_path / "leak"])
         records = pl.from_arrow(case.get_table("records").select(["file", "table", "row", "person_id"]))
     key = pl.DataFrame(truth["rows"], schema=["file", "table", "row", "truth"], orient="row")
