@@ -111,3 +111,11 @@ def test_resolve_honours_the_memory_cap(tmp_path, small_drill):
     assert bad.returncode == 2 and "--memory" in bad.stderr and "Traceback" not in bad.stderr
     ok = run_fuite("resolve", "--case", str(case), "--memory", "1GB")
     assert ok.returncode == 0, ok.stderr[-2000:]
+
+
+def test_release_removes_the_spill_folder_at_once():
+    api = make_db_api("duckdb", memory_limit="32MB", threads=1)
+    spill = _spill_dir(api.duckdb_con)
+    assert spill.is_dir()
+    engine.release(api)
+    assert not spill.exists()

@@ -21,7 +21,7 @@ import weakref
 
 from fuite.errors import LinkError, UsageError
 
-__all__ = ["make_db_api", "ENGINES", "duckdb_spill_settings", "encrypted_spill_available", "memory_limit"]
+__all__ = ["make_db_api", "release", "ENGINES", "duckdb_spill_settings", "encrypted_spill_available", "memory_limit"]
 
 ENGINES = ("duckdb", "spark")
 
@@ -80,10 +80,25 @@ def _duckdb_api(memory_limit: str, threads: int | None):
     else:
         con = duckdb.connect(":memory:", config=config)
         spill_dir = _encrypted_spill(con, extension)
-        weakref.finalize(con, shutil.rmtree, spill_dir, True)
+        _CLEANUP[id(con)] = weakref.finalize(con, shutil.rmtree, spill_dir, True)
     api = DuckDBAPI(connection=con)
     _check_spill_is_safe(duckdb_spill_settings(api))
     return api
+
+
+#: Spill folders to remove when their connection ends (at the latest when the process exits).
+_CLEANUP: dict[int, weakref.finalize] = {}
+
+
+def release(api) -> None:
+    """Close a DuckDB linkage connection and remove its spill folder now (Spark keeps its session)."""
+    con = getattr(api, "duckdb_con", None)
+    if con is None:
+        return
+    con.close()
+    cleanup = _CLEANUP.pop(id(con), None)
+    if cleanup is not None:
+        cleanup()
 
 
 def _encrypted_spill(con, extension: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from fuite.errors import LinkError
-from fuite.resolve.engine import make_db_api
+from fuite.resolve.engine import make_db_api, release
 from fuite.resolve.features import COMPARED
 from fuite.resolve.settings import ResolveSettings, splink_settings, training_blocks
 
@@ -46,11 +46,19 @@ def _prior(frame: pl.DataFrame, recall: float, floor: float = 1e-9) -> float:
 def score_pairs(frame: pl.DataFrame, settings: ResolveSettings, engine: str = "duckdb",
                 review_floor: float = 0.5, progress=None) -> ScoredPairs:
     """Train a Splink model on ``frame`` (uid, det_id and the compared columns) and score its pairs."""
+    db_api = make_db_api(engine, memory_limit=settings.memory_limit, threads=settings.threads)
+    try:
+        return _score_pairs(db_api, frame, settings, review_floor, progress)
+    finally:
+        release(db_api)
+
+
+def _score_pairs(db_api, frame: pl.DataFrame, settings: ResolveSettings, review_floor: float,
+                 progress) -> ScoredPairs:
     from splink import Linker
     from splink.internals.exceptions import SplinkException
 
     logging.getLogger("splink").setLevel(logging.ERROR)
-    db_api = make_db_api(engine, memory_limit=settings.memory_limit, threads=settings.threads)
     table = frame.select("uid", "det_id", *COMPARED).to_arrow()
     sdf = db_api.register(table, table_name="fuite_resolve_input")
     prior = _prior(frame, settings.deterministic_recall, settings.min_prior)
