@@ -164,7 +164,7 @@ def test_long_line_keeps_memory_in_check(corpus):
                          text=True, check=True).stdout.split()
     rows, quarantined, peak_kib = map(int, out[-3:])
     assert (rows, quarantined) == (2, 1)
-    assert peak_kib < 900 * 1024, f"peak RSS {peak_kib // 1024} MiB for a 200 MiB line"
+    assert peak_kib < 1200 * 1024, f"peak RSS {peak_kib // 1024} MiB for a 200 MiB line"
 
 
 def test_scan_and_quarantine_cli_on_the_corpus(corpus, tmp_path, fuite_cli):

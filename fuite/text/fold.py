@@ -55,10 +55,6 @@ def fold(text: str) -> str:
     return text.lower().translate(_LETTERS)
 
 
-def _fold_rest(values: pl.Series) -> pl.Series:
-    return (values.str.normalize("NFKD").str.replace_all(r"\p{Mn}+", "").str.to_lowercase()
-            .str.replace_many(list(_WHOLE), list(_WHOLE.values())))
-
 
 def fold_column(values: pl.Series) -> pl.Series:
     """Vectorised ``fold``; nulls stay null."""
@@ -66,8 +62,9 @@ def fold_column(values: pl.Series) -> pl.Series:
     rest = fast.str.contains(r"[^\x00-\x7F]").fill_null(False)
     if not rest.any():
         return fast
-    positions = rest.arg_true()
-    return fast.scatter(positions, _fold_rest(fast.gather(positions)))
+    positions = rest.arg_true()   # the rare cells the fast pass leaves outside ASCII: the scalar form, exactly
+    exact = [fold(v) for v in values.cast(pl.String).gather(positions).to_list()]
+    return fast.scatter(positions, pl.Series(exact, dtype=pl.String))
 
 
 def fold_expr(expr: pl.Expr) -> pl.Expr:
@@ -88,8 +85,16 @@ def name_key(text: str | None) -> str | None:
 
 
 def name_key_column(values: pl.Series) -> pl.Series:
-    """Vectorised ``name_key``."""
-    key = fold_column(values).str.to_uppercase().str.replace_all(r"[^\p{L}\p{N}]+", " ").str.strip_chars(" ")
+    """Vectorised ``name_key``. Cells still outside ASCII after the fold go through the scalar form: polars'
+    Unicode tables are newer than Python's (it upper-cases ``ƛ``, Python does not), and both forms must agree."""
+    values = values.cast(pl.String)
+    folded = fold_column(values)
+    key = folded.str.to_uppercase().str.replace_all(r"[^\p{L}\p{N}]+", " ").str.strip_chars(" ")
+    odd = folded.str.contains(r"[^\x00-\x7F]").fill_null(False)
+    if odd.any():
+        positions = odd.arg_true()
+        exact = [name_key(v) or "" for v in values.gather(positions).to_list()]
+        key = key.scatter(positions, pl.Series(exact, dtype=pl.String))
     return key.replace("", None)
 
 
