@@ -173,5 +173,12 @@ class LookupError_(FuiteError):
     message = "lookup failed"
 
 
+class LookupKeyError(LookupError_):
+    """The self-check server key is missing, locked, unreadable, too open, or not the index's key."""
+
+    message = "wrong or missing lookup key"
+    exit_code = EXIT_KEY
+
+
 class ReportError(FuiteError):
     message = "report failed"

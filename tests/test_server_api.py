@@ -350,4 +350,4 @@ def test_serve_refuses_a_key_that_does_not_match(index_and_key, tmp_path):
     key_file = tmp_path / "other.key"
     keys.write_key_file(key_file, keys.new_key())
     done = _run("serve", "--index", str(index_and_key[0]), "--key-file", str(key_file), "--port", "1")
-    assert done.returncode == 1 and "does not match" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 5 and "does not match" in done.stderr and "Traceback" not in done.stderr

@@ -21,7 +21,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from fuite.errors import KeyError_, LookupError_, UsageError
+from fuite.errors import KeyError_, LookupKeyError, UsageError
 from fuite.lookup import oprf
 from fuite.store import keyring
 from fuite.store.keyring import Secret
@@ -50,11 +50,11 @@ def _open_seed(data: dict, where: str) -> bytes:
         return _seed_from_hex(str(data["seed"]), where)
     secret = _passphrase()
     if secret is None:
-        raise LookupError_(f"{where}: the key is locked: set {ENV_PASSPHRASE}")
+        raise LookupKeyError(f"{where}: the key is locked: set {ENV_PASSPHRASE}")
     try:
         return keyring.unwrap(data["wrapped"], secret)
     except KeyError_:
-        raise LookupError_(f"{where}: wrong {ENV_PASSPHRASE}") from None
+        raise LookupKeyError(f"{where}: wrong {ENV_PASSPHRASE}") from None
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def _seed_from_hex(text: str, where: str) -> bytes:
     except ValueError:
         seed = b""
     if len(seed) != 32:
-        raise LookupError_(f"{where}: the key seed must be 64 hex digits")
+        raise LookupKeyError(f"{where}: the key seed must be 64 hex digits")
     return seed
 
 
@@ -115,14 +115,14 @@ def read_key_file(path: Path) -> ServerKey:
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        raise LookupError_(f"no lookup key file at {path} (create one with `fuite lookup rotate-key`)") from None
+        raise LookupKeyError(f"no lookup key file at {path} (create one with `fuite lookup rotate-key`)") from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise LookupError_(f"{path}: the lookup key file must be readable by its owner only (chmod 600)")
+        raise LookupKeyError(f"{path}: the lookup key file must be readable by its owner only (chmod 600)")
     try:
         data = json.loads(path.read_text())
         seed = _open_seed(data, str(path))
     except (ValueError, KeyError, TypeError):
-        raise LookupError_(f"{path}: not a fuite lookup key file") from None
+        raise LookupKeyError(f"{path}: not a fuite lookup key file") from None
     return key_from_seed(seed)
 
 

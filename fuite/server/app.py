@@ -26,7 +26,7 @@ from pydantic import ValidationError as PydanticValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import fuite
-from fuite.errors import LookupError_
+from fuite.errors import LookupKeyError
 from fuite.lookup import oprf
 from fuite.lookup.index import LookupIndex, read_index
 from fuite.lookup.keys import ServerKey, load_key
@@ -99,8 +99,8 @@ def _proof(body) -> tuple[str, bytes] | None:
 def create_app(index: LookupIndex, key: ServerKey, settings: ServeSettings = ServeSettings()) -> FastAPI:
     """Build the service for ``index`` evaluated with ``key`` (their key_ids must match)."""
     if key.key_id != index.key_id:
-        raise LookupError_(f"the key (key_id {key.key_id}) does not match the index (key_id {index.key_id}): "
-                           "rebuild the index with this key, or serve it with its own key")
+        raise LookupKeyError(f"the key (key_id {key.key_id}) does not match the index (key_id {index.key_id}): "
+                              "rebuild the index with this key, or serve it with its own key")
     app = FastAPI(title="fuite self-check", version=fuite.__version__, docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json", responses=BAD_REQUEST,
                   description="Private self-check (RFC 9497 OPRF, ristretto255-SHA512) and HIBP v3 breach "
