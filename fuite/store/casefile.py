@@ -218,6 +218,12 @@ class Notification:
 
 
 @dataclass(frozen=True)
+class AuditSettings:
+    witness: str = ""     # a second witness file (e.g. on another machine's share), besides the operator's own
+    syslog: bool = False  # also send each audit entry's digest to the system log
+
+
+@dataclass(frozen=True)
 class CaseFile:
     breach: Breach = field(default_factory=Breach)
     controller: Party = field(default_factory=Party)
@@ -227,6 +233,7 @@ class CaseFile:
     notification: Notification = field(default_factory=Notification)
     require_operator: bool = False
     retention_until: date | None = None
+    audit: AuditSettings = field(default_factory=AuditSettings)
 
 
 class _Reader:
@@ -355,12 +362,14 @@ def parse_case_file(settings: dict) -> CaseFile:
     notification = Notification(n.choice("kind", ("initial", "complementary"), "initial"),
                                 n.text("previous_reference"))
     sec = _Reader(settings, "security")
+    a = _Reader(settings, "audit")
     return CaseFile(
         breach=breach, controller=controller,
         dpo=Contact(d.text("name"), d.text("email"), d.text("phone")),
         contact=Contact("", p.text("email"), p.text("phone"), p.text("url")),
         smtp=smtp, notification=notification,
         require_operator=sec.flag("require_operator"), retention_until=sec.day("retention_until"),
+        audit=AuditSettings(a.text("witness"), a.flag("syslog")),
     )
 
 

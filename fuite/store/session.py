@@ -7,7 +7,6 @@ the audit witness, the command being run); the CLI edge (``fuite.store.edge``) r
 from __future__ import annotations
 
 import sys
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +19,7 @@ from fuite.store import rotate as rotation
 from fuite.store import witness as witnesses
 from fuite.store.audit import Problem, os_user
 from fuite.store.case import DB_FILE, Case, corrupt_advice, is_corruption, missing_keyring
-from fuite.store.casefile import FILE_NAME, CaseFile, _Reader, parse_case_file
+from fuite.store.casefile import CaseFile, parse_case_file
 from fuite.store.keyring import Secret
 
 
@@ -52,28 +51,13 @@ def retention_warning(case_file: CaseFile | dict, today: date | None = None) -> 
     return None
 
 
-def audit_settings(case_dir: Path) -> tuple[str, bool]:
-    """``[audit] witness`` and ``[audit] syslog`` of ``case.toml`` (checked with the case file's own reader).
-
-    They belong in ``CaseFile``; until its owner adds them, this reads the one section the schema lacks.
-    """
-    path = Path(case_dir) / FILE_NAME
-    if not path.exists():
-        return "", False
-    try:
-        section = _Reader(tomllib.loads(path.read_text(encoding="utf-8")), "audit")
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return "", False   # the typed case file reports these
-    return section.text("witness"), section.flag("syslog")
-
-
 def witness_for(case: Case, state_dir: Path | None) -> witnesses.Witness:
     """The default witness under the operator's state folder, plus what ``case.toml`` adds ([audit])."""
-    second, syslog = audit_settings(case.dir)
+    audit = case.settings.audit
     files = [witnesses.default_file(state_dir, case.case_id)] if state_dir else []
-    if second:
-        files.append(Path(second).expanduser())
-    return witnesses.Witness(case.case_id, tuple(files), syslog=syslog)
+    if audit.witness:
+        files.append(Path(audit.witness).expanduser())
+    return witnesses.Witness(case.case_id, tuple(files), syslog=audit.syslog)
 
 
 def witness_problems(case: Case) -> list[Problem]:
