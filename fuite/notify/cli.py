@@ -33,12 +33,13 @@ def case_init(case: CaseOpt,
 @case_app.command("check")
 def case_check(case: CaseOpt) -> None:
     """Check case.toml: an invalid value (named by its key), then every fact missing or left unedited, or ok."""
-    from fuite.store.casefile import gaps, load_case_file
+    from fuite.store.casefile import gaps, load_case_file, processor_gaps
 
     path = case / "case.toml"
     if not path.exists():
         raise UsageError(f"no case.toml in {case} (run `fuite case init --case {case}`)")
-    missing = gaps(load_case_file(path))
+    case_file = load_case_file(path)
+    missing = gaps(case_file) + (processor_gaps(case_file) if case_file.processor else [])
     for line in missing:
         err.print(f"[yellow]to fill in:[/] {shown(line)}", highlight=False, soft_wrap=True)
     if missing:

@@ -10,9 +10,10 @@ It holds no leaked data: dates, circumstances, contacts, SMTP settings.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 from fuite.errors import CaseFileError, CaseIncomplete, UsageError
 
 __all__ = ["TEMPLATE", "FILE_NAME", "CaseFile", "gaps", "require_complete", "is_placeholder", "known", "Breach", "Party", "Contact", "SmtpSettings", "Notification",
+           "Controller", "SINGLE_CONTROLLER", "processor_gaps",
            "parse_case_file", "load_case_file", "read_case_file", "write_template", "PARIS"]
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -138,6 +140,43 @@ retention_until = ""
 # initial or complementary; for a complementary notification, the reference CNIL gave the initial one.
 kind = "initial"
 previous_reference = ""
+# Several controllers: who signs the notice of a person several of them share, by controller id in order of
+# precedence (the first of the person's controllers in this list signs; every one of them is named).
+# [] means the order of [[controllers]] below.
+signing = []
+
+# One leak, several controllers (e.g. the laboratories of one software vendor, the insurers of one operator):
+# replace [controller] above by one [[controllers]] table per controller. Each record is attributed to the
+# controller whose lab name, FINESS number, insurer name or AMC number its lab/insurer column holds, or by a
+# file- or table-level rule; records matching none are counted by file, never assigned. Missing dpo, contact
+# and from fall back to [dpo], [contact] and [smtp] above.
+# [[controllers]]
+# id = "bio-rennes"                      # short id: folder names of the drafts, `fuite report --controller`
+# name = "Laboratoire Bio Rennes"        # address, siren, sector, email, phone, website as under [controller]
+# address = "3 rue de l'Exemple, 35000 Rennes"
+# siren = "732829320"
+# dpo = { name = "", email = "dpo@bio-rennes.example", phone = "" }
+# contact = { email = "", phone = "", url = "" }
+# from = "Laboratoire Bio Rennes <dpo@bio-rennes.example>"
+# labs = ["Laboratoire Bio Rennes"]      # values of a lab-name column
+# finess = ["350002812"]                 # values of a FINESS column
+# insurers = []                          # values of an insurer-name column
+# amc = []                               # values of an AMC-number column (named under [attribution])
+# files = ["rennes/*.csv"]               # every record of these files (glob over the path as scanned)
+# tables = ["sil.sql:patients_rennes"]   # every record of these tables ("file:table", glob)
+
+# [attribution]
+# Columns holding a controller's key besides those fuite recognises (lab name, FINESS, insurer name), by header.
+# columns = ["NUM_AMC"]
+
+# The processor (sous-traitant) that suffered the breach, if any: `fuite notify processor` writes its
+# notice to each controller (art. 33(2)).
+# [processor]
+# name = ""
+# address = ""
+# siren = ""
+# dpo = { name = "", email = "", phone = "" }
+# contact = { email = "", phone = "" }
 '''
 
 _CONFIDENTIALITY = ("none", "known_recipients", "unknown_recipients")
@@ -217,6 +256,38 @@ class Notification:
     previous_reference: str = ""
 
 
+#: The id of the one controller of a case with a single ``[controller]``.
+SINGLE_CONTROLLER = "controller"
+
+_CONTROLLER_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+@dataclass(frozen=True)
+class Controller:
+    """One data controller of the case (a ``[[controllers]]`` entry): its facts and how its records are known.
+
+    ``labs``/``insurers`` are names as a lab or insurer column writes them, ``finess``/``amc`` numbers,
+    ``files``/``tables`` globs over the scanned file path and ``file:table``. Empty ``dpo``, ``contact`` and
+    ``sender`` are the case-level ``[dpo]``, ``[contact]`` and ``[smtp] from`` (see :meth:`CaseFile.view`).
+    """
+
+    id: str
+    party: Party = field(default_factory=Party)
+    dpo: Contact = field(default_factory=Contact)
+    contact: Contact = field(default_factory=Contact)
+    sender: str = ""
+    labs: tuple[str, ...] = ()
+    finess: tuple[str, ...] = ()
+    insurers: tuple[str, ...] = ()
+    amc: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.party.name
+
+
 @dataclass(frozen=True)
 class AuditSettings:
     witness: str = ""     # a second witness file (e.g. on another machine's share), besides the operator's own
@@ -234,16 +305,57 @@ class CaseFile:
     require_operator: bool = False
     retention_until: date | None = None
     audit: AuditSettings = field(default_factory=AuditSettings)
+    declared_controllers: tuple[Controller, ...] = ()   # [[controllers]]; empty: the one [controller]
+    processor: Controller | None = None                 # [processor]
+    attribution_columns: tuple[str, ...] = ()           # [attribution] columns: headers holding a key
+    signing: tuple[str, ...] = ()                       # [notification] signing: controller ids, first signs
+
+    @property
+    def many(self) -> bool:
+        """Whether the case declares ``[[controllers]]`` (else its one ``[controller]`` holds every record)."""
+        return bool(self.declared_controllers)
+
+    @property
+    def controllers(self) -> tuple[Controller, ...]:
+        """The controllers: the declared ones, or the single ``[controller]`` (id ``controller``, every file)."""
+        if self.declared_controllers:
+            return self.declared_controllers
+        return (Controller(SINGLE_CONTROLLER, self.controller, self.dpo, self.contact, self.smtp.sender,
+                           files=("*",)),)
+
+    def controller_by_id(self, cid: str) -> Controller:
+        for c in self.controllers:
+            if c.id == cid:
+                return c
+        raise UsageError(f"no controller {cid!r} in case.toml (ids: {', '.join(c.id for c in self.controllers)})")
+
+    def view(self, controller: Controller) -> CaseFile:
+        """This case file as seen by one controller: its facts under ``controller``/``dpo``/``contact``/``smtp``."""
+        return replace(self, controller=controller.party, dpo=_or(controller.dpo, self.dpo),
+                       contact=_or(controller.contact, self.contact),
+                       smtp=replace(self.smtp, sender=controller.sender or self.smtp.sender))
+
+    def signer(self, ids: list[str] | tuple[str, ...]) -> Controller | None:
+        """Who signs the notice of a person of these controllers: the first in ``signing``, else in case order."""
+        if not ids:
+            return None
+        order = list(self.signing) + [c.id for c in self.controllers if c.id not in self.signing]
+        return self.controller_by_id(min(ids, key=lambda cid: order.index(cid) if cid in order else len(order)))
+
+
+def _or(own: Contact, shared: Contact) -> Contact:
+    """A controller's own DPO or contact when it states one, else the case-level one."""
+    return own if any((own.name, own.email, own.phone, own.url)) else shared
 
 
 class _Reader:
     """Typed access to one section, raising ``CaseFileError`` with ``[section] key`` in the message."""
 
-    def __init__(self, settings: dict, section: str):
-        self.section = section
+    def __init__(self, settings: dict, section: str, label: str | None = None):
+        self.section = label or section
         value = settings.get(section, {})
         if not isinstance(value, dict):
-            raise CaseFileError(f"case.toml: {section}: expected a table")
+            raise CaseFileError(f"case.toml: {self.section}: expected a table")
         self.data = value
 
     def _fail(self, key: str, expected: str) -> CaseFileError:
@@ -346,10 +458,7 @@ def parse_case_file(settings: dict) -> CaseFile:
     controller = Party(c.text("name"), c.text("address"), c.text("siren"),
                        c.choice("sector", ("health", "other"), "health"), c.text("email"), c.text("phone"),
                        c.text("website"))
-    if controller.siren and not (controller.siren.replace(" ", "").isascii()
-                                 and controller.siren.replace(" ", "").isdigit()
-                                 and len(controller.siren.replace(" ", "")) == 9):
-        raise CaseFileError("case.toml: controller.siren: expected 9 digits")
+    _check_siren(controller.siren, "controller")
     d = _Reader(settings, "dpo")
     p = _Reader(settings, "contact")
     s = _Reader(settings, "smtp")
@@ -363,6 +472,14 @@ def parse_case_file(settings: dict) -> CaseFile:
                                 n.text("previous_reference"))
     sec = _Reader(settings, "security")
     a = _Reader(settings, "audit")
+    declared = _controllers(settings)
+    signing = n.texts("signing")
+    unknown = [cid for cid in signing if cid not in {c.id for c in declared}]
+    if unknown:
+        raise CaseFileError(f"case.toml: notification.signing: no controller {unknown[0]!r} in [[controllers]]")
+    processor = None
+    if "processor" in settings:
+        processor = _party_entry(_Reader(settings, "processor"), "processor", "processor")
     return CaseFile(
         breach=breach, controller=controller,
         dpo=Contact(d.text("name"), d.text("email"), d.text("phone")),
@@ -370,7 +487,73 @@ def parse_case_file(settings: dict) -> CaseFile:
         smtp=smtp, notification=notification,
         require_operator=sec.flag("require_operator"), retention_until=sec.day("retention_until"),
         audit=AuditSettings(a.text("witness"), a.flag("syslog")),
+        declared_controllers=declared, processor=processor,
+        attribution_columns=_Reader(settings, "attribution").texts("columns"), signing=signing,
     )
+
+
+def _check_siren(siren: str, key: str) -> None:
+    from stdnum.fr import siren as stdnum_siren
+
+    if siren and not stdnum_siren.is_valid(siren):
+        raise CaseFileError(f"case.toml: {key}.siren: expected a SIREN (9 digits whose Luhn key checks)")
+
+
+def _contact(reader: _Reader, key: str) -> Contact:
+    sub = _Reader(reader.data, key, f"{reader.section}.{key}")
+    return Contact(sub.text("name"), sub.text("email"), sub.text("phone"), sub.text("url"))
+
+
+def _party_entry(r: _Reader, label: str, cid: str) -> Controller:
+    party = Party(r.text("name"), r.text("address"), r.text("siren"), r.choice("sector", ("health", "other"), "health"),
+                  r.text("email"), r.text("phone"), r.text("website"))
+    _check_siren(party.siren, label)
+    return Controller(cid, party, _contact(r, "dpo"), _contact(r, "contact"), r.text("from"))
+
+
+def _controllers(settings: dict) -> tuple[Controller, ...]:
+    """The ``[[controllers]]`` entries, checked: ids unique and folder-safe, FINESS valid, no key claimed twice."""
+    from fuite.ids import finess
+    from fuite.text.fold import name_key
+
+    entries = settings.get("controllers", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise CaseFileError("case.toml: controllers: expected [[controllers]] tables")
+    found: list[Controller] = []
+    claimed: dict[tuple[str, str], str] = {}
+    for i, entry in enumerate(entries):
+        label = f"controllers[{i}]"
+        r = _Reader({label: entry}, label)
+        cid = r.text("id")
+        if not _CONTROLLER_ID.match(cid):
+            raise CaseFileError(f"case.toml: {label}.id: expected a short id (a-z, 0-9, - or _; 40 at most)")
+        if any(c.id == cid for c in found):
+            raise CaseFileError(f"case.toml: {label}.id: {cid!r} is already the id of another controller")
+        base = _party_entry(r, label, cid)
+        numbers = []
+        for number in r.texts("finess"):
+            if not finess.is_valid(number):
+                raise CaseFileError(f"case.toml: {label}.finess: expected FINESS numbers (9 characters, Luhn key)")
+            numbers.append(finess.compact(number))
+        amc = tuple(clean_number(v) for v in r.texts("amc"))
+        if not all(v.isascii() and v.isdigit() and 6 <= len(v) <= 10 for v in amc):
+            raise CaseFileError(f"case.toml: {label}.amc: expected AMC numbers (6 to 10 digits)")
+        c = replace(base, labs=r.texts("labs"), finess=tuple(numbers), insurers=r.texts("insurers"), amc=amc,
+                    files=r.texts("files"), tables=r.texts("tables"))
+        for kind, values in (("name", c.labs + c.insurers), ("number", c.finess + c.amc)):
+            for value in values:
+                key = (kind, name_key(value) or "" if kind == "name" else value)
+                if claimed.setdefault(key, cid) != cid:
+                    raise CaseFileError(f"case.toml: {label}: a key of controller {claimed[key]!r} is claimed again")
+        found.append(c)
+    return tuple(found)
+
+
+def clean_number(value: str) -> str:
+    """A FINESS or AMC number as attribution compares it: spaces, dots and dashes removed, upper-cased."""
+    from fuite.ids import finess
+
+    return finess.compact(value)
 
 
 def load_case_file(path: Path) -> CaseFile:
@@ -416,38 +599,79 @@ def is_placeholder(text: str) -> bool:
 def _texts_of(cf: CaseFile) -> Iterator[tuple[str, str]]:
     """``(dotted key, value)`` of every text the controller writes (lists item by item)."""
     for section in ("breach", "controller", "dpo", "contact", "smtp", "notification"):
-        for f in fields(getattr(cf, section)):
-            value = getattr(getattr(cf, section), f.name)
-            key = f"{section}.{'from' if f.name == 'sender' else f.name}"
-            for item in value if isinstance(value, tuple) else (value,):
-                if isinstance(item, str) and item:
-                    yield key, item
+        yield from _section_texts(section, getattr(cf, section))
+    for c in cf.declared_controllers:
+        yield from _texts_of_party(f"controllers[{c.id}]", c)
+
+
+def _texts_of_party(prefix: str, c: Controller) -> Iterator[tuple[str, str]]:
+    """``(dotted key, value)`` of the facts of one ``[[controllers]]`` entry or of ``[processor]``."""
+    for section, value in ((prefix, c.party), (f"{prefix}.dpo", c.dpo), (f"{prefix}.contact", c.contact),
+                           (prefix, SmtpSettings(sender=c.sender))):
+        yield from _section_texts(section, value)
+
+
+def _section_texts(section: str, value) -> Iterator[tuple[str, str]]:
+    for f in fields(value):
+        item_value = getattr(value, f.name)
+        key = f"{section}.{'from' if f.name == 'sender' else f.name}"
+        for item in item_value if isinstance(item_value, tuple) else (item_value,):
+            if isinstance(item, str) and item:
+                yield key, item
+
+
+def _party_gaps(cf: CaseFile, c: Controller, prefix: str, who: str,
+                fallback: bool = True) -> tuple[list[str], list[str]]:
+    """The missing name and address of one controller (or the processor); and a missing DPO or contact point.
+
+    ``fallback``: the case-level ``[dpo]`` and ``[contact]`` stand for the party's own (controllers, not the
+    processor).
+    """
+    dpo, contact = (_or(c.dpo, cf.dpo), _or(c.contact, cf.contact)) if fallback else (c.dpo, c.contact)
+    party = [f"{prefix}.{key}: missing ({why})" for key, value, why in (
+        ("name", known(c.party.name), who),
+        ("address", known(c.party.address), f"the {prefix.split('[')[0].rstrip('s')}'s address"),
+    ) if not value]
+    if [v for v in (dpo.email, dpo.phone, contact.email, contact.phone) if known(v)]:
+        return party, []
+    keys = ("dpo.email, dpo.phone, contact.email or contact.phone" if prefix == "controller"
+            else f"{prefix}.dpo or {prefix}.contact (email or phone)")
+    return party, [f"{keys}: missing (a DPO or contact point {'persons' if fallback else 'controllers'} can reach)"]
 
 
 def gaps(cf: CaseFile) -> list[str]:
     """Every fact missing before a notice can be sent, one line each naming the key (art. 33(3), 34(2)).
 
-    Missing: the controller's name and address, a DPO or contact point reachable by email or phone, the
+    Missing: each controller's name and address, a DPO or contact point reachable by email or phone, the
     measures taken, the discovery date. Unedited: any value still a template placeholder or example.
     """
-    b, c = cf.breach, cf.controller
-    missing = [f"{key}: missing ({why})" for key, value, why in (
-        ("controller.name", known(c.name), "who signs the notices"),
-        ("controller.address", known(c.address), "the controller's address"),
+    b = cf.breach
+    missing, reach = [], []
+    for c in cf.controllers:
+        party, unreachable = _party_gaps(cf, c, f"controllers[{c.id}]" if cf.many else "controller",
+                                         "who signs the notices")
+        missing, reach = missing + party, reach + unreachable
+    missing += [f"{key}: missing ({why})" for key, value, why in (
         ("breach.discovered_at", b.discovered_at, "the 72-hour deadline runs from it"),
         ("breach.measures_taken", [m for m in b.measures_taken if not is_placeholder(m)],
          "every notice states the measures taken"),
     ) if not value]
-    reachable = [v for v in (cf.dpo.email, cf.dpo.phone, cf.contact.email, cf.contact.phone) if known(v)]
-    if not reachable:
-        missing.append("dpo.email, dpo.phone, contact.email or contact.phone: missing (a DPO or contact point "
-                       "persons can reach)")
+    missing += reach
     named = {line.split(":")[0] for line in missing}
     unedited = list(dict.fromkeys(key for key, value in _texts_of(cf) if is_placeholder(value) and key not in named))
     if b.discovered_at == EXAMPLE_DISCOVERY:
         unedited.insert(0, "breach.discovered_at")
     missing += [f"{key}: the template's example or placeholder, not edited" for key in unedited]
     return missing
+
+
+def processor_gaps(cf: CaseFile) -> list[str]:
+    """What the processor's notice to the controllers lacks: a ``[processor]`` with name, address and a contact."""
+    if cf.processor is None:
+        return ["processor: missing (a [processor] table: who tells the controllers, art. 33(2))"]
+    party, unreachable = _party_gaps(cf, cf.processor, "processor", "who tells the controllers", fallback=False)
+    return party + unreachable + [f"{key}: the template's example or placeholder, not edited"
+                                  for key, value in _texts_of_party("processor", cf.processor) if is_placeholder(value)]
 
 
 def require_complete(cf: CaseFile, action: str) -> None:
