@@ -15,10 +15,15 @@ import sys
 
 from rich.console import Console
 from rich.markup import escape as _escape_markup
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn,
+                           TimeElapsedColumn, TimeRemainingColumn)
 from rich.table import Table
+from rich.text import Text
 
-__all__ = ["err", "out", "print_json", "json_text", "progress_bar", "shown", "FuiteConsole"]
+from fuite import progress as _progress
+
+__all__ = ["err", "out", "print_json", "json_text", "progress_bar", "tracker", "RichTracker", "shown",
+           "FuiteConsole"]
 
 #: The width of a console that is not a terminal: lines are never wrapped.
 UNWRAPPED_WIDTH = 100_000
@@ -103,3 +108,50 @@ def progress_bar() -> Progress:
     """A transient progress bar on stderr (drawn on a terminal only)."""
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
+
+
+class _CountColumn(ProgressColumn):
+    """``done/total unit``: bytes in MB, anything else as a count."""
+
+    def render(self, task) -> Text:
+        unit = task.fields.get("unit", "")
+        if unit == "bytes":
+            done, total = f"{task.completed / 1e6:,.1f}", "?" if task.total is None else f"{task.total / 1e6:,.1f}"
+            return Text(f"{done}/{total} MB")
+        total = "?" if task.total is None else f"{int(task.total):,}"
+        return Text(f"{int(task.completed):,}/{total} {unit}".rstrip())
+
+
+class RichTracker(_progress.Tracker):
+    """The one owner that draws the stages' bars (``fuite.progress``), with Rich, on ``console``.
+
+    Each bar keeps the total it was opened with and never goes back (``fuite.progress.Bar``); a finished bar stays
+    shown at its total. Off a terminal nothing is drawn.
+    """
+
+    def __init__(self, console: Console | None = None, *, transient: bool = True):
+        console = console if console is not None else err
+        self.rich = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), _CountColumn(),
+                             TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=console,
+                             transient=transient, disable=not console.is_terminal)
+
+    def __enter__(self) -> RichTracker:
+        self.rich.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.rich.stop()
+
+    def bar(self, label: str, total: int | None, unit: str = "") -> _progress.Bar:
+        rich, task = self.rich, self.rich.add_task(shown(label), total=total, unit=unit)
+
+        class _Drawn(_progress.Bar):
+            def show(self) -> None:
+                rich.update(task, completed=self.done, total=self.total, description=shown(self.label))
+
+        return _Drawn(label, total, unit)
+
+
+def tracker(console: Console | None = None) -> RichTracker:
+    """The stages' progress drawn on stderr (``with console.tracker() as bars: stage(..., progress=bars)``)."""
+    return RichTracker(console)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from fuite.console import err, out, print_json, progress_bar, shown
+from fuite.console import err, out, print_json, shown, tracker
 from fuite.errors import UsageError
 from fuite.readable import format_count, format_duration
 
@@ -24,16 +24,17 @@ def resolve(case: CaseOpt,
             memory: MemoryOpt = None,
             operator: OperatorOpt = None) -> None:
     """Re-run record linkage on a scanned case: child rows, deterministic links, Splink, persons."""
-    from fuite.resolve.stage import require_tables, resolve_case, settings_with_memory
+    from fuite.resolve.stage import require_tables, resolve_case, settings_with_memory, step_count
+    from fuite.progress import step_bar
     from fuite.store import open_case
     from fuite.store.edge import case_access
 
     settings = settings_with_memory(memory)
-    with open_case(case, case_access(case), operator=operator) as c, progress_bar() as bar:
+    with open_case(case, case_access(case), operator=operator) as c, tracker() as bars:
         require_tables(c, "records")
-        task = bar.add_task("resolving", total=None)
-        summary = resolve_case(c, progress=lambda message: bar.update(task, description=message), engine=engine,
-                               settings=settings)
+        steps = bars.bar("linking", step_count(settings), "steps")
+        summary = resolve_case(c, progress=step_bar(steps), engine=engine, settings=settings)
+        steps.finish()
     err.print(f"[green]resolved[/] {format_count(summary['records'])} records into "
               f"{format_count(summary['persons'])} persons in {format_duration(summary.get('seconds', 0))}")
 

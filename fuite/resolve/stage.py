@@ -72,6 +72,12 @@ def resolve_case(case, progress=None, *, settings: ResolveSettings | None = None
     return summary
 
 
+def step_count(settings: ResolveSettings) -> int:
+    """How many ``progress`` steps ``resolve_case`` reports at most: child rows, deterministic links, u, one EM per
+    training rule, scoring, clustering, storing (skipped ones are not reported)."""
+    return 6 + len(settings.training_rules)
+
+
 def _step(progress, message: str) -> None:
     if progress is not None:
         progress(message)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from fuite.console import err, out, print_json, progress_bar, shown
+from fuite.console import err, out, print_json, shown, tracker
 from fuite.errors import NothingUsable
 from fuite.readable import format_count, shell_word
 from fuite.resolve.cli import MemoryOpt
@@ -76,13 +76,8 @@ def scan(paths: Annotated[list[Path], typer.Argument(help="Files and folders of 
 
     require_input(paths)
     resolve_settings = settings_with_memory(memory)
-    with open_case(case, case_access(case), operator=operator, create=True) as c, progress_bar() as bar:
-        task = bar.add_task("scanning", total=None)
-
-        def progress(name: str, done: int, total: int | None) -> None:
-            bar.update(task, description=shown(name), completed=done, total=total)
-
-        summary = scan_paths(c, paths, encoding=encoding, progress=progress, resolve=not no_resolve,
+    with open_case(case, case_access(case), operator=operator, create=True) as c, tracker() as bars:
+        summary = scan_paths(c, paths, encoding=encoding, progress=bars, resolve=not no_resolve,
                              resolve_settings=resolve_settings,
                              on_problem=lambda p: err.print(f"[yellow]skipped[/] {shown(p.file)}: {shown(p.reason)}"))
     if as_json:

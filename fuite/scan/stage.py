@@ -12,6 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from fuite.errors import NothingUsable, UsageError
+from fuite.progress import NO_PROGRESS, Tracker, step_bar
 from fuite.schema import RECORD_SCHEMA, ROW_FIELD, ColumnFinding, FileProblem, Quarantined, SourceTable
 from fuite.store import Case
 
@@ -58,7 +59,27 @@ def _has_file(path: Path) -> bool:
     return path.is_file() or (path.is_dir() and any(p.is_file() for p in path.rglob("*")))
 
 
-Progress = Callable[[str, int, int | None], None]
+class FileBars:
+    """One bar per file read, with the file's own size as its total (``on_progress`` of ``fuite.ingest``).
+
+    Ingest reads one file after the other: a file's bar is complete when the next file begins, or at the end.
+    """
+
+    def __init__(self, tracker: Tracker):
+        self.tracker, self.bars, self.current = tracker, {}, None
+
+    def read(self, name: str, done: int, total: int | None) -> None:
+        bar = self.bars.get(name)
+        if bar is None:
+            self.finish()
+            bar = self.bars[name] = self.current = self.tracker.bar(name, total, "bytes")
+        bar.update(done)
+
+    def finish(self) -> None:
+        if self.current is not None:
+            self.current.finish()
+            self.current = None
+
 
 
 def _clear(case: Case) -> None:
@@ -102,7 +123,7 @@ def _findings_table(findings: list[ColumnFinding]) -> pa.Table:
 
 
 def scan_tables(case: Case, tables: Iterator[SourceTable], *, quarantined: list[Quarantined],
-                problems: list[FileProblem], progress: Progress | None = None) -> ScanSummary:
+                problems: list[FileProblem]) -> ScanSummary:
     """Classify and store every table ingest yields. ``quarantined``/``problems`` fill as ingest reports."""
     from fuite import detect
 
@@ -129,8 +150,6 @@ def scan_tables(case: Case, tables: Iterator[SourceTable], *, quarantined: list[
             case.append_table("records", _complete_records(rec, first_id=summary.records, source_id=source_id, st=st))
             summary.records += batch.num_rows
             rows += batch.num_rows
-            if progress:
-                progress(st.file, rows, None)
         sources.append({
             "source_id": source_id, "file": st.file, "table": st.table, "format": st.format,
             "encoding": st.encoding, "columns": json.dumps(st.columns, ensure_ascii=False),
@@ -157,10 +176,13 @@ def _store_issues(case: Case, quarantined: list[Quarantined], problems: list[Fil
     case.put_table("problems", problems_table(problems))
 
 
-def scan_paths(case: Case, paths: list[Path], *, encoding: str | None = None, progress: Progress | None = None,
+def scan_paths(case: Case, paths: list[Path], *, encoding: str | None = None, progress: Tracker = NO_PROGRESS,
                resolve: bool = True, on_problem: Callable[[FileProblem], None] | None = None,
                resolve_settings=None) -> ScanSummary:
-    """Read ``paths`` into ``case``; then resolve the records into persons."""
+    """Read ``paths`` into ``case``; then resolve the records into persons.
+
+    ``progress``: a bar per file (its bytes), then one for the linkage (its steps).
+    """
     from fuite import ingest
 
     quarantined: list[Quarantined] = []
@@ -171,13 +193,18 @@ def scan_paths(case: Case, paths: list[Path], *, encoding: str | None = None, pr
         if on_problem:
             on_problem(p)
 
+    files = FileBars(progress)
     tables = ingest.read_paths([Path(p) for p in paths], encoding=encoding, on_quarantine=quarantined.append,
-                               on_problem=problem, on_progress=progress)
-    summary = scan_tables(case, tables, quarantined=quarantined, problems=problems, progress=progress)
+                               on_problem=problem, on_progress=files.read)
+    summary = scan_tables(case, tables, quarantined=quarantined, problems=problems)
+    files.finish()
     if resolve and summary.records:
-        from fuite.resolve.stage import resolve_case
+        from fuite.resolve.stage import DEFAULT_SETTINGS, resolve_case, step_count
 
-        summary.resolved = resolve_case(case, settings=resolve_settings)
+        settings = resolve_settings or DEFAULT_SETTINGS
+        steps = progress.bar("linking", step_count(settings), "steps")
+        summary.resolved = resolve_case(case, step_bar(steps), settings=settings)
+        steps.finish()
     case.audit("scan", records=summary.records, detail={
         "files": summary.files, "tables": summary.tables, "quarantined": summary.quarantined,
         "unreadable": len(summary.problems)})

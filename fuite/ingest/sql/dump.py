@@ -90,7 +90,7 @@ def _survey(blob: Blob, reporter: Reporter, open_text, mysql: bool) -> dict[str,
                 body, line, target = st.text, st.line, st.insert
                 _note_insert(table(target[0]), target, body, mysql, last, st)
                 last = tables[target[0]]
-                reporter.progress(blob.name, 0, blob.size)
+                reporter.progress(blob.name, min(st.end, blob.size or 0), blob.size)
                 continue
             body, skipped = strip_leading(st.text)
             line = st.line + skipped
@@ -116,7 +116,7 @@ def _survey(blob: Blob, reporter: Reporter, open_text, mysql: bool) -> dict[str,
             t = table(target[0])
             _note_insert(t, target, body, mysql, last, st)
             last = t
-            reporter.progress(blob.name, 0, blob.size)
+            reporter.progress(blob.name, min(st.end, blob.size or 0), blob.size)
     return tables
 
 

@@ -70,18 +70,21 @@ def _layout(rows: Sequence[Sequence[str | None]]) -> tuple[int, bool, list[str]]
 def read_spreadsheet(blob: Blob, reporter: Reporter) -> Iterator[SourceTable]:
     workbook = _open(blob, reporter)
     fmt = {"xls": "xls", "ods": "ods"}.get(blob.suffix, "xlsx")
-    for sheet in workbook.sheet_names:
+    sheets = workbook.sheet_names
+    for number, sheet in enumerate(sheets):
         parsed = workbook.get_sheet_by_name(sheet)   # parsed once; kept for batches() (spreadsheets are small)
         rows = [[cell_text(v) for v in row] for row in itertools.islice(parsed.iter_rows(), LAYOUT_ROWS)]
         if not any(any(c for c in r) for r in rows):
             continue
         start, _, columns = _layout(rows)
         columns += [f"#{k}" for k in range(len(columns), parsed.width)]
-        yield SourceTable(blob.name, sheet, columns, _batches(blob, reporter, parsed, start, len(columns)),
+        share = (number / len(sheets), 1 / len(sheets))
+        yield SourceTable(blob.name, sheet, columns, _batches(blob, reporter, parsed, start, len(columns), share),
                           format=fmt)
 
 
-def _batches(blob: Blob, reporter: Reporter, parsed, start: int, width: int):
+def _batches(blob: Blob, reporter: Reporter, parsed, start: int, width: int, share: tuple[float, float]):
+    """The sheet's batches; progress in the file's bytes, the sheet counting for ``share`` (its start, its part)."""
     def make() -> Iterator[pa.RecordBatch]:
         with _collector_paused():   # a sheet's worth of row lists would set the cycle collector off again and again
             rows = parsed.to_python()[start:]
@@ -100,6 +103,9 @@ def _batches(blob: Blob, reporter: Reporter, parsed, start: int, width: int):
             part = [c.slice(first, BATCH_ROWS) for c in columns]
             index = pa.array(np.arange(first, first + len(part[0]), dtype=np.int64))
             yield pa.RecordBatch.from_arrays([index, *part], schema=schema)
+            if blob.size:
+                done = share[0] + share[1] * min(n, first + BATCH_ROWS) / n
+                reporter.progress(blob.name, int(blob.size * done), blob.size)
 
     return lambda: guarded(blob.name, reporter, make)
 
