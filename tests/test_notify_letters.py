@@ -105,3 +105,24 @@ def test_interrupted_letter_batches_are_settled_by_their_files(tmp_path):
     (new,) = [f for f in out.glob("*.pdf") if "old" not in f.name]
     text = _pdf_text(new)
     assert "Zoé3" in text and "Zoé4" in text and "Zoé1" not in text
+
+
+def test_recurring_sections_are_laid_out_once_and_stay_text(tmp_path):
+    from fuite.notify.letters import _SHIPPED, _use_fragments, letter_data
+    from fuite.notify.notice import NoticeRenderer
+
+    rows = _letter_rows(4)
+    renderer = NoticeRenderer(CASE_FILE)
+    data = letter_data(renderer, rows)
+    frags = _use_fragments(_SHIPPED.read_bytes(), data)
+    marked = [("frag" in s) for letter in data["letters"] for s in letter["fr"]["sections"]]
+    # the case's own sections recur in every letter; the exposed list differs between odd and even rows
+    assert frags and all(f.startswith(b"%PDF") for f in frags) and any(marked)
+    assert len(frags) < sum(marked)            # each recurring section is laid out once for the batch
+    lone = letter_data(renderer, rows[:1])     # a section written in one letter only stays inline
+    assert _use_fragments(b"#let data = json(bytes(sys.inputs.data))", lone) == []   # template without fragment mode
+    out = tmp_path / "letters"
+    with _case(tmp_path) as case:
+        notify_persons(case.conn, persons_table(rows), CASE_FILE, PersonsOptions(letters_dir=out), secret=b"k" * 32)
+    text = _pdf_text(next(out.glob("*.pdf")))
+    assert text.count("Ce que vous pouvez faire") == 4 and text.count("What you can do") == 4

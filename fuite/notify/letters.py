@@ -18,9 +18,11 @@ fsync, rename) so that a batch file exists only complete.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import re
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -82,16 +84,64 @@ def _compiler():
     return typst.Compiler(font_paths=typst.Fonts(include_system_fonts=False))
 
 
+#: Recurring sections laid out once per process: ``(template digest, lang, section JSON) → PDF``. Only what
+#: recurs across letters is kept (the case's words and a category list; never a name or an address), in memory.
+_FRAGMENTS: dict[tuple[bytes, str], bytes] = {}
+_FRAGMENTS_MAX = 512
+
+
+def _compile(source: bytes, inputs: dict[str, str]) -> bytes:
+    import typst
+
+    try:
+        return _compiler().compile(input=source, sys_inputs=inputs, pdf_tags=False)
+    except typst.TypstError as exc:   # the message names the template's problem, never a value
+        raise NotifyError(f"letter template could not be rendered ({exc.message.splitlines()[0][:120]})") from None
+
+
+def _fragment(source: bytes, digest: bytes, lang: str, key: str) -> bytes:
+    pdf = _FRAGMENTS.get((digest, lang + key))
+    if pdf is None:
+        pdf = _compile(source, {"fragment": "1", "data": f'{{"lang": "{lang}", "section": {key}}}'})
+        if len(_FRAGMENTS) >= _FRAGMENTS_MAX:
+            _FRAGMENTS.clear()
+        _FRAGMENTS[(digest, lang + key)] = pdf
+    return pdf
+
+
+def _use_fragments(source: bytes, data: dict) -> list[bytes]:
+    """Mark every section that recurs in the batch (or was laid out before) with its fragment's index.
+
+    A section written in one letter only (it would hold that person's own words) stays inline. A template
+    without fragment mode (a controller's older ``letter.typ``) gets none.
+    """
+    if b"sys.inputs.fragment" not in source and b'"fragment" in sys.inputs' not in source:
+        return []
+    digest = hashlib.blake2b(source, digest_size=16).digest()
+    keyed = [(lang, section, json.dumps(section, ensure_ascii=False, sort_keys=True))
+             for letter in data["letters"] for lang in ("fr", "en") for section in letter[lang]["sections"]]
+    seen = Counter(lang + key for lang, _, key in keyed)
+    frags: list[bytes] = []
+    index: dict[str, int] = {}
+    for lang, section, key in keyed:
+        if seen[lang + key] > 1 or (digest, lang + key) in _FRAGMENTS:
+            if lang + key not in index:
+                index[lang + key] = len(frags)
+                frags.append(_fragment(source, digest, lang, key))
+            section["frag"] = index[lang + key]
+    return frags
+
+
 def render_letters_pdf(renderer: NoticeRenderer, rows: list[dict], today: date | None = None,
                        override_dirs: list[Path] | None = None) -> bytes:
     """One PDF holding every letter of ``rows``, in the order given."""
-    import typst
-
-    data = json.dumps(letter_data(renderer, rows, today), ensure_ascii=False)
-    try:
-        return _compiler().compile(input=_template_source(override_dirs), sys_inputs={"data": data}, pdf_tags=False)
-    except typst.TypstError as exc:   # the message names the template's problem, never a value
-        raise NotifyError(f"letter template could not be rendered ({exc.message.splitlines()[0][:120]})") from None
+    source = _template_source(override_dirs)
+    data = letter_data(renderer, rows, today)
+    frags = _use_fragments(source, data)
+    inputs = {"data": json.dumps(data, ensure_ascii=False)}
+    if frags:
+        inputs["frags"] = json.dumps([list(f) for f in frags])
+    return _compile(source, inputs)
 
 
 def count_pages(pdf: bytes) -> int:
