@@ -26,10 +26,11 @@ from fuite.taxonomy import CATEGORY_IDS, PERSONAL_IDS, SPECIAL_CONDITIONS
 PERSONS = 300
 
 
-@pytest.fixture(scope="module")
-def drill(tmp_path_factory) -> Path:
+@pytest.fixture(scope="module", params=["whole", "chunked"])
+def drill(request, tmp_path_factory) -> Path:
+    """The drill in one chunk, and streamed in three (each chunk its own rows; ids and row numbers go on)."""
     out = tmp_path_factory.mktemp("drill")
-    generate(out, persons=PERSONS, seed=3)
+    generate(out, persons=PERSONS, seed=3, **({"chunk": 110} if request.param == "chunked" else {}))
     return out
 
 

@@ -20,7 +20,6 @@ of its cells reveals HIV infection, antiretroviral treatment or PrEP. A person's
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
@@ -52,10 +51,23 @@ def _joined(masks: np.ndarray, names: tuple[str, ...]) -> pl.Series:
 
 
 class AnswerKey:
-    """Accumulates the truth table by table, then writes the three CSV files."""
+    """The truth, written as the drill streams: ``begin`` a chunk of persons, ``add`` each of its tables, ``end``
+    the chunk (its persons' lines); ``close`` writes what is known only at the end."""
 
-    def __init__(self, persons: pl.DataFrame):
-        self.persons = persons
+    def __init__(self, key_dir: Path):
+        key_dir.mkdir(parents=True, exist_ok=True)
+        self.key_dir = key_dir
+        self._columns: list[tuple[str, str, str, str]] = []
+        self._records = open(key_dir / "records.csv", "wb")
+        self._records.write(b"file,table,row,person_id,hiv,health,realities\n")
+        self._persons = open(key_dir / "persons.csv", "wb")
+        self.rows: dict[tuple[str, str], int] = {}
+        self._quarantine: list[tuple[str, str, str, str]] = []
+        self.persons_written = 0
+
+    def begin(self, persons: pl.DataFrame, offset: int = 0) -> None:
+        """Start a chunk of persons whose local index ``i`` is person ``offset + i``."""
+        self.persons, self.offset = persons, offset
         n = persons.height
         self._categories = np.zeros(n, dtype=np.int64)
         self._conditions = np.zeros(n, dtype=np.int64)
@@ -63,20 +75,22 @@ class AnswerKey:
         self._health = np.zeros(n, dtype=bool)
         self._realities = persons["realities"].to_numpy().copy() if "realities" in persons.columns else \
             np.zeros(n, dtype=np.int64)
-        self._columns: list[tuple[str, str, str, str]] = []
-        self._records = io.BytesIO()
-        self._records.write(b"file,table,row,person_id,hiv,health,realities\n")
-        self.rows: dict[tuple[str, str], int] = {}
-        self._quarantine: list[tuple[str, str, str, str]] = []
+
+    def end(self) -> None:
+        """Write the chunk's persons."""
+        self.persons_frame().write_csv(self._persons, include_header=self.persons_written == 0)
+        self.persons_written += self.persons.height
 
     def add(self, table: Table) -> None:
-        """Record one table's columns and rows."""
+        """Record one table's rows of this chunk (and its columns, the first time)."""
         n = table.frame.height
+        start = self.rows.get((table.file, table.table))
         health = np.zeros(n, dtype=bool)
         for (header, category), name in zip(table.columns, table.frame.columns):
             if category not in CATEGORY_IDS:
                 raise ValueError(f"unknown category {category!r} in the drill's column list")
-            self._columns.append((table.file, table.table, header, category))
+            if start is None:
+                self._columns.append((table.file, table.table, header, category))
             filled = _non_empty(table.frame[name])
             if category in HEALTH_CATEGORIES:
                 health |= filled
@@ -97,33 +111,34 @@ class AnswerKey:
         pl.DataFrame({
             "file": pl.Series([table.file] * n, dtype=pl.String) if n else pl.Series([], dtype=pl.String),
             "table": pl.Series([table.table] * n, dtype=pl.String) if n else pl.Series([], dtype=pl.String),
-            "row": np.asarray(table.extra.get("row_index", np.arange(n)), dtype=np.int64),
-            "person_id": table.person_id.astype(np.int64),
+            "row": np.asarray(table.extra.get("row_index", (start or 0) + np.arange(n)), dtype=np.int64),
+            "person_id": table.person_id.astype(np.int64) + self.offset,
             "hiv": hiv.astype(np.int8),
             "health": health.astype(np.int8),
             "realities": _joined(row_bits, REALITIES) if n else pl.Series([], dtype=pl.String),
         }).write_csv(self._records, include_header=False)
-        self.rows[(table.file, table.table)] = n
+        self.rows[(table.file, table.table)] = (start or 0) + n
         self._quarantine += [(table.file, table.table, where, why) for where, why in table.extra.get("quarantined", [])]
 
-    def write(self, key_dir: Path) -> dict[str, int]:
-        """Write columns.csv, records.csv and persons.csv; return the line count of each."""
-        key_dir.mkdir(parents=True, exist_ok=True)
+    def close(self) -> dict[str, int]:
+        """Write columns.csv and quarantine.csv, close records.csv and persons.csv; return the line count of each."""
+        key_dir = self.key_dir
+        self._records.close()
+        self._persons.close()
         cols = pl.DataFrame(self._columns, schema=["file", "table", "column", "category"], orient="row")
         cols.write_csv(key_dir / "columns.csv")
-        (key_dir / "records.csv").write_bytes(self._records.getvalue())
         pl.DataFrame(self._quarantine, schema=["file", "table", "location", "reason"], orient="row").write_csv(
             key_dir / "quarantine.csv")
-        self.persons_frame().write_csv(key_dir / "persons.csv")
         return {"columns.csv": cols.height, "records.csv": sum(self.rows.values()),
-                "persons.csv": self.persons.height}
+                "persons.csv": self.persons_written}
 
     def persons_frame(self) -> pl.DataFrame:
         """The persons' truth: canonical values and what the leak exposes about them."""
         p = self.persons
+        offset = self.offset
 
         return p.select(
-            "person_id", "last_name", "first_name",
+            pl.col("person_id") + offset, "last_name", "first_name",
             pl.col("birth_date").dt.strftime("%Y-%m-%d"),
             "sex", "nir",
             pl.col("email"),
@@ -135,8 +150,8 @@ class AnswerKey:
             conditions=pl.lit(_joined(self._conditions, CONDITION_BITS)),
             categories=pl.lit(_joined(self._categories, PERSONAL_IDS)),
             realities=pl.lit(_joined(self._realities, REALITIES)),
-            household=pl.col("household") if "household" in p.columns else pl.col("person_id"),
-            insured_person=pl.when(pl.col("insured") >= 0).then(pl.col("insured")) if "insured" in p.columns
+            household=(pl.col("household") if "household" in p.columns else pl.col("person_id")) + offset,
+            insured_person=pl.when(pl.col("insured") >= 0).then(pl.col("insured") + offset) if "insured" in p.columns
             else pl.lit(None, dtype=pl.Int64),
             rank=pl.col("rank") if "rank" in p.columns else pl.lit(1),
             quality=pl.col("quality") if "quality" in p.columns else pl.lit("ASSURE"),

@@ -12,14 +12,17 @@ import numpy as np
 from fuite.errors import UsageError
 from fuite.synth.answer_key import AnswerKey
 from fuite.synth.files import FILES
-from fuite.synth.people import make_persons
+from fuite.synth.people import email_hashes, make_persons
 from fuite.synth.pools import build_pools
 from fuite.synth.rows import Ctx
 
-__all__ = ["generate", "check_arguments", "DEFAULT_PERSONS", "MIN_PERSONS", "FILE_WEIGHTS", "FILES_PER_PERSON"]
+__all__ = ["generate", "check_arguments", "DEFAULT_PERSONS", "MIN_PERSONS", "FILE_WEIGHTS", "FILES_PER_PERSON", "CHUNK",
+           "chunk_sizes"]
 
 DEFAULT_PERSONS = 491_840
 MIN_PERSONS = 20
+#: Persons drawn and written at a time: memory is that of one chunk (about 0.5 GB), whatever the drill's size.
+CHUNK = 250_000
 #: Relative chance of a person being in each file (same order as ``files.FILES``); the XLSX is the smallest.
 FILE_WEIGHTS = np.array([0.22, 0.18, 0.14, 0.05, 0.18, 0.13, 0.10, 0.12, 0.06, 0.08])
 #: Probability that a person appears in 1, 2, 3 or 4 files.
@@ -28,17 +31,18 @@ FILES_PER_PERSON = np.array([0.42, 0.33, 0.18, 0.07])
 Progress = Callable[[str, float], None]
 
 
-def assign_files(rng: np.random.Generator, n: int) -> np.ndarray:
+def assign_files(rng: np.random.Generator, n: int, spread: bool = True) -> np.ndarray:
     """Boolean matrix persons x files: each person in 1–4 distinct files, drawn by weight.
 
     Weighted sampling without replacement via exponential keys (smallest k keys win).
-    The first persons are placed one per file so that no file is ever empty.
+    With ``spread`` (a drill's first chunk), the first persons are placed one per file so that no file is ever
+    empty.
     """
     k = rng.choice(np.arange(1, len(FILES_PER_PERSON) + 1), size=n, p=FILES_PER_PERSON)
     keys = rng.exponential(size=(n, len(FILE_WEIGHTS))) / FILE_WEIGHTS
     rank = np.argsort(np.argsort(keys, axis=1, kind="stable"), axis=1, kind="stable")
     member = rank < k[:, None]
-    for f in range(min(n, len(FILE_WEIGHTS))):
+    for f in range(min(n, len(FILE_WEIGHTS)) if spread else 0):
         member[f, f] = True
     return member
 
@@ -63,41 +67,73 @@ def _prepare(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
 
 
+def chunk_sizes(persons: int, chunk: int) -> list[int]:
+    """The drill's persons in as few chunks of at most ``chunk`` as possible, as even as possible."""
+    count = -(-persons // chunk)
+    base, more = divmod(persons, count)
+    return [base + (i < more) for i in range(count)]
+
+
 def generate(out_dir: Path, persons: int = DEFAULT_PERSONS, seed: int = 0, progress: Progress | None = None,
-             *, force: bool = False) -> dict:
+             *, force: bool = False, chunk: int = CHUNK) -> dict:
     """Write a synthetic leak under ``out_dir/leak`` and its answer key under ``out_dir/answer_key``.
 
-    Deterministic: the same ``persons`` and ``seed`` give the same bytes. Returns a summary
-    (persons, seed, per file its tables' row counts and size, total rows, seconds).
+    Deterministic: the same ``persons``, ``seed`` and ``chunk`` give the same bytes. The persons are drawn and
+    written ``chunk`` at a time (each chunk its own households, homonyms and rows; NIRs, phones and emails
+    unique across chunks), so memory stays that of one chunk whatever the size. Returns a summary (persons,
+    seed, per file its tables' row counts and size, total rows, seconds).
     """
     out_dir = Path(out_dir)
     check_arguments(out_dir, persons, seed, force)
+    if chunk < MIN_PERSONS:
+        raise UsageError(f"chunk must be at least {MIN_PERSONS}")
     _prepare(out_dir)
     report = progress or (lambda stage, fraction: None)
     started = time.perf_counter()
-    steps = 2 + len(FILES) + 1
-    seeds = np.random.SeedSequence(seed).spawn(2 + len(FILES))
-    report("persons", 0.0)
     pools = build_pools(seed)
-    people, topics = make_persons(np.random.default_rng(seeds[0]), pools, persons)
-    member = assign_files(np.random.default_rng(seeds[1]), persons)
-    report("persons", 2 / steps)
-    ctx = Ctx(people, topics, pools)
-    key = AnswerKey(people)
-    files: dict[str, dict] = {}
     leak = out_dir / "leak"
-    for i, module in enumerate(FILES):
-        report(module.PATH, (2 + i) / steps)
-        tables = module.build(ctx, np.random.default_rng(seeds[2 + i]), np.flatnonzero(member[:, i]))
+    writers = {}
+    for module in FILES:
         path = leak / module.PATH
         path.parent.mkdir(parents=True, exist_ok=True)
-        module.write(tables, path)
-        for table in tables:
-            key.add(table)
-        files[module.PATH] = {"tables": {t.table: t.frame.height for t in tables}, "bytes": path.stat().st_size}
-        del tables
+        writers[module.PATH] = module.open_writer(path)
+    key = AnswerKey(out_dir / "answer_key")
+    root = np.random.SeedSequence(seed)
+    sizes = chunk_sizes(persons, chunk)
+    taken = np.zeros(0, dtype=np.uint64)
+    offset = 0
+    steps = len(sizes) * (2 + len(FILES)) + 1
+    for c, size in enumerate(sizes):
+        step = c * (2 + len(FILES))
+        report("persons", step / steps)
+        seeds = root.spawn(2 + len(FILES))     # the first chunk draws as an unchunked drill did
+        people, topics = make_persons(np.random.default_rng(seeds[0]), pools, size, part=(c, len(sizes)),
+                                      taken=taken)
+        taken = np.union1d(taken, email_hashes(people["email"]))
+        member = assign_files(np.random.default_rng(seeds[1]), size, spread=c == 0)
+        ctx = Ctx(people, topics, pools, first=c == 0)
+        key.begin(people, offset)
+        for i, module in enumerate(FILES):
+            report(module.PATH, (step + 2 + i) / steps)
+            pids = np.flatnonzero(member[:, i])
+            room = getattr(module, "MAX_PERSONS", None)
+            if room is not None:
+                pids = pids[:max(room - key.rows.get((module.PATH, getattr(module, "SHEET", "")), 0), 0)]
+            ctx.start = {t: key.rows.get((module.PATH, t), 0) for f, t in key.rows if f == module.PATH}
+            tables = module.build(ctx, np.random.default_rng(seeds[2 + i]), pids)
+            writers[module.PATH].add(tables)
+            for table in tables:
+                key.add(table)
+            del tables
+        key.end()
+        offset += size
+        del people, topics, member, ctx
     report("answer key", (steps - 1) / steps)
-    key_lines = key.write(out_dir / "answer_key")
+    for writer in writers.values():
+        writer.close()
+    key_lines = key.close()
+    files = {module.PATH: {"tables": {t: n for (f, t), n in key.rows.items() if f == module.PATH},
+                           "bytes": (leak / module.PATH).stat().st_size} for module in FILES}
     report("done", 1.0)
     return {
         "persons": persons,

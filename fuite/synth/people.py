@@ -16,7 +16,7 @@ from fuite.synth.households import arrange
 from fuite.synth.pools import EMAIL_DOMAINS, INSURERS, Pools
 from fuite.synth.variants import strip_accents
 
-__all__ = ["make_persons", "nir_keys", "BLOOD_GROUPS"]
+__all__ = ["make_persons", "nir_keys", "email_hashes", "BLOOD_GROUPS"]
 
 #: (ABO group, Rh, share in France).
 BLOOD_GROUPS = (("O", "+", 36), ("A", "+", 37), ("B", "+", 9), ("AB", "+", 3), ("O", "-", 6), ("A", "-", 7),
@@ -33,10 +33,20 @@ def nir_keys(body13: np.ndarray) -> np.ndarray:
     return 97 - body13 % 97
 
 
-def _dedupe_draw(rng: np.random.Generator, values: np.ndarray, redraw, base: np.ndarray | None = None) -> np.ndarray:
+def _order_numbers(part: tuple[int, int]) -> tuple[int, int]:
+    """The NIR order numbers (first, count) of chunk ``part = (index, chunks)``: 1..999 split between the chunks,
+    so that two chunks never draw the same NIR."""
+    index, chunks = part
+    width = 999 // chunks
+    return 1 + index * width, width
+
+
+def _dedupe_draw(rng: np.random.Generator, values: np.ndarray, redraw, base: np.ndarray | None = None,
+                 orders: tuple[int, int] = (1, 999)) -> np.ndarray:
     """Redraw duplicate values until all are unique (collisions are rare, so a few rounds).
 
-    With ``base``, duplicates become ``base + a new order number`` (1..999) instead of ``redraw(k)``.
+    With ``base``, duplicates become ``base + a new order number`` (in ``orders``: first, count) instead of
+    ``redraw(k)``.
     """
     for _ in range(100):
         _, first = np.unique(values, return_index=True)
@@ -45,11 +55,12 @@ def _dedupe_draw(rng: np.random.Generator, values: np.ndarray, redraw, base: np.
         if not dup.any():
             return values
         k = int(dup.sum())
-        values[dup] = redraw(k) if base is None else base[dup] + rng.integers(1, 1000, k)
+        values[dup] = redraw(k) if base is None else base[dup] + rng.integers(orders[0], orders[0] + orders[1], k)
     raise RuntimeError("could not draw unique values")
 
 
-def _nirs(rng: np.random.Generator, pools: Pools, female: np.ndarray, birth: np.ndarray) -> np.ndarray:
+def _nirs(rng: np.random.Generator, pools: Pools, female: np.ndarray, birth: np.ndarray,
+          part: tuple[int, int] = (0, 1)) -> np.ndarray:
     n = len(female)
     years = birth.astype("datetime64[Y]").astype(np.int64) + 1970
     months = birth.astype("datetime64[M]").astype(np.int64) % 12 + 1
@@ -62,7 +73,8 @@ def _nirs(rng: np.random.Generator, pools: Pools, female: np.ndarray, birth: np.
                        np.where(corsica, rng.integers(1, 367, n), rng.integers(1, 700, n)))
     head = (np.where(female, 2, 1) * 10**12 + (years % 100) * 10**10 + months * 10**8 + dept_num * 10**6
             + commune * 10**3)
-    body = _dedupe_draw(rng, head + rng.integers(1, 1000, n), None, head)
+    lo, width = _order_numbers(part)
+    body = _dedupe_draw(rng, head + rng.integers(lo, lo + width, n), None, head, (lo, width))
     keys = nir_keys(body)
     digits = pl.Series(body).cast(pl.String).str.zfill(13)
     dept_str = pl.Series(depts.astype(str))
@@ -74,14 +86,29 @@ def _nirs(rng: np.random.Generator, pools: Pools, female: np.ndarray, birth: np.
     )
 
 
-def _phones(rng: np.random.Generator, n: int, prefixes: np.ndarray) -> np.ndarray:
-    """Unique 9-digit national numbers (as int) like 612345678 (the leading 0 is added when written)."""
+def _phones(rng: np.random.Generator, n: int, prefixes: np.ndarray, part: tuple[int, int] = (0, 1)) -> np.ndarray:
+    """Unique 9-digit national numbers (as int) like 612345678 (the leading 0 is added when written).
+
+    Chunk ``part = (index, chunks)`` draws the numbers whose last digits are ``index`` modulo ``chunks``, so two
+    chunks never share one; when a chunk's share of the plan is too small for unique numbers (beyond tens of
+    millions of persons for landlines), numbers repeat, as reassigned lines do.
+    """
+    index, chunks = part
     scale = 10 ** (9 - len(str(int(prefixes[0]))))
-    draw = lambda k: prefixes[rng.integers(0, len(prefixes), k)] * scale + rng.integers(0, scale, k)  # noqa: E731
-    return _dedupe_draw(rng, draw(n), draw)
+    rests = (scale - index + chunks - 1) // chunks
+    draw = lambda k: (prefixes[rng.integers(0, len(prefixes), k)] * scale  # noqa: E731
+                      + rng.integers(0, rests, k) * chunks + index)
+    values = draw(n)
+    return _dedupe_draw(rng, values, draw) if len(prefixes) * rests >= 2 * n else values
 
 
-def _emails(rng: np.random.Generator, first: pl.Series, last: pl.Series, birth_year: np.ndarray) -> pl.Series:
+def email_hashes(emails: pl.Series) -> np.ndarray:
+    """64-bit hashes of addresses, sorted and unique: what later chunks must not draw again."""
+    return np.unique(emails.drop_nulls().hash(seed=17).to_numpy())
+
+
+def _emails(rng: np.random.Generator, first: pl.Series, last: pl.Series, birth_year: np.ndarray,
+            taken: np.ndarray | None = None) -> pl.Series:
     n = len(first)
     df = pl.DataFrame({"f": first, "l": last, "yy": pl.Series(birth_year % 100).cast(pl.String).str.zfill(2),
                        "u": rng.random(n), "r": rng.integers(1, 100, n).astype(str)})
@@ -102,6 +129,10 @@ def _emails(rng: np.random.Generator, first: pl.Series, last: pl.Series, birth_y
     for round_ in range(5):  # make addresses unique: jean.martin@, jean.martin2@…
         df = df.with_columns(email=pl.concat_str([pl.col("local"), pl.lit("@"), pl.col("domain")]))
         df = df.with_columns(rank=pl.int_range(pl.len()).over("email"))
+        if taken is not None and len(taken):   # an address an earlier chunk drew counts as taken
+            hashes = df["email"].hash(seed=17).to_numpy()
+            at = np.minimum(np.searchsorted(taken, hashes), len(taken) - 1)
+            df = df.with_columns(rank=pl.col("rank") + pl.Series(taken[at] == hashes).cast(pl.Int64))
         if df["rank"].max() == 0:
             break
         df = df.with_columns(local=pl.when(pl.col("rank") > 0)
@@ -141,8 +172,13 @@ def _family_emails(rng: np.random.Generator, last: pl.Series, n: int) -> np.ndar
                                     pl.lit(domain)])).to_series().to_numpy()
 
 
-def make_persons(rng: np.random.Generator, pools: Pools, n: int) -> tuple[pl.DataFrame, np.ndarray]:
-    """Draw ``n`` persons: their canonical frame and their health-topic matrix (persons x topics)."""
+def make_persons(rng: np.random.Generator, pools: Pools, n: int, *, part: tuple[int, int] = (0, 1),
+                 taken: np.ndarray | None = None) -> tuple[pl.DataFrame, np.ndarray]:
+    """Draw ``n`` persons: their canonical frame and their health-topic matrix (persons x topics).
+
+    For chunk ``part = (index, chunks)`` of a drill drawn in chunks: NIRs and phones from the chunk's share of
+    their plan, emails other than ``taken`` (``email_hashes`` of the previous chunks').
+    """
     female = rng.random(n) < 0.52
     birth = _DAY0 + rng.integers(np.datetime64("1932-01-01").astype(np.int64),
                                  np.datetime64("2004-12-31").astype(np.int64), n).astype("timedelta64[D]")
@@ -157,9 +193,9 @@ def make_persons(rng: np.random.Generator, pools: Pools, n: int) -> tuple[pl.Dat
     first_s, last_s = pl.Series(first, dtype=pl.String), pl.Series(last, dtype=pl.String)
     has_mobile = rng.random(n) < np.where(birth_year > 2008, 0.05, 0.93)
     has_landline = rng.random(n) < np.where(birth_year < 1970, 0.6, 0.2)
-    mobile = _phones(rng, n, _MOBILE_PREFIXES)
-    landline = _phones(rng, n, _LANDLINE_PREFIXES)
-    email = _emails(rng, first_s, last_s, birth_year)
+    mobile = _phones(rng, n, _MOBILE_PREFIXES, part)
+    landline = _phones(rng, n, _LANDLINE_PREFIXES, part)
+    email = _emails(rng, first_s, last_s, birth_year, taken)
     has_email = rng.random(n) < np.where(birth_year < 1950, 0.55, np.where(birth_year > 2006, 0.1, 0.9))
     town = rng.integers(0, len(pools.towns), n)
     street_no = rng.integers(1, 160, n)
@@ -167,7 +203,7 @@ def make_persons(rng: np.random.Generator, pools: Pools, n: int) -> tuple[pl.Dat
     streets = pools.streets[rng.integers(0, len(pools.streets), n)]
     old_town = rng.integers(0, len(pools.towns), n)
     old_street = pools.streets[rng.integers(0, len(pools.streets), n)]
-    old_mobile = _phones(rng, n, _MOBILE_PREFIXES)
+    old_mobile = _phones(rng, n, _MOBILE_PREFIXES, part)
     hh = homes.household
     town, street_no, bis, streets = town[hh], street_no[hh], bis[hh], streets[hh]   # members live with the head
     family = homes.family_email
@@ -188,7 +224,7 @@ def make_persons(rng: np.random.Generator, pools: Pools, n: int) -> tuple[pl.Dat
         "first_name": first_s,
         "last_name": last_s,
         "birth_date": pl.Series(birth).cast(pl.Date),
-        "nir": pl.Series(_nirs(rng, pools, female, birth), dtype=pl.String),
+        "nir": pl.Series(_nirs(rng, pools, female, birth, part), dtype=pl.String),
         "email": pl.Series(np.where(has_email, email.to_numpy(), None).tolist(), dtype=pl.String),
         "mobile": pl.Series(np.where(has_mobile, mobile, -1)),
         "landline": pl.Series(np.where(has_landline | ~has_mobile, landline, -1)),

@@ -34,11 +34,15 @@ _DAY_2021 = np.datetime64("2020-12-31").astype(np.int64)
 
 @dataclass
 class Ctx:
-    """What every builder reads: the persons, their health topics and the pools."""
+    """What every builder reads: the persons of one chunk, their health topics and the pools; ``first`` for the
+    drill's first chunk (which writes the broken lines), ``start`` the rows each table already has (by table name,
+    "" for a file's only table) so that ids and row numbers go on from the previous chunks."""
 
     persons: pl.DataFrame
     topics: np.ndarray
     pools: Pools
+    first: bool = True
+    start: dict = field(default_factory=dict)
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """The leaked files of a drill, one module each (``build`` the tables, ``write`` the bytes).
 
 Each module names its file (``PATH``, relative to ``OUT/leak``) and exposes
-``build(ctx, rng, pids) -> list[Table]`` and ``write(tables, path)``.
+``build(ctx, rng, pids) -> list[Table]`` (one chunk of persons' tables) and ``open_writer(path)``, whose
+``add(tables)`` writes a chunk and ``close()`` ends the file (``fuite.synth.stream``).
 """
 
 from fuite.synth.files import (

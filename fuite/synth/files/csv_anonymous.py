@@ -17,6 +17,7 @@ from fuite.synth.health import TREATMENT_TABLE
 from fuite.synth.rows import (
     Ctx, ROW_REALITIES, Table, amounts, blood_cells, doctor_cells, shuffled_rows, health_cells, insurer_cells, maybe_blank, name_cells,
 )
+from fuite.synth.stream import TextFile
 from fuite.synth.variants import choose, date_layout, phone_layout
 
 PATH = "gist/data.csv"
@@ -58,5 +59,10 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
     return [Table(PATH, "", COLUMNS, frame, pids, treat.hiv, treat.conditions, realities=p[ROW_REALITIES].to_numpy())]
 
 
-def write(tables: list[Table], path: Path) -> None:
-    path.write_bytes(tables[0].frame.write_csv(quote_style="non_numeric").encode("utf-8"))
+def _render(tables: list[Table], first: bool) -> bytes:
+    return tables[0].frame.write_csv(quote_style="non_numeric", include_header=first).encode("utf-8")
+
+
+def open_writer(path: Path) -> TextFile:
+    """The file, written chunk by chunk (the header with the first)."""
+    return TextFile(path, _render)

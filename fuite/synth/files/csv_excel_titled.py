@@ -18,6 +18,7 @@ from fuite.synth.health import COMMENT_TABLE
 from fuite.synth.rows import (
     Ctx, Table, analysis_cells, health_cells, maybe_blank, name_cells, sample_date_cells, shuffled_rows, third_party,
 )
+from fuite.synth.stream import TextFile
 from fuite.synth.variants import date_layout, nir_layout, phone_layout
 
 PATH = "cloud_share/Bio-Ouest/liste_patients_fevrier.csv"
@@ -55,9 +56,12 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
         "Observations": third_party(rng, ctx, obs.text, 0.04),
     })
     nul_at = int(rng.integers(0, n + 1)) if n else 0     # the NUL line comes before data row ``nul_at``
-    rows = np.arange(n) + (np.arange(n) >= nul_at)
-    line = len(TITLE_ROWS) + 1 + nul_at + 1
-    extra = {"nul_at": nul_at, "row_index": rows, "quarantined": [(f"line {line}", "NUL bytes")]}
+    if ctx.first:   # the one broken line, in the first chunk; later chunks' rows come after it
+        rows = np.arange(n) + (np.arange(n) >= nul_at)
+        line = len(TITLE_ROWS) + 1 + nul_at + 1
+        extra = {"nul_at": nul_at, "row_index": rows, "quarantined": [(f"line {line}", "NUL bytes")]}
+    else:
+        extra = {"nul_at": None, "row_index": ctx.start.get("", 0) + 1 + np.arange(n)}
     return [Table(PATH, "", COLUMNS, frame, pids, analysis.hiv | obs.hiv, analysis.conditions | obs.conditions,
                   extra=extra)]
 
@@ -68,15 +72,20 @@ def _cell(column: pl.Expr) -> pl.Expr:
     return pl.when(column.str.contains(r'[;"\r\n]')).then(quoted).otherwise(column).fill_null("")
 
 
-def write(tables: list[Table], path: Path) -> None:
+def _render(tables: list[Table], first: bool) -> bytes:
     table = tables[0]
     width = len(table.columns)
     pad = ";" * (width - 1)
     lines = table.frame.select(pl.concat_str([_cell(pl.col(c)) for c in table.frame.columns], separator=";")
                                ).to_series().to_list()
-    head = [t + pad for t in TITLE_ROWS] + [";".join(h for h, _ in table.columns)]
+    head = [t + pad for t in TITLE_ROWS] + [";".join(h for h, _ in table.columns)] if first else []
+    encode = lambda part: "".join(line + "\r\n" for line in part).replace("β", "bêta").encode(ENCODING)  # noqa: E731
     at = table.extra["nul_at"]
-    before = "\r\n".join(head + lines[:at]) + "\r\n"
-    after = "".join(line + "\r\n" for line in lines[at:])
-    data = before.replace("β", "bêta").encode(ENCODING) + b"\x00" * NUL_BYTES + b"\r\n"
-    path.write_bytes(data + after.replace("β", "bêta").encode(ENCODING))
+    if at is None:
+        return encode(head + lines)
+    return encode(head + lines[:at]) + b"\x00" * NUL_BYTES + b"\r\n" + encode(lines[at:])
+
+
+def open_writer(path: Path) -> TextFile:
+    """The file, written chunk by chunk (the title rows and header with the first)."""
+    return TextFile(path, _render)

@@ -18,6 +18,7 @@ from fuite.synth.rows import (
     Ctx, Table, amounts, blood_cells, distractor_nirs, doctor_cells, health_cells, insurer_cells,
     maybe_blank, name_cells, person_rows, sample_date_cells, third_party, ROW_REALITIES,
 )
+from fuite.synth.stream import TextFile
 from fuite.synth.variants import choose, date_layout, nir_layout, phone_layout
 
 PATH = "mega/Export_Labos_Ouest/export_patients_2020.csv"
@@ -92,6 +93,11 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
                   realities=p[ROW_REALITIES].to_numpy())]
 
 
-def write(tables: list[Table], path: Path) -> None:
-    text = tables[0].frame.write_csv(separator=";", line_terminator="\r\n")
-    path.write_bytes(text.replace("β", "bêta").encode(ENCODING))
+def _render(tables: list[Table], first: bool) -> bytes:
+    text = tables[0].frame.write_csv(separator=";", line_terminator="\r\n", include_header=first)
+    return text.replace("β", "bêta").encode(ENCODING)
+
+
+def open_writer(path: Path) -> TextFile:
+    """The file, written chunk by chunk (the header with the first)."""
+    return TextFile(path, _render)

@@ -19,6 +19,7 @@ from fuite.synth.rows import (
     Ctx, ROW_REALITIES, Table, analysis_cells, blood_cells, children_per_parent, doctor_cells, shuffled_rows, health_cells,
     insurer_cells, maybe_blank, name_cells, sample_date_cells,
 )
+from fuite.synth.stream import TextFile
 from fuite.synth.variants import choose, date_layout, nir_layout, phone_layout
 
 PATH = "pastebin/dossiers_patients.jsonl"
@@ -113,7 +114,7 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
     return [parent, child]
 
 
-def write(tables: list[Table], path: Path) -> None:
+def _render(tables: list[Table], first: bool) -> bytes:
     parent, child = tables
     f = parent.frame
     kids = (child.frame.with_columns(parent_row=pl.Series(child.extra["parent_row"]))
@@ -133,4 +134,9 @@ def write(tables: list[Table], path: Path) -> None:
         "traitements": _as_list(f["traitements[]"]),
         CHILD: kids[CHILD],
     })
-    path.write_bytes(doc.write_ndjson().encode("utf-8"))
+    return doc.write_ndjson().encode("utf-8")
+
+
+def open_writer(path: Path) -> TextFile:
+    """The file, written chunk by chunk."""
+    return TextFile(path, _render)

@@ -15,6 +15,7 @@ import polars as pl
 
 from fuite.synth.health import COMMENT_TABLE
 from fuite.synth.rows import Ctx, Table, analysis_cells, health_cells, maybe_blank, name_cells, shuffled_rows
+from fuite.synth.stream import TextFile
 from fuite.synth.variants import date_layout, phone_layout
 
 PATH = "api_scrape/portail_resultats.jsonl"
@@ -45,8 +46,11 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
         "examen.libelle": analysis.label, "examen.commentaire": note.text,
     })
     deep_at = int(rng.integers(0, n + 1)) if n else 0
-    extra = {"deep_at": deep_at, "row_index": np.arange(n) + (np.arange(n) >= deep_at),
-             "quarantined": [(f"line {deep_at + 1}", f"record nested {DEPTH} levels deep")]}
+    if ctx.first:   # the one broken line, in the first chunk; later chunks' rows come after it
+        extra = {"deep_at": deep_at, "row_index": np.arange(n) + (np.arange(n) >= deep_at),
+                 "quarantined": [(f"line {deep_at + 1}", f"record nested {DEPTH} levels deep")]}
+    else:
+        extra = {"deep_at": None, "row_index": ctx.start.get("", 0) + 1 + np.arange(n)}
     return [Table(PATH, "", COLUMNS, frame, pids, analysis.hiv | note.hiv, analysis.conditions | note.conditions,
                   extra=extra)]
 
@@ -63,8 +67,14 @@ def _nested(row: dict) -> dict:
     return out
 
 
-def write(tables: list[Table], path: Path) -> None:
+def _render(tables: list[Table], first: bool) -> bytes:
     table = tables[0]
     lines = [json.dumps(_nested(row), ensure_ascii=False) for row in table.frame.iter_rows(named=True)]
-    lines.insert(table.extra["deep_at"], '{"meta":' * DEPTH + "null" + "}" * DEPTH)
-    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    if table.extra["deep_at"] is not None:
+        lines.insert(table.extra["deep_at"], '{"meta":' * DEPTH + "null" + "}" * DEPTH)
+    return "".join(line + "\n" for line in lines).encode("utf-8")
+
+
+def open_writer(path: Path) -> TextFile:
+    """The file, written chunk by chunk."""
+    return TextFile(path, _render)

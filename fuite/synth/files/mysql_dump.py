@@ -19,6 +19,7 @@ from fuite.synth.rows import (
     Ctx, ROW_REALITIES, Table, amounts, analysis_cells, blood_cells, children_per_parent, distractor_nirs, doctor_cells, shuffled_rows,
     health_cells, insurer_cells, maybe_blank, name_cells, sample_dates, third_party,
 )
+from fuite.synth.stream import SectionFile
 from fuite.synth.variants import choose, date_layout, phone_layout
 
 PATH = "forum_dump/sil_backup_2020-11-03.sql"
@@ -66,7 +67,7 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
         phone=choose(pl.lit(pl.Series(u)), [(0.6, phone_layout(phone_src, "intl_nozero")),
                                             (1, phone_layout(phone_src, "compact"))]),
     )
-    ids = np.arange(1, n + 1)
+    ids = ctx.start.get("patients", 0) + np.arange(1, n + 1)
     patients = pl.DataFrame({
         "id": pl.Series(ids).cast(pl.String),
         "nom": last,
@@ -102,7 +103,7 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
     times = rng.integers(7 * 3600, 19 * 3600, m)
     sample = sample_dates(rng, m).cast(pl.Datetime("ms")) + (pl.Series(times) * 1000).cast(pl.Duration("ms"))
     analyses = pl.DataFrame({
-        "id": pl.Series(np.arange(1, m + 1)).cast(pl.String),
+        "id": pl.Series(ctx.start.get("analyses", 0) + np.arange(1, m + 1)).cast(pl.String),
         "patient_id": pl.Series(ids[parent_row]).cast(pl.String),
         "finess_labo": pl.Series(ctx.pools.lab_finess[lab], dtype=pl.String),
         "labo": pl.Series(ctx.pools.lab_names[lab], dtype=pl.String),
@@ -134,7 +135,7 @@ def _sql_value(table: str, col: str) -> pl.Expr:
     return pl.concat_str([pl.lit("'"), escaped, pl.lit("'")]).fill_null("NULL")
 
 
-def _table_sql(table: Table) -> str:
+def _table_head(table: Table) -> str:
     name = table.table
     cols = [c for c, _ in table.columns]
     defs = [f"  `{c}` {t}" for c, t in zip(cols, _SQL_TYPES[name])]
@@ -149,14 +150,23 @@ def _table_sql(table: Table) -> str:
             "/*!40101 SET character_set_client = @saved_cs_client */;\n\n"
             f"--\n-- Dumping data for table `{name}`\n--\n\nLOCK TABLES `{name}` WRITE;\n"
             f"/*!40000 ALTER TABLE `{name}` DISABLE KEYS */;\n")
+    return head
+
+
+def _table_inserts(table: Table) -> str:
+    name = table.table
+    cols = [c for c, _ in table.columns]
     tuples = table.frame.select(
         pl.concat_str([pl.lit("(")] + [_sql_value(name, c) for c in cols] + [pl.lit(")")], separator=","
                       ).str.replace(r"^\(,", "(").str.replace(r",\)$", ")")
     ).to_series().to_list()
     inserts = [f"INSERT INTO `{name}` VALUES " + ",".join(tuples[i:i + BATCH]) + ";\n"
                for i in range(0, len(tuples), BATCH)]
-    tail = f"/*!40000 ALTER TABLE `{name}` ENABLE KEYS */;\nUNLOCK TABLES;\n\n"
-    return head + "".join(inserts) + tail
+    return "".join(inserts)
+
+
+def _table_tail(name: str) -> str:
+    return f"/*!40000 ALTER TABLE `{name}` ENABLE KEYS */;\nUNLOCK TABLES;\n\n"
 
 
 _PROLOGUE = """-- MySQL dump 10.13  Distrib 5.7.33, for Linux (x86_64)
@@ -177,6 +187,25 @@ _EPILOGUE = """/*!40014 SET FOREIGN_KEY_CHECKS=@OLD_FOREIGN_KEY_CHECKS */;
 """
 
 
-def write(tables: list[Table], path: Path) -> None:
-    body = "".join(_table_sql(t) for t in tables)
-    path.write_bytes((_PROLOGUE + body + _EPILOGUE).encode("utf-8"))
+class Writer:
+    """The dump, written chunk by chunk: each table's INSERTs grow in a part file, joined when closed."""
+
+    def __init__(self, path: Path):
+        self._file = SectionFile(path, 2)
+        self._heads: list[bytes] = []
+
+    def add(self, tables: list[Table]) -> None:
+        if not self._heads:
+            self._heads = [_table_head(t).encode("utf-8") for t in tables]
+            self._names = [t.table for t in tables]
+        self._file.add([_table_inserts(t).encode("utf-8") for t in tables])
+
+    def close(self) -> None:
+        pieces: list[bytes | int] = [_PROLOGUE.encode("utf-8")]
+        for i, (head, name) in enumerate(zip(self._heads, self._names)):
+            pieces += [head, i, _table_tail(name).encode("utf-8")]
+        self._file.close(pieces + [_EPILOGUE.encode("utf-8")])
+
+
+def open_writer(path: Path) -> Writer:
+    return Writer(path)

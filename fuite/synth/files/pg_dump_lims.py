@@ -11,6 +11,7 @@ restores this file into a real server and checks that ``pg_dump`` writes it back
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from fuite.synth.rows import (
     Ctx, Table, analysis_cells, children_per_parent, doctor_cells, health_cells, insurer_cells, maybe_blank,
     name_cells, sample_dates, shuffled_rows, third_party,
 )
+from fuite.synth.stream import SectionFile
 from fuite.synth.variants import date_layout, nir_layout, phone_layout
 
 PATH = "ransomware_dump/lims_prod_2021-02-14.sql"
@@ -56,7 +58,7 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
         nir=nir_layout(pl.col("nir"), "compact"),
         phone=phone_layout(pl.coalesce(pl.col("mobile"), pl.col("landline")), "spaced"),
     )
-    ids = np.arange(1, n + 1) * 7 + 1000
+    ids = (ctx.start.get("patient", 0) + np.arange(1, n + 1)) * 7 + 1000
     patients = pl.DataFrame({
         "id": pl.Series(ids).cast(pl.String),
         "nom": last,
@@ -87,7 +89,7 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
     seconds = (pl.Series(rng.integers(7 * 3600, 19 * 3600, m)) * 1000).cast(pl.Duration("ms"))
     sampled = sample_dates(rng, m).cast(pl.Datetime("ms")) + seconds
     results = pl.DataFrame({
-        "id": pl.Series(np.arange(1, m + 1)).cast(pl.String),
+        "id": pl.Series(ctx.start.get("resultat", 0) + np.arange(1, m + 1)).cast(pl.String),
         "patient_id": pl.Series(ids[parent_row]).cast(pl.String),
         "date_prelevement": sampled.dt.strftime("%Y-%m-%d %H:%M:%S"),
         "code_examen": analysis.code,
@@ -130,17 +132,25 @@ def _create(table: Table) -> str:
             f"ALTER TABLE public.{table.table} OWNER TO {OWNER};\n\n")
 
 
-def _data(table: Table) -> str:
+def _rows(table: Table) -> str:
     names = [c for c, _ in table.columns]
     lines = table.frame.select(pl.concat_str([copy_text(pl.col(c)) for c in names], separator="\t")).to_series()
-    body = "\n".join(lines.to_list()) + "\n" if len(lines) else ""
+    return "".join(line + "\n" for line in lines.to_list())
+
+
+def _data_head(table: Table) -> str:
+    names = [c for c, _ in table.columns]
     return (f"--\n-- Data for Name: {table.table}; Type: TABLE DATA; Schema: public; Owner: {OWNER}\n--\n\n"
-            f"COPY public.{table.table} ({', '.join(names)}) FROM stdin;\n{body}\\.\n\n\n")
+            f"COPY public.{table.table} ({', '.join(names)}) FROM stdin;\n")
 
 
-def dump_text(patient: Table, resultat: Table, key: str) -> str:
-    """The whole dump, in pg_dump's order: settings, tables, sequence, default, data, setval, constraints, FK."""
-    seq = "resultat_id_seq"
+_DATA_TAIL = "\\.\n\n\n"
+_SEQ = "resultat_id_seq"
+
+
+def _head(patient: Table, resultat: Table, key: str) -> str:
+    """The dump up to its data, in pg_dump's order: settings, tables, sequence, default."""
+    seq = _SEQ
     head = ("--\n-- PostgreSQL database dump\n--\n\n" f"\\restrict {key}\n\n"
             f"-- Dumped from database version {VERSION}\n-- Dumped by pg_dump version {VERSION}\n\n"
             "SET statement_timeout = 0;\nSET lock_timeout = 0;\nSET idle_in_transaction_session_timeout = 0;\n"
@@ -155,9 +165,15 @@ def dump_text(patient: Table, resultat: Table, key: str) -> str:
                 + _object("resultat id", "DEFAULT")
                 + f"ALTER TABLE ONLY public.resultat ALTER COLUMN id SET DEFAULT nextval('public.{seq}'::regclass);"
                 "\n\n\n")
-    last = max(resultat.frame.height, 1)
-    called = "true" if resultat.frame.height else "false"
-    tail = (_object(seq, "SEQUENCE SET") + f"SELECT pg_catalog.setval('public.{seq}', {last}, {called});\n\n\n"
+    return head + _create(patient) + _create(resultat) + sequence
+
+
+def _tail(results: int, key: str) -> str:
+    """After the data: setval, constraints, foreign key."""
+    seq = _SEQ
+    last = max(results, 1)
+    called = "true" if results else "false"
+    return (_object(seq, "SEQUENCE SET") + f"SELECT pg_catalog.setval('public.{seq}', {last}, {called});\n\n\n"
             + _object("patient patient_pkey", "CONSTRAINT")
             + "ALTER TABLE ONLY public.patient\n    ADD CONSTRAINT patient_pkey PRIMARY KEY (id);\n\n\n"
             + _object("resultat resultat_pkey", "CONSTRAINT")
@@ -166,9 +182,30 @@ def dump_text(patient: Table, resultat: Table, key: str) -> str:
             + "ALTER TABLE ONLY public.resultat\n    ADD CONSTRAINT resultat_patient_id_fkey FOREIGN KEY (patient_id) "
             "REFERENCES public.patient(id);\n\n\n"
             + f"--\n-- PostgreSQL database dump complete\n--\n\n\\unrestrict {key}\n\n")
-    return head + _create(patient) + _create(resultat) + sequence + _data(patient) + _data(resultat) + tail
 
 
-def write(tables: list[Table], path: Path) -> None:
-    patient, resultat = tables
-    path.write_bytes(dump_text(patient, resultat, patient.extra["restrict_key"]).encode("utf-8"))
+class Writer:
+    """The dump, written chunk by chunk: each COPY block grows in a part file, joined when closed."""
+
+    def __init__(self, path: Path):
+        self._file = SectionFile(path, 2)
+        self._first: tuple[Table, Table] | None = None
+        self._results = 0
+
+    def add(self, tables: list[Table]) -> None:
+        patient, resultat = tables
+        if self._first is None:
+            self._first = (replace(patient, frame=patient.frame.clear()), replace(resultat, frame=resultat.frame.clear()))
+        self._results += resultat.frame.height
+        self._file.add([_rows(patient).encode("utf-8"), _rows(resultat).encode("utf-8")])
+
+    def close(self) -> None:
+        patient, resultat = self._first
+        key = patient.extra["restrict_key"]
+        enc = lambda text: text.encode("utf-8")  # noqa: E731
+        self._file.close([enc(_head(patient, resultat, key) + _data_head(patient)), 0,
+                          enc(_DATA_TAIL + _data_head(resultat)), 1, enc(_DATA_TAIL + _tail(self._results, key))])
+
+
+def open_writer(path: Path) -> Writer:
+    return Writer(path)

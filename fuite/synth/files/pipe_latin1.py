@@ -18,6 +18,7 @@ from fuite.synth.health import COMMENT_TABLE, TREATMENT_TABLE
 from fuite.synth.rows import (
     Ctx, ROW_REALITIES, Table, amounts, shuffled_rows, health_cells, maybe_blank, name_cells, sample_date_cells, third_party,
 )
+from fuite.synth.stream import TextFile
 from fuite.synth.variants import choose, date_layout, phone_layout, to_latin1_safe
 
 PATH = "torrent/part6/extraction_prelevements.txt"
@@ -69,6 +70,10 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
                   realities=p[ROW_REALITIES].to_numpy())]
 
 
-def write(tables: list[Table], path: Path) -> None:
-    text = tables[0].frame.write_csv(separator="|", include_header=False, quote_style="never")
-    path.write_bytes(text.encode(ENCODING))
+def _render(tables: list[Table], first: bool) -> bytes:
+    return tables[0].frame.write_csv(separator="|", include_header=False, quote_style="never").encode(ENCODING)
+
+
+def open_writer(path: Path) -> TextFile:
+    """The file, written chunk by chunk."""
+    return TextFile(path, _render)

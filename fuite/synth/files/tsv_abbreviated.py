@@ -17,6 +17,7 @@ from fuite.synth.rows import (
     Ctx, ROW_REALITIES, Table, amounts, blood_cells, doctor_cells, shuffled_rows, health_cells, insurer_cells, maybe_blank, name_cells,
     sample_date_cells,
 )
+from fuite.synth.stream import TextFile
 from fuite.synth.variants import date_layout, nir_layout, strip_accents
 
 PATH = "anonfiles/bdd_labo_35.tsv"
@@ -81,5 +82,10 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
                   realities=p[ROW_REALITIES].to_numpy())]
 
 
-def write(tables: list[Table], path: Path) -> None:
-    path.write_bytes(tables[0].frame.write_csv(separator="\t", quote_style="never").encode("utf-8"))
+def _render(tables: list[Table], first: bool) -> bytes:
+    return tables[0].frame.write_csv(separator="\t", quote_style="never", include_header=first).encode("utf-8")
+
+
+def open_writer(path: Path) -> TextFile:
+    """The file, written chunk by chunk (the header with the first)."""
+    return TextFile(path, _render)

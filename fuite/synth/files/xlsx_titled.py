@@ -126,44 +126,69 @@ def _reminders(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> Table:
                  realities=bits)
 
 
-def write(tables: list[Table], path: Path) -> None:
-    table, reminders = tables
-    f = table.frame
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                         "strings_to_urls": False})
-    wb.set_properties({"title": "Extraction patients", "author": "SIL", "created": dt.datetime(2021, 1, 12, 9, 30)})
-    date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
-    bold = wb.add_format({"bold": True})
-    ws = wb.add_worksheet(SHEET)
-    for r, title in enumerate(TITLE_ROWS):
-        if title:
-            ws.write_string(r, 0, title, bold)
-    header_row = len(TITLE_ROWS)
-    ws.write_row(header_row, 0, [h for h, _ in table.columns], bold)
-    birth_col = f.columns.index("Né(e) le")
-    sample_col = f.columns.index("Date prélèvement")
-    births = f["Né(e) le"].is_not_null().to_numpy()
-    serial = table.extra["birth_serial"].tolist()
-    as_text = table.extra["birth_as_text"].tolist()
-    as_number = table.extra["birth_as_number"].tolist()
-    birth_text = table.extra["birth_text"].to_list()
-    sample_serial = table.extra["sample_serial"].tolist()
-    rows = f.with_columns(pl.col("CP").cast(pl.Int32), pl.col("Montant facturé").cast(pl.Float64)).rows()
-    for i, values in enumerate(rows):
-        r = header_row + 1 + i
-        values = list(values)
-        values[birth_col] = None
-        values[sample_col] = sample_serial[i]
-        ws.write_row(r, 0, values)
-        if births[i]:
-            if as_text[i]:
-                ws.write_string(r, birth_col, birth_text[i])
-            elif as_number[i]:
-                ws.write_number(r, birth_col, serial[i])
-            else:
-                ws.write_number(r, birth_col, serial[i], date_fmt)
-    sms = wb.add_worksheet(SMS_SHEET)
-    sms.write_row(0, 0, [h for h, _ in reminders.columns], bold)
-    for i, values in enumerate(reminders.frame.rows()):
-        sms.write_row(1 + i, 0, values)
-    wb.close()
+#: Data rows a sheet holds (Excel's 1,048,576 rows less the title rows and header): the drill writes no more.
+MAX_PERSONS = 1_048_576 - len(TITLE_ROWS) - 1
+
+
+class Writer:
+    """The workbook, written chunk by chunk (xlsxwriter's constant-memory mode: rows go to disk as written)."""
+
+    def __init__(self, path: Path):
+        wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
+                                             "strings_to_urls": False})
+        wb.set_properties({"title": "Extraction patients", "author": "SIL", "created": dt.datetime(2021, 1, 12, 9, 30)})
+        self._wb = wb
+        self._date_fmt = wb.add_format({"num_format": "dd/mm/yyyy"})
+        self._bold = wb.add_format({"bold": True})
+        self._ws = self._sms = None
+        self._row = self._sms_row = 0
+
+    def _open_sheets(self, table: Table, reminders: Table) -> None:
+        self._ws = self._wb.add_worksheet(SHEET)
+        for r, title in enumerate(TITLE_ROWS):
+            if title:
+                self._ws.write_string(r, 0, title, self._bold)
+        self._ws.write_row(len(TITLE_ROWS), 0, [h for h, _ in table.columns], self._bold)
+        self._row = len(TITLE_ROWS) + 1
+        self._sms = self._wb.add_worksheet(SMS_SHEET)
+        self._sms.write_row(0, 0, [h for h, _ in reminders.columns], self._bold)
+        self._sms_row = 1
+
+    def add(self, tables: list[Table]) -> None:
+        table, reminders = tables
+        if self._ws is None:
+            self._open_sheets(table, reminders)
+        ws, f = self._ws, table.frame
+        birth_col = f.columns.index("Né(e) le")
+        sample_col = f.columns.index("Date prélèvement")
+        births = f["Né(e) le"].is_not_null().to_numpy()
+        serial = table.extra["birth_serial"].tolist()
+        as_text = table.extra["birth_as_text"].tolist()
+        as_number = table.extra["birth_as_number"].tolist()
+        birth_text = table.extra["birth_text"].to_list()
+        sample_serial = table.extra["sample_serial"].tolist()
+        rows = f.with_columns(pl.col("CP").cast(pl.Int32), pl.col("Montant facturé").cast(pl.Float64)).rows()
+        for i, values in enumerate(rows):
+            r = self._row + i
+            values = list(values)
+            values[birth_col] = None
+            values[sample_col] = sample_serial[i]
+            ws.write_row(r, 0, values)
+            if births[i]:
+                if as_text[i]:
+                    ws.write_string(r, birth_col, birth_text[i])
+                elif as_number[i]:
+                    ws.write_number(r, birth_col, serial[i])
+                else:
+                    ws.write_number(r, birth_col, serial[i], self._date_fmt)
+        self._row += len(rows)
+        for i, values in enumerate(reminders.frame.rows()):
+            self._sms.write_row(self._sms_row + i, 0, values)
+        self._sms_row += reminders.frame.height
+
+    def close(self) -> None:
+        self._wb.close()
+
+
+def open_writer(path: Path) -> Writer:
+    return Writer(path)
