@@ -5,6 +5,9 @@ flags: per data category (the ``categories`` column), with health data, with HIV
 (the flag or the ``hiv`` condition: one count, one line), with a NIR, and per other
 special condition. Only ``person_id, categories, health, hiv, conditions`` are read: no
 identifier is needed to count.
+
+:func:`controller_figures` gives the same figures per controller, over the persons each
+controller's own records expose (:mod:`fuite.assess.attribution` says which records those are).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import pyarrow as pa
 
 from fuite.taxonomy import CATEGORY_IDS, SPECIAL_CONDITIONS
 
-__all__ = ["FIGURE_COLUMNS", "exposure_figures"]
+__all__ = ["FIGURE_COLUMNS", "exposure_figures", "persons_of_records", "controller_figures"]
 
 #: The persons columns the figures need.
 FIGURE_COLUMNS = ("person_id", "categories", "health", "hiv", "conditions")
@@ -59,3 +62,32 @@ def exposure_figures(persons: pa.Table | pl.DataFrame) -> dict:
         "conditions": {key: int(has_hiv.sum() or 0) if key == "hiv" else conditions.get(key, 0)
                        for key in SPECIAL_CONDITIONS},
     }
+
+
+def persons_of_records(records: pl.DataFrame) -> pl.DataFrame:
+    """One row per ``person_id`` of ``records``: the union of their categories and conditions, any health/hiv."""
+    def union(name: str) -> pl.Expr:
+        return (pl.col(name).str.split(";").list.explode(keep_nulls=False, empty_as_null=False).unique().sort()
+                .str.join(";"))
+
+    return records.group_by("person_id").agg(union("categories"), pl.col("hiv").any(), pl.col("health").any(),
+                                             union("conditions"))
+
+
+def controller_figures(records: pl.DataFrame, controllers) -> list[dict]:
+    """``[{id, name, persons, records, persons_hiv, persons_health, categories}]``, one per controller.
+
+    ``records``: ``person_id, categories, health, hiv, conditions, controllers`` (``;``-joined ids, null when
+    unattributed); ``controllers``: the case file's, in order. A person counts for each controller holding one
+    of their records, with what those records expose.
+    """
+    held = (records.drop_nulls("controllers").with_columns(pl.col("controllers").str.split(";"))
+            .explode("controllers"))
+    out = []
+    for c in controllers:
+        own = held.filter(pl.col("controllers") == c.id)
+        figures = exposure_figures(persons_of_records(own.drop("controllers")))
+        out.append({"id": c.id, "name": c.name, "persons": figures["persons"], "records": own.height,
+                    "persons_hiv": figures["hiv"], "persons_health": figures["health"],
+                    "categories": figures["categories"]})
+    return out

@@ -26,6 +26,8 @@ def register(app: typer.Typer) -> None:
                                                 help="Name the laboratories of 10 persons or more "
                                                      "(read from the leak; off by default).")] = False,
         title: Annotated[str | None, typer.Option("--title", help="Title of the html/pdf report.")] = None,
+        controller: Annotated[str | None, typer.Option("--controller", help="One controller's own report (its id "
+                                                                            "in case.toml).")] = None,
         operator: Annotated[str | None, typer.Option("--operator", help="Named operator for the audit trail.")] = None,
     ) -> None:
         """The DPO's report: aggregate figures (json) or a document with charts (html, pdf). No identifier."""
@@ -45,7 +47,8 @@ def register(app: typer.Typer) -> None:
         if output is None and fmt != "json":
             raise UsageError(f"--format {fmt} needs --output FILE")
         with open_case(case, case_access(case), operator=operator) as c:
-            data = produce_report(c, fmt, lang, mask=mask_small, title=title, name_labs=name_labs)
+            data = produce_report(c, fmt, lang, mask=mask_small, title=title, name_labs=name_labs,
+                                      controller_id=controller)
         if output is None:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()

@@ -53,7 +53,26 @@ def page_model(figures: dict, lang: str = "fr", title: str | None = None,
         "labs": {"named": [{"lab": lab["lab"], "persons": n(lab["persons"])} for lab in figures["labs"]["named"]],
                  "unnamed": figures["labs"]["unnamed"]},
         "quality": _quality(figures, lang),
+        "controllers": _controllers(figures, lang, n),
     }
+
+
+def _controllers(figures: dict, lang: str, n) -> dict:
+    """A table per controller (its persons, records, health and HIV, categories) and the unattributed files."""
+    listed = figures.get("controllers") or []
+    free = figures.get("unattributed") or {}
+    if len(listed) <= 1 and not free.get("records") and all(c["id"] == "controller" for c in listed):
+        return {"tables": [], "unattributed": []}   # a single-controller case: the summary says it all
+    tables = []
+    for c in listed:
+        counts = sorted(((cid, v) for cid, v in c["categories"].items() if v > 0 and cid not in _NOT_PERSONAL),
+                        key=lambda item: -item[1])
+        tables.append({"name": c["name"] or c["id"], "persons": n(c["persons"]), "records": n(c["records"]),
+                       "persons_health": n(c["persons_health"]), "persons_hiv": n(c["persons_hiv"]),
+                       "rows": [{"label": category_label(cid, lang), "persons": n(v), "masked": is_small(v),
+                                 "share": fmt_share(v, c["persons"], lang)} for cid, v in counts]})
+    return {"tables": tables, "unattributed": [{"file": f, "records": n(v)}
+                                               for f, v in (free.get("records_per_file") or {}).items()]}
 
 
 def _date_label(day: dt.date, lang: str) -> str:

@@ -15,7 +15,7 @@ import re
 import polars as pl
 import pyarrow as pa
 
-from fuite.assess.figures import exposure_figures
+from fuite.assess.figures import exposure_figures, persons_of_records
 from fuite.report.masking import SMALL_COUNT
 from fuite.taxonomy import CATEGORY_IDS
 
@@ -100,12 +100,7 @@ def _frame(table: pa.Table | None, wanted: list[str]) -> pl.DataFrame:
 
 def _persons_from_records(recs: pl.DataFrame) -> pl.DataFrame:
     """Before resolve: one person per ``person_id`` with the union of their records' flags."""
-    return recs.group_by("person_id").agg(
-        pl.col("categories").str.split(";").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().str.join(";"),
-        pl.col("hiv").any(),
-        pl.col("health").any(),
-        pl.col("conditions").str.split(";").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().str.join(";"),
-    )
+    return persons_of_records(recs.select("person_id", "categories", "hiv", "health", "conditions"))
 
 
 def _sources_frame(sources: pa.Table | None, recs: pl.DataFrame, quarantine: pa.Table | None) -> pl.DataFrame:

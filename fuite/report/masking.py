@@ -22,7 +22,7 @@ _PERSON_COUNTS = frozenset({
     "records_without_sample_date",
 })
 _PERSON_MAPS = frozenset({"persons_per_category", "persons_per_condition", "persons_per_level",
-                          "samples_per_month"})
+                          "samples_per_month", "categories", "records_per_file", "records_per_reason"})
 
 
 def mask_figures(figures: dict) -> dict:

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import json
 
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from fuite.assess.attribution import unattributed_summary
+from fuite.assess.figures import controller_figures, persons_of_records
 from fuite.errors import UsageError
 from fuite.report.figures import build_figures
 from fuite.report.masking import mask_figures
@@ -14,29 +20,75 @@ __all__ = ["FORMATS", "case_figures", "json_report", "produce_report"]
 FORMATS = ("json", "html", "pdf")
 
 
-def case_figures(case, name_labs: bool = False) -> dict:
-    """The figures of an open case (exact counts); the persons must be resolved (else records would count as persons)."""
+def case_figures(case, name_labs: bool = False, controller: str | None = None) -> dict:
+    """The figures of an open case (exact counts); the persons must be resolved (else records would count as persons).
+
+    ``controllers`` gives each controller's figures and ``unattributed`` the records none holds, by file.
+    ``controller``: one controller's own report, over its records only (persons with what those expose).
+    """
+    from fuite.assess.stage import attribution_for_case
     from fuite.report.case_input import read_tables
     from fuite.resolve.stage import require_tables
 
     require_tables(case, "records", "persons")
     breach = case.meta_get("assess.breach", None) if case.has_table("severity") else None
-    return build_figures(**read_tables(case), breach=breach, name_labs=name_labs)
+    cf = case.settings
+    chosen = [cf.controller_by_id(controller)] if controller else list(cf.controllers)
+    tables = read_tables(case)
+    attributed = attribution_for_case(case)
+    held = _with_controllers(tables["records"], attributed)
+    if controller:
+        tables = _own_tables(tables, held, controller)
+        breach = None   # the breach's score is the whole case's
+    figures = build_figures(**tables, breach=breach, name_labs=name_labs)
+    figures["controllers"] = controller_figures(held, chosen)
+    if not controller:
+        figures["unattributed"] = unattributed_summary(attributed)
+    return figures
 
 
-def json_report(case, mask: bool = False, name_labs: bool = False) -> dict:
+def _with_controllers(records: pa.Table, attributed: pl.DataFrame) -> pl.DataFrame:
+    """The report's record columns with each record's ``controllers``."""
+    frame = pl.from_arrow(records.select([c for c in ("record_id", "source_id", "file", "person_id", "categories",
+                                                      "hiv", "health", "conditions") if c in records.column_names]))
+    return frame.join(attributed.select("record_id", "controllers"), on="record_id", how="left")
+
+
+def _own_tables(tables: dict, held: pl.DataFrame, cid: str) -> dict:
+    """The report's tables cut to one controller's records, their persons, sources and files."""
+    mine = held.filter(pl.col("controllers").str.split(";").list.contains(cid))
+    ids = pa.array(mine["record_id"].to_numpy())
+    records = tables["records"].filter(pc.is_in(tables["records"]["record_id"], ids))
+    persons = persons_of_records(mine.select("person_id", "categories", "hiv", "health", "conditions")).to_arrow()
+    files = pa.array(mine["file"].unique().to_list(), pa.string())
+    cut = dict(tables, records=records, persons=persons)
+    for name, key, allowed in (("sources", "source_id", pa.array(mine["source_id"].unique().to_numpy())),
+                               ("columns", "file", files), ("quarantine", "file", files), ("problems", "file", files),
+                               ("severity", "person_id", persons["person_id"])):
+        table = tables.get(name)
+        if table is not None and key in table.column_names:
+            cut[name] = table.filter(pc.is_in(table[key], allowed.cast(table.schema.field(key).type)))
+    return cut
+
+
+def json_report(case, mask: bool = False, name_labs: bool = False, controller: str | None = None) -> dict:
     """The JSON figure sheet of an open case; ``mask``: small counts become "< 10"."""
-    figures = case_figures(case, name_labs)
+    figures = case_figures(case, name_labs, controller)
     return mask_figures(figures) if mask else figures
 
 
 def produce_report(case, fmt: str, lang: str = "fr", mask: bool = False, title: str | None = None,
-                   name_labs: bool = False) -> bytes:
-    """The report of an open case in ``fmt`` (json, html or pdf), as bytes; audited."""
+                   name_labs: bool = False, controller_id: str | None = None) -> bytes:
+    """The report of an open case in ``fmt`` (json, html or pdf), as bytes; audited.
+
+    ``controller_id``: that controller's own report (its records only).
+    """
     if fmt not in FORMATS:
         raise UsageError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}")
-    figures = case_figures(case, name_labs)
-    controller = known(case.settings.controller.name) or None
+    figures = case_figures(case, name_labs, controller_id)
+    cf = case.settings
+    party = cf.controller_by_id(controller_id).party if controller_id else cf.controller
+    controller = known(party.name) or None
     if fmt == "json":
         data = json.dumps(mask_figures(figures) if mask else figures, ensure_ascii=False, indent=2).encode() + b"\n"
     elif fmt == "html":
@@ -48,5 +100,5 @@ def produce_report(case, fmt: str, lang: str = "fr", mask: bool = False, title: 
 
         data = render_pdf(figures, lang, title=title, controller=controller)
     case.audit("report", records=0, detail={"format": fmt, "lang": lang, "masked": bool(mask or fmt != "json"),
-                                                    "lab_names": name_labs})
+                                                    "lab_names": name_labs, "controller": controller_id})
     return data

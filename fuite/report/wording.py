@@ -62,6 +62,10 @@ TEXT: dict[str, dict[str, str]] = {
                             "ce rapport.",
         "level": "Niveau",
         "not_assessed": "Non évaluées",
+        "controllers": "Responsables de traitement",
+        "controllers_intro": "Personnes et enregistrements de chaque responsable de traitement, selon les "
+                             "données qu'il détenait (une personne de plusieurs responsables compte pour chacun).",
+        "unattributed": "Enregistrements sans responsable identifié (à attribuer dans case.toml) :",
         "sources": "Sources",
         "sources_intro": "Une ligne par table lue (feuille de classeur, table SQL, fichier texte).",
         "file": "Fichier",
@@ -131,6 +135,10 @@ TEXT: dict[str, dict[str, str]] = {
                             "again.",
         "level": "Level",
         "not_assessed": "Not assessed",
+        "controllers": "Data controllers",
+        "controllers_intro": "Persons and records of each data controller, from the data it held (a person of "
+                             "several controllers counts for each).",
+        "unattributed": "Records with no identified controller (to attribute in case.toml):",
         "sources": "Sources",
         "sources_intro": "One line per table read (workbook sheet, SQL table, text file).",
         "file": "File",
