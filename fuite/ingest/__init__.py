@@ -18,8 +18,12 @@ def read_paths(paths: list[Path], *, encoding: str | None = None,
                on_quarantine: Callable[[Quarantined], None],
                on_problem: Callable[[FileProblem], None],
                on_progress: Callable[[str, int, int | None], None] | None = None,
-               limits: Limits | None = None) -> Iterator[SourceTable]:
+               limits: Limits | None = None,
+               skip: Callable[[str, Path], bool] | None = None) -> Iterator[SourceTable]:
     """Every table found in ``paths`` (files or folders), in a stable order.
+
+    ``skip(name, path)`` is asked about every file on disk before it is read; a file it
+    answers True for is not read (the scan stage skips files already in a case).
 
     Bad rows go to ``on_quarantine``, unreadable files to ``on_problem``, and
     ``on_progress(file, bytes_done, bytes_total)`` follows the reading. Nothing
@@ -40,4 +44,6 @@ def read_paths(paths: list[Path], *, encoding: str | None = None,
     reporter = Reporter(on_quarantine, on_problem, on_progress, encoding, limits or DEFAULT_LIMITS)
     for path in paths:
         for blob in walk(Path(path), reporter):
+            if skip is not None and blob.path is not None and skip(blob.name, blob.path):
+                continue
             yield from read_blob(blob, reporter)

@@ -94,13 +94,18 @@ def apply_bounces(conn, bounces: list[Bounce]) -> Counter:
         if not b.permanent:
             counts["temporary"] += 1
             continue
-        row = conn.execute(f"SELECT person_id, state FROM {ledger.TABLE} WHERE channel = 'email' AND message_id = ?",
-                           (b.message_id,)).fetchone()
+        row, round_no = None, 1
+        for round_no in ledger.rounds(conn):   # each round's notices have their own Message-IDs
+            row = conn.execute(f"SELECT person_id, state FROM {ledger.table_for(round_no)} WHERE channel = 'email' "
+                               "AND message_id = ?", (b.message_id,)).fetchone()
+            if row is not None:
+                break
         if row is None:
             counts["unknown"] += 1
         elif row[1] == "failed":
             counts["already_failed"] += 1
         else:
-            ledger.mark(conn, row[0], "email", "failed", error=f"bounce {b.status}".strip())
+            with ledger.round_scope(round_no):
+                ledger.mark(conn, row[0], "email", "failed", error=f"bounce {b.status}".strip())
             counts["failed"] += 1
     return counts

@@ -7,22 +7,54 @@ so a crash at any moment leaves every in-flight notice marked ``sending``: the
 next run resolves those first (see :mod:`fuite.notify.persons`). The table holds
 no identifier beyond the internal ``person_id``; ``error`` is an SMTP code or a
 short reason, never an address.
+
+Notice rounds: round 1 is the initial notification (table ``notify_ledger``); a complementary
+round ``r`` (after files were added to the case, :mod:`fuite.resolve.delta`) has its own table
+``notify_ledger_r<r>``, so that exactly-once holds per person, channel and round. Every function
+works on the round of the innermost :func:`round_scope` (round 1 outside any).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from fuite.store.case import transaction
 
-__all__ = ["TABLE", "STATES", "ensure", "seed", "mark", "mark_many", "counts", "in_state", "entry"]
+__all__ = ["TABLE", "STATES", "ensure", "seed", "mark", "mark_many", "counts", "in_state", "entry", "round_scope",
+           "table_for", "rounds", "rounds_begun", "reached", "current_round"]
 
 TABLE = "notify_ledger"
 STATES = ("pending", "sending", "sent", "failed", "held")
+_ROUND = [1]
 
-_DDL = f"""
-CREATE TABLE IF NOT EXISTS {TABLE} (
+
+def table_for(round_no: int) -> str:
+    """The ledger table of notice round ``round_no`` (1: the initial notification)."""
+    return TABLE if round_no == 1 else f"{TABLE}_r{int(round_no)}"
+
+
+def current_round() -> int:
+    return _ROUND[-1]
+
+
+@contextmanager
+def round_scope(round_no: int) -> Iterator[None]:
+    """Every ledger function inside works on round ``round_no``."""
+    _ROUND.append(int(round_no))
+    try:
+        yield
+    finally:
+        _ROUND.pop()
+
+
+def _t() -> str:
+    return table_for(_ROUND[-1])
+
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS {table} (
     person_id  INTEGER NOT NULL,
     channel    TEXT    NOT NULL,
     state      TEXT    NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'held')),
@@ -53,15 +85,37 @@ def _now() -> str:
 
 
 def ensure(conn) -> None:
-    """Create the ledger table if the case has none."""
-    conn.execute(_DDL)
+    """Create the ledger table of the current round if the case has none."""
+    conn.execute(_DDL.format(table=_t()))
     _commit(conn)
+
+
+def rounds(conn) -> list[int]:
+    """The notice rounds that have a ledger table, in order."""
+    names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ?",
+                                        (f"{TABLE}%",))]
+    found = {1 if n == TABLE else int(n.rsplit("_r", 1)[1]) for n in names
+             if n == TABLE or n.rsplit("_r", 1)[-1].isdigit()}
+    return sorted(found)
+
+
+def rounds_begun(conn) -> list[int]:
+    """The notice rounds with at least one ledger entry."""
+    return [r for r in rounds(conn) if conn.execute(f"SELECT 1 FROM {table_for(r)} LIMIT 1").fetchone()]
+
+
+def reached(conn, round_no: int | None = None) -> set[int]:
+    """Persons a notice reached (``sent`` on some channel), in round ``round_no`` or in any round."""
+    found: set[int] = set()
+    for r in rounds(conn) if round_no is None else [r for r in rounds(conn) if r == round_no]:
+        found |= {pid for (pid,) in conn.execute(f"SELECT DISTINCT person_id FROM {table_for(r)} WHERE state = 'sent'")}
+    return found
 
 
 def seed(conn, person_ids: Iterable[int], channel: str) -> int:
     """Add a ``pending`` row for every person not yet in the ledger on this channel; return how many."""
     now = _now()
-    return _bulk(conn, f"INSERT OR IGNORE INTO {TABLE} (person_id, channel, state, updated_at) "
+    return _bulk(conn, f"INSERT OR IGNORE INTO {_t()} (person_id, channel, state, updated_at) "
                        f"VALUES (?, ?, 'pending', ?)", [(int(p), channel, now) for p in person_ids])
 
 
@@ -69,7 +123,7 @@ def mark(conn, person_id: int, channel: str, state: str, *, message_id: str | No
          batch: str | None = None, error: str | None = None, attempt: bool = False, commit: bool = True) -> None:
     """Move one entry to ``state`` (optionally counting an attempt) and commit."""
     conn.execute(
-        f"UPDATE {TABLE} SET state = ?, attempts = attempts + ?, message_id = COALESCE(?, message_id), "
+        f"UPDATE {_t()} SET state = ?, attempts = attempts + ?, message_id = COALESCE(?, message_id), "
         f"batch = COALESCE(?, batch), error = ?, updated_at = ? WHERE person_id = ? AND channel = ?",
         (state, 1 if attempt else 0, message_id, batch, error, _now(), int(person_id), channel),
     )
@@ -81,7 +135,7 @@ def mark_many(conn, person_ids: Iterable[int], channel: str, state: str, *, batc
               attempt: bool = False) -> None:
     """Move many entries to ``state`` in one transaction."""
     now = _now()
-    _bulk(conn, f"UPDATE {TABLE} SET state = ?, attempts = attempts + ?, batch = COALESCE(?, batch), "
+    _bulk(conn, f"UPDATE {_t()} SET state = ?, attempts = attempts + ?, batch = COALESCE(?, batch), "
                 f"error = NULL, updated_at = ? WHERE person_id = ? AND channel = ?",
           [(state, 1 if attempt else 0, batch, now, int(p), channel) for p in person_ids])
 
@@ -89,7 +143,7 @@ def mark_many(conn, person_ids: Iterable[int], channel: str, state: str, *, batc
 def counts(conn) -> dict[str, dict[str, int]]:
     """``{channel: {state: n}}`` with every state present (0 when none)."""
     result: dict[str, dict[str, int]] = {}
-    for channel, state, n in conn.execute(f"SELECT channel, state, COUNT(*) FROM {TABLE} GROUP BY channel, state"):
+    for channel, state, n in conn.execute(f"SELECT channel, state, COUNT(*) FROM {_t()} GROUP BY channel, state"):
         result.setdefault(channel, dict.fromkeys(STATES, 0))[state] = n
     return result
 
@@ -97,12 +151,12 @@ def counts(conn) -> dict[str, dict[str, int]]:
 def in_state(conn, channel: str, state: str) -> list[tuple[int, str | None, str | None, int]]:
     """``(person_id, message_id, batch, attempts)`` of the entries in ``state``, by person_id."""
     return list(conn.execute(
-        f"SELECT person_id, message_id, batch, attempts FROM {TABLE} WHERE channel = ? AND state = ? "
+        f"SELECT person_id, message_id, batch, attempts FROM {_t()} WHERE channel = ? AND state = ? "
         f"ORDER BY person_id", (channel, state)))
 
 
 def entry(conn, person_id: int, channel: str) -> dict | None:
     """One ledger row as a dict, or None."""
-    cur = conn.execute(f"SELECT * FROM {TABLE} WHERE person_id = ? AND channel = ?", (int(person_id), channel))
+    cur = conn.execute(f"SELECT * FROM {_t()} WHERE person_id = ? AND channel = ?", (int(person_id), channel))
     row = cur.fetchone()
     return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None

@@ -321,9 +321,10 @@ def notify_persons(conn, persons: pa.Table, case_file: CaseFile, opts: PersonsOp
 def _would_send(conn, plan: dict[int, str], rows: Iterator[dict]) -> Iterator[tuple[str, dict]]:
     """``(channel, row)`` of every notice a real run would send now, from the ledger (nothing written)."""
     states: dict[tuple[int, str], str] = {}
-    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (ledger.TABLE,)).fetchone()
+    table = ledger.table_for(ledger.current_round())
+    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
     if exists:
-        states = {(pid, ch): st for pid, ch, st in conn.execute(f"SELECT person_id, channel, state FROM {ledger.TABLE}")}
+        states = {(pid, ch): st for pid, ch, st in conn.execute(f"SELECT person_id, channel, state FROM {table}")}
     for row in rows:
         pid, channel = row["person_id"], plan[row["person_id"]]
         if channel == EMAIL:

@@ -37,6 +37,19 @@ def resolve(case: CaseOpt,
         steps.finish()
     err.print(f"[green]resolved[/] {format_count(summary['records'])} records into "
               f"{format_count(summary['persons'])} persons in {format_duration(summary.get('seconds', 0))}")
+    if summary.get("stable_ids"):
+        err.print(stable_ids_line(summary), highlight=False, soft_wrap=True)
+
+
+def stable_ids_line(summary: dict) -> str:
+    """One line on what a re-resolution kept and changed (counts only)."""
+    ids, delta = summary["stable_ids"], summary.get("delta", {})
+    return (f"person ids: {format_count(ids['kept'])} kept ({format_count(ids['notified_kept'])} of them notified), "
+            f"{format_count(ids['new'])} new, {format_count(ids['split_off'])} split off, "
+            f"{format_count(ids['merged'])} merged into another, {format_count(ids['retired'])} retired "
+            f"({format_count(ids['notified_retired'])} notified); delta of notice round {delta.get('round', 1)}: "
+            f"{format_count(delta.get('new', 0))} new persons, {format_count(delta.get('grown', 0))} whose exposure "
+            "grew")
 
 
 def persons(case: CaseOpt, as_json: JsonOpt = False, operator: OperatorOpt = None) -> None:

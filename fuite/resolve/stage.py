@@ -5,6 +5,7 @@ Also the read-only views of the result: ``persons_for_case`` (counts) and ``expl
 
 from __future__ import annotations
 
+import polars as pl
 import pyarrow as pa
 
 from fuite.resolve.core import resolve_records
@@ -12,6 +13,9 @@ from fuite.resolve.relations import child_links, parent_record_ids
 from fuite.resolve.settings import DEFAULT_SETTINGS, ResolveSettings
 
 __all__ = ["explain_for_case", "persons_for_case", "require_tables", "resolve_case", "settings_with_memory"]
+
+#: Case tables of a growing leak: ids retired by a re-resolution, and the delta of the current round.
+GROW_TABLES = ("person_history", "delta")
 
 
 def settings_with_memory(memory: str | None) -> ResolveSettings:
@@ -56,16 +60,24 @@ def resolve_case(case, progress=None, *, settings: ResolveSettings | None = None
     children = child_links(case.get_table("sources"), lambda sid: case.get_table(f"raw/{sid}"),
                            lambda sid: _raw_fields(case, sid))
     records = _with_parents(records, parent_record_ids(records, children))
+    before = _previous(case, records)
     resolution = resolve_records(records, settings=settings, engine=engine, progress=progress)
     summary = dict(resolution.summary)
     summary.update(child_rows_linked=children.rows.height, child_rows_unmatched=children.unmatched,
                    ambiguous_parent_keys=children.ambiguous_keys, relation_problems=children.problems)
+    out_records, out_persons = resolution.records, resolution.persons
+    if before is not None:
+        _step(progress, "keeping person ids stable")
+        out_records, out_persons, summary["stable_ids"], summary["delta"] = _keep_ids(case, before, out_records,
+                                                                                      out_persons)
     _step(progress, "storing persons")
-    case.put_table("records", resolution.records)
-    case.put_table("persons", resolution.persons)
-    case.put_table("links", resolution.links)
-    case.meta_set("resolve_model", resolution.model)
-    case.meta_set("resolve_summary", summary)
+    with case.transaction():
+        case.put_table("records", out_records)
+        case.put_table("persons", out_persons)
+        case.put_table("links", resolution.links)
+        case.meta_set("resolve_model", resolution.model)
+        case.meta_set("resolve_summary", summary)
+        case.meta_set("resolve.records_resolved", records.num_rows)
     case.audit("resolve", records=summary["records"], detail={
         "persons": summary["persons"], "child_rows_linked": summary["child_rows_linked"],
         "splink_links": summary.get("splink_links", 0)})
@@ -74,8 +86,61 @@ def resolve_case(case, progress=None, *, settings: ResolveSettings | None = None
 
 def step_count(settings: ResolveSettings) -> int:
     """How many ``progress`` steps ``resolve_case`` reports at most: child rows, deterministic links, u, one EM per
-    training rule, scoring, clustering, storing (skipped ones are not reported)."""
-    return 6 + len(settings.training_rules)
+    training rule, scoring, clustering, stable ids, storing (skipped ones are not reported)."""
+    return 7 + len(settings.training_rules)
+
+
+def _previous(case, records: pa.Table) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """(record_id, person_id) of the records the last resolution saw, and its persons; None on a first one."""
+    if not case.has_table("persons"):
+        return None
+    persons = pl.from_arrow(case.get_table("persons"))
+    seen = case.meta_get("resolve.records_resolved", int(persons["records"].sum()))
+    ids = pl.from_arrow(records.select(["record_id", "person_id"])).filter(pl.col("record_id") < seen)
+    return ids, persons
+
+
+def _keep_ids(case, before, records: pa.Table, persons: pa.Table) -> tuple[pa.Table, pa.Table, dict, dict]:
+    """Give the new clusters the ids of the persons they continue; store the retired ids and the delta."""
+    from fuite.notify import ledger
+    from fuite.resolve.delta import DELTA_SCHEMA, exposure_delta, merge_deltas
+    from fuite.resolve.stable import FALLBACK_START, HISTORY_SCHEMA, stable_ids
+
+    previous, old_persons = before
+    started = ledger.rounds_begun(case.conn)
+    notified = ledger.reached(case.conn)
+    history = pl.from_arrow(case.get_table("person_history")) if case.has_table("person_history") else \
+        pl.DataFrame(schema=HISTORY_SCHEMA)
+    round_no = int(case.meta_get("grow.round", 1))
+    current = pl.from_arrow(records.select(["record_id", "person_id"]))
+    stable = stable_ids(previous, current, notified=notified, issued=set(history["person_id"].to_list()),
+                        round_no=round_no, next_fallback=int(case.meta_get("resolve.next_fallback", FALLBACK_START)))
+    mapping = stable.mapping.rename({"label": "person_id", "person_id": "final"})
+
+    def renumber(table: pa.Table) -> pa.Table:
+        frame = pl.from_arrow(table).join(mapping, on="person_id", how="left")
+        frame = frame.with_columns(pl.coalesce("final", "person_id").alias("person_id")).drop("final")
+        return frame.to_arrow().cast(table.schema)
+
+    new_records = renumber(records)
+    new_persons = pl.from_arrow(renumber(persons)).sort("person_id").to_arrow().cast(persons.schema)
+    pending = pl.from_arrow(case.get_table("delta")) if case.has_table("delta") else None
+    target = 1 + max(started) if started else 1   # a round whose notices began is closed: this opens the next
+    if pending is not None and round_no != target:
+        case.put_table(f"delta/{round_no}", pending.to_arrow())
+        pending = None
+    round_no = target
+    fresh = exposure_delta(old_persons, pl.from_arrow(new_persons), stable.retired, round_no)
+    delta = merge_deltas(pending, fresh, stable.retired) if pending is not None else fresh
+    if delta.height or case.has_table("delta"):
+        case.put_table("delta", delta.cast(DELTA_SCHEMA).to_arrow())
+    case.meta_set("grow.round", round_no)
+    if stable.retired.height:
+        case.put_table("person_history", pl.concat([history, stable.retired]).to_arrow())
+    case.meta_set("resolve.next_fallback", stable.next_fallback)
+    counts = {"round": round_no, "new": int((delta["status"] == "new").sum()),
+              "grown": int((delta["status"] == "grown").sum())}
+    return new_records, new_persons, stable.counts, counts
 
 
 def _step(progress, message: str) -> None:

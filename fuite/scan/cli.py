@@ -68,7 +68,8 @@ def scan(paths: Annotated[list[Path], typer.Argument(help="Files and folders of 
          as_json: Annotated[bool, typer.Option("--json", help="Print the scan summary as JSON.")] = False,
          memory: MemoryOpt = None,
          operator: OperatorOpt = None) -> None:
-    """Read a leak into an encrypted case: ingest every file, classify every column, resolve persons."""
+    """Read a leak into an encrypted case (or add files to one): ingest, classify every column, resolve persons."""
+    from fuite.resolve.cli import stable_ids_line
     from fuite.resolve.stage import settings_with_memory
     from fuite.scan.stage import require_input, scan_paths
     from fuite.store import open_case
@@ -82,11 +83,22 @@ def scan(paths: Annotated[list[Path], typer.Argument(help="Files and folders of 
                              on_problem=lambda p: err.print(f"[yellow]skipped[/] {shown(p.file)}: {shown(p.reason)}"))
     if as_json:
         print_json(summary.to_dict())
+    for skipped in summary.skipped:
+        err.print(f"already in the case: {shown(skipped['file'])} (same bytes as {shown(skipped['known_as'])}), "
+                  "not read again", highlight=False, soft_wrap=True)
+    for renamed in summary.renamed:
+        err.print(f"renamed: {shown(renamed['file'])} is stored as {shown(renamed['as'])} (the case already has "
+                  "another file of that name)", highlight=False, soft_wrap=True)
+    if summary.skipped and not summary.records and not summary.problems:
+        err.print(f"nothing new: every file is already in {shown(case)}", highlight=False)
+        return
     persons = summary.persons
-    err.print(f"[green]scanned[/] {format_count(summary.files)} files, {format_count(summary.tables)} tables, "
-              f"{format_count(summary.records)} records"
+    err.print(f"[green]{'added' if summary.added else 'scanned'}[/] {format_count(summary.files)} files, "
+              f"{format_count(summary.tables)} tables, {format_count(summary.records)} records"
               + (f", {format_count(persons)} persons" if persons is not None else " (persons not resolved)")
-              + f" into {shown(case)}")
+              + f" {'to' if summary.added else 'into'} {shown(case)}")
+    if (summary.resolved or {}).get("stable_ids"):
+        err.print(stable_ids_line(summary.resolved), highlight=False, soft_wrap=True)
     if summary.quarantined or summary.problems:
         err.print(f"[yellow]warning:[/] {format_count(summary.quarantined)} rows quarantined, "
                   f"{format_count(len(summary.problems))} files unreadable: see `fuite quarantine --case {shown(shell_word(case))}`")

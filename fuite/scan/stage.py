@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 
@@ -19,8 +20,13 @@ from fuite.store import Case
 #: Rows read before a table's columns are classified; the rest streams with that classification.
 SAMPLE_ROWS = 200_000
 
-#: Case tables a scan owns; a new scan replaces them.
+#: Case tables a scan owns (``purge``-like clearing in tests and the demo); a scan into a case adds to them.
 SCAN_TABLES = ("sources", "columns", "records", "quarantine", "problems", "persons", "links", "severity")
+
+#: Prefix of the tables a scan writes before it commits them (an interrupted scan leaves only these).
+STAGING = "staging/"
+#: One row per file read into the case: its name in the case, SHA-256, size and the scan that added it.
+FILES_TABLE = "scan_files"
 
 
 
@@ -32,6 +38,9 @@ class ScanSummary:
     quarantined: int = 0
     problems: list[dict] = field(default_factory=list)
     resolved: dict | None = None
+    added: bool = False                                         # the case held records before this scan
+    skipped: list[dict] = field(default_factory=list)           # files already in the case: file, known_as
+    renamed: list[dict] = field(default_factory=list)           # new files whose name the case used: file, as
 
     @property
     def persons(self) -> int | None:
@@ -43,7 +52,8 @@ class ScanSummary:
         return {"files": self.files, "tables": self.tables, "records": self.records, "persons": self.persons,
                 "resolved": self.resolved is not None, "quarantined_rows": self.quarantined,
                 "unreadable_files": len(self.problems),
-                "problems": [{"file": p["file"], "reason": p["reason"]} for p in self.problems]}
+                "problems": [{"file": p["file"], "reason": p["reason"]} for p in self.problems],
+                "added_to_existing_case": self.added, "already_in_case": self.skipped, "renamed": self.renamed}
 
 
 def require_input(paths: list[Path]) -> None:
@@ -82,10 +92,29 @@ class FileBars:
 
 
 
-def _clear(case: Case) -> None:
+
+
+def _discard_unfinished(case: Case) -> None:
+    """Drop what an interrupted scan left: its staged tables and the raw tables of no committed source."""
+    committed = set(_sources(case).column("source_id").to_pylist()) if case.has_table("sources") else set()
     for name in case.table_names():
-        if name in SCAN_TABLES or name.startswith("raw/"):
+        if name.startswith(STAGING) or (name.startswith("raw/") and int(name[4:]) not in committed):
             case.drop_table(name)
+
+
+def _sources(case: Case) -> pa.Table:
+    return case.get_table("sources")
+
+
+def _commit_staged(case: Case, name: str) -> None:
+    """Move the staged chunks of ``name`` after its committed ones (no chunk is decoded or copied)."""
+    row = case.conn.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM arrow_chunks WHERE name=?", (name,)).fetchone()
+    case.conn.execute("UPDATE arrow_chunks SET name=?, seq=seq+? WHERE name=?", (name, row[0], STAGING + name))
+
+
+def _append_issues(case: Case, name: str, table: pa.Table) -> None:
+    if table.num_rows or not case.has_table(name):
+        case.append_table(name, table)
 
 
 def _data_only(batches: list[pa.RecordBatch], width: int) -> pa.Table:
@@ -122,15 +151,32 @@ def _findings_table(findings: list[ColumnFinding]) -> pa.Table:
     })
 
 
+def _next_ids(case: Case) -> tuple[int, int]:
+    """The first free source id and record id of the case (0, 0 for a new one)."""
+    if not case.has_table("sources"):
+        return 0, 0
+    sources = case.get_table("sources").column("source_id").to_pylist()
+    return (max(sources) + 1 if sources else 0), int(case.meta_get("scan.next_record_id",
+                                                                   case.table_rows("records")))
+
+
 def scan_tables(case: Case, tables: Iterator[SourceTable], *, quarantined: list[Quarantined],
-                problems: list[FileProblem]) -> ScanSummary:
-    """Classify and store every table ingest yields. ``quarantined``/``problems`` fill as ingest reports."""
+                problems: list[FileProblem], names: Callable[[str], str] | None = None) -> ScanSummary:
+    """Classify and store every table ingest yields, after those the case already holds.
+
+    ``quarantined``/``problems`` fill as ingest reports; ``names`` maps a file name as ingest gives it
+    to its name in the case (a new file whose name the case already uses for other bytes is renamed).
+    Everything is staged, then committed in one transaction: an interrupted scan leaves the case as it was.
+    """
     from fuite import detect
 
-    _clear(case)
-    summary = ScanSummary()
+    rename = names or (lambda name: name)
+    _discard_unfinished(case)
+    first_source, first_record = _next_ids(case)
+    summary = ScanSummary(added=first_record > 0)
     sources = []
-    for source_id, st in enumerate(tables):
+    for source_id, st in enumerate(tables, start=first_source):
+        st.file = rename(st.file)
         batches = st.batches()
         head: list[pa.RecordBatch] = []
         seen = 0
@@ -142,12 +188,13 @@ def scan_tables(case: Case, tables: Iterator[SourceTable], *, quarantined: list[
         findings = detect.classify_table(st.columns, _data_only(head, len(st.columns)))
         for f in findings:
             f.file, f.table = st.file, st.table
-        case.append_table("columns", _findings_table(findings))
+        case.append_table(STAGING + "columns", _findings_table(findings))
         rows = 0
         for batch in chain(head, batches):
             case.append_table(f"raw/{source_id}", batch)
             rec = detect.extract_records(batch, findings)
-            case.append_table("records", _complete_records(rec, first_id=summary.records, source_id=source_id, st=st))
+            case.append_table(STAGING + "records", _complete_records(
+                rec, first_id=first_record + summary.records, source_id=source_id, st=st))
             summary.records += batch.num_rows
             rows += batch.num_rows
         sources.append({
@@ -157,12 +204,20 @@ def scan_tables(case: Case, tables: Iterator[SourceTable], *, quarantined: list[
             "rows": rows, "quarantined": 0,
         })
         summary.tables += 1
+    quarantined[:] = [replace(q, file=rename(q.file)) for q in quarantined]
+    problems[:] = [replace(p, file=rename(p.file)) for p in problems]
     per_table = Counter((q.file, q.table) for q in quarantined)
     for src in sources:
         src["quarantined"] = per_table[(src["file"], src["table"])]
-    if sources:
-        case.put_table("sources", pa.Table.from_pylist(sources))
-    _store_issues(case, quarantined, problems)
+    with case.transaction():
+        for name in ("columns", "records"):
+            _commit_staged(case, name)
+        if sources:
+            new = pa.Table.from_pylist(sources)
+            old = case.get_table("sources") if first_source else None
+            case.put_table("sources", pa.concat_tables([old, new.cast(old.schema)]) if old is not None else new)
+        _store_issues(case, quarantined, problems)
+        case.meta_set("scan.next_record_id", first_record + summary.records)
     summary.files = len({s["file"] for s in sources})
     summary.quarantined = len(quarantined)
     summary.problems = [asdict(p) for p in problems]
@@ -172,14 +227,78 @@ def scan_tables(case: Case, tables: Iterator[SourceTable], *, quarantined: list[
 def _store_issues(case: Case, quarantined: list[Quarantined], problems: list[FileProblem]) -> None:
     from fuite.ingest.quarantine import problems_table, quarantine_table
 
-    case.put_table("quarantine", quarantine_table(quarantined))
-    case.put_table("problems", problems_table(problems))
+    _append_issues(case, "quarantine", quarantine_table(quarantined))
+    _append_issues(case, "problems", problems_table(problems))
+
+
+class FileRegistry:
+    """The files a case already holds, by SHA-256: decides which new files to read and their names in the case."""
+
+    def __init__(self, case: Case):
+        known = case.get_table(FILES_TABLE)
+        rows = known.to_pylist() if known is not None else []
+        self.by_hash = {r["sha256"]: r["file"] for r in rows}
+        self.names = {r["file"] for r in rows}
+        if case.has_table("sources"):   # cases scanned before files were hashed
+            self.names |= {prefix for f in case.get_table("sources").column("file").to_pylist()
+                           for prefix in _prefixes(f)}
+        self.round = 1 + max((r["scan"] for r in rows), default=0)
+        self.new: list[dict] = []
+        self.skipped: list[dict] = []
+        self.renamed: list[dict] = []
+        self._alias: dict[str, str] = {}
+
+    def skip(self, name: str, path: Path) -> bool:
+        """True for a file whose bytes the case (or this scan) already holds; otherwise note it as new."""
+        with open(path, "rb") as fh:
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        if digest in self.by_hash:
+            self.skipped.append({"file": name, "known_as": self.by_hash[digest]})
+            return True
+        stored = name
+        k = 2
+        while stored in self.names:
+            stored, k = f"{name} ({k})", k + 1
+        if stored != name:
+            self._alias[name] = stored
+            self.renamed.append({"file": name, "as": stored})
+        self.by_hash[digest] = stored
+        self.names.add(stored)
+        self.new.append({"file": stored, "sha256": digest, "bytes": path.stat().st_size, "scan": self.round})
+        return False
+
+    def name(self, file: str) -> str:
+        """The name in the case of ``file`` (a file, or an archive member ``a.zip/x.csv``)."""
+        top, _, rest = file.partition("/")
+        for head in (file, top):
+            if head in self._alias:
+                return self._alias[head] + file[len(head):]
+        return file
+
+    def store(self, case: Case) -> None:
+        """Record the new files that gave at least one table (an unreadable file is tried again next time)."""
+        read = {prefix for f in case.get_table("sources").column("file").to_pylist() for prefix in _prefixes(f)} \
+            if case.has_table("sources") else set()
+        rows = [r for r in self.new if r["file"] in read]
+        if rows:
+            case.append_table(FILES_TABLE, pa.Table.from_pylist(rows, schema=_FILES_SCHEMA))
+
+
+_FILES_SCHEMA = pa.schema([("file", pa.string()), ("sha256", pa.string()), ("bytes", pa.int64()),
+                          ("scan", pa.int64())])
+
+
+def _prefixes(name: str) -> list[str]:
+    """``a/b/c.csv`` → ``a``, ``a/b``, ``a/b/c.csv``: the names a file on disk may have given this source."""
+    parts = name.split("/")
+    return ["/".join(parts[:k]) for k in range(1, len(parts) + 1)]
 
 
 def scan_paths(case: Case, paths: list[Path], *, encoding: str | None = None, progress: Tracker = NO_PROGRESS,
                resolve: bool = True, on_problem: Callable[[FileProblem], None] | None = None,
                resolve_settings=None) -> ScanSummary:
-    """Read ``paths`` into ``case``; then resolve the records into persons.
+    """Read ``paths`` into ``case`` (after what it holds: files with the same bytes are skipped); then resolve
+    the records into persons, keeping the ids of the persons already there.
 
     ``progress``: a bar per file (its bytes), then one for the linkage (its steps).
     """
@@ -194,10 +313,13 @@ def scan_paths(case: Case, paths: list[Path], *, encoding: str | None = None, pr
             on_problem(p)
 
     files = FileBars(progress)
+    registry = FileRegistry(case)
     tables = ingest.read_paths([Path(p) for p in paths], encoding=encoding, on_quarantine=quarantined.append,
-                               on_problem=problem, on_progress=files.read)
-    summary = scan_tables(case, tables, quarantined=quarantined, problems=problems)
+                               on_problem=problem, on_progress=files.read, skip=registry.skip)
+    summary = scan_tables(case, tables, quarantined=quarantined, problems=problems, names=registry.name)
     files.finish()
+    registry.store(case)
+    summary.skipped, summary.renamed = registry.skipped, registry.renamed
     if resolve and summary.records:
         from fuite.resolve.stage import DEFAULT_SETTINGS, resolve_case, step_count
 
@@ -207,5 +329,6 @@ def scan_paths(case: Case, paths: list[Path], *, encoding: str | None = None, pr
         steps.finish()
     case.audit("scan", records=summary.records, detail={
         "files": summary.files, "tables": summary.tables, "quarantined": summary.quarantined,
-        "unreadable": len(summary.problems)})
+        "unreadable": len(summary.problems), "already_in_case": len(summary.skipped),
+        "added_to_existing_case": summary.added})
     return summary

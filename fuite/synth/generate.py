@@ -47,12 +47,14 @@ def assign_files(rng: np.random.Generator, n: int, spread: bool = True) -> np.nd
     return member
 
 
-def check_arguments(out_dir: Path, persons: int, seed: int, force: bool) -> None:
+def check_arguments(out_dir: Path, persons: int, seed: int, force: bool, later: float = 0.0) -> None:
     """Raise ``UsageError`` (one line, before anything is written) for arguments ``generate`` refuses."""
     if persons < MIN_PERSONS:
         raise UsageError(f"--persons must be at least {MIN_PERSONS}")
     if seed < 0:
         raise UsageError("--seed must be zero or positive")
+    if not 0 <= later < 1:
+        raise UsageError("--later must be a fraction from 0 to 1 (e.g. 0.1)")
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError("--out exists and is not a folder")
     if out_dir.exists() and any(out_dir.iterdir()) and not force:
@@ -61,10 +63,19 @@ def check_arguments(out_dir: Path, persons: int, seed: int, force: bool) -> None
 
 def _prepare(out_dir: Path) -> None:
     if out_dir.exists():
-        for sub in ("leak", "answer_key"):
+        for sub in ("leak", "answer_key", "later"):
             if (out_dir / sub).exists():
                 shutil.rmtree(out_dir / sub)
     out_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _later_part(out_dir: Path, later: float):
+    """The part of the drill held back as files found later (``--later``), or None."""
+    if not later:
+        return None
+    from fuite.synth.later import Later
+
+    return Later(out_dir, later)
 
 
 def chunk_sizes(persons: int, chunk: int) -> list[int]:
@@ -75,16 +86,18 @@ def chunk_sizes(persons: int, chunk: int) -> list[int]:
 
 
 def generate(out_dir: Path, persons: int = DEFAULT_PERSONS, seed: int = 0, progress: Progress | None = None,
-             *, force: bool = False, chunk: int = CHUNK) -> dict:
+             *, force: bool = False, chunk: int = CHUNK, later: float = 0.0) -> dict:
     """Write a synthetic leak under ``out_dir/leak`` and its answer key under ``out_dir/answer_key``.
 
+    With ``later`` (a fraction below 1), that share of the persons is held back as files found later, under
+    ``out_dir/later`` (:mod:`fuite.synth.later`).
     Deterministic: the same ``persons``, ``seed`` and ``chunk`` give the same bytes. The persons are drawn and
     written ``chunk`` at a time (each chunk its own households, homonyms and rows; NIRs, phones and emails
     unique across chunks), so memory stays that of one chunk whatever the size. Returns a summary (persons,
     seed, per file its tables' row counts and size, total rows, seconds).
     """
     out_dir = Path(out_dir)
-    check_arguments(out_dir, persons, seed, force)
+    check_arguments(out_dir, persons, seed, force, later)
     if chunk < MIN_PERSONS:
         raise UsageError(f"chunk must be at least {MIN_PERSONS}")
     _prepare(out_dir)
@@ -98,6 +111,7 @@ def generate(out_dir: Path, persons: int = DEFAULT_PERSONS, seed: int = 0, progr
         path.parent.mkdir(parents=True, exist_ok=True)
         writers[module.PATH] = module.open_writer(path)
     key = AnswerKey(out_dir / "answer_key")
+    held = _later_part(out_dir, later)
     root = np.random.SeedSequence(seed)
     sizes = chunk_sizes(persons, chunk)
     taken = np.zeros(0, dtype=np.uint64)
@@ -111,6 +125,8 @@ def generate(out_dir: Path, persons: int = DEFAULT_PERSONS, seed: int = 0, progr
                                       taken=taken)
         taken = np.union1d(taken, email_hashes(people["email"]))
         member = assign_files(np.random.default_rng(seeds[1]), size, spread=c == 0)
+        if held is not None:
+            held.begin(np.random.default_rng(np.random.SeedSequence([seed, 2, c])), member, people, offset)
         ctx = Ctx(people, topics, pools, first=c == 0)
         key.begin(people, offset)
         for i, module in enumerate(FILES):
@@ -124,7 +140,12 @@ def generate(out_dir: Path, persons: int = DEFAULT_PERSONS, seed: int = 0, progr
             writers[module.PATH].add(tables)
             for table in tables:
                 key.add(table)
+                if held is not None:
+                    held.observe(table, later=False)
             del tables
+        if held is not None:
+            report("later files", (step + 1 + len(FILES)) / steps)
+            held.write_chunk(FILES, ctx, np.random.SeedSequence([seed, 1, c]), key)
         key.end()
         offset += size
         del people, topics, member, ctx
@@ -132,10 +153,11 @@ def generate(out_dir: Path, persons: int = DEFAULT_PERSONS, seed: int = 0, progr
     for writer in writers.values():
         writer.close()
     key_lines = key.close()
+    extra = {"later": held.close()} if held is not None else {}
     files = {module.PATH: {"tables": {t: n for (f, t), n in key.rows.items() if f == module.PATH},
                            "bytes": (leak / module.PATH).stat().st_size} for module in FILES}
     report("done", 1.0)
-    return {
+    return extra | {
         "persons": persons,
         "seed": seed,
         "files": files,

@@ -1,0 +1,151 @@
+"""A leak that keeps growing: files added to a case keep the person ids, same bytes are not read twice."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import polars as pl
+import pytest
+
+from conftest import access, run_fuite
+from fuite.resolve.stable import FALLBACK_START, stable_ids
+from fuite.store import open_case
+
+
+@pytest.fixture(scope="module")
+def later_drill(tmp_path_factory):
+    """A drill of 400 persons with 15 % of it held back under later/."""
+    from fuite.synth import generate
+
+    out = tmp_path_factory.mktemp("later_drill")
+    summary = generate(out, persons=400, seed=3, later=0.15, chunk=250)   # two chunks
+    assert summary["later"]["new"] and summary["later"]["grown"]
+    return out
+
+
+def _records(case) -> pl.DataFrame:
+    with open_case(case, access(), create=False) as c:
+        return pl.from_arrow(c.get_table("records").select(["record_id", "file", "table", "row", "person_id"]))
+
+
+def _table(case, name):
+    with open_case(case, access(), create=False) as c:
+        table = c.get_table(name)
+        return None if table is None else pl.from_arrow(table)
+
+
+@pytest.fixture(scope="module")
+def grown_case(later_drill, tmp_path_factory):
+    case = tmp_path_factory.mktemp("grown") / "case"
+    run_fuite("scan", str(later_drill / "leak"), "--case", str(case), check=True)
+    before = _records(case)
+    added = run_fuite("scan", str(later_drill / "later"), "--case", str(case), "--json", check=True)
+    return case, before, json.loads(added.stdout), added.stderr
+
+
+def test_added_files_keep_the_ids_of_known_persons(grown_case):
+    case, before, summary, stderr = grown_case
+    after = _records(case)
+    assert summary["added_to_existing_case"] and summary["records"] == after.height - before.height
+    assert after["record_id"].n_unique() == after.height   # the new records got ids of their own
+    joined = before.join(after, on="record_id", suffix="_now")
+    same = joined.group_by("person_id").agg((pl.col("person_id_now") == pl.col("person_id")).all().alias("same"))
+    assert same["same"].mean() >= 0.98, "most known persons keep their id"
+    persons = _table(case, "persons")
+    history = _table(case, "person_history")
+    old_ids = set(before["person_id"].to_list())
+    new_ids = set(persons["person_id"].to_list()) - old_ids
+    assert new_ids, "the added files bring new persons"
+    assert all(i not in old_ids for i in new_ids)
+    if history is not None:   # a retired id never comes back for someone else
+        assert not set(history["person_id"].to_list()) & set(persons["person_id"].to_list())
+    assert "person ids:" in stderr and "kept" in stderr
+
+
+def test_the_same_bytes_are_not_read_twice(later_drill, grown_case, tmp_path):
+    case, _, _, _ = grown_case
+    before = _records(case).height
+    copy = tmp_path / "resale"
+    copy.mkdir()
+    source = next(p for p in sorted((later_drill / "leak").rglob("*.csv")))
+    shutil.copy(source, copy / "renamed_by_the_seller.csv")   # same bytes, another name
+    again = run_fuite("scan", str(later_drill / "leak"), str(copy), "--case", str(case), "--json", check=True)
+    doc = json.loads(again.stdout)
+    assert doc["records"] == 0 and _records(case).height == before
+    assert len(doc["already_in_case"]) == len(list((later_drill / "leak").rglob("*.*"))) + 1
+    assert {"file": "renamed_by_the_seller.csv",
+            "known_as": source.relative_to(later_drill / "leak").as_posix()} in doc["already_in_case"]
+    assert "already in the case: renamed_by_the_seller.csv" in again.stderr and "nothing new" in again.stderr
+
+
+def test_a_new_file_with_a_known_name_is_renamed(grown_case):
+    case, _, summary, _ = grown_case
+    assert summary["renamed"] and all(r["as"].endswith(" (2)") for r in summary["renamed"])
+    files = set(_records(case)["file"].to_list())
+    assert {r["as"] for r in summary["renamed"]} <= files
+
+
+def _truth_of_persons(drill, case) -> pl.DataFrame:
+    """fuite person_id -> the answer key's person of most of their rows."""
+    rows = pl.concat([
+        pl.read_csv(drill / "answer_key" / name, schema_overrides={"table": pl.String}).with_columns(
+            pl.lit(later).alias("later"), pl.col("table").fill_null(""))
+        for name, later in (("records.csv", False), ("later/records.csv", True))])
+    rec = _records(case).with_columns(pl.col("file").str.replace(r" \(\d+\)$", "").alias("base"),
+                                      pl.col("file").str.ends_with(" (2)").alias("later"), pl.col("table").fill_null(""))
+    joined = rec.join(rows, left_on=["base", "table", "row", "later"], right_on=["file", "table", "row", "later"],
+                      suffix="_truth")
+    return joined.group_by("person_id").agg(pl.col("person_id_truth").mode().first().alias("truth"))
+
+
+def test_the_delta_is_the_answer_keys(later_drill, grown_case):
+    case, _, _, _ = grown_case
+    delta = _table(case, "delta").join(_truth_of_persons(later_drill, case), on="person_id")
+    truth = pl.read_csv(later_drill / "answer_key" / "later" / "delta.csv").rename({"person_id": "truth",
+                                                                         "status": "truth_status"})
+    found = truth.join(delta.select("truth", "status"), on="truth", how="left")
+    for status in ("new", "grown"):
+        part = found.filter(pl.col("truth_status") == status)
+        assert (part["status"] == status).mean() >= 0.9, f"{status} persons found in the delta"
+    known = found.filter(pl.col("truth_status") == "known")
+    assert known["status"].is_null().mean() >= 0.8, "persons with nothing new are not in the delta"
+    matched = delta.join(truth, on="truth", how="left")
+    assert (matched["truth_status"] == matched["status"]).mean() >= 0.9, "the delta holds few others"
+
+
+# -- the id rules, on hand-made resolutions -------------------------------------------------------------------
+
+def _frame(pairs):
+    return pl.DataFrame({"record_id": [r for r, _ in pairs], "person_id": [p for _, p in pairs]},
+                        schema={"record_id": pl.Int64, "person_id": pl.Int64})
+
+
+def test_a_merge_keeps_the_notified_id():
+    previous = _frame([(0, 0), (1, 0), (2, 0), (3, 3)])
+    current = _frame([(0, 0), (1, 0), (2, 0), (3, 0), (4, 4)])
+    plain = stable_ids(previous, current)
+    assert dict(plain.mapping.iter_rows())[0] == 0   # the larger overlap
+    kept = stable_ids(previous, current, notified={3})
+    mapping = dict(kept.mapping.iter_rows())
+    assert mapping[0] == 3 and mapping[4] == 4
+    assert kept.retired.to_dicts() == [{"person_id": 0, "retired_in": 1, "merged_into": 3, "reason": "merged"}]
+    assert kept.counts["merged"] == 1 and kept.counts["notified_kept"] == 1
+
+
+def test_a_split_keeps_the_id_on_the_larger_part_and_never_reuses_one():
+    previous = _frame([(0, 0), (1, 0), (2, 0), (5, 5)])
+    current = _frame([(0, 0), (1, 1), (2, 1), (5, 5)])   # record 0 leaves person 0
+    result = stable_ids(previous, current, issued={7})
+    mapping = dict(result.mapping.iter_rows())
+    assert mapping[1] == 0, "the two records that stay keep the id"
+    assert mapping[0] not in {0, 5, 7} and mapping[0] >= FALLBACK_START, "record 0 was an id once: not reused"
+    assert result.counts["split_off"] == 1 and result.next_fallback == FALLBACK_START + 1
+
+
+def test_a_split_part_takes_its_smallest_never_issued_record_id():
+    previous = _frame([(0, 0), (1, 0), (2, 0), (3, 0)])
+    current = _frame([(0, 0), (1, 0), (2, 2), (3, 2)])
+    result = stable_ids(previous, current, notified={0})
+    mapping = dict(result.mapping.iter_rows())
+    assert mapping[0] == 0 and mapping[2] == 2
