@@ -98,3 +98,28 @@ def test_a_bar_never_goes_back_nor_past_its_total(values, shown):
     for v in values:
         bar.update(v)
     assert bars.history["x"] == shown
+
+
+def test_notify_persons_bars_have_the_notices_to_send_as_total(tmp_path):
+    from test_notify_support import PEOPLE, Sink, many_persons, new_case, start_sink
+
+    from fuite.notify.persons import PersonsOptions
+    from fuite.notify.stage import notify_persons_for_case
+
+    handler = Sink()
+    controller = start_sink(handler)
+    rows = PEOPLE + many_persons(120, start=100)
+    bars = RecordingTracker()
+    new_case(tmp_path / "case", rows).close()   # its case.toml is read when the case opens
+    try:
+        with open_case(tmp_path / "case", access()) as case:
+            opts = PersonsOptions(smtp_url=f"smtp://127.0.0.1:{controller.port}", rate=0, backoff=0.0,
+                                  letters_dir=tmp_path / "letters", connections=2)
+            report = notify_persons_for_case(case, opts, progress=bars)
+    finally:
+        controller.stop()
+    emails, letters = bars.history["notify persons: emails"], bars.history["notify persons: letters"]
+    assert bars.totals["notify persons: emails"] == report.sent == len(handler.by_recipient()) > 120
+    assert bars.totals["notify persons: letters"] == report.letters >= 1
+    assert emails[-1] == report.sent and letters[-1] == report.letters
+    assert _never_back(emails) and _never_back(letters) and len(emails) > 100

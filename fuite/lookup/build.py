@@ -33,6 +33,7 @@ from fuite.lookup import exposure, oprf
 from fuite.lookup.guidance import breach_summary
 from fuite.lookup.index import choose_bucket_bits, pack_buckets, write_index
 from fuite.lookup.keys import ServerKey
+from fuite.progress import NO_PROGRESS, Bar, Tracker
 
 __all__ = ["BuildStats", "IndexInputs", "person_inputs", "index_inputs", "exposure_codes", "evaluate_entries",
            "evaluate_prefixes", "build_index"]
@@ -111,30 +112,51 @@ def _split(column: str) -> pl.Expr:
 
 def index_inputs(persons: pa.Table, stats: BuildStats | None = None, with_conditions: bool = False,
                  codes: list[str] | None = None) -> IndexInputs:
-    """The distinct inputs of a persons table with their identifiers and sealed-answer plaintexts."""
+    """The distinct inputs of a persons table with their identifiers and sealed-answer plaintexts.
+
+    Most inputs belong to one person and take that person's answer as it is; only shared ones are grouped.
+    """
     stats = stats if stats is not None else BuildStats()
     codes = codes if codes is not None else [c["id"] for c in exposure_codes(persons)]
-    rows = _identifiers(_frame(persons, stats), stats)
-    grouped = (rows.with_columns(_split("categories").alias("cats"), _split("conditions").alias("conds"))
+    rows = _identifiers(_frame(persons, stats), stats).with_columns(pl.len().over("input").alias("n"))
+    single = rows.filter(pl.col("n") == 1)
+    grouped = (rows.filter(pl.col("n") > 1)
+               .with_columns(_split("categories").alias("cats"), _split("conditions").alias("conds"))
                .group_by("input", maintain_order=True)
                .agg(pl.col("identifier").first(), pl.col("person").n_unique().alias("persons"),
                     pl.col("cats").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().str.join(";").alias("cats"),
                     pl.col("conds").list.join(";").alias("conds")))
-    flags = exposure.FLAG_CONDITIONS if with_conditions else 0
-    cache: dict[tuple, bytes] = {}
-    plaintexts = []
-    for cats, conds, persons_n in zip(grouped["cats"].to_list(), grouped["conds"].to_list(),
-                                      grouped["persons"].to_list()):
-        key = (cats, tuple(conds) if with_conditions else (), persons_n > 1)
-        if key not in cache:
-            common = set.intersection(*({c for c in p.split(";") if c} for p in conds)) if key[1] else set()
+    answer = _Answers(codes, with_conditions)
+    plaintexts = [answer(cats, (conds,), 1) for cats, conds in zip(single["categories"].to_list(),
+                                                                   single["conditions"].to_list())]
+    plaintexts += [answer(cats, tuple(conds), n) for cats, conds, n in zip(
+        grouped["cats"].to_list(), grouped["conds"].to_list(), grouped["persons"].to_list())]
+    stats.inputs = single.height + grouped.height
+    stats.shared_inputs = grouped.height
+    return IndexInputs([i.encode() for i in single["input"].to_list() + grouped["input"].to_list()],
+                       [i.encode() for i in single["identifier"].to_list() + grouped["identifier"].to_list()],
+                       plaintexts)
+
+
+def _items(joined: str) -> set[str]:
+    return {item for item in (part.strip() for part in joined.split(";")) if item}
+
+
+class _Answers:
+    """The 16-byte plaintext of an input: its persons' categories, the conditions common to all of them (when the
+    controller tells conditions), the shared flag; one encoding per distinct answer."""
+
+    def __init__(self, codes: list[str], with_conditions: bool):
+        self.codes, self.with_conditions, self.cache = codes, with_conditions, {}
+        self.flags = exposure.FLAG_CONDITIONS if with_conditions else 0
+
+    def __call__(self, cats: str, conds: tuple[str, ...], persons: int) -> bytes:
+        key = (cats, conds if self.with_conditions else (), persons > 1)
+        if key not in self.cache:
+            common = set.intersection(*(_items(p) for p in conds)) if key[1] else set()
             shared = exposure.FLAG_SHARED if key[2] else 0
-            cache[key] = exposure.encode_exposure(codes, set(cats.split(";")) | common, flags | shared)
-        plaintexts.append(cache[key])
-    stats.inputs = grouped.height
-    stats.shared_inputs = int((grouped["persons"] > 1).sum())
-    return IndexInputs([i.encode() for i in grouped["input"].to_list()],
-                       [i.encode() for i in grouped["identifier"].to_list()], plaintexts)
+            self.cache[key] = exposure.encode_exposure(self.codes, _items(cats) | common, self.flags | shared)
+        return self.cache[key]
 
 
 def person_inputs(persons: pa.Table, stats: BuildStats | None = None) -> list[bytes]:
@@ -144,8 +166,8 @@ def person_inputs(persons: pa.Table, stats: BuildStats | None = None) -> list[by
 
 def _evaluate_chunk(args: tuple[bytes, bytes, list[bytes], list[bytes]]) -> bytes:
     sk, salt, chunk, plaintexts = args
-    evaluator = oprf.Evaluator(sk)
-    return b"".join(exposure.seal_entry(evaluator.output(data), salt, plain) for data, plain in zip(chunk, plaintexts))
+    output, seal = oprf.Evaluator(sk).output, exposure.Sealer(salt).seal
+    return b"".join([seal(output(data), plain) for data, plain in zip(chunk, plaintexts)])
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:
@@ -153,15 +175,27 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 
 
 def evaluate_entries(sk: bytes, salt: bytes, inputs: list[bytes], plaintexts: list[bytes],
-                     workers: int | None = None) -> bytes:
-    """Concatenated 48-byte entries (tag ‖ sealed) of ``inputs``, in order; ``workers`` processes (default: cores)."""
+                     workers: int | None = None, progress: Bar | None = None) -> bytes:
+    """Concatenated 48-byte entries (tag ‖ sealed) of ``inputs``, in order; ``workers`` processes (default: cores).
+
+    The key goes to the worker processes through their pipes, never through a file. ``progress`` advances by the
+    inputs of each chunk done.
+    """
     workers = workers or os.cpu_count() or 1
-    if workers <= 1 or len(inputs) < 2 * _CHUNK:
-        return _evaluate_chunk((sk, salt, inputs, plaintexts))
+    progress = progress or Bar("", len(inputs))
     size = max(2_000, min(_CHUNK, len(inputs) // (workers * 4) + 1))
+    jobs = ((sk, salt, c, p) for c, p in zip(_chunks(inputs, size), _chunks(plaintexts, size)))
+    done = []
+    if workers <= 1 or len(inputs) < 2 * _CHUNK:
+        for job in jobs:
+            done.append(_evaluate_chunk(job))
+            progress.advance(len(job[2]))
+        return b"".join(done)
     with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
-        jobs = ((sk, salt, c, p) for c, p in zip(_chunks(inputs, size), _chunks(plaintexts, size)))
-        return b"".join(pool.map(_evaluate_chunk, jobs))
+        for entries in pool.map(_evaluate_chunk, jobs):
+            done.append(entries)
+            progress.advance(len(entries) // exposure.ENTRY_BYTES)
+    return b"".join(done)
 
 
 def evaluate_prefixes(sk: bytes, inputs: list[bytes], workers: int | None = None) -> bytes:
@@ -180,10 +214,11 @@ def _buckets(identifiers: list[bytes], bucket_bits: int) -> np.ndarray:
 
 def build_index(persons: pa.Table, key: ServerKey, out: Path, settings: dict | None = None,
                 workers: int | None = None, bucket_bits: int | None = None,
-                with_conditions: bool = False) -> BuildStats:
+                with_conditions: bool = False, progress: Tracker = NO_PROGRESS) -> BuildStats:
     """Build the index file ``out`` from ``persons`` with ``key``; returns counts (no identifiers).
 
     ``with_conditions``: the controller opts in to tell each person their own affirmed conditions.
+    ``progress``: a bar of the inputs evaluated, with their number as its total.
     """
     stats = BuildStats()
     codes = exposure_codes(persons)
@@ -192,8 +227,10 @@ def build_index(persons: pa.Table, key: ServerKey, out: Path, settings: dict | N
     if bits % 4 or not 4 <= bits <= 32:
         raise ValueError("bucket_bits must be a multiple of 4 between 4 and 32")
     salt = secrets.token_bytes(16)
-    entries = np.frombuffer(evaluate_entries(key.sk, salt, made.inputs, made.plaintexts, workers),
+    bar = progress.bar("lookup build: OPRF inputs", len(made.inputs), "inputs")
+    entries = np.frombuffer(evaluate_entries(key.sk, salt, made.inputs, made.plaintexts, workers, bar),
                             dtype=np.uint8).reshape(-1, exposure.ENTRY_BYTES)
+    bar.finish()
     block, per = pack_buckets(_buckets(made.identifiers, bits), entries, bits)
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     header = {

@@ -27,7 +27,8 @@ def build_from_case(case_dir: Path, out: Path, key, operator: str | None, worker
     with open_case(case_dir, case_access(case_dir), operator=operator, require_operator=True) as case:
         require_persons(case)
         key = key or make_key()
-        return build_index_for_case(case, out, key, workers, bucket_bits, with_conditions), key
+        with console.tracker() as bars:
+            return build_index_for_case(case, out, key, workers, bucket_bits, with_conditions, bars), key
 
 
 def _report(stats, out: Path, key_id: str, seconds: float) -> None:

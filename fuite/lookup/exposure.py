@@ -23,6 +23,7 @@ can open it. Padding entries are 48 random bytes, indistinguishable from real on
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import hmac
 
@@ -32,7 +33,7 @@ from fuite.errors import LookupError_
 
 __all__ = ["VERSION", "TAG_BYTES", "SEALED_BYTES", "ENTRY_BYTES", "PLAINTEXT_BYTES", "MAX_CODES", "INFO",
            "FLAG_SHARED", "FLAG_CONDITIONS", "hkdf_sha512", "entry_key", "encode_exposure", "decode_exposure",
-           "seal_entry", "open_entry"]
+           "seal_entry", "open_entry", "Sealer"]
 
 VERSION = 1
 TAG_BYTES = 16
@@ -87,6 +88,31 @@ def seal_entry(output: bytes, salt: bytes, plaintext: bytes) -> bytes:
     key, nonce = entry_key(output, salt)
     tag = output[:TAG_BYTES]
     return tag + pysodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, tag, nonce, key)
+
+
+class Sealer:
+    """``seal_entry`` for many Outputs under one salt (the index build's hot loop): the HKDF extract keyed once,
+    the AEAD called directly. Gives the same bytes as ``seal_entry``."""
+
+    def __init__(self, salt: bytes):
+        self._extract = hmac.new(salt or bytes(64), digestmod="sha512")
+        self._info = INFO + b"\x01"          # one HKDF-Expand block covers the 56 bytes
+        self._sealed = ctypes.create_string_buffer(SEALED_BYTES)
+        self._length = ctypes.c_ulonglong(0)
+        self._encrypt = pysodium.sodium.crypto_aead_xchacha20poly1305_ietf_encrypt
+
+    def seal(self, output: bytes, plaintext: bytes) -> bytes:
+        """``tag ‖ sealed`` for an Output (64 bytes) and a 16-byte plaintext."""
+        if len(plaintext) != PLAINTEXT_BYTES:
+            raise ValueError("an entry's plaintext is 16 bytes")
+        extract = self._extract.copy()
+        extract.update(output)
+        okm = hmac.digest(extract.digest(), self._info, "sha512")
+        tag = output[:TAG_BYTES]
+        if self._encrypt(self._sealed, ctypes.byref(self._length), plaintext, ctypes.c_ulonglong(len(plaintext)),
+                         tag, ctypes.c_ulonglong(TAG_BYTES), None, okm[32:56], okm[:32]) != 0:
+            raise LookupError_("sealing an entry failed")
+        return tag + self._sealed.raw
 
 
 def open_entry(output: bytes, salt: bytes, sealed: bytes) -> bytes:

@@ -71,12 +71,24 @@ def expand_message_xmd(msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:
 
 _H2G_DST = b"HashToGroup-" + CONTEXT_STRING
 _H2S_DST = b"HashToScalar-" + CONTEXT_STRING
+_H2G_DST_PRIME = _H2G_DST + _i2osp(len(_H2G_DST), 1)
+#: expand_message_xmd's first block (Z_pad, 128 zero bytes) hashed once; each input continues from a copy.
+_ZPAD_STATE = hashlib.sha512(bytes(128))
+_H2G_TAIL = _i2osp(64, 2) + b"\x00" + _H2G_DST_PRIME
+_H2G_B1 = b"\x01" + _H2G_DST_PRIME
+
+
+def _expand_h2g(msg: bytes) -> bytes:
+    """``expand_message_xmd(msg, HashToGroup DST, 64)``: one output block, from the hashed Z_pad."""
+    state = _ZPAD_STATE.copy()
+    state.update(msg)
+    state.update(_H2G_TAIL)
+    return hashlib.sha512(state.digest() + _H2G_B1).digest()
 
 
 def hash_to_group(msg: bytes) -> bytes:
     """HashToGroup: expand_message_xmd to 64 bytes then the ristretto255 one-way map."""
-    uniform = expand_message_xmd(msg, _H2G_DST, 64)
-    return pysodium.crypto_core_ristretto255_from_hash(uniform)
+    return pysodium.crypto_core_ristretto255_from_hash(_expand_h2g(msg))
 
 
 def hash_to_scalar(msg: bytes, dst: bytes = _H2S_DST) -> bytes:
@@ -161,8 +173,7 @@ class Evaluator:
 
     def output(self, data: bytes) -> bytes:
         """The 64-byte RFC 9497 Output for ``data``."""
-        uniform = expand_message_xmd(data, _H2G_DST, 64)
-        self._from_hash(self._point, uniform)
+        self._from_hash(self._point, _expand_h2g(data))
         if self._mult(self._out, self._sk, self._point) != 0:
             raise InvalidInputError()
         return _finalize_hash(data, self._out.raw)

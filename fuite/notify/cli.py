@@ -133,17 +133,10 @@ def notify_persons_cmd(
                           templates_dir=templates, journal=journal, in_doubt=in_doubt, max_attempts=retries,
                           backoff=backoff, letters_per_pdf=letters_per_pdf, name_conditions=name_conditions,
                           connections=connections, jobs=jobs, resend_held=resend_held)
-    from fuite.console import progress_bar
+    from fuite.console import tracker
 
-    with open_case(case, case_access(case), operator=operator, require_operator=True) as c, progress_bar() as bar:
-        tasks: dict[str, int] = {}
-
-        def progress(channel: str, done: int) -> None:   # counts only
-            if channel not in tasks:
-                tasks[channel] = bar.add_task(f"{channel}s", total=None)
-            bar.update(tasks[channel], completed=done)
-
-        report = notify_persons_for_case(c, opts, progress=progress)
+    with open_case(case, case_access(case), operator=operator, require_operator=True) as c, tracker() as bars:
+        report = notify_persons_for_case(c, opts, progress=bars)
     if as_json:
         print_json(report.to_dict())
     for warning in report.warnings:

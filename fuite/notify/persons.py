@@ -264,9 +264,12 @@ class _Mailer:
 
 
 def notify_persons(conn, persons: pa.Table, case_file: CaseFile, opts: PersonsOptions, *, secret: bytes,
-                   case_dir: Path | None = None, progress: Callable[[str, int], None] | None = None,
+                   case_dir: Path | None = None, progress: Callable[..., None] | None = None,
                    sleep: Callable[[float], None] = time.sleep) -> PersonsReport:
-    """Notify the persons of one case; the ledger lives in ``conn`` (the case's connection)."""
+    """Notify the persons of one case; the ledger lives in ``conn`` (the case's connection).
+
+    ``progress(channel, done)`` after each notice; ``progress(channel, 0, total)`` first, with the channel's total.
+    """
     if opts.in_doubt not in ("resend", "hold"):
         raise UsageError("--in-doubt must be resend or hold")
     overrides = [d for d in (opts.templates_dir, case_dir / "templates" if case_dir else None) if d]
@@ -392,6 +395,8 @@ def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, bud
             while work.get() is not stop:   # keep the producer unblocked
                 pass
 
+    if progress:
+        progress(EMAIL, 0, min(len(targets), budget))   # the bar's total, before any notice is done
     threads = [threading.Thread(target=worker, name=f"smtp-{k}", daemon=True) for k in range(workers)]
     for t in threads:
         t.start()
@@ -437,6 +442,8 @@ def _write_letters(conn, persons, opts, renderer, overrides, targets, budget, re
     rows = sorted((r for r in _rows(persons) if r["person_id"] in targets), key=postcode_order)[:budget]
     size = max(1, opts.letters_per_pdf)
     batches = [(f"letters-{stamp}-{k // size + 1:04d}.pdf", rows[k:k + size]) for k in range(0, len(rows), size)]
+    if progress:
+        progress(LETTER, 0, len(rows))
     args = (renderer.case_file, overrides, renderer.name_conditions)
     pool = (ProcessPoolExecutor(max_workers=opts.jobs, mp_context=multiprocessing.get_context("spawn"))
             if opts.jobs > 1 and len(batches) > 1 else None)

@@ -50,8 +50,23 @@ def cnil_draft_for_case(case, draft: bool = False) -> dict:
                             channels=channels, ledger_counts=_ledger_counts(case))
 
 
+def channel_bars(tracker):
+    """``notify_persons``' ``progress(channel, done, total)`` as one bar per channel of a ``fuite.progress.Tracker``."""
+    bars = {}
+
+    def progress(channel: str, done: int, total: int | None = None) -> None:
+        if channel not in bars:
+            bars[channel] = tracker.bar(f"notify persons: {channel}s", total, "notices")
+        bars[channel].update(done)
+        if done == bars[channel].total:
+            bars[channel].finish()
+
+    return progress
+
+
 def notify_persons_for_case(case, opts: PersonsOptions, progress=None) -> PersonsReport:
-    """Notify every person of the case and record it in the audit trail."""
+    """Notify every person of the case and record it in the audit trail (``progress``: a ``fuite.progress.Tracker``,
+    a bar per channel with the notices to send as its total)."""
     persons = _named_persons(case)
     case_file = case.settings
     if opts.dry_run:
@@ -59,7 +74,7 @@ def notify_persons_for_case(case, opts: PersonsOptions, progress=None) -> Person
     else:
         require_complete(case_file, "notifying persons")
     report = notify_persons(case.conn, persons, case_file, opts, secret=notice_secret(case), case_dir=case.dir,
-                            progress=progress)
+                            progress=channel_bars(progress) if progress is not None else None)
     handled = report.rendered if opts.dry_run else report.sent + report.failed + report.deferred + report.held \
         + report.letters
     case.audit("notify.persons", records=handled, detail={"dry_run": opts.dry_run, **report.to_dict()})
