@@ -68,18 +68,25 @@ def notify_cnil(
                                                        "(marked as a draft).")] = False,
     operator: OperatorOpt = None,
 ) -> None:
-    """Write the notification to CNIL (French), with the 72-hour deadline; counts only, no identifiers."""
-    from fuite.notify.stage import cnil_draft_for_case
+    """Write the notification to CNIL (French), with the 72-hour deadline; counts only, no identifiers.
+
+    With several controllers in case.toml, one draft per controller under OUTPUT/<controller id>/.
+    """
+    from fuite.notify.stage import cnil_drafts_for_case
     from fuite.notify.cnil import write_cnil_draft
     from fuite.store import open_case
     from fuite.store.edge import case_access
 
     formats = _formats(fmt)
+    paths = []
     with open_case(case, case_access(case), operator=operator) as c:
-        doc = cnil_draft_for_case(c, draft=draft)
-        paths = write_cnil_draft(doc, output, formats, [p for p in (templates, case / "templates") if p])
-        c.audit("notify.cnil", records=doc["donnees"]["nombre_personnes"],
-                detail={"formats": list(formats), "draft": draft})
+        drafts = cnil_drafts_for_case(c, draft=draft)
+        for cid, doc in drafts:
+            paths += write_cnil_draft(doc, output / cid if cid else output, formats,
+                                      [p for p in (templates, case / "templates") if p])
+        c.audit("notify.cnil", records=sum(d["donnees"]["nombre_personnes"] for _, d in drafts),
+                detail={"formats": list(formats), "draft": draft, "controllers": len(drafts)})
+    doc = drafts[0][1]
     chrono = doc["chronologie"]
     if chrono["delai_depasse"]:
         err.print(f"[red]72-hour deadline passed[/] ({chrono['echeance_72h']}), "
@@ -87,8 +94,39 @@ def notify_cnil(
     elif chrono["echeance_72h"]:
         err.print(f"72-hour deadline: {chrono['echeance_72h']} "
                   f"({format_duration(chrono['heures_restantes'] * 3600)} left)")
-    if doc["a_completer"]:
-        err.print(f"[yellow]to fill in case.toml:[/] {', '.join(doc['a_completer'])}", highlight=False, soft_wrap=True)
+    for cid, d in drafts:
+        if d["a_completer"]:
+            err.print(f"[yellow]to fill in case.toml{f' ({cid})' if cid else ''}:[/] {', '.join(d['a_completer'])}",
+                      highlight=False, soft_wrap=True)
+    for path in paths:
+        out.print(shown(path))
+
+
+@notify_app.command("processor")
+def notify_processor(
+    case: CaseOpt,
+    output: Annotated[Path, typer.Option("--output", help="Folder: one sub-folder per controller.",
+                                         show_default=False)],
+    fmt: Annotated[str, typer.Option("--format", help="Comma-separated: html, pdf, json.")] = "html,pdf,json",
+    templates: Annotated[Path | None, typer.Option("--templates", help="Folder of overriding templates.")] = None,
+    draft: Annotated[bool, typer.Option("--draft", help="Render for review even while case.toml lacks facts.")] = False,
+    operator: OperatorOpt = None,
+) -> None:
+    """Write the processor's notice to each controller (art. 33(2)), French then English; counts only."""
+    from fuite.notify.processor import write_processor_notice
+    from fuite.notify.stage import processor_notices_for_case
+    from fuite.store import open_case
+    from fuite.store.edge import case_access
+
+    formats = _formats(fmt)
+    paths = []
+    with open_case(case, case_access(case), operator=operator) as c:
+        notices = processor_notices_for_case(c, draft=draft)
+        for cid, notice in notices:
+            paths += write_processor_notice(notice, output / cid, formats,
+                                            [p for p in (templates, case / "templates") if p])
+        c.audit("notify.processor", records=0, detail={"controllers": len(notices), "formats": list(formats),
+                                                       "draft": draft})
     for path in paths:
         out.print(shown(path))
 

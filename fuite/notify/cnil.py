@@ -152,7 +152,9 @@ def build_cnil_draft(breach: BreachAssessment, case_file: CaseFile, *, records: 
             "decouverte": b.how_discovered, "origine": _ORIGIN.get(b.origin, b.origin),
             "intention": {True: "Acte malveillant", False: "Accidentelle", None: "Non déterminée"}[b.malicious],
             "cause": b.cause,
-            "support": b.medium, "sous_traitants": list(b.processors),
+            "support": b.medium,
+            "sous_traitants": list(dict.fromkeys([*b.processors, *([cf.processor.name] if cf.processor
+                                                                   and cf.processor.name else [])])),
         },
         "donnees": {
             "categories_personnes": list(b.person_categories),

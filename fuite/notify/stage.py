@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from fuite.assess.rules import Circumstances
 from fuite.assess.severity import assess_breach
@@ -10,9 +12,10 @@ from fuite.notify import ledger
 from fuite.notify.cnil import build_cnil_draft
 from fuite.notify.names import with_best_names
 from fuite.notify.persons import PersonsOptions, PersonsReport, notice_secret, notify_persons, plan_channels
-from fuite.store.casefile import gaps, require_complete
+from fuite.store.casefile import gaps, processor_gaps, require_complete
 
-__all__ = ["cnil_draft_for_case", "notify_persons_for_case", "status_for_case", "preview_for_case"]
+__all__ = ["cnil_draft_for_case", "cnil_drafts_for_case", "controller_shares", "processor_notices_for_case",
+           "notify_persons_for_case", "status_for_case", "preview_for_case"]
 
 
 def _persons(case):
@@ -62,6 +65,92 @@ def channel_bars(tracker):
             bars[channel].finish()
 
     return progress
+
+
+def cnil_drafts_for_case(case, draft: bool = False) -> list[tuple[str | None, dict]]:
+    """``(controller id, draft)`` per controller, with that controller's counts; ``[(None, draft)]`` for a case of
+    one ``[controller]`` (its draft as :func:`cnil_draft_for_case` writes it)."""
+    case_file = case.settings
+    if not draft:
+        require_complete(case_file, "notifying CNIL")
+    if not case_file.many:
+        return [(None, cnil_draft_for_case(case, draft=True))]
+    severity = case.get_table("severity")
+    states = _ledger_states(case)
+    drafts = []
+    for c, persons, records in controller_shares(case):
+        ids = set(persons.column("person_id").to_pylist())
+        own_severity = None
+        if severity is not None:
+            own_severity = severity.filter(pc.is_in(severity["person_id"], persons["person_id"]))
+            own_severity = own_severity if own_severity.num_rows == persons.num_rows else None
+        breach = assess_breach(persons, Circumstances.of(case_file), own_severity)
+        plan = plan_channels(persons)
+        channels = {ch: sum(1 for v in plan.values() if v == ch) for ch in ("email", "letter", "none")}
+        sources = case.get_table("sources")
+        if sources is not None:
+            sources = sources.filter(pc.is_in(sources["source_id"], pa.array(sorted(set(
+                records.column("source_id").to_pylist())), sources.schema.field("source_id").type)))
+        counts: dict[str, dict[str, int]] = {}
+        for pid, channel, state in states:
+            if pid in ids:
+                counts.setdefault(channel, dict.fromkeys(ledger.STATES, 0))[state] += 1
+        doc = build_cnil_draft(breach, case_file.view(c), records=records, sources=sources, channels=channels,
+                               ledger_counts=counts)
+        doc["a_completer"] = [key.replace("controller.", f"controllers[{c.id}].", 1) for key in doc["a_completer"]]
+        drafts.append((c.id, doc))
+    return drafts
+
+
+def _ledger_states(case) -> list[tuple[int, str, str]]:
+    ledger.ensure(case.conn)
+    return list(case.conn.execute(f"SELECT person_id, channel, state FROM {ledger.TABLE}"))
+
+
+def _held_records(case) -> pl.DataFrame:
+    """The records' counting columns (no identifier) with each record's ``controllers``."""
+    from fuite.assess.stage import attribution_for_case
+
+    wanted = ("record_id", "person_id", "source_id", "file", "categories", "health", "hiv", "conditions")
+    records = pl.from_arrow(pa.Table.from_batches([b.select([c for c in wanted if c in b.schema.names])
+                                                   for b in case.iter_table("records")]))
+    return records.join(attribution_for_case(case).select("record_id", "controllers"), on="record_id", how="left")
+
+
+def processor_notices_for_case(case, draft: bool = False) -> list[tuple[str, dict]]:
+    """``(controller id, notice)``: the processor's art. 33(2) notice to each controller, counts only.
+
+    Refused while ``[processor]`` or a breach fact is missing, unless ``draft``.
+    """
+    from fuite.assess.attribution import controllers_of_persons
+    from fuite.assess.figures import controller_figures
+    from fuite.notify.processor import build_processor_notice
+
+    case_file = case.settings
+    if not draft:
+        require_complete(case_file, "notifying the controllers", extra=processor_gaps(case_file))
+    held = _held_records(case)
+    per_person = controllers_of_persons(held.select("person_id", "controllers"), case_file)
+    shared = per_person.filter(pl.col("controllers").str.contains(";"))["controllers"].str.split(";").explode()
+    shared_counts = {k: int(v) for k, v in shared.value_counts().iter_rows()} if shared.len() else {}
+    figures = controller_figures(held, case_file.controllers)
+    return [(c.id, build_processor_notice(case_file, c, f, shared=shared_counts.get(c.id, 0)))
+            for c, f in zip(case_file.controllers, figures)]
+
+
+def controller_shares(case):
+    """``(controller, persons, records)`` per controller: its persons (contact columns as resolved, exposure
+    from its own records only) and its records (counting columns only)."""
+    from fuite.assess.figures import persons_of_records
+
+    held = _held_records(case)
+    persons = pl.from_arrow(_persons(case))
+    exposure = ("categories", "health", "hiv", "conditions")
+    for c in case.settings.controllers:
+        mine = held.filter(pl.col("controllers").str.split(";").list.contains(c.id)).drop("controllers")
+        own = persons_of_records(mine.select("person_id", *exposure))
+        theirs = persons.drop([e for e in exposure if e in persons.columns]).join(own, on="person_id", how="inner")
+        yield c, theirs.select(persons.columns).to_arrow(), mine.to_arrow()
 
 
 def notify_persons_for_case(case, opts: PersonsOptions, progress=None) -> PersonsReport:

@@ -674,9 +674,10 @@ def processor_gaps(cf: CaseFile) -> list[str]:
                                   for key, value in _texts_of_party("processor", cf.processor) if is_placeholder(value)]
 
 
-def require_complete(cf: CaseFile, action: str) -> None:
-    """Raise :class:`CaseIncomplete` naming every gap, unless the case file states every required fact."""
-    found = gaps(cf)
+def require_complete(cf: CaseFile, action: str, extra: list[str] | None = None) -> None:
+    """Raise :class:`CaseIncomplete` naming every gap (and ``extra`` ones), unless the case file states every
+    required fact."""
+    found = gaps(cf) + list(extra or [])
     if found:
         keys = ", ".join(line.split(":")[0] for line in found)
         raise CaseIncomplete(f"case.toml: {len(found)} fact(s) missing or unedited before {action}: {keys} "
