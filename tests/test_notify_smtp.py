@@ -358,3 +358,65 @@ def test_a_mailbox_shared_by_several_persons_never_reads_a_condition(tmp_path, s
         assert "VIH" not in text and "grossesse" not in text and "particulièrement sensibles" in text
     (alone,) = received["seul@example.org"]
     assert "VIH" in body_text(alone)
+
+
+def test_8bit_parts_say_the_same_as_quoted_printable_and_keep_within_smtp_lines():
+    import email
+    import email.policy
+
+    from fuite.notify.notice import NoticeRenderer
+
+    renderer = NoticeRenderer(CASE_FILE, secret=b"s" * 32)
+    row = dict(PEOPLE[1])
+    address = usable_email(row["email"])
+    _, qp = renderer.email(row, address)
+    _, raw = renderer.email(row, address, eight_bit=True)
+    assert b"quoted-printable" in qp and b"Content-Transfer-Encoding: 8bit" in raw and len(raw) < len(qp)
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998 and b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
+    a, b = (email.message_from_bytes(m, policy=email.policy.default) for m in (qp, raw))
+    assert body_text(a) == body_text(b)
+    html_a, html_b = (" ".join(m.get_body(("html",)).get_content().split()) for m in (a, b))
+    assert html_a == html_b and raw.count(b"\r\n") < qp.count(b"\r\n") / 2
+    long = dict(row, first_name="é" * 1200)   # a line over 998 octets: that part falls back to quoted-printable
+    _, mixed = renderer.email(long, address, eight_bit=True)
+    assert max(len(line) for line in mixed.split(b"\r\n")) <= 998 and b"quoted-printable" in mixed
+
+
+def test_a_server_offering_8bitmime_receives_8bit_and_one_without_it_quoted_printable(tmp_path):
+    from aiosmtpd.smtp import SMTP
+
+    class No8Bit(SMTP):
+        async def smtp_EHLO(self, hostname):   # the same server, minus the 8BITMIME line
+            push = self.push
+
+            async def without(status):
+                if "8BITMIME" not in status:
+                    await push(status)
+            self.push = without
+            try:
+                await super().smtp_EHLO(hostname)
+            finally:
+                self.push = push
+
+    for offers in (True, False):
+        handler = Sink()
+        if offers:
+            controller = start_sink(handler)
+        else:
+            from aiosmtpd.controller import Controller
+            from test_notify_support import free_port
+
+            class Plain(Controller):
+                def factory(self):
+                    return No8Bit(self.handler, **self.SMTP_kwargs)
+            controller = Plain(handler, hostname="127.0.0.1", port=free_port())
+            controller.start()
+        try:
+            with _conn(tmp_path / str(offers)) as case:
+                report = _run(case, many_persons(2), controller.port)
+        finally:
+            controller.stop()
+        assert report.sent == 2
+        raws = [raw for _, raw in handler.messages]
+        assert all((b"Content-Transfer-Encoding: 8bit" in raw) == offers for raw in raws)
+        assert all("Prenom" in body_text(m[0]) for m in handler.by_recipient().values())

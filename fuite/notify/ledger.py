@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from fuite.store.case import transaction
 
-__all__ = ["TABLE", "STATES", "ensure", "seed", "mark", "mark_many", "counts", "in_state", "entry", "round_scope",
+__all__ = ["TABLE", "STATES", "ensure", "seed", "mark", "mark_many", "mark_sending", "record", "counts", "in_state", "entry", "round_scope",
            "table_for", "rounds", "rounds_begun", "reached", "current_round"]
 
 TABLE = "notify_ledger"
@@ -138,6 +138,25 @@ def mark_many(conn, person_ids: Iterable[int], channel: str, state: str, *, batc
     _bulk(conn, f"UPDATE {_t()} SET state = ?, attempts = attempts + ?, batch = COALESCE(?, batch), "
                 f"error = NULL, updated_at = ? WHERE person_id = ? AND channel = ?",
           [(state, 1 if attempt else 0, batch, now, int(p), channel) for p in person_ids])
+
+
+def mark_sending(conn, entries: Iterable[tuple[int, str]], channel: str) -> None:
+    """Move a group of ``(person_id, message_id)`` to ``sending`` (one attempt each) in one transaction.
+
+    Committed before the first of them is handed over: a crash leaves each of them ``sending``.
+    """
+    now = _now()
+    _bulk(conn, f"UPDATE {_t()} SET state = 'sending', attempts = attempts + 1, message_id = ?, error = NULL, "
+                f"updated_at = ? WHERE person_id = ? AND channel = ?",
+          [(mid, now, int(p), channel) for p, mid in entries])
+
+
+def record(conn, outcomes: Iterable[tuple[int, str, str | None, int]], channel: str) -> None:
+    """Commit a group's outcomes ``(person_id, state, error, extra_attempts)`` in one transaction."""
+    now = _now()
+    _bulk(conn, f"UPDATE {_t()} SET state = ?, error = ?, attempts = attempts + ?, updated_at = ? "
+                f"WHERE person_id = ? AND channel = ?",
+          [(state, error, int(extra), now, int(p), channel) for p, state, error, extra in outcomes])
 
 
 def counts(conn) -> dict[str, dict[str, int]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import binascii
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.headerregistry import Address
@@ -212,12 +213,15 @@ class NoticeRenderer:
         except jinja2.TemplateError as exc:   # the message names the template, never a value
             raise NotifyError(f"notice template could not be rendered ({type(exc).__name__})") from None
 
-    def email(self, row: dict, recipient: str, rendered: Rendered | None = None) -> tuple[str, bytes]:
+    def email(self, row: dict, recipient: str, rendered: Rendered | None = None, *,
+              eight_bit: bool = False) -> tuple[str, bytes]:
         """``(message_id, bytes)`` of the email to ``recipient``: multipart/alternative, text then HTML.
 
-        Assembled directly (RFC 5322 / 2045 / 2047, CRLF, quoted-printable): five times faster than
-        ``EmailMessage`` and the same structure; ``recipient`` must have passed :func:`usable_email` (plain
-        ASCII addr-spec, ≤ 254 characters), so its header needs no encoding or folding.
+        Assembled directly (RFC 5322 / 2045 / 2047, CRLF): five times faster than ``EmailMessage`` and the
+        same structure; ``recipient`` must have passed :func:`usable_email` (plain ASCII addr-spec, ≤ 254
+        characters), so its header needs no encoding or folding. Parts are quoted-printable, or 8bit
+        (RFC 6152) with ``eight_bit`` (the server offers 8BITMIME: send with ``BODY=8BITMIME``) when every
+        line fits SMTP's 998 octets: a third smaller, and fewer lines for the server to read.
         """
         if not self.sender_addr:
             raise NotifyError("no sender address: set smtp.from in case.toml")
@@ -234,9 +238,9 @@ class NoticeRenderer:
             f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode(),
         ))
         sep = f"--{boundary}\r\n".encode()
-        part = b"Content-Type: text/%s; charset=\"utf-8\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
         return mid, b"".join((
-            head, sep, part % b"plain", _qp(r.text), b"\r\n", sep, part % b"html", _qp(r.html), b"\r\n",
+            head, sep, _part(b"plain", r.text, eight_bit), b"\r\n", sep,
+            _part(b"html", _html_lines(r.html) if eight_bit else r.html, eight_bit), b"\r\n",
             f"--{boundary}--\r\n".encode(),
         ))
 
@@ -260,3 +264,37 @@ class NoticeRenderer:
 def _qp(text: str) -> bytes:
     """Quoted-printable body with CRLF line ends."""
     return binascii.b2a_qp(text.replace("\r\n", "\n").encode("utf-8")).replace(b"\n", b"\r\n")
+
+
+_PART = b"Content-Type: text/%s; charset=\"utf-8\"\r\nContent-Transfer-Encoding: %s\r\n\r\n"
+_SMTP_LINE = 998   # octets per line, CRLF excluded (RFC 5321 4.5.3.1.6)
+_VERBATIM = re.compile(r"<(pre|textarea)\b", re.IGNORECASE)
+
+
+def _part(subtype: bytes, text: str, eight_bit: bool) -> bytes:
+    """One MIME part: 8bit when allowed and every line fits SMTP's limit (no bare CR, no NUL), else QP."""
+    if eight_bit:
+        raw = text.replace("\r\n", "\n").encode("utf-8")
+        if b"\r" not in raw and b"\0" not in raw and max(map(len, raw.split(b"\n"))) <= _SMTP_LINE:
+            return _PART % (subtype, b"8bit") + raw.replace(b"\n", b"\r\n")
+    return _PART % (subtype, b"quoted-printable") + _qp(text)
+
+
+def _html_lines(html: str, width: int = 900) -> str:
+    """HTML with its source lines joined, then cut at spaces into lines of at most ``width`` characters (a
+    newline and a space mean the same in HTML outside ``pre``/``textarea``, which are left alone; a word
+    longer than ``width`` keeps its own line): the fewer lines an SMTP server reads, the faster."""
+    if _VERBATIM.search(html):
+        return html
+    flat = " ".join(filter(None, (line.strip() for line in html.split("\n"))))
+    out, start, n = [], 0, len(flat)
+    while n - start > width:
+        cut = flat.rfind(" ", start, start + width + 1)
+        if cut <= start:
+            cut = flat.find(" ", start + width)
+            if cut < 0:
+                break
+        out.append(flat[start:cut])
+        start = cut + 1
+    out.append(flat[start:])
+    return "\n".join(out) + "\n"

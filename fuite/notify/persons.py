@@ -75,6 +75,7 @@ class PersonsOptions:
     name_conditions: bool = True
     connections: int | None = None     # parallel SMTP connections; None: from case.toml (default 1)
     jobs: int = 1                      # processes rendering letter batches
+    commit_every: int = 25             # emails per ledger commit group and connection (the in-flight window)
     resend_held: bool = False          # an operator checked the held notices: send them again
     gaps: list[str] = field(default_factory=list)   # case-file facts still missing (a dry run says them)
 
@@ -178,6 +179,7 @@ class FailureStreak:
     def __init__(self, limit: int = 25, first_limit: int = 5):
         self.limit, self.first_limit = limit, first_limit
         self.code, self.pids, self.successes = "", [], 0
+        self.undo: list[int] = []   # set when the run must stop: the notices to put back to pending
 
     def success(self) -> None:
         self.code, self.pids = "", []
@@ -189,14 +191,17 @@ class FailureStreak:
             self.code, self.pids = code, []
         self.pids.append(pid)
         if len(self.pids) >= (self.limit if self.successes else self.first_limit):
-            return list(self.pids)
+            self.undo = list(self.pids)
+            return self.undo
         return None
 
 
 class _Mailer:
-    """Sends one notice with retries; keeps the ledger in step around each handover.
+    """Sends the notices of one SMTP connection, a group at a time, keeping the ledger in step.
 
-    Several mailers (one per SMTP connection) share the ledger connection through ``lock``.
+    A group of up to ``commit_every`` notices is committed ``sending`` (with its Message-IDs) before the
+    first of them is handed over, and their outcomes are committed together after the last: two commits
+    per group instead of two per notice. Several mailers share the ledger connection through ``lock``.
     """
 
     def __init__(self, conn, lock: threading.Lock, sender: SmtpSender, renderer: NoticeRenderer,
@@ -206,61 +211,87 @@ class _Mailer:
         self.journal, self.throttle, self.sleep = journal, throttle, sleep
         self.streak = streak or FailureStreak()
 
-    def _mark(self, pid: int, state: str, **kw) -> None:
-        with self.lock:
-            ledger.mark(self.conn, pid, EMAIL, state, **kw)
-
     def _delivered(self, mid: str) -> bool:
         with self.lock:
             return mid in self.journal
 
-    def send(self, row: dict, address: str) -> str:
-        """Deliver one notice; return the final state: sent / failed / pending / held."""
-        mid, data = self.renderer.email(row, address)
-        pid = row["person_id"]
+    def _eight_bit(self) -> bool:
+        """The server offers 8BITMIME (connecting first if need be; unknown until connected: no)."""
+        if self.sender.conn is None:
+            try:
+                self.sender.open()
+            except TemporaryFailure:
+                return False   # the attempt loop meets the same failure and retries
+        return self.sender.eight_bit
+
+    def send_group(self, rows: list[dict], stop: Callable[[], bool]) -> list[str]:
+        """Deliver a group of notices; return each one's final state (sent / failed / pending / held).
+
+        ``stop()`` true (another connection failed): the notices not yet handed over go back to pending.
+        """
+        eight_bit = self._eight_bit()
+        messages = [self.renderer.email(row, row["_address"], eight_bit=eight_bit) for row in rows]
+        pids = [row["person_id"] for row in rows]
+        with self.lock:   # committed before the first DATA: a crash leaves each of them "sending"
+            ledger.mark_sending(self.conn, zip(pids, (mid for mid, _ in messages), strict=True), EMAIL)
+        outcomes: list[tuple[int, str, str | None, int]] = []
+        try:
+            for k, (row, (mid, data)) in enumerate(zip(rows, messages, strict=True)):
+                if stop():
+                    outcomes += [(p, "pending", None, 0) for p in pids[k:]]
+                    break
+                outcomes.append(self._send(row, mid, data, eight_bit))
+        except NotifyError:   # the server refused the session or cannot be reached: nothing was handed over
+            outcomes += [(p, "pending", None, 0) for p in pids[len(outcomes):]]
+            raise
+        except BaseException:   # anything else: the notice being sent stays in doubt, the rest were not sent
+            outcomes += [(p, "pending", None, 0) for p in pids[len(outcomes) + 1:]]
+            raise
+        finally:
+            with self.lock:
+                ledger.record(self.conn, outcomes, EMAIL)
+                undo = self.streak.undo
+                if undo:   # a streak of identical refusals: the server's fault, nobody is marked failed
+                    ledger.mark_many(self.conn, undo, EMAIL, "pending")
+        return [state for _, state, _, _ in outcomes]
+
+    def _send(self, row: dict, mid: str, data: bytes, eight_bit: bool) -> tuple[int, str, str | None, int]:
+        """One notice with retries: ``(person_id, state, error, extra attempts)``; the ledger says ``sending``."""
+        pid, address = row["person_id"], row["_address"]
         last = ""
         for attempt in range(self.opts.max_attempts):
             if attempt:
                 self.sleep(self.opts.backoff * 2 ** (attempt - 1))
             self.throttle.wait()
-            self._mark(pid, "sending", message_id=mid, attempt=True)   # committed before DATA
             try:
-                self.sender.send(self.renderer.sender_addr, address, data)
+                self.sender.send(self.renderer.sender_addr, address, data, eight_bit=eight_bit)
             except ServerFailure:
-                self._mark(pid, "pending", error=None)   # the server's fault, not this recipient's
                 raise
             except PermanentFailure as exc:
                 with self.lock:
-                    ledger.mark(self.conn, pid, EMAIL, "failed", error=exc.code)
                     undo = self.streak.failure(pid, exc.code)
-                    if undo:
-                        ledger.mark_many(self.conn, undo, EMAIL, "pending")
                 if undo:
                     raise ServerFailure(f"{exc.code} for {len(undo)} recipients in a row") from None
-                return "failed"
+                return pid, "failed", exc.code, attempt
             except TemporaryFailure as exc:
                 last = exc.code
-                self._mark(pid, "pending", error=exc.code)
                 continue
             except InDoubt:
                 error = "connection lost during DATA"
                 if self.journal is not None:
                     self.sleep(0.2)
                     if self._delivered(mid):
-                        self._mark(pid, "sent")
-                        return "sent"
+                        return pid, "sent", None, attempt
                 elif self.opts.in_doubt == "hold":
-                    self._mark(pid, "held", error=error)
-                    return "held"
-                self._mark(pid, "pending", error=error)
+                    return pid, "held", error, attempt
+                last = error
                 continue
             with self.lock:
-                ledger.mark(self.conn, pid, EMAIL, "sent")
                 self.streak.success()
-            return "sent"
+            return pid, "sent", None, attempt
         if last.startswith("connect"):   # the server itself is unreachable: stop the run, not just this notice
             raise NotifyError(f"cannot reach the SMTP server ({last.split(': ', 1)[-1]}); nothing is lost, rerun later")
-        return "pending"
+        return pid, "pending", last or None, self.opts.max_attempts - 1
 
 
 def notify_persons(conn, persons: pa.Table, case_file: CaseFile, opts: PersonsOptions, *, secret: bytes,
@@ -370,7 +401,9 @@ def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, bud
     config = SmtpConfig.from_url(url)
     rate = opts.rate if opts.rate is not None else case_file.smtp.rate
     workers = max(1, opts.connections or case_file.smtp.connections)
-    work: queue.Queue = queue.Queue(maxsize=4 * workers + 64)   # rows stream in: memory stays flat
+    # groups small enough to keep every connection busy on a short run
+    group = max(1, min(opts.commit_every, -(-min(len(targets), budget) // workers)))
+    work: queue.Queue = queue.Queue(maxsize=2 * workers)   # groups of rows stream in: memory stays flat
     lock, throttle, streak = threading.Lock(), Throttle(rate), FailureStreak()
     tally = {"done": 0}
     errors: list[BaseException] = []
@@ -380,14 +413,15 @@ def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, bud
         try:
             with SmtpSender(config) as sender:
                 mailer = _Mailer(conn, lock, sender, renderer, opts, journal, throttle, sleep, streak)
-                while (row := work.get()) is not stop:
+                while (rows := work.get()) is not stop:
                     if errors:
                         continue   # drain without sending once a worker has failed
-                    state = mailer.send(row, _email_of(row))
+                    states = mailer.send_group(rows, lambda: bool(errors))
                     with lock:
-                        tally["done"] += 1
-                        name = {"sent": "sent", "failed": "failed", "held": "held"}.get(state, "deferred")
-                        setattr(report, name, getattr(report, name) + 1)
+                        for state in states:
+                            name = {"sent": "sent", "failed": "failed", "held": "held"}.get(state, "deferred")
+                            setattr(report, name, getattr(report, name) + 1)
+                        tally["done"] += len(states)
                         if progress:
                             progress(EMAIL, tally["done"])
         except BaseException as exc:   # re-raised in the calling thread
@@ -401,14 +435,20 @@ def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, bud
     for t in threads:
         t.start()
     shared = shared_mailboxes(persons)
-    queued = 0
+    queued, chunk = 0, []
     for row in _rows(persons):
         if queued >= budget or errors:
             break
         if row["person_id"] in targets:
-            row["shared_mailbox"] = _email_of(row).lower() in shared
-            work.put(row)
+            row["_address"] = _email_of(row)
+            row["shared_mailbox"] = row["_address"].lower() in shared
+            chunk.append(row)
             queued += 1
+            if len(chunk) >= group:
+                work.put(chunk)
+                chunk = []
+    if chunk and not errors:
+        work.put(chunk)
     for _ in threads:
         work.put(stop)
     for t in threads:

@@ -129,6 +129,7 @@ class SmtpSender:
         self.config = config
         self.conn: smtplib.SMTP | None = None
         self.tls = False
+        self.eight_bit = False   # the server offers 8BITMIME (RFC 6152)
 
     def __enter__(self) -> SmtpSender:
         return self
@@ -158,6 +159,7 @@ class SmtpSender:
             raise _classify(_code_of(exc), "connect") from None
         except (OSError, smtplib.SMTPException) as exc:
             raise TemporaryFailure(f"connect: {type(exc).__name__}") from None
+        self.eight_bit = conn.has_extn("8bitmime")
         if c.starttls == "require" and not self.tls:
             conn.close()
             raise NotifyError("the SMTP server does not offer STARTTLS (starttls=require)")
@@ -192,13 +194,18 @@ class SmtpSender:
                 pass
             self.conn = None
 
-    def send(self, sender: str, recipient: str, message: bytes) -> None:
-        """Hand one message over; return on 250, raise TemporaryFailure / PermanentFailure / InDoubt otherwise."""
+    def send(self, sender: str, recipient: str, message: bytes, *, eight_bit: bool = False) -> None:
+        """Hand one message over; return on 250, raise TemporaryFailure / PermanentFailure / InDoubt otherwise.
+
+        ``eight_bit``: the message has 8bit parts, sent with ``BODY=8BITMIME`` (the server must offer it).
+        """
         if self.conn is None:
             self.open()
         conn = self.conn
+        if eight_bit and not self.eight_bit:
+            raise NotifyError("an 8bit message for a server without 8BITMIME")
         try:
-            code, _ = conn.mail(sender)
+            code, _ = conn.mail(sender, ["BODY=8BITMIME"] if eight_bit else [])
             if code != 250:
                 self._reset()
                 raise _classify(code, "MAIL")
