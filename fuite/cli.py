@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -20,7 +21,8 @@ from typer._click.core import Command, Context, Parameter
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from fuite.console import UNWRAPPED_WIDTH, err, shown
-from fuite.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, FuiteError
+from fuite.errors import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, FuiteError,
+                          Terminated)
 
 app = typer.Typer(
     name="fuite",
@@ -158,8 +160,7 @@ def run(args: Sequence[str] | None = None) -> int:
         exc.show()
         return EXIT_USAGE if isinstance(exc, click_exceptions.UsageError) else exc.exit_code
     except (typer.Abort, KeyboardInterrupt):
-        err.print("[red]error:[/] interrupted")
-        return EXIT_INTERRUPTED
+        return _interrupted()
     except FuiteError as exc:
         err.print(f"[red]error:[/] {shown(exc)}")
         return exc.exit_code
@@ -168,11 +169,30 @@ def run(args: Sequence[str] | None = None) -> int:
             raise
         err.print(f"[red]internal error:[/] {type(exc).__name__} (set FUITE_DEBUG=1 for details)")
         return EXIT_INTERNAL
+    if rv == EXIT_INTERRUPTED:   # typer turns KeyboardInterrupt (so SIGTERM too) into this code
+        return _interrupted()
     return rv if isinstance(rv, int) else EXIT_OK
 
 
+_signals: list[int] = []   # what _terminate saw, for the message and the exit code
+
+
+def _interrupted() -> int:
+    if _signals:
+        err.print("[red]error:[/] stopped by SIGTERM")
+        return EXIT_TERMINATED
+    err.print("[red]error:[/] interrupted")
+    return EXIT_INTERRUPTED
+
+
+def _terminate(signum, frame) -> None:
+    _signals.append(signum)
+    raise Terminated()
+
+
 def main() -> None:
-    """Entry point of the `fuite` command."""
+    """Entry point of the `fuite` command: SIGTERM unwinds like Ctrl-C, so a killed run leaves a sound case."""
+    signal.signal(signal.SIGTERM, _terminate)
     sys.exit(run())
 
 

@@ -16,6 +16,7 @@ code   constant               meaning
 5      ``EXIT_KEY``           the case key is missing or wrong
 70     ``EXIT_INTERNAL``      internal error (a bug: ``FUITE_DEBUG=1`` shows the traceback)
 130    ``EXIT_INTERRUPTED``   interrupted (Ctrl-C)
+143    ``EXIT_TERMINATED``    stopped by SIGTERM (a service manager, ``kill``), after the same clean-up as Ctrl-C
 =====  =====================  ==========================================================================
 """
 
@@ -27,6 +28,7 @@ EXIT_PREREQUISITE = 4
 EXIT_KEY = 5
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 #: code -> meaning, in the order docs/cli.md lists them (tests check the two agree).
 EXIT_CODES = {
@@ -39,7 +41,12 @@ EXIT_CODES = {
     EXIT_KEY: "the case key is missing or wrong",
     EXIT_INTERNAL: "internal error (a bug; set FUITE_DEBUG=1 for the traceback)",
     EXIT_INTERRUPTED: "interrupted",
+    EXIT_TERMINATED: "stopped by SIGTERM, after the same clean-up as an interruption",
 }
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: unwinds like Ctrl-C (transactions roll back, spill folders go), then exits 143."""
 
 
 class FuiteError(Exception):

@@ -145,6 +145,28 @@ def test_exit_code_table_is_the_documented_one():
     assert {c.exit_code for c in classes} <= set(errors.EXIT_CODES)
 
 
+@pytest.mark.parametrize("signum, code, line", [("SIGTERM", 143, "error: stopped by SIGTERM"),
+                                                ("SIGINT", 130, "error: interrupted")])
+def test_sigterm_and_ctrl_c_stop_in_one_line(signum, code, line):
+    """A service manager's SIGTERM or a Ctrl-C stops a command cleanly: one line, no traceback, the documented code."""
+    import signal
+    import socket
+    import subprocess
+
+    with socket.create_server(("127.0.0.1", 0)) as server:   # accepts, then never answers
+        server.settimeout(60)
+        port = server.getsockname()[1]
+        proc = subprocess.Popen([sys.executable, "-m", "fuite", "check", "--server",
+                                 f"http://127.0.0.1:{port}", "--email", "a@exemple.fr", "--birth-date", "1980-01-01"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        connection, _ = server.accept()   # the command is now waiting on the server
+        proc.send_signal(getattr(signal, signum))
+        _, stderr = proc.communicate(timeout=60)
+        connection.close()
+    assert proc.returncode == code and code in errors.EXIT_CODES
+    assert stderr.strip() == line
+
+
 def test_usage_errors_exit_2(case):
     assert run_fuite("scan", "--bogus").returncode == 2
     assert run_fuite("explain-person", "--case", str(case)).returncode == 2
