@@ -7,14 +7,14 @@ import pyarrow as pa
 
 from fuite.assess.attribution import attribute, attribution_columns
 from fuite.assess.rules import Circumstances
-from fuite.assess.severity import BreachAssessment, assess_breach, assess_persons
+from fuite.assess.severity import BreachAssessment, assess_breach, assess_persons, facts_columns
 
 __all__ = ["assess_case", "attribution_for_case"]
 
 
 def assess_case(case) -> BreachAssessment:
     """Score every person of the case, store the ``severity`` table and the breach summary."""
-    persons = case.persons()
+    persons = case.persons(("person_id", *facts_columns))
     circumstances = Circumstances.of(case.settings)
     severity = assess_persons(persons, circumstances)
     breach = assess_breach(persons, circumstances, severity)
@@ -32,22 +32,21 @@ def attribution_for_case(case) -> pl.DataFrame:
     """
     cf = case.settings
     wanted = ("record_id", "person_id", "file", "table", "parent_record_id", "source_id", "row")
-    records = pl.from_arrow(pa.Table.from_batches([b.select([c for c in wanted if c in b.schema.names])
-                                                   for b in case.iter_table("records")]))
+    records = pl.from_arrow(pa.Table.from_batches(list(case.iter_table("records", wanted))))
     if "parent_record_id" not in records.columns:
         records = records.with_columns(pl.lit(None, pl.Int64).alias("parent_record_id"))
     empty = pl.DataFrame(schema={"record_id": pl.Int64, "value": pl.String})
     if not cf.many or not case.has_table("columns") or not case.has_table("sources"):
         return attribute(records, empty, cf)
-    columns = pl.from_arrow(case.get_table("columns").select(["file", "table", "column", "position", "category"]))
-    sources = pl.from_arrow(case.get_table("sources").select(["source_id", "file", "table"]))
+    columns = pl.from_arrow(case.get_table("columns", ["file", "table", "column", "position", "category"]))
+    sources = pl.from_arrow(case.get_table("sources", ["source_id", "file", "table"]))
     where = attribution_columns(cf, columns).join(sources, on=["file", "table"]).select("source_id", "position")
     parts = [empty]
     for (source_id,), group in where.group_by("source_id"):
         fields = [f"c{p}" for p in sorted(set(group["position"].to_list()))]
         keys = records.filter(pl.col("source_id") == source_id).select("record_id", pl.col("row").alias("__row"))
-        for batch in case.iter_table(f"raw/{source_id}"):
-            frame = pl.from_arrow(batch.select(["__row", *[f for f in fields if f in batch.schema.names]]))
+        for batch in case.iter_table(f"raw/{source_id}", ["__row", *fields]):
+            frame = pl.from_arrow(batch)
             long = frame.unpivot(index="__row", value_name="value").drop_nulls("value")
             parts.append(long.join(keys, on="__row").select("record_id", "value"))
     return attribute(records, pl.concat(parts), cf)

@@ -35,7 +35,7 @@ from fuite.lookup.index import choose_bucket_bits, pack_buckets, write_index
 from fuite.lookup.keys import ServerKey
 from fuite.progress import NO_PROGRESS, Bar, Tracker
 
-__all__ = ["BuildStats", "IndexInputs", "person_inputs", "index_inputs", "exposure_codes", "evaluate_entries",
+__all__ = ["PERSON_COLUMNS", "BuildStats", "IndexInputs", "person_inputs", "index_inputs", "exposure_codes", "evaluate_entries",
            "evaluate_prefixes", "build_index"]
 
 _CHUNK = 25_000
@@ -77,8 +77,12 @@ def exposure_codes(persons: pa.Table) -> list[dict]:
             + [{**c, "condition": True} for c in summary["conditions"]])[:exposure.MAX_CODES]
 
 
+#: The persons columns an index is built from (the case's store reads only these).
+PERSON_COLUMNS = ("birth_date", "email", "emails", "phone", "phones", "nir", "categories", "conditions")
+
+
 def _frame(persons: pa.Table, stats: BuildStats) -> pl.DataFrame:
-    wanted = ("birth_date", "email", "emails", "phone", "phones", "nir", "categories", "conditions")
+    wanted = PERSON_COLUMNS
     df = pl.from_arrow(persons.select([c for c in wanted if c in persons.column_names]))
     for name in wanted[1:]:
         if name not in df.columns:

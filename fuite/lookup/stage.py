@@ -23,10 +23,10 @@ def build_index_for_case(case, out: Path, key, workers: int | None = None, bucke
     """
     from fuite.progress import NO_PROGRESS
 
-    from fuite.lookup.build import build_index
+    from fuite.lookup.build import PERSON_COLUMNS, build_index
 
     require_persons(case)
-    stats = build_index(case.get_table("persons"), key, out, case.settings, workers, bucket_bits, with_conditions,
+    stats = build_index(case.get_table("persons", PERSON_COLUMNS), key, out, case.settings, workers, bucket_bits, with_conditions,
                         progress or NO_PROGRESS)
     case.audit("lookup.build", records=stats.inputs,
                detail={"key_id": key.key_id, "persons": stats.persons, "inputs": stats.inputs,

@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fuite.assess.rules import Circumstances
+from fuite.assess.severity import facts_columns
 from fuite.assess.severity import assess_breach
 from fuite.notify import ledger
 from fuite.notify.cnil import build_cnil_draft
@@ -18,8 +19,12 @@ __all__ = ["cnil_draft_for_case", "cnil_drafts_for_case", "controller_shares", "
            "notify_persons_for_case", "status_for_case", "preview_for_case"]
 
 
-def _persons(case):
-    return case.persons()
+#: The persons columns the CNIL draft reads: the profile the breach is assessed on, and what decides the channel.
+CNIL_PERSON_COLUMNS = ("person_id", *facts_columns, "emails", "postal_code", "city")
+
+
+def _persons(case, columns=None):
+    return case.persons(columns)
 
 
 def _named_persons(case):
@@ -27,7 +32,7 @@ def _named_persons(case):
     records = None
     if case.has_table("records"):
         wanted = ("person_id", "record_id", "first_name", "last_name")
-        parts = [b.select([c for c in wanted if c in b.schema.names]) for b in case.iter_table("records")]
+        parts = list(case.iter_table("records", wanted))
         records = pa.Table.from_batches(parts) if parts and all(len(p.schema) == 4 for p in parts) else None
     return with_best_names(_persons(case), records)
 
@@ -39,7 +44,7 @@ def _ledger_counts(case) -> dict:
 
 def cnil_draft_for_case(case, draft: bool = False) -> dict:
     """The CNIL draft for this case (counts only); refused while the case file lacks a fact, unless ``draft``."""
-    persons = _persons(case)
+    persons = _persons(case, CNIL_PERSON_COLUMNS)
     case_file = case.settings
     if not draft:
         require_complete(case_file, "notifying CNIL")
@@ -49,7 +54,8 @@ def cnil_draft_for_case(case, draft: bool = False) -> dict:
     breach = assess_breach(persons, Circumstances.of(case_file), severity)
     plan = plan_channels(persons)
     channels = {c: sum(1 for v in plan.values() if v == c) for c in ("email", "letter", "none")}
-    return build_cnil_draft(breach, case_file, records=case.get_table("records"), sources=case.get_table("sources"),
+    return build_cnil_draft(breach, case_file, records=case.get_table("records", ["categories"]),
+                            sources=case.get_table("sources", ["file"]),
                             channels=channels, ledger_counts=_ledger_counts(case))
 
 

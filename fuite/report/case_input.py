@@ -29,10 +29,4 @@ def read_tables(case) -> dict[str, pa.Table | None]:
 
 
 def _read(case, name: str, columns: tuple[str, ...]) -> pa.Table | None:
-    if not case.has_table(name):
-        return None
-    parts = [pa.Table.from_batches([batch.select([c for c in columns if c in batch.schema.names])])
-             for batch in case.iter_table(name)]
-    if not parts:
-        return None
-    return pa.concat_tables(parts, promote_options="default") if len(parts) > 1 else parts[0]
+    return case.get_table(name, columns)   # the store reads only these columns of each chunk

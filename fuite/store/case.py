@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -255,16 +255,17 @@ class Case:
                               (name, seq, part.num_rows, sink.getvalue().to_pybytes()))
             seq += 1
 
-    def iter_table(self, name: str) -> Iterator[pa.RecordBatch]:
+    def iter_table(self, name: str, columns: Sequence[str] | None = None) -> Iterator[pa.RecordBatch]:
+        """The named table chunk by chunk; ``columns``: only those (the ones a chunk has, in that order), the
+        others neither decompressed nor decoded."""
         cur = self.conn.execute("SELECT ipc FROM arrow_chunks WHERE name=? ORDER BY seq", (name,))
         for (blob,) in cur:
-            yield from pa.ipc.open_stream(blob)
+            yield from _read_chunk(blob, columns).to_batches()
 
-    def get_table(self, name: str) -> pa.Table | None:
-        """The whole named table, or None when it does not exist."""
-        tables = []
-        for (blob,) in self.conn.execute("SELECT ipc FROM arrow_chunks WHERE name=? ORDER BY seq", (name,)):
-            tables.append(pa.ipc.open_stream(blob).read_all())
+    def get_table(self, name: str, columns: Sequence[str] | None = None) -> pa.Table | None:
+        """The whole named table (``columns``: only those, as for ``iter_table``), or None when it does not exist."""
+        tables = [_read_chunk(blob, columns)
+                  for (blob,) in self.conn.execute("SELECT ipc FROM arrow_chunks WHERE name=? ORDER BY seq", (name,))]
         if not tables:
             return None
         return pa.concat_tables(tables, promote_options="default") if len(tables) > 1 else tables[0]
@@ -284,10 +285,11 @@ class Case:
         raise NoPersons(f"the persons are not resolved yet (no {', '.join(missing)} table; scanned with "
                         f"--no-resolve?): run `fuite resolve --case {shell_word(self.dir)}` first")
 
-    def persons(self) -> pa.Table:
-        """The ``persons`` table, or ``NoPersons`` (one message, one exit code) when the case has none yet."""
+    def persons(self, columns: Sequence[str] | None = None) -> pa.Table:
+        """The ``persons`` table (``columns``: only those), or ``NoPersons`` (one message, one exit code) when the
+        case has none yet."""
         self.require_tables("persons")
-        return self.get_table("persons")
+        return self.get_table("persons", columns)
 
     # -- audit -------------------------------------------------------------------------------
     def audit(self, action: str, records: int = 0, detail: dict | None = None) -> int:
@@ -330,6 +332,19 @@ class Case:
     def rekeyed(self, conn, audit_key: bytes) -> None:
         """Continue on a rotated database (``fuite.store.rotate``)."""
         self.conn, self._audit_key = conn, audit_key
+
+
+def _read_chunk(blob: bytes, columns: Sequence[str] | None) -> pa.Table:
+    """One stored chunk; with ``columns``, only those of its fields are read from its IPC stream."""
+    reader = pa.ipc.open_stream(blob)
+    if columns is None:
+        return reader.read_all()
+    names = reader.schema.names
+    wanted = [c for c in dict.fromkeys(columns) if c in names]
+    if not wanted:
+        return reader.read_all().select([])
+    options = pa.ipc.IpcReadOptions(included_fields=sorted(names.index(c) for c in wanted))
+    return pa.ipc.open_stream(blob, options=options).read_all().select(wanted)
 
 
 def missing_keyring(case_dir: Path) -> str:
