@@ -224,10 +224,12 @@ class _Mailer:
                 return False   # the attempt loop meets the same failure and retries
         return self.sender.eight_bit
 
-    def send_group(self, rows: list[dict], stop: Callable[[], bool]) -> list[str]:
+    def send_group(self, rows: list[dict], stop: Callable[[], bool],
+                   done: Callable[[str], None] = lambda state: None) -> list[str]:
         """Deliver a group of notices; return each one's final state (sent / failed / pending / held).
 
         ``stop()`` true (another connection failed): the notices not yet handed over go back to pending.
+        ``done(state)`` is called as each notice is settled (its state is committed with the group).
         """
         eight_bit = self._eight_bit()
         messages = [self.renderer.email(row, row["_address"], eight_bit=eight_bit) for row in rows]
@@ -241,6 +243,7 @@ class _Mailer:
                     outcomes += [(p, "pending", None, 0) for p in pids[k:]]
                     break
                 outcomes.append(self._send(row, mid, data, eight_bit))
+                done(outcomes[-1][1])
         except NotifyError:   # the server refused the session or cannot be reached: nothing was handed over
             outcomes += [(p, "pending", None, 0) for p in pids[len(outcomes):]]
             raise
@@ -409,6 +412,14 @@ def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, bud
     errors: list[BaseException] = []
     stop = object()
 
+    def settled(state: str) -> None:
+        with lock:
+            tally["done"] += 1
+            name = {"sent": "sent", "failed": "failed", "held": "held"}.get(state, "deferred")
+            setattr(report, name, getattr(report, name) + 1)
+            if progress:
+                progress(EMAIL, tally["done"])
+
     def worker() -> None:
         try:
             with SmtpSender(config) as sender:
@@ -416,14 +427,7 @@ def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, bud
                 while (rows := work.get()) is not stop:
                     if errors:
                         continue   # drain without sending once a worker has failed
-                    states = mailer.send_group(rows, lambda: bool(errors))
-                    with lock:
-                        for state in states:
-                            name = {"sent": "sent", "failed": "failed", "held": "held"}.get(state, "deferred")
-                            setattr(report, name, getattr(report, name) + 1)
-                        tally["done"] += len(states)
-                        if progress:
-                            progress(EMAIL, tally["done"])
+                    mailer.send_group(rows, lambda: bool(errors), settled)
         except BaseException as exc:   # re-raised in the calling thread
             errors.append(exc)
             while work.get() is not stop:   # keep the producer unblocked
