@@ -97,3 +97,60 @@ def test_the_processor_notice_is_refused_without_a_processor(layout_case, tmp_pa
                   "--format", "json", check=True)
     finally:
         (case / "case.toml").write_text(original, encoding="utf-8")
+
+
+def test_one_notice_per_person_signed_by_their_controllers_email_and_letter_exactly_once(layout_case, tmp_path):
+    from test_notify_support import Sink, body_text, start_sink
+
+    case, truth = layout_case
+    copy = tmp_path / "case"
+    subprocess.run(["cp", "-r", str(case), str(copy)], check=True)
+    bounced = truth["two_labs"][3]   # a person of Bio Armor and Iroise whose mailbox refuses: a letter
+    sink = Sink(refuse={bounced})
+    server = start_sink(sink)
+    try:
+        smtp = f"smtp://127.0.0.1:{server.port}"
+        first = run_fuite("notify", "persons", "--case", str(copy), "--smtp", smtp, "--rate", "0", "--letters",
+                          str(tmp_path / "letters"), check=True)
+        again = run_fuite("notify", "persons", "--case", str(copy), "--smtp", smtp, "--rate", "0", "--letters",
+                          str(tmp_path / "letters"), check=True)
+    finally:
+        server.stop()
+    notified = truth["persons"] - truth["unattributed_persons"]
+    got = sink.by_recipient()
+    assert len(got) == notified - 1 and all(len(msgs) == 1 for msgs in got.values())   # one notice each, once
+    assert f"{truth['unattributed_persons']} persons are held by no controller" in first.stderr
+    assert "sent 0, failed 0" in again.stderr and len(sink.messages) == notified - 1
+    status = json.loads(run_fuite("notify", "status", "--case", str(copy), "--json", check=True).stdout)
+    assert status["channels"]["email"]["sent"] == notified - 1 and status["channels"]["letter"]["sent"] == 1
+
+    two = got[truth["two_labs"][0]][0]           # Bio Armor and Iroise: Iroise signs (signing = ["iroise"])
+    text = " ".join(body_text(two).split())
+    assert two["From"].addresses[0].addr_spec == "notices@labo-iroise.test"
+    assert "détenues par Laboratoire Bio Armor et Labo Iroise" in text and "held by Laboratoire Bio Armor and Labo Iroise" in text
+    assert "Labo Iroise, également au nom de Laboratoire Bio Armor" in text
+    assert "Labo Iroise, also on behalf of Laboratoire Bio Armor" in text
+    assert "dpo@labo-iroise.test" in text and "dpo@bio-armor.test" in text   # each controller's contact
+    assert text.index("également au nom") < text.index("ENGLISH VERSION") < text.index("also on behalf")
+    html = two.get_body(("html",)).get_content()
+    assert "Laboratoire Bio Armor" in html and "Labo Iroise" in html
+
+    armor_mutuelle = got[truth["armor_and_mutuelle"]][0]   # not Iroise's: the case order, Bio Armor first
+    text = " ".join(body_text(armor_mutuelle).split())
+    assert armor_mutuelle["From"].addresses[0].addr_spec == "notices@bio-armor.test"
+    assert "Laboratoire Bio Armor, également au nom de Mutuelle des Abers" in text
+
+    alone = got["patient07@example.org"][0]      # Bio Armor only: its sender, no other controller named
+    text = " ".join(body_text(alone).split())
+    assert alone["From"].addresses[0].addr_spec == "notices@bio-armor.test"
+    assert "au nom de" not in text and "Labo Iroise" not in text and "Bio Armor" in alone["Subject"]
+    mutuelle = got["patient36@example.org"][0]   # no sender of its own: [smtp] from
+    assert mutuelle["From"].addresses[0].addr_spec == "notifications@bioline-armor.test"
+    assert "Mutuelle des Abers" in mutuelle["Subject"]
+
+    (pdf,) = (tmp_path / "letters").glob("letters-*.pdf")
+    letter = _pdf_text(pdf)
+    assert letter.startswith("Labo Iroise 9 quai de la Douane")   # the signer's letterhead
+    assert "Labo Iroise, également au nom de Laboratoire Bio Armor" in letter
+    assert "Labo Iroise, also on behalf of Laboratoire Bio Armor" in letter
+    assert letter.count("Madame, Monsieur") + letter.count("Bonjour ") == 1   # one letter

@@ -60,8 +60,11 @@ def letter_data(renderer: NoticeRenderer, rows: list[dict], today: date | None =
     letters = []
     for row in rows:
         ctx = notice_context(row, cf, name_conditions=renderer.name_conditions)
-        letters.append({"address": ctx["person"]["address_lines"], "fr": _body(ctx["notice"]["fr"]),
-                        "en": _body(ctx["notice"]["en"])})
+        letter = {"address": ctx["person"]["address_lines"], "fr": _body(ctx["notice"]["fr"]),
+                  "en": _body(ctx["notice"]["en"])}
+        if cf.many:   # each letter under its signing controller's letterhead
+            letter["sender"] = [line for line in (ctx["controller"].name, ctx["controller"].address) if line]
+        letters.append(letter)
     return {"sender": [line for line in (cf.controller.name, cf.controller.address) if line],
             "date_fr": date_fr(today or date.today()),
             "subject_fr": "Objet : information importante sur vos données personnelles",

@@ -116,6 +116,7 @@ def notice_context(row: dict, case_file: CaseFile, *, name_conditions: bool = Tr
         conditions.insert(0, "hiv")
     health = bool(row.get("health") or row.get("hiv") or conditions or ids & HEALTH_CATEGORIES)
     first, last = usual_case(row.get("first_name")), usual_case(row.get("last_name"))
+    case_file, named = signed_by(case_file, row)
     ctx = {
         "person": {
             "first_name": first, "last_name": last,
@@ -140,9 +141,26 @@ def notice_context(row: dict, case_file: CaseFile, *, name_conditions: bool = Tr
         "controller": case_file.controller,
         "contact": case_file.contact,
         "dpo": case_file.dpo,
+        "controllers": named,
     }
     ctx["notice"] = notice_sections(ctx)
     return ctx
+
+
+def signed_by(case_file: CaseFile, row: dict) -> tuple[CaseFile, list[CaseFile]]:
+    """The case file as the controller who signs this person's notice sees it, and one view per controller of
+    the person (case-file order; ``[]`` in a case of one ``[controller]``).
+
+    The signer is the first of the person's controllers (row ``controllers``, ``;``-joined ids) in
+    ``[notification] signing``; its name, address, DPO, contact and sender are the notice's.
+    """
+    if not case_file.many:
+        return case_file, []
+    ids = _split(row.get("controllers"))
+    signer = case_file.signer(ids)
+    if signer is None:
+        raise NotifyError("a person held by no controller cannot be notified (see `fuite report`: unattributed)")
+    return case_file.view(signer), [case_file.view(case_file.controller_by_id(cid)) for cid in ids]
 
 
 def message_id(secret: bytes, person_id: int, channel: str, domain: str) -> str:
@@ -200,6 +218,23 @@ class NoticeRenderer:
         self.domain = addr.rsplit("@", 1)[-1] if "@" in addr else "fuite.invalid"
         self._folded: dict[tuple[str, str], bytes] = {}
         self._date_cache: tuple[datetime | None, str] = (None, "")
+        self._senders: dict[str, tuple[str, str, str]] = {}
+
+    def sender_of(self, row: dict) -> tuple[str, str, str]:
+        """``(From header, envelope address, Message-ID domain)`` of this person's notice: its signer's sender
+        in a case of several controllers (``[smtp] from`` when the signer states none), else the case's."""
+        if not self.case_file.many:
+            return self.sender_header, self.sender_addr, self.domain
+        view, _ = signed_by(self.case_file, row)
+        own = view.smtp.sender if view.smtp.sender != self.case_file.smtp.sender else ""
+        sender = own or self.sender
+        found = self._senders.get(sender)
+        if found is None:
+            display, addr = parseaddr(sender) if sender else ("", "")
+            found = (str(Address(display, addr_spec=addr)) if addr else "", addr,
+                     addr.rsplit("@", 1)[-1] if "@" in addr else "fuite.invalid")
+            self._senders[sender] = found
+        return found
 
     def context(self, row: dict) -> dict:
         return notice_context(row, self.case_file, name_conditions=self.name_conditions)
@@ -223,15 +258,16 @@ class NoticeRenderer:
         (RFC 6152) with ``eight_bit`` (the server offers 8BITMIME: send with ``BODY=8BITMIME``) when every
         line fits SMTP's 998 octets: a third smaller, and fewer lines for the server to read.
         """
-        if not self.sender_addr:
-            raise NotifyError("no sender address: set smtp.from in case.toml")
+        header, addr, domain = self.sender_of(row)
+        if not addr:
+            raise NotifyError("no sender address: set smtp.from (or the signing controller's from) in case.toml")
         if usable_email(recipient) != recipient:
             raise NotifyError("the recipient address is not usable")
         r = rendered or self.render(row)
-        mid = message_id(self.secret, row["person_id"], "email", self.domain)
+        mid = message_id(self.secret, row["person_id"], "email", domain)
         boundary = f"=_fuite_{mid[1:17]}"
         head = b"".join((
-            self._fold("From", self.sender_header), f"To: {recipient}\r\n".encode("ascii"),
+            self._fold("From", header), f"To: {recipient}\r\n".encode("ascii"),
             self._fold("Subject", r.subject),
             f"Message-ID: {mid}\r\nDate: {self._date()}\r\nMIME-Version: 1.0\r\nContent-Language: fr, en\r\n"
             f"Auto-Submitted: auto-generated\r\n"

@@ -56,7 +56,7 @@ __all__ = ["PersonsOptions", "PersonsReport", "notify_persons", "plan_channels",
 EMAIL, LETTER, NONE = "email", "letter", "none"
 
 _COLUMNS = ("person_id", "last_name", "first_name", "birth_date", "nir", "email", "emails", "phone", "street",
-            "postal_code", "city", "categories", "health", "hiv", "conditions", "labs")
+            "postal_code", "city", "categories", "health", "hiv", "conditions", "labs", "controllers")
 
 
 @dataclass
@@ -267,7 +267,7 @@ class _Mailer:
                 self.sleep(self.opts.backoff * 2 ** (attempt - 1))
             self.throttle.wait()
             try:
-                self.sender.send(self.renderer.sender_addr, address, data, eight_bit=eight_bit)
+                self.sender.send(self.renderer.sender_of(row)[1], address, data, eight_bit=eight_bit)
             except ServerFailure:
                 raise
             except PermanentFailure as exc:

@@ -37,6 +37,24 @@ def _named_persons(case):
     return with_best_names(_persons(case), records)
 
 
+def _notified_persons(case) -> tuple[pa.Table, int]:
+    """The persons to notify, named; in a case of several controllers each with its ``controllers`` (who signs,
+    who is named), without the persons no controller holds: those are counted, never assigned."""
+    persons = _named_persons(case)
+    case_file = case.settings
+    if not case_file.many:
+        return persons, 0
+    from fuite.assess.attribution import controllers_of_persons
+    from fuite.assess.stage import attribution_for_case
+
+    held = controllers_of_persons(attribution_for_case(case), case_file)
+    aligned = pl.DataFrame({"person_id": pl.from_arrow(persons["person_id"])}).join(
+        held, on="person_id", how="left", maintain_order="left")["controllers"]
+    persons = persons.append_column("controllers", aligned.to_arrow().cast(pa.string()))
+    kept = persons.filter(pc.is_valid(persons["controllers"]))
+    return kept, persons.num_rows - kept.num_rows
+
+
 def _ledger_counts(case) -> dict:
     ledger.ensure(case.conn)
     return ledger.counts(case.conn)
@@ -161,8 +179,12 @@ def controller_shares(case):
 
 def notify_persons_for_case(case, opts: PersonsOptions, progress=None) -> PersonsReport:
     """Notify every person of the case and record it in the audit trail (``progress``: a ``fuite.progress.Tracker``,
-    a bar per channel with the notices to send as its total)."""
-    persons = _named_persons(case)
+    a bar per channel with the notices to send as its total).
+
+    In a case of several controllers, each person gets one notice signed as ``[notification] signing`` says and
+    naming every controller of theirs; persons no controller holds are not notified (a warning counts them).
+    """
+    persons, unattributed = _notified_persons(case)
     case_file = case.settings
     if opts.dry_run:
         opts.gaps = gaps(case_file)
@@ -170,6 +192,9 @@ def notify_persons_for_case(case, opts: PersonsOptions, progress=None) -> Person
         require_complete(case_file, "notifying persons")
     report = notify_persons(case.conn, persons, case_file, opts, secret=notice_secret(case), case_dir=case.dir,
                             progress=channel_bars(progress) if progress is not None else None)
+    if unattributed:
+        report.warnings.append(f"{unattributed} persons are held by no controller and were not notified: attribute "
+                               "their files in case.toml (see `fuite report`, unattributed)")
     handled = report.rendered if opts.dry_run else report.sent + report.failed + report.deferred + report.held \
         + report.letters
     case.audit("notify.persons", records=handled, detail={"dry_run": opts.dry_run, **report.to_dict()})
@@ -190,7 +215,7 @@ def preview_for_case(case, out, templates=None) -> list:
     from fuite.notify.persons import shared_mailboxes
     from fuite.notify.preview import preview_rows, write_preview
 
-    persons = _named_persons(case)
+    persons, _ = _notified_persons(case)
     rows = preview_rows(persons, shared_mailboxes(persons))
     written = write_preview(case.settings, rows, out, override_dirs=[p for p in (templates, case.dir / "templates")
                                                                     if p])

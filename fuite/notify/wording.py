@@ -113,6 +113,10 @@ _T = {
         "phone": "Téléphone : {v}", "email": "Courriel : {v}",
         "dpo": "Délégué à la protection des données : {v}",
         "closing": "Nous vous présentons nos excuses pour cet incident et pour l'inquiétude qu'il peut causer.",
+        "held": "Vos informations étaient détenues par {names}, chacun responsable du traitement des données qu'il "
+                "détenait. Ce message unique vous est adressé en leur nom à tous ; chacun peut vous répondre "
+                "(coordonnées ci-dessous).",
+        "behalf": "{signer}, également au nom de {others}",
     },
     "en": {
         "dear": "Dear {name},", "anon": "Dear Sir or Madam,",
@@ -162,6 +166,9 @@ _T = {
         "phone": "Phone: {v}", "email": "Email: {v}",
         "dpo": "Data protection officer: {v}",
         "closing": "We apologise for this incident and for the worry it may cause.",
+        "held": "Your information was held by {names}, each the controller of the data it held. This single "
+                "message is sent on behalf of all of them; each of them can answer you (see below).",
+        "behalf": "{signer}, also on behalf of {others}",
     },
 }
 
@@ -176,7 +183,15 @@ def _measures(b, lang: str) -> tuple[list[str], list[str]]:
 
 
 def _contact_lines(ctx: dict, t: dict) -> list[str]:
-    controller, contact, dpo = ctx["controller"], ctx["contact"], ctx["dpo"]
+    """The signer's contact lines, then those of every other controller of the person."""
+    lines = _party_lines(ctx["controller"], ctx["contact"], ctx["dpo"], t)
+    for view in ctx.get("controllers") or []:
+        if view.controller != ctx["controller"]:
+            lines += _party_lines(view.controller, view.contact, view.dpo, t)
+    return lines
+
+
+def _party_lines(controller, contact, dpo, t: dict) -> list[str]:
     lines = [", ".join(p for p in (controller.name, controller.address) if p)]
     lines += [t["phone"].format(v=contact.phone)] if contact.phone else []
     lines += [t["email"].format(v=contact.email)] if contact.email else []
@@ -195,6 +210,9 @@ def _body(ctx: dict, lang: str) -> Body:
         who=controller.name or t["we"], spread=t["spread"] if b.confidentiality == "unknown_recipients" else "")
     happened = [" ".join(p for p in (nature, t["discovered"].format(date=(date_fr if lang == "fr" else date_en)(
         b.discovered_at)) if b.discovered_at else "", t["law"]) if p)]
+    names = [view.controller.name for view in ctx.get("controllers") or []]
+    if len(names) > 1:
+        happened.append(t["held"].format(names=_join(names, "et" if lang == "fr" else "and")))
     exposed: list[tuple[str, object]] = [("ul", ctx[f"exposed_{lang}"])]
     conditions = ctx[f"conditions_{lang}"]
     url = ctx["contact"].url
@@ -222,7 +240,10 @@ def _body(ctx: dict, lang: str) -> Body:
         sections.append(Section(t["planned"], (("ul", planned),)))
     sections += [Section(t["can"], (("ul", can),)),
                  Section(t["contact"], tuple(("p", line) for line in _contact_lines(ctx, t)))]
-    return Body(lang, greeting, intro, tuple(sections), t["closing"], controller.name)
+    others = [n for n in names if n != controller.name]
+    signature = t["behalf"].format(signer=controller.name, others=_join(others, "et" if lang == "fr" else "and")) \
+        if others else controller.name
+    return Body(lang, greeting, intro, tuple(sections), t["closing"], signature)
 
 
 def notice_sections(ctx: dict) -> dict[str, Body]:
