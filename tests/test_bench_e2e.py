@@ -19,9 +19,14 @@ def test_e2e_bench_runs_every_step_and_delivers():
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout)
     names = [s["step"] for s in result["steps"]]
-    assert names == ["synth", "scan", "case init", "assess", "notify cnil", "lookup build", "report",
-                     "notify persons"]
-    assert all(s["wall_s"] > 0 and s["peak_gb"] > 0 for s in result["steps"])
-    assert result["total_wall_s"] == pytest.approx(sum(s["wall_s"] for s in result["steps"]))
-    last = result["steps"][-1]
-    assert last["emails_received"] > 150 and last["letters"] >= 1
+    assert names == ["synth", "scan", "resolve", "case init", "assess", "notify cnil", "lookup build", "report",
+                     "emails", "letters"]
+    steps = {s["step"]: s for s in result["steps"]}
+    assert all(s["wall_s"] > 0 and s["cpu_s"] > 0 and s["peak_gb"] > 0 for s in steps.values())
+    # the summed memory of a step's processes is at least its largest process's (pools counted, not hidden)
+    assert all(s["peak_gb"] >= 0.5 * s["largest_process_gb"] for s in steps.values())
+    assert result["total_wall_s"] == pytest.approx(sum(s["wall_s"] for s in steps.values()))
+    assert result["response_wall_s"] == pytest.approx(result["total_wall_s"] - steps["synth"]["wall_s"])
+    assert steps["scan"]["rows"] > 300
+    assert steps["emails"]["emails"] == steps["letters"]["emails_received"] > 150
+    assert steps["letters"]["letters"] >= 1 and steps["letters"]["letter_files"] >= 1
