@@ -198,9 +198,12 @@ def test_notify_persons_stopped_by_sigterm_leaves_a_visible_interruption(tmp_pat
         main()
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=600)
-    assert proc.returncode == -signal.SIGTERM
+    assert proc.returncode == 143 and proc.stderr.strip() == "error: stopped by SIGTERM"   # unwound, not killed
     audit = _audit(case_dir)
-    assert "`fuite notify persons` was interrupted" in audit.stderr
+    assert audit.returncode == 0, audit.stderr
+    with _raw(case_dir) as case:
+        finished = [json.loads(e["detail"]) for e in case.audit_entries() if e["action"] == "finished"]
+    assert [f["status"] for f in finished if f["command"] == "fuite notify persons"] == ["interrupted"]
 
 
 def test_a_running_command_is_not_taken_for_an_interrupted_one(case_dir):
@@ -258,7 +261,7 @@ def test_rotation_killed_at_each_point(case_dir, step):
         assert case.get_table("t")["i"].to_pylist() == list(range(10))
         assert case.audit_verify() == []
     assert sorted(p.name for p in case_dir.iterdir() if not p.name.startswith("case.db-")) == \
-        ["case.db", "keyring.json"]
+        ["case.db", "case.lock", "keyring.json"]
     assert any("interrupted key rotation" in n for n in notes) == (step != STEPS[-1])
     proc = _audit(case_dir, env={"FUITE_KEY": right})
     assert proc.returncode == 0 and "was interrupted" in proc.stderr, proc.stderr
@@ -272,6 +275,51 @@ def test_rotation_through_the_cli(case_dir):
     proc = _audit(case_dir, env={"FUITE_KEY": NEW_PASSPHRASE})
     assert proc.returncode == 0, proc.stderr          # the re-signed chain still matches the witness
     assert "key.rotate" in proc.stdout
+
+
+# -- one folder, several commands: the case lock ---------------------------------------------------
+def _new_secret():
+    return Secret("passphrase", NEW_PASSPHRASE.encode())
+
+
+def test_rotation_and_purge_refuse_while_another_command_has_the_case_open(case_dir):
+    from fuite.store.rotate import rotate
+
+    _new_case(case_dir)
+    with open_case(case_dir, access(command="long notify run")):
+        with open_case(case_dir, access(command="key rotate")) as rotating:
+            with pytest.raises(CaseError, match="open in another fuite command"):
+                rotate(rotating, _new_secret())
+            assert rotating.get_table("t") is not None   # refused before anything changed
+        with pytest.raises(CaseError, match="open in another fuite command"):
+            purge(case_dir)
+    assert (case_dir / "keyring.json").exists()
+    with open_case(case_dir, access(command="key rotate")) as alone:   # alone, the rotation runs
+        rotate(alone, _new_secret())
+        assert alone.get_table("t")["i"].to_pylist() == list(range(10))
+    with open_case(case_dir, access(NEW_PASSPHRASE)):
+        pass
+
+
+def test_recovery_never_undoes_a_rotation_still_under_way(case_dir, monkeypatch):
+    """While one process rotates (holding the lock exclusive), another open waits and leaves its files alone."""
+    from fuite.store import lock as case_lock
+    from fuite.store.rotate import NEW_DB, NEW_KEYRING
+
+    _new_case(case_dir)
+    rotating = case_lock.CaseLock(case_dir)
+    assert rotating.try_exclusive()
+    for name in (NEW_DB, NEW_KEYRING):   # what a rotation writes before its renames
+        (case_dir / name).write_bytes(b"in progress")
+    monkeypatch.setattr(case_lock, "WAIT_SECONDS", 0.3)
+    with pytest.raises(CaseError, match="busy"):
+        open_case(case_dir, access())
+    assert (case_dir / NEW_DB).exists() and (case_dir / NEW_KEYRING).exists()
+    rotating.release()   # the rotation died: the next open rolls it back, as before
+    notes = []
+    with open_case(case_dir, access(), warn=notes.append):
+        pass
+    assert not (case_dir / NEW_DB).exists() and any("rolled back" in n for n in notes)
 
 
 # -- purge that keeps its promise ----------------------------------------------------------------
@@ -429,7 +477,7 @@ def test_scan_into_a_folder_whose_keyring_is_missing_writes_nothing(small_drill,
     (case_dir / "keyring.json").unlink()
     proc = run_fuite("scan", str(small_drill / "leak"), "--case", str(case_dir))
     assert proc.returncode != 0 and "restore keyring.json from a backup" in _one_line(proc)
-    assert sorted(p.name for p in case_dir.iterdir()) == ["case.db"]
+    assert sorted(p.name for p in case_dir.iterdir()) == ["case.db", "case.lock"]   # nothing written
 
 
 def test_corruption_inside_a_command_is_named(case_dir):

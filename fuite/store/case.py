@@ -123,6 +123,7 @@ class Case:
         self._audit_key = audit_key
         self._settings: CaseFile | None = None
         self._unwitnessed: list[dict] = []
+        self.lock = None   # the folder's CaseLock, held shared while open (``fuite.store.lock``)
 
     # -- lifecycle -------------------------------------------------------------------------
     @classmethod
@@ -171,10 +172,17 @@ class Case:
             raise corrupt_advice(case_dir, "its first pages cannot be decrypted") from exc
         return cls(case_dir, conn, keyring.audit_key(doc, secret), operator, doc["case_id"])
 
-    def close(self) -> None:
+    def close_db(self) -> None:
+        """Close the database but keep the folder's lock (a key rotation swaps the file under it)."""
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+
+    def close(self) -> None:
+        self.close_db()
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     def __enter__(self) -> "Case":
         return self

@@ -15,6 +15,7 @@ from pathlib import Path
 from fuite.errors import CaseError
 from fuite.store import keyring
 from fuite.store.case import DB_FILE
+from fuite.store.lock import CaseLock, require_exclusive
 
 
 def _scramble_head(path: Path, size: int = 1 << 20) -> None:
@@ -33,6 +34,15 @@ def purge(case_dir: Path, *, key_file: Path | None = None) -> list[str]:
     case_dir = Path(case_dir)
     if not (case_dir / keyring.KEYRING_FILE).exists():
         raise CaseError(f"no case in {case_dir}")
+    lock = CaseLock(case_dir)
+    try:
+        require_exclusive(lock, "purge the case")
+        return _destroy(case_dir, key_file)
+    finally:
+        lock.release()
+
+
+def _destroy(case_dir: Path, key_file: Path | None) -> list[str]:
     removed = sorted(str(p.relative_to(case_dir)) for p in case_dir.rglob("*") if p.is_file())
     if key_file is not None:
         keyring.shred(Path(key_file))

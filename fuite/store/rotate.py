@@ -13,6 +13,9 @@ rotation there for good):
 
 ``recover`` runs before every open: when ``case.db`` already carries the new salt (the crash came after step 3)
 it finishes step 4; otherwise it deletes the ``.new`` files and the old key still opens the case.
+
+Both hold the case lock exclusive (``fuite.store.lock``): a rotation refuses while another command has the case
+open, and a recovery never runs beside a rotation still under way.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from fuite.store import audit as audit_log
 from fuite.store import keyring
 from fuite.store.case import DB_FILE, Case, connect
 from fuite.store.keyring import Secret
+from fuite.store.lock import require_exclusive
 from fuite.store.secrets_source import check_new
 
 NEW_DB = DB_FILE + keyring.NEW_SUFFIX
@@ -58,6 +62,7 @@ def _export(case: Case, target: Path, dek: bytes, db_salt: bytes, audit_key: byt
 def rotate(case: Case, new_secret: Secret, *, fault: Callable[[str], None] = _no_fault,
            warn: Callable[[str], None] = lambda message: None) -> None:
     """Re-encrypt the whole database with a fresh data key locked by ``new_secret``; ``case`` stays open on it."""
+    require_exclusive(case.lock, "rotate the key")
     message = check_new(new_secret)
     if message:
         warn(message)
@@ -69,7 +74,7 @@ def rotate(case: Case, new_secret: Secret, *, fault: Callable[[str], None] = _no
     fault("exported")
     keyring.write_file(case_dir / NEW_KEYRING, doc)
     fault("keyring_written")
-    case.close()
+    case.close_db()
     for name in (DB_FILE + "-wal", DB_FILE + "-shm"):   # they belong to the old file (empty once it is closed)
         (case_dir / name).unlink(missing_ok=True)
     os.replace(case_dir / NEW_DB, case_dir / DB_FILE)
@@ -78,6 +83,7 @@ def rotate(case: Case, new_secret: Secret, *, fault: Callable[[str], None] = _no
     _install_new_keyring(case_dir)
     fault("keyring_renamed")
     case.rekeyed(connect(case_dir / DB_FILE, dek), new_audit_key)
+    case.lock.shared()
 
 
 def _install_new_keyring(case_dir: Path) -> None:

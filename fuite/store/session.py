@@ -16,6 +16,7 @@ from fuite.errors import CaseError, CaseFileError, UsageError
 from fuite.store import audit as audit_log
 from fuite.store import keyring
 from fuite.store import rotate as rotation
+from fuite.store.lock import CaseLock
 from fuite.store import witness as witnesses
 from fuite.store.audit import Problem, os_user
 from fuite.store.case import DB_FILE, Case, corrupt_advice, is_corruption, missing_keyring
@@ -82,12 +83,15 @@ def open_case(case_dir: Path | str, access: Access, *, operator: str | None = No
         raise CaseError(missing_keyring(case_dir))
     if not exists and not create:
         raise CaseError(f"no case in {case_dir} (run `fuite scan PATH --case {case_dir}` first)")
-    if exists:
-        note = rotation.recover(case_dir)
-        if note:
-            warn(note)
+    lock = _locked(case_dir, warn) if exists else None
     who = operator or os_user()
-    case = Case.open(case_dir, access.secret, who) if exists else Case.create(case_dir, access.secret, who, warn)
+    try:
+        case = Case.open(case_dir, access.secret, who) if exists else Case.create(case_dir, access.secret, who, warn)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    case.lock = lock or _locked(case_dir, warn)
     try:
         _prepare(case, access, operator, require_operator, warn)
     except BaseException as exc:
@@ -96,6 +100,21 @@ def open_case(case_dir: Path | str, access: Access, *, operator: str | None = No
             raise corrupt_advice(case_dir, "a page fails its integrity check") from exc
         raise
     return case
+
+
+def _locked(case_dir: Path, warn) -> CaseLock:
+    """The case's lock, held shared; an interrupted key rotation is finished or undone first, under it exclusive."""
+    lock = CaseLock(case_dir)
+    try:
+        if lock.try_exclusive():
+            note = rotation.recover(case_dir)
+            if note:
+                warn(note)
+        lock.shared()
+    except BaseException:
+        lock.release()
+        raise
+    return lock
 
 
 def _prepare(case: Case, access: Access, operator: str | None, require_operator: bool, warn) -> None:
