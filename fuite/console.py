@@ -122,6 +122,15 @@ class _CountColumn(ProgressColumn):
         return Text(f"{int(task.completed):,}/{total} {unit}".rstrip())
 
 
+class _EtaColumn(TimeRemainingColumn):
+    """``eta H:MM:SS`` from the bar's rate; none for a bar of steps, whose steps do not last alike."""
+
+    def render(self, task) -> Text:
+        if task.fields.get("unit") == "steps":
+            return Text("")
+        return Text("eta ") + super().render(task)
+
+
 class RichTracker(_progress.Tracker):
     """The one owner that draws the stages' bars (``fuite.progress``), with Rich, on ``console``.
 
@@ -132,7 +141,7 @@ class RichTracker(_progress.Tracker):
     def __init__(self, console: Console | None = None, *, transient: bool = True):
         console = console if console is not None else err
         self.rich = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), _CountColumn(),
-                             TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(), console=console,
+                             TimeElapsedColumn(), _EtaColumn(), console=console,
                              transient=transient, disable=not console.is_terminal)
 
     def __enter__(self) -> RichTracker:

@@ -123,3 +123,17 @@ def test_notify_persons_bars_have_the_notices_to_send_as_total(tmp_path):
     assert bars.totals["notify persons: letters"] == report.letters >= 1
     assert emails[-1] == report.sent and letters[-1] == report.letters
     assert _never_back(emails) and _never_back(letters) and len(emails) > 100
+
+
+def test_rich_shows_an_eta_for_counted_work_and_none_for_steps():
+    console = Console(record=True, force_terminal=True, width=160)
+    with RichTracker(console, transient=False) as bars:
+        inputs = bars.bar("lookup build: OPRF inputs", 1000, "inputs")
+        steps = bars.bar("linking", 7, "steps")
+        inputs.update(500)
+        steps.advance(label="linking: clustering")
+    lines = console.export_text().splitlines()
+    last_inputs = [line for line in lines if "OPRF inputs" in line][-1]
+    last_steps = [line for line in lines if "linking: clustering" in line][-1]
+    assert "500/1,000 inputs" in last_inputs and "eta" in last_inputs
+    assert "1/7 steps" in last_steps and "eta" not in last_steps
