@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -79,6 +80,8 @@ def corpus(tmp_path_factory) -> Path:
     (root / "report.pdf").write_bytes(b"%PDF-1.4\n" + bytes(500))
     (root / "empty.csv").write_bytes(b"")
     (root / "bad.json").write_text('[{"nom": "Dupont"}, {"nom": ')
+    os.mkfifo(root / "pipe.csv")   # opening it would wait forever for a writer
+    (root / "link.csv").symlink_to("/etc/passwd")   # a way out of the evidence folder
     return root
 
 
@@ -98,6 +101,8 @@ PROBLEMS = [
     ("corrupt.zip", "corrupt zip archive"),
     ("report.pdf", "PDF document"),
     ("empty.csv", "empty file"),
+    ("pipe.csv", "not a regular file"),
+    ("link.csv", "symbolic link: not followed"),
 ]
 
 

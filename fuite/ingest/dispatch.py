@@ -56,7 +56,17 @@ def walk(path: Path, reporter: Reporter) -> Iterator[Blob]:
         yield Blob.from_path(path, path.name)
     elif path.is_dir():
         for p in sorted(path.rglob("*")):
-            if p.is_file() and not p.is_symlink():
-                yield Blob.from_path(p, p.relative_to(path).as_posix())
+            name = p.relative_to(path).as_posix()
+            if p.is_symlink():   # never followed: it may lead out of the evidence folder
+                reporter.problem(name, "symbolic link: not followed (copy the file it points to into the folder)")
+            elif p.is_file():
+                yield Blob.from_path(p, name)
+            elif not p.is_dir():
+                reporter.problem(name, _not_regular)
+    elif path.exists():
+        reporter.problem(path.name, _not_regular)
     else:
         reporter.problem(path.name, "no such file or folder")
+
+
+_not_regular = "not a regular file (a pipe, socket or device): skipped"
