@@ -70,5 +70,7 @@ def test_build_index_opens_one_bar_with_the_inputs_as_total(tmp_path):
     bars = RecordingTracker()
     stats = build.build_index(synthetic_persons(200, seed=6), keys.key_from_seed(bytes(32)), tmp_path / "i.idx",
                               workers=1, progress=bars)
-    (label,) = bars.history
+    label = "lookup build: OPRF inputs"
     assert bars.totals[label] == stats.inputs and bars.history[label][-1] == stats.inputs
+    (steps,) = set(bars.history) - {label}
+    assert bars.history[steps] == [0, 1, 2, 3] and bars.totals[steps] == 3

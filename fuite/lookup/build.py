@@ -222,11 +222,13 @@ def build_index(persons: pa.Table, key: ServerKey, out: Path, settings: dict | N
     """Build the index file ``out`` from ``persons`` with ``key``; returns counts (no identifiers).
 
     ``with_conditions``: the controller opts in to tell each person their own affirmed conditions.
-    ``progress``: a bar of the inputs evaluated, with their number as its total.
+    ``progress``: a bar of the build's steps, and one of the inputs evaluated with their number as its total.
     """
     stats = BuildStats()
     codes = exposure_codes(persons)
+    steps = progress.bar("lookup build: the persons' inputs", 3, "steps")
     made = index_inputs(persons, stats, with_conditions, [c["id"] for c in codes])
+    steps.advance(label="lookup build: OPRF evaluation")
     bits = bucket_bits or choose_bucket_bits(len(made.inputs))
     if bits % 4 or not 4 <= bits <= 32:
         raise ValueError("bucket_bits must be a multiple of 4 between 4 and 32")
@@ -235,6 +237,7 @@ def build_index(persons: pa.Table, key: ServerKey, out: Path, settings: dict | N
     entries = np.frombuffer(evaluate_entries(key.sk, salt, made.inputs, made.plaintexts, workers, bar),
                             dtype=np.uint8).reshape(-1, exposure.ENTRY_BYTES)
     bar.finish()
+    steps.advance(label="lookup build: buckets")
     block, per = pack_buckets(_buckets(made.identifiers, bits), entries, bits)
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     header = {
@@ -245,4 +248,5 @@ def build_index(persons: pa.Table, key: ServerKey, out: Path, settings: dict | N
         "breach": breach_summary(persons, settings or {}, now),
     }
     write_index(out, header, block)
+    steps.finish()
     return stats
