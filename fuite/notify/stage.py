@@ -111,7 +111,7 @@ def cnil_drafts_for_case(case, draft: bool = False) -> list[tuple[str | None, di
         breach = assess_breach(persons, Circumstances.of(case_file), own_severity)
         plan = plan_channels(persons)
         channels = {ch: sum(1 for v in plan.values() if v == ch) for ch in ("email", "letter", "none")}
-        sources = case.get_table("sources")
+        sources = case.get_table("sources", ["source_id", "file"])
         if sources is not None:
             sources = sources.filter(pc.is_in(sources["source_id"], pa.array(sorted(set(
                 records.column("source_id").to_pylist())), sources.schema.field("source_id").type)))
@@ -136,8 +136,7 @@ def _held_records(case) -> pl.DataFrame:
     from fuite.assess.stage import attribution_for_case
 
     wanted = ("record_id", "person_id", "source_id", "file", "categories", "health", "hiv", "conditions")
-    records = pl.from_arrow(pa.Table.from_batches([b.select([c for c in wanted if c in b.schema.names])
-                                                   for b in case.iter_table("records")]))
+    records = pl.from_arrow(case.get_table("records", wanted))
     return records.join(attribution_for_case(case).select("record_id", "controllers"), on="record_id", how="left")
 
 
