@@ -155,7 +155,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     generate(b, persons=120, seed=7)
     generate(c, persons=120, seed=8)
     files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
-    assert len(files) == len(FILES) + 4
+    assert len(files) == len(FILES) + 5   # the answer key: columns, records, persons, quarantine, controllers
     assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
     for rel in files:
         assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
@@ -175,7 +175,7 @@ def test_same_bytes_across_processes_with_other_hash_seeds(tmp_path):
         subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONHASHSEED": hash_seed})
         digests.append({p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
                         for p in out.rglob("*") if p.is_file()})
-    assert len(digests[0]) == len(FILES) + 4 and digests[0] == digests[1]
+    assert len(digests[0]) == len(FILES) + 5 and digests[0] == digests[1]
 
 
 def test_seven_files_in_seven_locations(drill):

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 
 from fuite.errors import UsageError
 from fuite.synth.answer_key import AnswerKey
 from fuite.synth.files import FILES
-from fuite.synth.people import email_hashes, make_persons
+from fuite.synth.people import email_hashes, make_persons, second_labs
 from fuite.synth.pools import build_pools
 from fuite.synth.rows import Ctx
 
@@ -110,7 +111,7 @@ def generate(out_dir: Path, persons: int = DEFAULT_PERSONS, seed: int = 0, progr
         path = leak / module.PATH
         path.parent.mkdir(parents=True, exist_ok=True)
         writers[module.PATH] = module.open_writer(path)
-    key = AnswerKey(out_dir / "answer_key")
+    key = AnswerKey(out_dir / "answer_key", pools)
     held = _later_part(out_dir, later)
     root = np.random.SeedSequence(seed)
     sizes = chunk_sizes(persons, chunk)
@@ -124,6 +125,9 @@ def generate(out_dir: Path, persons: int = DEFAULT_PERSONS, seed: int = 0, progr
         people, topics = make_persons(np.random.default_rng(seeds[0]), pools, size, part=(c, len(sizes)),
                                       taken=taken)
         taken = np.union1d(taken, email_hashes(people["email"]))
+        people = people.with_columns(pl.Series("lab2", second_labs(   # its own stream: the rest is unchanged
+            np.random.default_rng(np.random.SeedSequence([seed, 3, c])), people["lab"].to_numpy(),
+            len(pools.lab_names))))
         member = assign_files(np.random.default_rng(seeds[1]), size, spread=c == 0)
         if held is not None:
             held.begin(np.random.default_rng(np.random.SeedSequence([seed, 2, c])), member, people, offset)

@@ -262,3 +262,13 @@ def make_persons(rng: np.random.Generator, pools: Pools, n: int, *, part: tuple[
         city=pl.Series(pools.towns[town], dtype=pl.String),
     ).drop("street_name", "bis")
     return frame, topics
+
+
+#: Share of persons who also went to a second laboratory (their rows alternate between the two).
+SECOND_LAB_SHARE = 0.08
+
+
+def second_labs(rng: np.random.Generator, lab: np.ndarray, n_labs: int, share: float = SECOND_LAB_SHARE) -> np.ndarray:
+    """Each person's second lab (another one, drawn), or -1 for the persons who went to one lab only."""
+    other = (lab + rng.integers(1, n_labs, len(lab))) % n_labs
+    return np.where(rng.random(len(lab)) < share, other, -1)

@@ -44,6 +44,9 @@ class Ctx:
     first: bool = True
     start: dict = field(default_factory=dict)
 
+    def row_labs(self, pids: np.ndarray) -> np.ndarray:
+        return row_labs(self.persons, pids)
+
 
 @dataclass
 class Table:
@@ -122,6 +125,16 @@ def _birth_errors(rng: np.random.Generator, birth: pl.Series) -> tuple[pl.Series
     return frame["b"].zip_with(pl.Series(damaged), birth), damaged
 
 
+def row_labs(persons: pl.DataFrame, pids: np.ndarray) -> np.ndarray:
+    """The lab of each row of ``pids``: the person's own lab, or their second lab (``lab2``, when they have one)
+    on every other row of a table. No draw: a table's rows alternate, so a person of two labs shows both."""
+    lab = persons["lab"].to_numpy()[pids]
+    if "lab2" not in persons.columns or not len(pids):
+        return lab
+    second = persons["lab2"].to_numpy()[pids]
+    return np.where((second >= 0) & ((np.arange(len(pids)) + pids) % 2 == 1), second, lab)
+
+
 def person_rows(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray, *, beneficiary: bool = False,
                 old: bool = False) -> pl.DataFrame:
     """The persons of ``pids`` as one file writes them, with a ``row_realities`` column.
@@ -132,7 +145,7 @@ def person_rows(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray, *, benefic
     form, a few birth dates an error, a few names mojibake or OCR errors; with ``old`` (an old
     archive) a moved person keeps the old address and mobile.
     """
-    p = ctx.persons[pids].with_columns(pl.col("last_name").alias("usage_name"))
+    p = ctx.persons[pids].with_columns(pl.col("last_name").alias("usage_name"), pl.Series("lab", row_labs(ctx.persons, pids)))
     n = p.height
     insured = p["insured"].to_numpy()
     child = (p["quality"] == "ENFANT").to_numpy()

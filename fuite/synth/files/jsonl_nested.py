@@ -100,7 +100,7 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
     m = len(cpids)
     analysis = analysis_cells(rng, ctx, cpids)
     remark = health_cells(rng, ctx, cpids, COMMENT_TABLE, p_generic=0.05, p_topic=0.2)
-    lab = ctx.persons["lab"].to_numpy()[cpids]
+    lab = ctx.row_labs(cpids)
     child_frame = pl.DataFrame({
         "date": sample_date_cells(rng, m, "iso"),
         "labo": pl.Series(ctx.pools.lab_names[lab], dtype=pl.String),

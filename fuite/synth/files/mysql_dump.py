@@ -99,7 +99,7 @@ def build(ctx: Ctx, rng: np.random.Generator, pids: np.ndarray) -> list[Table]:
     m = len(cpids)
     analysis = analysis_cells(rng, ctx, cpids)
     remark = health_cells(rng, ctx, cpids, COMMENT_TABLE, p_generic=0.05, p_topic=0.25)
-    lab = ctx.persons["lab"].to_numpy()[cpids]
+    lab = ctx.row_labs(cpids)
     times = rng.integers(7 * 3600, 19 * 3600, m)
     sample = sample_dates(rng, m).cast(pl.Datetime("ms")) + (pl.Series(times) * 1000).cast(pl.Duration("ms"))
     analyses = pl.DataFrame({
