@@ -86,6 +86,65 @@ def test_postal_block_is_french_style():
     assert all(len(line) <= 38 for line in long)
 
 
+def _words(lines: list[str]) -> list[str]:
+    """The words of address lines, a line cut after a hyphen joined back to the next."""
+    text = ""
+    for line in lines:
+        text += line if text.endswith("-") or not text else " " + line
+    return text.replace(",", " ").replace("-", " ").split()
+
+
+@pytest.mark.parametrize("street, city", [
+    ("Appartement 12, escalier C, Résidence Les Tilleuls, 3 rue Jean-Baptiste-Pierre-Antoine-de-Monet-de-Lamarck",
+     "Paris"),
+    ("Chez Mme Anne-Sophie Delacroix-Fontaine, 14 bis chemin des Vignes Hautes du Petit Clos", "Aix-en-Provence"),
+    ("Lieu-dit La Grande Borne Basse du Moulin de la Fontaine Saint-Martin", "Saint-Germain-au-Mont-d'Or"),
+])
+def test_long_addresses_wrap_on_words_within_the_norm_and_lose_nothing(street, city):
+    from fuite.notify.postal import _ABBREVIATIONS, fits_norm
+
+    row = dict(first_name="Marie-Hélène", last_name="Dupont-Laborde", street=street, postal_code="69270", city=city)
+    lines = postal_block(row)
+    assert fits_norm(lines) and len(lines) <= 6 and all(len(line) <= 38 for line in lines)
+    assert lines[-1] == f"69270 {city.upper()}" and lines[0] == "Marie-Hélène DUPONT-LABORDE"
+    written = [w.upper() for w in _words(lines[1:-1])]
+    expected = [w.upper() for w in _words([street])]
+    # every word, whole and in order (a few in the norm's abbreviation when the address needed them)
+    assert written == expected or written == [_ABBREVIATIONS.get(w, w) for w in expected]
+def test_an_address_beyond_the_norm_keeps_every_word_and_is_counted(tmp_path):
+    from fuite.notify.postal import fits_norm
+
+    row = dict(person_id=7, first_name="Marie-Bernadette-Éléonore", last_name="de La Tour d'Auvergne-Lauraguais",
+               street="Résidence des Grands Chênes, bâtiment B, 127 boulevard du Maréchal-de-Lattre-de-Tassigny",
+               postal_code="51300", city="Saint-Rémy-en-Bouzemont-Saint-Genest-et-Isson", email=None,
+               categories="last_name;first_name;street_address", health=False, hiv=False)
+    lines = postal_block(row)
+    assert not fits_norm(lines) and len(lines) <= 6
+    assert lines[-1] == "51300 ST RÉMY EN BOUZEMONT ST GENEST ET ISSON"       # the routing name, uncut
+    assert "127 BD DU MAL DE LATTRE DE TASSIGNY" in lines and "D'AUVERGNE-LAURAGUAIS" in lines
+    with _case(tmp_path) as case:
+        report = notify_persons(case.conn, persons_table([row]), CASE_FILE,
+                                PersonsOptions(letters_dir=tmp_path / "out"), secret=b"k" * 32)
+    assert report.letters == 1 and report.addresses_beyond_norm == 1
+    assert "TASSIGNY" in _pdf_text(next((tmp_path / "out").glob("*.pdf")))
+
+
+def test_the_dry_run_renders_the_letters_as_the_real_run_does_and_writes_nothing(tmp_path):
+    rows = _letter_rows(5)
+    out = tmp_path / "letters"
+    with _case(tmp_path) as case:
+        dry = notify_persons(case.conn, persons_table(rows), CASE_FILE,
+                             PersonsOptions(letters_dir=out, letters_per_pdf=2, jobs=2, dry_run=True), secret=b"k" * 32)
+        untouched = case.conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'notify_ledger%'").fetchall()
+        real = notify_persons(case.conn, persons_table(rows), CASE_FILE,
+                              PersonsOptions(letters_dir=out, letters_per_pdf=2, jobs=2), secret=b"k" * 32)
+        after = notify_persons(case.conn, persons_table(rows), CASE_FILE,
+                               PersonsOptions(letters_dir=out, letters_per_pdf=2, dry_run=True), secret=b"k" * 32)
+    assert dry.would_send == {"email": 0, "letter": 5} and dry.rendered == 5 and untouched == []
+    assert dry.letter_pages == real.letter_pages == 10 and real.letters == 5
+    assert after.would_send == {"email": 0, "letter": 0} and after.letter_pages == 0
+
+
 def test_interrupted_letter_batches_are_settled_by_their_files(tmp_path):
     rows = _letter_rows(4)
     out = tmp_path / "letters"

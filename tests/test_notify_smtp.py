@@ -420,3 +420,54 @@ def test_a_server_offering_8bitmime_receives_8bit_and_one_without_it_quoted_prin
         raws = [raw for _, raw in handler.messages]
         assert all((b"Content-Transfer-Encoding: 8bit" in raw) == offers for raw in raws)
         assert all("Prenom" in body_text(m[0]) for m in handler.by_recipient().values())
+
+
+def _persons_cmd(case_dir: Path, port: int, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "fuite.cli", "notify", "persons", "--case", str(case_dir),
+            "--smtp", f"smtp://127.0.0.1:{port}", "--rate", "0", "--backoff", "0", *extra]
+
+
+@pytest.mark.slow
+def test_sigkill_without_a_journal_duplicates_at_most_the_in_flight_window_and_misses_nobody(tmp_path):
+    """At-least-once: after a SIGKILL, only the notices of the groups in flight can arrive twice."""
+    rows = many_persons(400)
+    connections, every = 2, 10
+    window = connections * every                                     # docs/notify.md, "Crash window"
+    handler = KillingSink(tmp_path / "store", kill_at=150, at="data")   # stored, before its 250: the worst moment
+    controller = start_sink(handler)
+    try:
+        new_case(tmp_path / "case", rows).close()
+        proc = subprocess.Popen(_persons_cmd(tmp_path / "case", controller.port, "--connections", str(connections),
+                                             "--commit-every", str(every)),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy())
+        handler.pid = proc.pid
+        proc.wait(timeout=300)
+        assert proc.returncode == -signal.SIGKILL
+        before = len(handler.messages)
+        resumed = subprocess.run(_persons_cmd(tmp_path / "case", controller.port, "--connections", "2"),
+                                 capture_output=True, text=True, env=os.environ.copy())
+        assert resumed.returncode == 0, resumed.stderr[-2000:]
+    finally:
+        controller.stop()
+    received = handler.by_recipient()
+    assert sorted(received) == sorted(r["email"] for r in rows)          # nobody missed
+    twice = [a for a, msgs in received.items() if len(msgs) > 1]
+    assert 1 <= len(twice) <= window and all(len(received[a]) == 2 for a in twice)   # the 150th at least
+    assert all(len({m["Message-ID"] for m in received[a]}) == 1 for a in twice)       # same Message-ID
+    assert 150 <= before < len(rows)
+    assert len(handler.messages) == len(rows) + len(twice)
+
+
+def test_a_run_with_undelivered_notices_exits_1_and_says_how_many(tmp_path):
+    rows = many_persons(6)
+    handler = Sink(refuse={"p2@example.org", "p5@example.org"})
+    controller = start_sink(handler)
+    try:
+        new_case(tmp_path / "case", rows).close()
+        run = subprocess.run(_persons_cmd(tmp_path / "case", controller.port), capture_output=True, text=True,
+                             env=os.environ.copy())
+    finally:
+        controller.stop()
+    assert run.returncode == 1, run.stderr[-2000:]                      # docs/cli.md: only part done
+    assert "sent 4, failed 2" in run.stderr and "2 notice(s) not delivered" in run.stderr
+    assert "Traceback" not in run.stderr and "p2@example.org" not in run.stderr

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from fuite.console import err, out, print_json, shown
-from fuite.errors import UsageError
+from fuite.errors import EXIT_PARTIAL, UsageError
 from fuite.readable import format_count, format_duration
 
 CaseOpt = Annotated[Path, typer.Option("--case", help="Case folder (encrypted).", show_default=False)]
@@ -152,6 +152,9 @@ def notify_persons_cmd(
     resend_held: Annotated[bool, typer.Option("--resend-held", help="Send the held (in-doubt) notices again.")] = False,
     letters_per_pdf: Annotated[int, typer.Option("--letters-per-pdf", help="Letters per PDF file.", min=1)] = 500,
     jobs: Annotated[int, typer.Option("--jobs", help="Processes rendering letter batches.", min=1, max=64)] = 1,
+    commit_every: Annotated[int, typer.Option("--commit-every", help="Emails per ledger commit and connection: "
+                                              "after a crash, without --journal, at most this many per connection "
+                                              "can arrive twice.", min=1, max=1000)] = 25,
     retries: Annotated[int, typer.Option("--retries", help="Attempts per email on temporary errors.", min=1)] = 5,
     backoff: Annotated[float, typer.Option("--backoff", help="Seconds before the first retry (doubles).",
                                            min=0)] = 2.0,
@@ -170,7 +173,7 @@ def notify_persons_cmd(
     opts = PersonsOptions(smtp_url=smtp or "", rate=rate, letters_dir=letters, dry_run=dry_run or draft, limit=limit,
                           templates_dir=templates, journal=journal, in_doubt=in_doubt, max_attempts=retries,
                           backoff=backoff, letters_per_pdf=letters_per_pdf, name_conditions=name_conditions,
-                          connections=connections, jobs=jobs, resend_held=resend_held)
+                          connections=connections, jobs=jobs, resend_held=resend_held, commit_every=commit_every)
     from fuite.console import tracker
 
     with open_case(case, case_access(case), operator=operator, require_operator=True) as c, tracker() as bars:
@@ -196,6 +199,15 @@ def notify_persons_cmd(
               f"letters {report.letters}" + (f"; in doubt settled: {settled}" if settled else "")
               + (f"; {report.letters_waiting} letters waiting for --letters DIR" if report.letters_waiting else ""),
               highlight=False, soft_wrap=True)
+    if report.addresses_beyond_norm:
+        err.print(f"[yellow]warning:[/] {format_count(report.addresses_beyond_norm)} letter address(es) do not fit the postal norm "
+                  "(6 lines of 38 characters, NF Z10-011): every word was kept; check them before posting",
+                  highlight=False, soft_wrap=True)
+    if report.undelivered:   # only part done: the documented exit code 1
+        err.print(f"error: {format_count(report.undelivered)} notice(s) not delivered this run (hard bounces without a letter, "
+                  f"deferred {format_count(report.deferred)}, held {format_count(report.held)}); `fuite notify status` lists them, a rerun "
+                  "retries the deferred", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_PARTIAL)
 
 
 @notify_app.command("preview")

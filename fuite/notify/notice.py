@@ -29,6 +29,7 @@ from fuite.assess.rules import HEALTH_CATEGORIES
 from fuite.errors import NotifyError
 from fuite.ids import TRIM_CHARS, email_address
 from fuite.notify.names import usual_case
+from fuite.notify.postal import postal_lines
 from fuite.notify.wording import date_en, date_fr, notice_sections
 from fuite.store.casefile import CaseFile
 
@@ -85,10 +86,8 @@ def _unique(words: list[str]) -> list[str]:
 
 
 def postal_block(row: dict) -> list[str]:
-    """French postal address lines (NF Z10-011): name, street, ``POSTCODE TOWN`` in capitals; ≤ 38 chars."""
-    name = " ".join(p for p in (usual_case(row.get("first_name")), (row.get("last_name") or "").upper()) if p)
-    town = " ".join(p for p in (row.get("postal_code"), (row.get("city") or "").upper()) if p)
-    return [line.strip()[:38] for line in (name, row.get("street") or "", town) if line and line.strip()]
+    """French postal address lines (NF Z10-011): name, street, ``POSTCODE TOWN``; see :mod:`fuite.notify.postal`."""
+    return postal_lines(row)
 
 
 def is_minor(birth_date: str | None, today: date | None = None) -> bool:

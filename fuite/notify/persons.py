@@ -47,6 +47,7 @@ from fuite.notify.journal import open_journal
 from fuite.notify.letters import (batch_manifest, count_pages, has_postal_address, postcode_order, render_letters_pdf,
                                   write_private)
 from fuite.notify.notice import NoticeRenderer, usable_email
+from fuite.notify.postal import fits_norm, postal_lines
 from fuite.notify.smtp import (InDoubt, PermanentFailure, ServerFailure, SmtpConfig, SmtpSender, TemporaryFailure,
                                Throttle)
 
@@ -96,10 +97,13 @@ class PersonsReport:
     letter_files: list[str] = field(default_factory=list)
     settled: dict[str, int] = field(default_factory=dict)   # in-doubt entries settled at start, by outcome
     letters_waiting: int = 0
+    undelivered: int = 0        # notices of this run not delivered: deferred, held, bounced without a letter
+    addresses_beyond_norm: int = 0   # letters whose address block could not fit NF Z10-011 (every word kept)
     warnings: list[str] = field(default_factory=list)
+    failed_ids: set[int] = field(default_factory=set)   # hard bounces of this run (internal ids, not reported)
 
     def to_dict(self) -> dict:
-        skip = ("letter_files", "warnings")
+        skip = ("letter_files", "warnings", "failed_ids")
         return {k: v for k, v in self.__dict__.items() if k not in skip} | {"letter_files": len(self.letter_files)}
 
 
@@ -225,11 +229,11 @@ class _Mailer:
         return self.sender.eight_bit
 
     def send_group(self, rows: list[dict], stop: Callable[[], bool],
-                   done: Callable[[str], None] = lambda state: None) -> list[str]:
+                   done: Callable[[int, str], None] = lambda pid, state: None) -> list[str]:
         """Deliver a group of notices; return each one's final state (sent / failed / pending / held).
 
         ``stop()`` true (another connection failed): the notices not yet handed over go back to pending.
-        ``done(state)`` is called as each notice is settled (its state is committed with the group).
+        ``done(pid, state)`` is called as each notice is settled (its state is committed with the group).
         """
         eight_bit = self._eight_bit()
         messages = [self.renderer.email(row, row["_address"], eight_bit=eight_bit) for row in rows]
@@ -243,7 +247,7 @@ class _Mailer:
                     outcomes += [(p, "pending", None, 0) for p in pids[k:]]
                     break
                 outcomes.append(self._send(row, mid, data, eight_bit))
-                done(outcomes[-1][1])
+                done(*outcomes[-1][:2])
         except NotifyError:   # the server refused the session or cannot be reached: nothing was handed over
             outcomes += [(p, "pending", None, 0) for p in pids[len(outcomes):]]
             raise
@@ -352,6 +356,8 @@ def notify_persons(conn, persons: pa.Table, case_file: CaseFile, opts: PersonsOp
         _write_letters(conn, persons, opts, renderer, overrides, to_letter, budget, report, progress)
     elif to_letter:
         report.letters_waiting = len(to_letter)
+    lettered = {pid for pid, *_ in ledger.in_state(conn, LETTER, "sent")} if report.failed_ids else set()
+    report.undelivered = report.deferred + report.held + len(report.failed_ids - lettered)
     return report
 
 
@@ -377,24 +383,38 @@ def _would_send(conn, plan: dict[int, str], rows: Iterator[dict]) -> Iterator[tu
 
 
 def _dry_run(conn, persons, plan, renderer, overrides, opts, budget, report) -> None:
-    """Render exactly what a real run would send now (letters by batch, as the real run does)."""
+    """Render exactly what a real run would send now, as the real run renders it (letters by batch in
+    postcode order, on ``--jobs`` processes); nothing is sent, written or committed."""
     letters: list[dict] = []
     counts = {EMAIL: 0, LETTER: 0}
+    shared = shared_mailboxes(persons)
     for channel, row in _would_send(conn, plan, _rows(persons)):
         if report.rendered >= budget:
             break
         if channel == EMAIL:
-            renderer.email(row, _email_of(row))
+            address = _email_of(row)
+            row["shared_mailbox"] = address.lower() in shared
+            renderer.email(row, address)
         else:
             letters.append(row)
-            if len(letters) >= opts.letters_per_pdf:
-                render_letters_pdf(renderer, letters, override_dirs=overrides)
-                letters = []
         counts[channel] += 1
         report.rendered += 1
     if letters:
-        render_letters_pdf(renderer, letters, override_dirs=overrides)
+        letters.sort(key=postcode_order)
+        report.addresses_beyond_norm += sum(not fits_norm(postal_lines(r)) for r in letters)
+        size = max(1, opts.letters_per_pdf)
+        chunks = [letters[k:k + size] for k in range(0, len(letters), size)]
+        args = (renderer.case_file, overrides, renderer.name_conditions)
+        if opts.jobs > 1 and len(chunks) > 1:
+            with _letter_pool(opts.jobs) as pool:
+                report.letter_pages = sum(pool.map(functools.partial(_letter_batch, *args, path=None), chunks))
+        else:
+            report.letter_pages = sum(_letter_batch(*args, chunk, None) for chunk in chunks)
     report.would_send = counts
+
+
+def _letter_pool(jobs: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
 
 
 def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, budget, report, progress, sleep) -> int:
@@ -412,9 +432,11 @@ def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, bud
     errors: list[BaseException] = []
     stop = object()
 
-    def settled(state: str) -> None:
+    def settled(pid: int, state: str) -> None:
         with lock:
             tally["done"] += 1
+            if state == "failed":
+                report.failed_ids.add(pid)
             name = {"sent": "sent", "failed": "failed", "held": "held"}.get(state, "deferred")
             setattr(report, name, getattr(report, name) + 1)
             if progress:
@@ -468,11 +490,14 @@ def _batch_renderer(case_file: CaseFile, overrides: tuple[Path, ...], name_condi
 
 
 def _letter_batch(case_file: CaseFile, overrides: list[Path], name_conditions: bool, rows: list[dict],
-                  path: Path) -> int:
-    """Render and write one batch and its manifest; return its pages (in a worker process when ``--jobs`` > 1)."""
+                  path: Path | None) -> int:
+    """Render one batch and write it with its manifest (``path`` None: a dry run, nothing written); return its
+    pages (in a worker process when ``--jobs`` > 1)."""
     renderer = _batch_renderer(case_file, tuple(overrides), name_conditions)
     pdf = render_letters_pdf(renderer, rows, override_dirs=overrides)
     pages = count_pages(pdf)
+    if path is None:
+        return pages
     write_private(path, pdf)
     manifest = batch_manifest(path.name, rows, pages)
     write_private(path.with_suffix(".manifest.json"), json.dumps(manifest, indent=2).encode() + b"\n")
@@ -484,13 +509,13 @@ def _write_letters(conn, persons, opts, renderer, overrides, targets, budget, re
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     rows = sorted((r for r in _rows(persons) if r["person_id"] in targets), key=postcode_order)[:budget]
+    report.addresses_beyond_norm += sum(not fits_norm(postal_lines(r)) for r in rows)
     size = max(1, opts.letters_per_pdf)
     batches = [(f"letters-{stamp}-{k // size + 1:04d}.pdf", rows[k:k + size]) for k in range(0, len(rows), size)]
     if progress:
         progress(LETTER, 0, len(rows))
     args = (renderer.case_file, overrides, renderer.name_conditions)
-    pool = (ProcessPoolExecutor(max_workers=opts.jobs, mp_context=multiprocessing.get_context("spawn"))
-            if opts.jobs > 1 and len(batches) > 1 else None)
+    pool = _letter_pool(opts.jobs) if opts.jobs > 1 and len(batches) > 1 else None
     try:
         pending: dict = {}
         for name, chunk in batches:   # each batch is marked sending before its file is written
