@@ -186,8 +186,9 @@ def _resolve_case(case_dir: Path):
 
     from fuite.resolve import resolve_case
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
-    with open_case(case_dir) as case:
+    with open_case(case_dir, case_access(case_dir)) as case:
         summary = resolve_case(case)
         return SimpleNamespace(records=case.get_table("records"), summary=summary)
 
@@ -325,12 +326,14 @@ def run_layouts(households: int, peer: bool, seed: int) -> list[dict]:
 
     from fuite.scan import scan_paths
     from fuite.store import open_case
+    from fuite.store.edge import case_access
 
+    os.environ.setdefault("FUITE_KEY", "bench-layouts-throwaway-secret")
     results = []
     for layout in LAYOUTS:
         with tempfile.TemporaryDirectory() as tmp:
             truth = build(layout, Path(tmp) / "leak", households, seed)
-            with open_case(Path(tmp) / "case", create=True) as case:
+            with open_case(Path(tmp) / "case", case_access(Path(tmp) / "case"), create=True) as case:
                 with PeakRSS() as rss:
                     start, cpu = time.perf_counter(), time.process_time()
                     scan_paths(case, [Path(tmp) / "leak"])

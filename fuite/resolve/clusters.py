@@ -8,7 +8,7 @@ pointer jumping), so millions of links cluster in well under a second.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -50,6 +50,7 @@ class Constrained:
     reason: list                # per edge: None, or "<scope>:<rule>" (scope "pair", "cluster" or "undecided")
     undecided: np.ndarray       # node indices kept alone because two incompatible clusters claimed them
     dirty_components: int = 0
+    _pass: tuple | None = field(default=None, repr=False)   # the greedy pass before undecided records, to resume
 
 
 def _disputed(fields, labels: np.ndarray, contacts=None) -> np.ndarray:
@@ -75,29 +76,140 @@ class _Contacts:
         self.of: dict[int, list[set]] = {}
 
     def alone(self, node: int) -> list[set]:
-        return [{col[node]} - {None} for col in self._columns]
+        return [set() if (v := col[node]) is None else {v} for col in self._columns]
 
     def get(self, root: int, node: int) -> list[set]:
-        if root not in self.of:
-            self.of[root] = self.alone(node)
-        return self.of[root]
+        found = self.of.get(root)
+        if found is None:
+            found = self.of[root] = self.alone(node)
+        return found
+
+    def seed(self, root: int, nodes) -> None:
+        """A cluster already built (all its records together) before the greedy pass."""
+        self.of[root] = [{v for v in (col[n] for n in nodes) if v is not None} for col in self._columns]
 
     def merge(self, root: int, other: int) -> None:
         a, b = self.of.pop(other), self.of[root]
-        self.of[root] = [x | y for x, y in zip(b, a)]
+        for x, y in zip(b, a):   # in place, into the kept cluster's sets
+            x |= y
 
     @staticmethod
     def clash(a: list[set], b: list[set]) -> str | None:
         """Phones and places both known on each side and all different, and no email or own NIR in common."""
         phones, places, emails, nirs = zip(a, b)
-        if all(x and y and not x & y for x, y in (phones, places)) and not (emails[0] & emails[1]) \
-                and not (nirs[0] & nirs[1]):
+        if all(x and y and x.isdisjoint(y) for x, y in (phones, places)) and emails[0].isdisjoint(emails[1]) \
+                and nirs[0].isdisjoint(nirs[1]):
             return "contacts"
         return None
 
 
+class _Greedy:
+    """The greedy pass of ``constrained_components``: a union-find over records whose every merge is checked
+    against the clusters' signatures (and contacts). It can go on with more edges (see ``resume``)."""
+
+    def __init__(self, signature_keys: np.ndarray, signatures, incompatibility, contacts):
+        self.keys = signature_keys
+        self.signatures = signatures
+        self.incompatibility = incompatibility
+        self.profile = _Contacts(contacts) if contacts is not None else None
+        self.parent: dict[int, int] = {}
+        self.members: dict[int, set] = {}
+        self.cache: dict[tuple[int, int], str | None] = {}
+        self.best_in: dict[int, float] = {}
+        self.refused: list[tuple[int, int, int]] = []
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        root = x
+        while (up := parent.get(root, root)) != root:
+            root = up
+        while (up := parent.get(x, x)) != root:
+            parent[x], x = root, up
+        return root
+
+    def clash(self, a: set, b: set) -> str | None:
+        cache = self.cache
+        for s in a:
+            for t in b:
+                if s == t:
+                    continue
+                key = (s, t) if s < t else (t, s)
+                why = cache.get(key, 0)
+                if why == 0:
+                    why = cache[key] = self.incompatibility(self.signatures[s], self.signatures[t])
+                if why:
+                    return why
+        return None
+
+    def seed(self, root: int, nodes: np.ndarray) -> None:
+        """Put ``nodes`` (an already compatible cluster) together under ``root`` before the pass."""
+        parent = self.parent
+        for n in nodes.tolist():
+            parent[n] = root
+        self.members[root] = set(self.keys[nodes].tolist())
+        if self.profile is not None:
+            self.profile.seed(root, nodes.tolist())
+
+    def run(self, edges: np.ndarray, left: np.ndarray, right: np.ndarray, weight: np.ndarray,
+            accepted: np.ndarray, reason: list) -> None:
+        """Take ``edges`` (indices, strongest first), joining their clusters unless a rule forbids it."""
+        keys, members, profile, best_in = self.keys, self.members, self.profile, self.best_in
+        for e in edges.tolist():
+            u, v = int(left[e]), int(right[e])
+            ru, rv = self.find(u), self.find(v)
+            if ru == rv:
+                continue
+            ku, kv = int(keys[u]), int(keys[v])
+            su = members.get(ru)
+            if su is None:
+                su = members[ru] = {ku}
+            sv = members.get(rv)
+            if sv is None:
+                sv = members[rv] = {kv}
+            direct = None if ku == kv else self.clash({ku}, {kv})
+            why = direct or self.clash(su, sv)
+            if not why and profile is not None:
+                why = profile.clash(profile.get(ru, u), profile.get(rv, v))
+            if why:
+                accepted[e] = False
+                reason[e] = f"{'pair' if direct else 'cluster'}:{why}"
+                if not direct:
+                    self.refused.append((e, u, v))
+                continue
+            if len(su) < len(sv):     # the larger cluster's root stays the root: unions in place, smaller in
+                ru, rv, su, sv = rv, ru, sv, su
+            self.parent[rv] = ru
+            su |= sv
+            members.pop(rv, None)
+            if profile is not None:   # both clusters' contacts were read by the check above
+                profile.merge(ru, rv)
+            w = weight[e]
+            for node in (u, v):
+                if best_in.get(node, -np.inf) < w:
+                    best_in[node] = w
+
+    def undecided(self, weight: np.ndarray, margin: float) -> set:
+        """Records a refused edge would have put, about as strongly as their own cluster holds them, in another
+        cluster they are compatible with."""
+        found = set()
+        keys, profile, best_in = self.keys, self.profile, self.best_in
+        for e, u, v in self.refused:
+            for node, other in ((u, v), (v, u)):
+                if node not in best_in or weight[e] < best_in[node] - margin:
+                    continue
+                root = self.find(other)
+                claim = self.members.get(root, {int(keys[other])})
+                if self.clash({int(keys[node])}, claim) is not None:
+                    continue
+                if profile is not None and profile.clash(profile.alone(node), profile.get(root, other)):
+                    continue
+                found.add(node)
+        return found
+
+
 def constrained_components(size: int, left, right, weight, signature_keys: np.ndarray, signatures,
-                           incompatibility, fields, margin: float = 2.0, contacts=None) -> Constrained:
+                           incompatibility, fields, margin: float = 2.0, contacts=None,
+                           previous: Constrained | None = None) -> Constrained:
     """Connected components whose every pair of records is compatible (Splink's clustering at a
     threshold, checked as a whole).
 
@@ -110,6 +222,10 @@ def constrained_components(size: int, left, right, weight, signature_keys: np.nd
     holds it, is undecided and kept alone. With ``contacts`` (phone, postal_code, email, nir_own per
     node), two clusters whose phones and places are all different and that share no email or own NIR
     are not merged either: that is a namesake born the same day, not a person who moved.
+
+    With ``previous`` (the result of this function on the first edges of this edge list), those edges
+    are taken as that call took them, before any of the new ones, and only the new ones go through the
+    greedy pass: the result is that of one pass over all edges with the previous ones first.
     """
     left = np.asarray(left, dtype=np.int64)
     right = np.asarray(right, dtype=np.int64)
@@ -118,74 +234,27 @@ def constrained_components(size: int, left, right, weight, signature_keys: np.nd
     accepted = np.ones(len(left), dtype=bool)
     reason: list = [None] * len(left)
     dirty = _disputed(fields, labels, contacts) if size else np.zeros(0, dtype=np.int64)
-    profile = _Contacts(contacts) if contacts is not None else None
     if len(dirty) == 0:
-        return Constrained(labels, accepted, reason, np.zeros(0, dtype=np.int64))
+        return Constrained(labels, accepted, reason, np.zeros(0, dtype=np.int64),
+                           _pass=(None, accepted.copy(), list(reason), labels, dirty))
     in_dirty = np.isin(labels[left], dirty)
+    if previous is not None and previous._pass is not None:
+        greedy = previous._pass[0] or _Greedy(signature_keys, signatures, incompatibility, contacts)
+        first = len(previous._pass[1])
+        _resume(greedy, previous._pass, size, left, right, weight, labels, dirty, accepted, reason, first)
+    else:
+        greedy, first = _Greedy(signature_keys, signatures, incompatibility, contacts), 0
     edges = np.flatnonzero(in_dirty)
+    edges = edges[edges >= first]
     edges = edges[np.lexsort((right[edges], left[edges], -weight[edges]))]
-    parent: dict[int, int] = {}
-    members: dict[int, set] = {}
-    cache: dict[tuple[int, int], str | None] = {}
-
-    def find(x: int) -> int:
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(x, x) != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    def clash(a: set, b: set) -> str | None:
-        for s in a:
-            for t in b:
-                key = (s, t) if s < t else (t, s)
-                if key not in cache:
-                    cache[key] = None if s == t else incompatibility(signatures[s], signatures[t])
-                if cache[key]:
-                    return cache[key]
-        return None
-
-    best_in: dict[int, float] = {}
-    refused: list[tuple[int, int, int]] = []
-    for e in edges.tolist():
-        u, v = int(left[e]), int(right[e])
-        ru, rv = find(u), find(v)
-        if ru == rv:
-            continue
-        su = members.setdefault(ru, {int(signature_keys[u])})
-        sv = members.setdefault(rv, {int(signature_keys[v])})
-        direct = clash({int(signature_keys[u])}, {int(signature_keys[v])})
-        why = direct or clash(su, sv)
-        if not why and profile is not None:
-            why = profile.clash(profile.get(ru, u), profile.get(rv, v))
-        if why:
-            accepted[e] = False
-            reason[e] = f"{'pair' if direct else 'cluster'}:{why}"
-            if not direct:
-                refused.append((e, u, v))
-            continue
-        parent[rv] = ru
-        members[ru] = su | sv
-        members.pop(rv, None)
-        if profile is not None:
-            profile.merge(ru, rv)
-        for node in (u, v):
-            best_in[node] = max(best_in.get(node, -np.inf), weight[e])
-    undecided = set()
-    for e, u, v in refused:
-        for node, other in ((u, v), (v, u)):
-            if node not in best_in or weight[e] < best_in[node] - margin:
-                continue
-            claim = members.get(find(other), {int(signature_keys[other])})
-            if clash({int(signature_keys[node])}, claim) is not None:
-                continue
-            if profile is not None and profile.clash(profile.alone(node), profile.get(find(other), other)):
-                continue
-            undecided.add(node)
+    greedy.run(edges, left, right, weight, accepted, reason)
+    raw = (greedy, accepted.copy(), list(reason), labels, dirty)
+    undecided = greedy.undecided(weight, margin)
     # accepted edges: those inside one greedy cluster, minus those touching an undecided record
-    roots = np.array([find(int(x)) for x in left[edges]]) == np.array([find(int(x)) for x in right[edges]])
-    accepted[edges] = roots
+    checked = np.flatnonzero(in_dirty)
+    find = greedy.find
+    accepted[checked] = np.fromiter((find(int(a)) == find(int(b)) for a, b in zip(left[checked], right[checked])),
+                                    dtype=bool, count=len(checked))
     lone = np.array(sorted(undecided), dtype=np.int64)
     if len(lone):
         touching = np.isin(left, lone) | np.isin(right, lone)
@@ -193,4 +262,25 @@ def constrained_components(size: int, left, right, weight, signature_keys: np.nd
             reason[e] = "undecided:claimed by two incompatible clusters"
         accepted &= ~touching
     labels = components(size, left[accepted], right[accepted])
-    return Constrained(labels, accepted, reason, lone, dirty_components=len(dirty))
+    return Constrained(labels, accepted, reason, lone, dirty_components=len(dirty), _pass=raw)
+
+
+def _resume(greedy: _Greedy, previous: tuple, size: int, left, right, weight, labels, dirty, accepted, reason,
+            first: int) -> None:
+    """Grow the previous call's greedy state to this call's components: its verdicts on its own edges stand,
+    and the components it kept whole are seeded as clusters where they now lie in a disputed component."""
+    _, prev_accepted, prev_reason, prev_labels, prev_dirty = previous
+    accepted[:first] = prev_accepted
+    reason[:first] = prev_reason
+    whole = np.flatnonzero(np.isin(labels, dirty) & ~np.isin(prev_labels, prev_dirty))
+    if len(whole) == 0:
+        return
+    order = whole[np.argsort(prev_labels[whole], kind="stable")]
+    for nodes in np.split(order, np.flatnonzero(np.diff(prev_labels[order])) + 1):
+        if len(nodes) > 1:
+            greedy.seed(int(nodes[0]), nodes)
+    best = np.full(size, -np.inf)       # each record's strongest link, as the greedy pass would have kept it
+    np.maximum.at(best, left[:first], weight[:first])
+    np.maximum.at(best, right[:first], weight[:first])
+    for node in whole[np.isfinite(best[whole])].tolist():
+        greedy.best_in[node] = float(best[node])

@@ -200,7 +200,7 @@ def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = Non
     final = _cluster(frame.height, pl.concat([det["pos_l"], joined["pos_l"]]),
                      pl.concat([det["pos_r"], joined["pos_r"]]),
                      pl.concat([det_weight, joined["match_weight"].cast(pl.Float64)]), (sig_keys, signatures, fields, contacts),
-                     settings)
+                     settings, previous=det_clusters)
     label = final.labels
     summary["splink_links"] = int(final.accepted[det.height:].sum())
     summary.update(_kept_apart(final))
@@ -224,11 +224,13 @@ def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = Non
 
 
 def _cluster(size: int, left: pl.Series, right: pl.Series, weight: pl.Series, signature: tuple,
-             settings: ResolveSettings) -> Constrained:
+             settings: ResolveSettings, previous: Constrained | None = None) -> Constrained:
+    """Clusters under the incompatibility rules; with ``previous`` (the deterministic clusters, whose links come
+    first in ``left``/``right``), only the new links go through the greedy pass."""
     sig_keys, signatures, fields, contacts = signature
     return constrained_components(size, left.to_numpy(), right.to_numpy(), weight.fill_null(0.0).to_numpy(),
                                   sig_keys, signatures, incompatibility, fields, margin=settings.undecided_margin,
-                                  contacts=contacts)
+                                  contacts=contacts, previous=previous)
 
 
 def _kept_apart(final: Constrained) -> dict:

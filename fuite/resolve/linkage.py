@@ -67,7 +67,10 @@ def _score_pairs(db_api, frame: pl.DataFrame, settings: ResolveSettings, review_
     try:
         if frame.height >= settings.min_u_rows:
             _step(progress, "estimating u by random sampling")
-            linker.training.estimate_u_using_random_sampling(max_pairs=settings.u_max_pairs, seed=settings.seed)
+            # one pass per comparison over all the sampled pairs: the same u as Splink's ten chunks when, as
+            # here, rare levels never reach its early-stopping count, in half the queries
+            linker.training.estimate_u_using_random_sampling(max_pairs=settings.u_max_pairs, seed=settings.seed,
+                                                             num_chunks=1, min_count_per_level=None)
             trained.append("u")
         else:
             skipped.append("u")
