@@ -154,3 +154,13 @@ def test_one_notice_per_person_signed_by_their_controllers_email_and_letter_exac
     assert "Labo Iroise, également au nom de Laboratoire Bio Armor" in letter
     assert "Labo Iroise, also on behalf of Laboratoire Bio Armor" in letter
     assert letter.count("Madame, Monsieur") + letter.count("Bonjour ") == 1   # one letter
+
+
+def test_synthetic_previews_of_a_many_controller_case_are_signed_and_name_two_controllers(tmp_path):
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "case.toml").write_text(MANY_CASE, encoding="utf-8")
+    run_fuite("notify", "preview", "--case", str(case), "--out", str(tmp_path / "pv"), "--synthetic", check=True)
+    text = " ".join((tmp_path / "pv" / "email.txt").read_text(encoding="utf-8").split())
+    assert "Labo Iroise, également au nom de Laboratoire Bio Armor" in text
+    assert "Labo Iroise, also on behalf of Laboratoire Bio Armor" in text

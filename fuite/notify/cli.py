@@ -223,10 +223,11 @@ def notify_preview(
     from fuite.notify.preview import VARIANTS
 
     if synthetic:
-        from fuite.notify.preview import synthetic_rows, write_preview
+        from fuite.notify.preview import signed_synthetic, synthetic_rows, write_preview
         from fuite.store.casefile import read_case_file
 
-        written = write_preview(read_case_file(case), synthetic_rows(), out_dir,
+        case_file = read_case_file(case)
+        written = write_preview(case_file, signed_synthetic(synthetic_rows(), case_file), out_dir,
                                 override_dirs=[p for p in (templates, case / "templates") if p])
     else:
         from fuite.notify.stage import preview_for_case

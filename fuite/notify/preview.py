@@ -51,6 +51,15 @@ def synthetic_rows() -> dict[str, dict]:
     }
 
 
+def signed_synthetic(rows: dict[str, dict], case_file: CaseFile) -> dict[str, dict]:
+    """Invented persons of a case of several controllers: each held by its first two controllers (one notice
+    naming both, as a person seen by two labs gets); a single-controller case's rows unchanged."""
+    if not case_file.many:
+        return rows
+    ids = ";".join(c.id for c in case_file.controllers[:2])
+    return {variant: {**row, "controllers": ids} for variant, row in rows.items()}
+
+
 def preview_rows(persons: pa.Table, shared: set[str]) -> dict[str, dict]:
     """One person of the case per variant, where the case has one (first found in the persons table)."""
     found: dict[str, dict] = {}

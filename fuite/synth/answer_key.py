@@ -190,7 +190,8 @@ class AnswerKey:
 
 
 def controllers_toml(pools) -> str:
-    """One ``[[controllers]]`` table per lab of the drill (fictional addresses and contacts on ``.test``)."""
+    """One ``[[controllers]]`` table per lab of the drill (fictional addresses and contacts on ``.test``), and the
+    labs' software vendor as ``[processor]``."""
     parts = ["# The drill's laboratories as controllers: append to case.toml (`fuite synth` answer key).\n"]
     for i, (name, number, town) in enumerate(zip(pools.lab_names, pools.lab_finess, pools.lab_towns)):
         cid = f"lab-{i + 1:02d}"
@@ -203,5 +204,12 @@ dpo = {{ email = "dpo@{cid}.test" }}
 from = "{name} <notices@{cid}.test>"
 labs = ["{name}"]
 finess = ["{number}"]
+''')
+    parts.append('''
+# The laboratories' software vendor, whose server leaked: the processor that tells each of them (art. 33(2)).
+[processor]
+name = "Logiciels Biologie Ouest (éditeur fictif)"
+address = "8 allée des Logiciels, 35510 Cesson-Sévigné"
+dpo = { email = "dpo@logiciels-biologie.test" }
 ''')
     return "".join(parts)
