@@ -323,7 +323,8 @@ def notify_persons(conn, persons: pa.Table, case_file: CaseFile, opts: PersonsOp
     plan = plan_channels(persons)
     for channel in (EMAIL, LETTER, NONE):
         report.planned[channel] = sum(1 for c in plan.values() if c == channel)
-    budget = opts.limit if opts.limit is not None else len(plan)
+    # without --limit, no budget: a hard-bounced email still leaves room for that person's letter in the same run
+    budget = opts.limit if opts.limit is not None else 2 * len(plan)
 
     if opts.dry_run:
         _dry_run(conn, persons, plan, renderer, overrides, opts, budget, report)
