@@ -24,7 +24,7 @@ from fuite.store.casefile import PARIS, CaseFile
 from fuite.notify.notice import CONDITION_WORDS, template_env
 from fuite.notify.wording import duration_en, duration_fr, format_count, format_decimal
 
-__all__ = ["build_cnil_draft", "write_cnil_draft", "FORMATS", "SECTIONS"]
+__all__ = ["build_cnil_draft", "complement_figures", "write_cnil_draft", "FORMATS", "SECTIONS"]
 
 FORMATS = ("html", "pdf", "json")
 
@@ -91,6 +91,31 @@ def _consequences(breach: BreachAssessment) -> list[str]:
     return items
 
 
+def complement_figures(delta: pa.Table | None) -> dict:
+    """What a complementary notification adds: persons newly concerned, persons more exposed, and per new
+    category or condition how many persons (counts only)."""
+    if delta is None or delta.num_rows == 0:
+        return {"nouvelles_personnes": 0, "personnes_exposition_accrue": 0, "categories_nouvelles": [],
+                "pathologies_nouvelles": {}, "sante_nouvelle": 0}
+    d = pl.from_arrow(delta)
+    grown = d.filter(pl.col("status") == "grown")
+
+    def per_item(column: str) -> Counter:
+        items = grown.get_column(column).drop_nulls().str.split(";").explode()
+        return Counter(v for v in items.to_list() if v)
+
+    cats = per_item("new_categories")
+    conditions = per_item("new_conditions")
+    return {
+        "nouvelles_personnes": int((d["status"] == "new").sum()),
+        "personnes_exposition_accrue": grown.height,
+        "categories_nouvelles": [{"id": c.id, "libelle": c.fr, "personnes": cats[c.id]}
+                                 for c in taxonomy.CATEGORIES if cats.get(c.id)],
+        "pathologies_nouvelles": {CONDITION_WORDS.get(k, (k,))[0]: v for k, v in sorted(conditions.items())},
+        "sante_nouvelle": int(grown["new_health"].fill_null(False).sum()),
+    }
+
+
 def _missing(cf: CaseFile) -> list[str]:
     b = cf.breach
     wanted = {
@@ -112,8 +137,12 @@ def _missing(cf: CaseFile) -> list[str]:
 
 def build_cnil_draft(breach: BreachAssessment, case_file: CaseFile, *, records: pa.Table | None = None,
                      sources: pa.Table | None = None, channels: dict[str, int] | None = None,
-                     ledger_counts: dict | None = None, now: datetime | None = None) -> dict:
-    """The draft as a dict: one key per section of :data:`SECTIONS`, counts only."""
+                     ledger_counts: dict | None = None, now: datetime | None = None,
+                     delta: pa.Table | None = None) -> dict:
+    """The draft as a dict: one key per section of :data:`SECTIONS`, counts only.
+
+    For a complementary notification (``notification.kind``), ``delta`` (the persons new or more exposed
+    since the initial one, :mod:`fuite.notify.delta`) gives ``notification.complement``."""
     cf, b = case_file, case_file.breach
     now = now or datetime.now(PARIS)
     deadline = b.deadline
@@ -130,6 +159,7 @@ def build_cnil_draft(breach: BreachAssessment, case_file: CaseFile, *, records: 
             "kind": cf.notification.kind,
             "reference_initiale": cf.notification.previous_reference,
             "statut": "Violation avérée" if b.established else "Violation suspectée",
+            "complement": complement_figures(delta) if cf.notification.kind == "complementary" else None,
         },
         "responsable": {"nom": cf.controller.name, "siren": cf.controller.siren, "adresse": cf.controller.address,
                         "secteur": "Santé (laboratoire de biologie médicale)" if cf.controller.sector == "health"

@@ -9,7 +9,7 @@ no identifier beyond the internal ``person_id``; ``error`` is an SMTP code or a
 short reason, never an address.
 
 Notice rounds: round 1 is the initial notification (table ``notify_ledger``); a complementary
-round ``r`` (after files were added to the case, :mod:`fuite.resolve.delta`) has its own table
+round ``r`` (after files were added to the case, :mod:`fuite.notify.delta`) has its own table
 ``notify_ledger_r<r>``, so that exactly-once holds per person, channel and round. Every function
 works on the round of the innermost :func:`round_scope` (round 1 outside any).
 """
@@ -22,8 +22,9 @@ from datetime import UTC, datetime
 
 from fuite.store.case import transaction
 
-__all__ = ["TABLE", "STATES", "ensure", "seed", "mark", "mark_many", "mark_sending", "record", "counts", "in_state", "entry", "round_scope",
-           "table_for", "rounds", "rounds_begun", "reached", "current_round"]
+__all__ = ["TABLE", "STATES", "ensure", "seed", "mark", "mark_many", "mark_sending", "record", "counts", "in_state",
+           "entry", "round_scope", "table_for", "rounds", "rounds_begun", "first_reached", "planned", "reached",
+           "current_round"]
 
 TABLE = "notify_ledger"
 STATES = ("pending", "sending", "sent", "failed", "held")
@@ -102,6 +103,24 @@ def rounds(conn) -> list[int]:
 def rounds_begun(conn) -> list[int]:
     """The notice rounds with at least one ledger entry."""
     return [r for r in rounds(conn) if conn.execute(f"SELECT 1 FROM {table_for(r)} LIMIT 1").fetchone()]
+
+
+def first_reached(conn, before_round: int) -> dict[int, str]:
+    """``person_id -> when`` (ISO) their first notice was sent, over the rounds before ``before_round``."""
+    found: dict[int, str] = {}
+    for r in [r for r in rounds(conn) if r < before_round]:
+        for pid, when in conn.execute(f"SELECT person_id, MIN(updated_at) FROM {table_for(r)} WHERE state = 'sent' "
+                                      "GROUP BY person_id"):
+            found[pid] = min(found.get(pid, when), when)
+    return found
+
+
+def planned(conn, before_round: int) -> set[int]:
+    """Persons with a ledger entry in a round before ``before_round`` (told, or still to be told there)."""
+    found: set[int] = set()
+    for r in [r for r in rounds(conn) if r < before_round]:
+        found |= {pid for (pid,) in conn.execute(f"SELECT DISTINCT person_id FROM {table_for(r)}")}
+    return found
 
 
 def reached(conn, round_no: int | None = None) -> set[int]:

@@ -33,7 +33,7 @@ from fuite.notify.postal import postal_lines
 from fuite.notify.wording import date_en, date_fr, notice_sections
 from fuite.store.casefile import CaseFile
 
-__all__ = ["CONDITION_WORDS", "notice_context", "is_minor", "usable_email", "message_id", "NoticeRenderer", "template_env",
+__all__ = ["CONDITION_WORDS", "complement_of", "notice_context", "is_minor", "usable_email", "message_id", "NoticeRenderer", "template_env",
            "TEMPLATE_NAMES", "postal_block"]
 
 #: How a special condition is named to the person: cautious, never a diagnosis.
@@ -100,20 +100,39 @@ def is_minor(birth_date: str | None, today: date | None = None) -> bool:
     return (today.year - born.year - ((today.month, today.day) < (born.month, born.day))) < 18
 
 
+def complement_of(row: dict) -> dict | None:
+    """What a complementary notice (a later notice round) adds, from the row's delta columns; None for a
+    first notice. ``kind``: ``grown`` (told before; says only what is new) or ``new`` (first told now)."""
+    kind = row.get("complement_kind")
+    if not kind:
+        return None
+    first = row.get("first_notice")
+    try:
+        told = date.fromisoformat(first[:10]) if first else None
+    except ValueError:
+        told = None
+    return {"kind": kind, "first_notice": told}
+
+
 def notice_context(row: dict, case_file: CaseFile, *, name_conditions: bool = True,
                    today: date | None = None) -> dict:
     """Template variables for one person's notice (a persons row as a dict).
 
     A row flagged ``shared_mailbox`` (its address also reaches other persons) never names a condition.
+    A row of a complementary round whose person was told before (``complement_kind`` = ``grown``) lists
+    only what is new: ``new_categories``, ``new_conditions``, ``new_health``.
     """
-    cats = _exposed(row)
+    complement = complement_of(row)
+    grown = bool(complement and complement["kind"] == "grown")
+    cats = _exposed({"categories": row.get("new_categories")}) if grown else _exposed(row)
     minor = is_minor(row.get("birth_date"), today)
     name_conditions = name_conditions and not row.get("shared_mailbox")
     ids = {c.id for c in cats}
-    conditions = [c for c in _split(row.get("conditions")) if c in CONDITION_WORDS]
-    if row.get("hiv") and "hiv" not in conditions:
+    conditions = [c for c in _split(row.get("new_conditions" if grown else "conditions")) if c in CONDITION_WORDS]
+    if not grown and row.get("hiv") and "hiv" not in conditions:
         conditions.insert(0, "hiv")
-    health = bool(row.get("health") or row.get("hiv") or conditions or ids & HEALTH_CATEGORIES)
+    health = bool((row.get("new_health") if grown else row.get("health") or row.get("hiv")) or conditions
+                  or ids & HEALTH_CATEGORIES)
     first, last = usual_case(row.get("first_name")), usual_case(row.get("last_name"))
     case_file, named = signed_by(case_file, row)
     ctx = {
@@ -141,6 +160,7 @@ def notice_context(row: dict, case_file: CaseFile, *, name_conditions: bool = Tr
         "contact": case_file.contact,
         "dpo": case_file.dpo,
         "controllers": named,
+        "complement": complement,
     }
     ctx["notice"] = notice_sections(ctx)
     return ctx
@@ -198,8 +218,10 @@ class NoticeRenderer:
     """Renders notices and builds emails; templates are compiled once."""
 
     def __init__(self, case_file: CaseFile, override_dirs: list[Path] | None = None, *,
-                 secret: bytes = b"", sender: str = "", name_conditions: bool = True, now: datetime | None = None):
+                 secret: bytes = b"", sender: str = "", name_conditions: bool = True, now: datetime | None = None,
+                 round_no: int = 1):
         self.case_file = case_file
+        self.round_no = round_no   # a complementary round's notices have Message-IDs of their own
         self.env = template_env(override_dirs)
         self.name_conditions = name_conditions
         self.secret = secret
@@ -263,7 +285,8 @@ class NoticeRenderer:
         if usable_email(recipient) != recipient:
             raise NotifyError("the recipient address is not usable")
         r = rendered or self.render(row)
-        mid = message_id(self.secret, row["person_id"], "email", domain)
+        mid = message_id(self.secret, row["person_id"], "email" if self.round_no == 1 else f"email:r{self.round_no}",
+                         domain)
         boundary = f"=_fuite_{mid[1:17]}"
         head = b"".join((
             self._fold("From", header), f"To: {recipient}\r\n".encode("ascii"),

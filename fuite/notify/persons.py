@@ -57,7 +57,9 @@ __all__ = ["PersonsOptions", "PersonsReport", "notify_persons", "plan_channels",
 EMAIL, LETTER, NONE = "email", "letter", "none"
 
 _COLUMNS = ("person_id", "last_name", "first_name", "birth_date", "nir", "email", "emails", "phone", "street",
-            "postal_code", "city", "categories", "health", "hiv", "conditions", "labs", "controllers")
+            "postal_code", "city", "categories", "health", "hiv", "conditions", "labs", "controllers",
+            # a complementary round (fuite.notify.stage): what is new for the person, and when they were first told
+            "complement_kind", "new_categories", "new_conditions", "new_health", "first_notice")
 
 
 @dataclass
@@ -78,6 +80,7 @@ class PersonsOptions:
     jobs: int = 1                      # processes rendering letter batches
     commit_every: int = 25             # emails per ledger commit group and connection (the in-flight window)
     resend_held: bool = False          # an operator checked the held notices: send them again
+    round: int = 1                     # the notice round (1: initial; later: complementary, its own ledger)
     gaps: list[str] = field(default_factory=list)   # case-file facts still missing (a dry run says them)
 
 
@@ -101,10 +104,12 @@ class PersonsReport:
     addresses_beyond_norm: int = 0   # letters whose address block could not fit NF Z10-011 (every word kept)
     warnings: list[str] = field(default_factory=list)
     failed_ids: set[int] = field(default_factory=set)   # hard bounces of this run (internal ids, not reported)
+    rounds: list[dict] = field(default_factory=list)   # per notice round: round, persons, handled
 
     def to_dict(self) -> dict:
-        skip = ("letter_files", "warnings", "failed_ids")
-        return {k: v for k, v in self.__dict__.items() if k not in skip} | {"letter_files": len(self.letter_files)}
+        skip = ("letter_files", "warnings", "failed_ids", "rounds")
+        return {k: v for k, v in self.__dict__.items() if k not in skip} | {"letter_files": len(self.letter_files),
+                                                                              "rounds": list(self.rounds)}
 
 
 def notice_secret(case) -> bytes:
@@ -304,10 +309,17 @@ class _Mailer:
 def notify_persons(conn, persons: pa.Table, case_file: CaseFile, opts: PersonsOptions, *, secret: bytes,
                    case_dir: Path | None = None, progress: Callable[..., None] | None = None,
                    sleep: Callable[[float], None] = time.sleep) -> PersonsReport:
-    """Notify the persons of one case; the ledger lives in ``conn`` (the case's connection).
+    """Notify the persons of one case; the ledger lives in ``conn`` (the case's connection), one per round.
 
     ``progress(channel, done)`` after each notice; ``progress(channel, 0, total)`` first, with the channel's total.
     """
+    with ledger.round_scope(opts.round):
+        return _notify_round(conn, persons, case_file, opts, secret=secret, case_dir=case_dir, progress=progress,
+                             sleep=sleep)
+
+
+def _notify_round(conn, persons: pa.Table, case_file: CaseFile, opts: PersonsOptions, *, secret: bytes,
+                  case_dir: Path | None, progress, sleep) -> PersonsReport:
     if opts.in_doubt not in ("resend", "hold"):
         raise UsageError("--in-doubt must be resend or hold")
     overrides = [d for d in (opts.templates_dir, case_dir / "templates" if case_dir else None) if d]
@@ -319,7 +331,7 @@ def notify_persons(conn, persons: pa.Table, case_file: CaseFile, opts: PersonsOp
         sender = "notices@fuite.invalid"
         report.warnings.append("no sender address (smtp.from in case.toml): needed before sending")
     renderer = NoticeRenderer(case_file, overrides, secret=secret, sender=sender,
-                              name_conditions=opts.name_conditions)
+                              name_conditions=opts.name_conditions, round_no=opts.round)
     plan = plan_channels(persons)
     for channel in (EMAIL, LETTER, NONE):
         report.planned[channel] = sum(1 for c in plan.values() if c == channel)
@@ -508,7 +520,7 @@ def _letter_batch(case_file: CaseFile, overrides: list[Path], name_conditions: b
 def _write_letters(conn, persons, opts, renderer, overrides, targets, budget, report, progress) -> None:
     folder = Path(opts.letters_dir)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + (f"-r{opts.round}" if opts.round > 1 else "")
     rows = sorted((r for r in _rows(persons) if r["person_id"] in targets), key=postcode_order)[:budget]
     report.addresses_beyond_norm += sum(not fits_norm(postal_lines(r)) for r in rows)
     size = max(1, opts.letters_per_pdf)

@@ -74,7 +74,69 @@ def cnil_draft_for_case(case, draft: bool = False) -> dict:
     channels = {c: sum(1 for v in plan.values() if v == c) for c in ("email", "letter", "none")}
     return build_cnil_draft(breach, case_file, records=case.get_table("records", ["categories"]),
                             sources=case.get_table("sources", ["file"]),
-                            channels=channels, ledger_counts=_ledger_counts(case))
+                            channels=channels, ledger_counts=_ledger_counts(case), delta=growth_since_first(case))
+
+
+def growth_since_first(case) -> pa.Table | None:
+    """The delta of every round since the initial notification, one row per person still in the case (a person
+    new in any round counts as new), or None when no file was added after the first resolution."""
+    from fuite.notify.delta import DELTA_SCHEMA, merge_deltas
+
+    parts = [pl.from_arrow(case.get_table(n)) for n in sorted(case.table_names()) if n.startswith("delta/")]
+    if case.has_table("delta"):
+        parts.append(pl.from_arrow(case.get_table("delta")))
+    if not parts:
+        return None
+    merged = parts[0]
+    for later in parts[1:]:
+        merged = merge_deltas(merged, later, pl.from_arrow(case.get_table("person_history"))
+                              if case.has_table("person_history") else pl.DataFrame(
+                                  schema={"person_id": pl.Int64, "merged_into": pl.Int64}))
+    alive = pl.from_arrow(case.get_table("persons").select(["person_id"]))
+    return merged.join(alive, on="person_id", how="semi").cast(DELTA_SCHEMA).to_arrow()
+
+
+def _round_plan(case, persons: pa.Table) -> list[tuple[int, pa.Table]]:
+    """``(round, persons rows)`` to run, in order: round 1 (everyone, or when a later round is open only those
+    its ledger holds, to finish it), then every complementary round that is open or unfinished."""
+    from fuite.notify.rounds import round_persons
+
+    current = int(case.meta_get("grow.round", 1))
+    if current == 1 or not case.has_table("delta"):
+        return [(1, persons)]
+    conn = case.conn
+    plan = []
+    for r in range(1, current + 1):
+        if r < current and r not in ledger.rounds_begun(conn):
+            continue
+        if r == 1:
+            rows = persons
+        else:
+            delta = case.get_table("delta" if r == current else f"delta/{r}")
+            if delta is None:
+                continue
+            rows = round_persons(persons, delta, ledger.first_reached(conn, r), ledger.planned(conn, r))
+        if r < current:   # a round already under way: only the persons its ledger holds
+            with ledger.round_scope(r):
+                held = {pid for (pid,) in conn.execute(f"SELECT DISTINCT person_id FROM {ledger.table_for(r)}")}
+            rows = rows.filter(pc.is_in(rows.column("person_id"), pa.array(sorted(held), pa.int64())))
+        plan.append((r, rows))
+    return plan
+
+
+def _add(total: PersonsReport, part: PersonsReport) -> PersonsReport:
+    for name, value in vars(part).items():
+        mine = getattr(total, name)
+        if isinstance(value, int):
+            setattr(total, name, mine + value)
+        elif isinstance(value, dict):
+            for key, n in value.items():
+                mine[key] = mine.get(key, 0) + n
+        elif isinstance(value, list):
+            mine.extend(v for v in value if v not in mine)
+        elif isinstance(value, set):
+            mine |= value
+    return total
 
 
 def channel_bars(tracker):
@@ -101,6 +163,7 @@ def cnil_drafts_for_case(case, draft: bool = False) -> list[tuple[str | None, di
         return [(None, cnil_draft_for_case(case, draft=True))]
     severity = case.get_table("severity")
     states = _ledger_states(case)
+    growth = growth_since_first(case)
     drafts = []
     for c, persons, records in controller_shares(case):
         ids = set(persons.column("person_id").to_pylist())
@@ -119,8 +182,9 @@ def cnil_drafts_for_case(case, draft: bool = False) -> list[tuple[str | None, di
         for pid, channel, state in states:
             if pid in ids:
                 counts.setdefault(channel, dict.fromkeys(ledger.STATES, 0))[state] += 1
+        own_growth = None if growth is None else growth.filter(pc.is_in(growth["person_id"], persons["person_id"]))
         doc = build_cnil_draft(breach, case_file.view(c), records=records, sources=sources, channels=channels,
-                               ledger_counts=counts)
+                               ledger_counts=counts, delta=own_growth)
         doc["a_completer"] = [key.replace("controller.", f"controllers[{c.id}].", 1) for key in doc["a_completer"]]
         drafts.append((c.id, doc))
     return drafts
@@ -177,20 +241,34 @@ def controller_shares(case):
 
 
 def notify_persons_for_case(case, opts: PersonsOptions, progress=None) -> PersonsReport:
-    """Notify every person of the case and record it in the audit trail (``progress``: a ``fuite.progress.Tracker``,
-    a bar per channel with the notices to send as its total).
+    """Notify every person of the case, round by round, and record it in the audit trail (``progress``: a
+    ``fuite.progress.Tracker``, a bar per channel with the notices to send as its total).
 
     In a case of several controllers, each person gets one notice signed as ``[notification] signing`` says and
     naming every controller of theirs; persons no controller holds are not notified (a warning counts them).
+    After files were added to a notified case, the complementary round notifies only its delta
+    (:mod:`fuite.notify.rounds`).
     """
+    from dataclasses import replace
+
     persons, unattributed = _notified_persons(case)
     case_file = case.settings
     if opts.dry_run:
         opts.gaps = gaps(case_file)
     else:
         require_complete(case_file, "notifying persons")
-    report = notify_persons(case.conn, persons, case_file, opts, secret=notice_secret(case), case_dir=case.dir,
-                            progress=channel_bars(progress) if progress is not None else None)
+    report = PersonsReport()
+    limit = opts.limit
+    rounds = []
+    bars = channel_bars(progress) if progress is not None else None
+    for round_no, rows in _round_plan(case, persons):
+        part = notify_persons(case.conn, rows, case_file, replace(opts, round=round_no, limit=limit),
+                              secret=notice_secret(case), case_dir=case.dir, progress=bars)
+        done = part.rendered if opts.dry_run else part.sent + part.failed + part.deferred + part.held + part.letters
+        limit = None if limit is None else max(0, limit - done)
+        rounds.append({"round": round_no, "persons": rows.num_rows, "handled": done})
+        report = _add(report, part)
+    report.rounds = rounds
     if unattributed:
         report.warnings.append(f"{unattributed} persons are held by no controller and were not notified: attribute "
                                "their files in case.toml (see `fuite report`, unattributed)")
@@ -206,7 +284,14 @@ def status_for_case(case) -> dict:
     counts = _ledger_counts(case)
     planned = {pid for (pid,) in case.conn.execute(f"SELECT DISTINCT person_id FROM {ledger.TABLE}")}
     total = persons.num_rows if persons is not None else 0
-    return {"persons": total, "not_planned": total - len(planned) if total else 0, "channels": counts}
+    later = {}
+    for r in [r for r in ledger.rounds(case.conn) if r > 1]:
+        with ledger.round_scope(r):
+            later[r] = ledger.counts(case.conn)
+    delta = case.get_table("delta")
+    return {"persons": total, "not_planned": total - len(planned) if total else 0, "channels": counts,
+            "round": int(case.meta_get("grow.round", 1)), "delta": delta.num_rows if delta is not None else 0,
+            "later_rounds": {str(r): c for r, c in later.items()}}
 
 
 def preview_for_case(case, out, templates=None) -> list:

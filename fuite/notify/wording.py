@@ -117,6 +117,14 @@ _T = {
                 "détenait. Ce message unique vous est adressé en leur nom à tous ; chacun peut vous répondre "
                 "(coordonnées ci-dessous).",
         "behalf": "{signer}, également au nom de {others}",
+        "grown": "{when}, nous vous avons informé(e) d'une fuite de données vous concernant. Depuis, d'autres "
+                 "fichiers issus de cette fuite ont été retrouvés : ils contiennent des informations vous concernant "
+                 "qui ne figuraient pas dans notre premier message. Ce message le complète et ne dit que ce qui est "
+                 "nouveau ; tout ce que disait le premier reste valable.",
+        "grown_when": "Le {date}",
+        "later": "Ces informations figurent dans des fichiers issus de cette fuite retrouvés après nos premiers "
+                 "messages.",
+        "exposed_new": "Ce qui est nouveau : les informations vous concernant dans les fichiers retrouvés",
     },
     "en": {
         "dear": "Dear {name},", "anon": "Dear Sir or Madam,",
@@ -169,6 +177,12 @@ _T = {
         "held": "Your information was held by {names}, each the controller of the data it held. This single "
                 "message is sent on behalf of all of them; each of them can answer you (see below).",
         "behalf": "{signer}, also on behalf of {others}",
+        "grown": "{when}, we informed you of a data leak concerning you. Since then, further files from this leak "
+                 "have been found: they hold information about you that was not in our first message. This message "
+                 "complements it and says only what is new; everything the first one said still applies.",
+        "grown_when": "On {date}",
+        "later": "This information is in files from this leak that were found after our first messages.",
+        "exposed_new": "What is new: the information about you in the files found since",
     },
 }
 
@@ -205,6 +219,7 @@ def _body(ctx: dict, lang: str) -> Body:
     controller = ctx["controller"]
     greeting = t["dear"].format(name=person["greeting_name"]) if person["greeting_name"] else t["anon"]
     intro = (t["minor"].format(name=person["display_name"]),) if person["minor"] else ()
+    intro += _complement_intro(ctx.get("complement"), t, lang)
     description = b.description_fr if lang == "fr" else b.description_en
     nature = description or t["nature_default"].format(
         who=controller.name or t["we"], spread=t["spread"] if b.confidentiality == "unknown_recipients" else "")
@@ -232,7 +247,8 @@ def _body(ctx: dict, lang: str) -> Body:
         + ([t["passwords"]] if ctx["credentials"] else []) + [t["police"], t["cnil"]] \
         + ([t["selfcheck"].format(url=url)] if url else [])
     sections = [Section(t["happened"], tuple(("p", p) for p in happened)),
-                Section(t["exposed"], tuple(exposed)),
+                Section(t["exposed_new" if (ctx.get("complement") or {}).get("kind") == "grown" else "exposed"],
+                        tuple(exposed)),
                 Section(t["could"], (("ul", could),))]
     if done:
         sections.append(Section(t["done"], tuple(done)))
@@ -244,6 +260,18 @@ def _body(ctx: dict, lang: str) -> Body:
     signature = t["behalf"].format(signer=controller.name, others=_join(others, "et" if lang == "fr" else "and")) \
         if others else controller.name
     return Body(lang, greeting, intro, tuple(sections), t["closing"], signature)
+
+
+def _complement_intro(complement: dict | None, t: dict, lang: str) -> tuple[str, ...]:
+    """The paragraph that says a notice complements an earlier one (or comes from files found later)."""
+    if not complement:
+        return ()
+    if complement["kind"] != "grown":
+        return (t["later"],)
+    told = complement.get("first_notice")
+    when = t["grown_when"].format(date=(date_fr if lang == "fr" else date_en)(told)) if told else ""
+    text = t["grown"].format(when=when) if when else t["grown"].format(when="").lstrip(", ")
+    return ((text[0].upper() + text[1:]) if text else text,)
 
 
 def notice_sections(ctx: dict) -> dict[str, Body]:

@@ -103,7 +103,7 @@ def _previous(case, records: pa.Table) -> tuple[pl.DataFrame, pl.DataFrame] | No
 def _keep_ids(case, before, records: pa.Table, persons: pa.Table) -> tuple[pa.Table, pa.Table, dict, dict]:
     """Give the new clusters the ids of the persons they continue; store the retired ids and the delta."""
     from fuite.notify import ledger
-    from fuite.resolve.delta import DELTA_SCHEMA, exposure_delta, merge_deltas
+    from fuite.notify.delta import DELTA_SCHEMA, exposure_delta, merge_deltas
     from fuite.resolve.stable import FALLBACK_START, HISTORY_SCHEMA, stable_ids
 
     previous, old_persons = before

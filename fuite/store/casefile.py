@@ -657,6 +657,9 @@ def gaps(cf: CaseFile) -> list[str]:
          "every notice states the measures taken"),
     ) if not value]
     missing += reach
+    if cf.notification.kind == "complementary" and not known(cf.notification.previous_reference):
+        missing.append("notification.previous_reference: missing (a complementary notification names the "
+                       "reference CNIL gave the initial one)")
     named = {line.split(":")[0] for line in missing}
     unedited = list(dict.fromkeys(key for key, value in _texts_of(cf) if is_placeholder(value) and key not in named))
     if b.discovered_at == EXAMPLE_DISCOVERY:

@@ -14,7 +14,7 @@ new (``new_categories``, ``new_conditions``, ``new_health``); ``answer_key/later
 ``persons.csv`` are the answer key of the ``later/`` files alone. ``answer_key/records.csv`` holds the rows
 of ``leak/`` only; ``answer_key/persons.csv`` lists every person (the new ones with what ``leak/`` shows of
 them: nothing).
-Categories are compared as a notice names them (:data:`fuite.resolve.delta.NOTICE_CATEGORIES`,
+Categories are compared as a notice names them (:data:`fuite.notify.delta.NOTICE_CATEGORIES`,
 full names and full addresses counted as their parts).
 """
 

@@ -7,8 +7,8 @@
   merged into them) exposed.
 
 Exposure is compared on what a person reads in a notice: taxonomy categories with patient words
-(never the laboratory's own identifier), the special conditions (HIV among them) and the health
-flag. The delta holds internal ids and taxonomy keys only.
+(never the laboratory's own identifier; a full name or address counted as its parts), the special
+conditions (HIV among them) and the health flag. The delta holds internal ids and taxonomy keys only.
 """
 
 from __future__ import annotations
@@ -24,16 +24,21 @@ DELTA_SCHEMA = {"person_id": pl.Int64, "status": pl.String, "new_categories": pl
 
 #: Categories a notice names (patient words), without those that say nothing about the person.
 NOTICE_CATEGORIES = [c.id for c in taxonomy.CATEGORIES if c.patient_fr and c.id != "lab_id"]
+#: Categories compared as their parts.
+_PARTS = {"full_name": ("last_name", "first_name"), "full_address": ("street_address", "postal_code", "city")}
 
 
 def _exposure(persons: pl.DataFrame) -> pl.DataFrame:
     """person_id, cats (list), conds (list), health (bool) of a persons table."""
     conditions = pl.col("conditions").fill_null("").str.split(";")
     hiv = pl.when(pl.col("hiv").fill_null(False)).then(pl.lit(["hiv"])).otherwise(pl.lit([], dtype=pl.List(pl.String)))
+    cats = pl.col("categories").fill_null("").str.split(";")
+    for whole, parts in _PARTS.items():   # a full name exposes the last and first names: no news in the split
+        cats = pl.when(cats.list.contains(whole)).then(pl.concat_list(cats, pl.lit(list(parts)))).otherwise(cats)
     return persons.select(
         "person_id",
-        pl.col("categories").fill_null("").str.split(";").list.eval(
-            pl.element().filter(pl.element().is_in(NOTICE_CATEGORIES))).alias("cats"),
+        cats.list.eval(pl.element().filter(pl.element().is_in(NOTICE_CATEGORIES) & ~pl.element().is_in(list(_PARTS))))
+        .list.unique().alias("cats"),
         pl.concat_list(conditions, hiv).list.eval(pl.element().filter(pl.element() != "")).list.unique().alias("conds"),
         (pl.col("health").fill_null(False) | pl.col("hiv").fill_null(False)).alias("health"))
 
