@@ -70,6 +70,14 @@ def _per_distinct(records: pl.DataFrame, column: str, compute) -> pl.Series:
     return records.select(column).join(mapping, on=column, how="left", maintain_order="left")["__out"]
 
 
+def _per_distinct_rows(frame: pl.DataFrame, columns: tuple[str, ...], expr: pl.Expr) -> pl.DataFrame:
+    """``frame`` with ``expr`` (over ``columns``) computed once per distinct combination of them: list work on
+    names is slow in polars, and names repeat."""
+    distinct = frame.select(columns).unique()
+    mapping = distinct.with_columns(expr)
+    return frame.join(mapping, on=list(columns), how="left", nulls_equal=True, maintain_order="left")
+
+
 def _folded(records: pl.DataFrame, column: str) -> pl.Series:
     return _per_distinct(records, column, name_key_column)
 
@@ -150,10 +158,12 @@ def comparison_frame(records: pl.DataFrame) -> pl.DataFrame:
     })
     frame = _nir_roles(_split_married(frame))
     tokens = pl.concat_str([pl.col("last_f"), pl.col("first_f")], separator=" ", ignore_nulls=True)
+    frame = _per_distinct_rows(frame, ("last_f", "last_alt"),
+                               _surname_tokens(pl.col("last_f"), pl.col("last_alt")).alias("last_tokens"))
+    frame = _per_distinct_rows(frame, ("last_f", "first_f"),
+                               pl.when(pl.col("last_f").is_null() & pl.col("first_f").is_null()).then(None)
+                               .otherwise(tokens.str.split(" ").list.sort().list.join(" ")).alias("name_key"))
     return frame.with_columns(
-        _surname_tokens(pl.col("last_f"), pl.col("last_alt")).alias("last_tokens"),
-        pl.when(pl.col("last_f").is_null() & pl.col("first_f").is_null()).then(None)
-        .otherwise(tokens.str.split(" ").list.sort().list.join(" ")).alias("name_key"),
         pl.coalesce(pl.concat_str([pl.col("birth_date").str.slice(2, 2), pl.col("birth_date").str.slice(5, 2)]),
                     pl.col("nir_own").str.slice(1, 4)).alias("birth_ym"),
         pl.col("birth_date").str.slice(0, 4).alias("birth_y"),
