@@ -15,14 +15,14 @@ import sys
 
 from rich.console import Console
 from rich.markup import escape as _escape_markup
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn,
+from rich.progress import (BarColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 from rich.table import Table
 from rich.text import Text
 
 from fuite import progress as _progress
 
-__all__ = ["err", "out", "print_json", "json_text", "progress_bar", "tracker", "RichTracker", "shown",
+__all__ = ["err", "out", "print_json", "json_text", "tracker", "RichTracker", "shown",
            "FuiteConsole"]
 
 #: The width of a console that is not a terminal: lines are never wrapped.
@@ -102,12 +102,6 @@ def print_json(data: object) -> None:
     """Write ``data`` as JSON on stdout (``--json``): nothing else goes to stdout."""
     sys.stdout.write(json_text(data) + "\n")
     sys.stdout.flush()
-
-
-def progress_bar() -> Progress:
-    """A transient progress bar on stderr (drawn on a terminal only)."""
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
 
 
 class _CountColumn(ProgressColumn):
