@@ -87,9 +87,9 @@ def _compiler():
     return typst.Compiler(font_paths=typst.Fonts(include_system_fonts=False))
 
 
-#: Recurring sections laid out once per process: ``(template digest, lang, section JSON) → PDF``. Only what
+#: Recurring sections laid out once per process: ``(template digest, lang + section) → PDF bytes as JSON``. Only what
 #: recurs across letters is kept (the case's words and a category list; never a name or an address), in memory.
-_FRAGMENTS: dict[tuple[bytes, str], bytes] = {}
+_FRAGMENTS: dict[tuple[bytes, str], str] = {}
 _FRAGMENTS_MAX = 512
 
 
@@ -102,17 +102,19 @@ def _compile(source: bytes, inputs: dict[str, str]) -> bytes:
         raise NotifyError(f"letter template could not be rendered ({exc.message.splitlines()[0][:120]})") from None
 
 
-def _fragment(source: bytes, digest: bytes, lang: str, key: str) -> bytes:
-    pdf = _FRAGMENTS.get((digest, lang + key))
-    if pdf is None:
-        pdf = _compile(source, {"fragment": "1", "data": f'{{"lang": "{lang}", "section": {key}}}'})
+def _fragment(source: bytes, digest: bytes, lang: str, key: str, section: dict) -> str:
+    """The fragment's PDF as the JSON array of bytes ``letter.typ`` reads (laid out on first use, then kept)."""
+    found = _FRAGMENTS.get((digest, key))
+    if found is None:
+        pdf = _compile(source, {"fragment": "1", "data": json.dumps({"lang": lang, "section": section},
+                                                                    ensure_ascii=False)})
         if len(_FRAGMENTS) >= _FRAGMENTS_MAX:
             _FRAGMENTS.clear()
-        _FRAGMENTS[(digest, lang + key)] = pdf
-    return pdf
+        found = _FRAGMENTS[(digest, key)] = json.dumps(list(pdf), separators=(",", ":"))
+    return found
 
 
-def _use_fragments(source: bytes, data: dict) -> list[bytes]:
+def _use_fragments(source: bytes, data: dict) -> list[str]:
     """Mark every section that recurs in the batch (or was laid out before) with its fragment's index.
 
     A section written in one letter only (it would hold that person's own words) stays inline. A template
@@ -121,17 +123,18 @@ def _use_fragments(source: bytes, data: dict) -> list[bytes]:
     if b"sys.inputs.fragment" not in source and b'"fragment" in sys.inputs' not in source:
         return []
     digest = hashlib.blake2b(source, digest_size=16).digest()
-    keyed = [(lang, section, json.dumps(section, ensure_ascii=False, sort_keys=True))
+    keyed = [(lang, section, lang + repr(section))   # the sections are plain lists, strings and dicts
              for letter in data["letters"] for lang in ("fr", "en") for section in letter[lang]["sections"]]
-    seen = Counter(lang + key for lang, _, key in keyed)
-    frags: list[bytes] = []
+    seen = Counter(key for _, _, key in keyed)
+    frags: list[str] = []
     index: dict[str, int] = {}
     for lang, section, key in keyed:
-        if seen[lang + key] > 1 or (digest, lang + key) in _FRAGMENTS:
-            if lang + key not in index:
-                index[lang + key] = len(frags)
-                frags.append(_fragment(source, digest, lang, key))
-            section["frag"] = index[lang + key]
+        if seen[key] > 1 or (digest, key) in _FRAGMENTS:
+            if key not in index:
+                index[key] = len(frags)
+                frags.append(_fragment(source, digest, lang, key, section))
+            section["frag"] = index[key]
+            section["blocks"] = []   # laid out in the fragment: typst need not read the words again
     return frags
 
 
@@ -143,7 +146,7 @@ def render_letters_pdf(renderer: NoticeRenderer, rows: list[dict], today: date |
     frags = _use_fragments(source, data)
     inputs = {"data": json.dumps(data, ensure_ascii=False)}
     if frags:
-        inputs["frags"] = json.dumps([list(f) for f in frags])
+        inputs["frags"] = "[" + ",".join(frags) + "]"
     return _compile(source, inputs)
 
 

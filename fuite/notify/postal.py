@@ -37,8 +37,8 @@ _WORD = re.compile(r"[\w'’-]+")
 def _wrap(text: str) -> list[str]:
     """Word-boundary lines of at most 38 characters; a longer word is cut at its hyphens, else kept whole."""
     text = " ".join(text.split())
-    if not text:
-        return []
+    if len(text) <= LINE_WIDTH:
+        return [text] if text else []
     lines = textwrap.wrap(text, LINE_WIDTH, break_long_words=False, break_on_hyphens=False)
     if all(len(line) <= LINE_WIDTH for line in lines):
         return lines
