@@ -122,3 +122,14 @@ def write_layout(folder) -> dict:
         "unattributed_persons": 7, "persons": 40, "two_labs": [people[i]["email"] for i in range(5)],
         "armor_and_mutuelle": people[10]["email"],
     }
+
+
+def scanned_layout(root):
+    """The layout written under ``root/leak`` and scanned into ``root/case`` with :data:`MANY_CASE`: (case, truth)."""
+    from conftest import run_fuite
+
+    truth = write_layout(root / "leak")
+    case = root / "case"
+    run_fuite("scan", str(root / "leak"), "--case", str(case), check=True)
+    (case / "case.toml").write_text(MANY_CASE, encoding="utf-8")
+    return case, truth

@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from conftest import run_fuite
-from controllers_support import MANY_CASE, write_layout
+from controllers_support import MANY_CASE, scanned_layout
 from fuite.assess.attribution import attribute, controllers_of_persons, unattributed_summary, values_controllers
 from fuite.assess.figures import controller_figures
 from fuite.store.casefile import parse_case_file
@@ -95,12 +95,7 @@ def test_figures_per_controller_count_what_its_own_records_expose():
 
 @pytest.fixture(scope="module")
 def layout_case(tmp_path_factory):
-    root = tmp_path_factory.mktemp("controllers")
-    truth = write_layout(root / "leak")
-    case = root / "case"
-    run_fuite("scan", str(root / "leak"), "--case", str(case), check=True)
-    (case / "case.toml").write_text(MANY_CASE, encoding="utf-8")
-    return case, truth
+    return scanned_layout(tmp_path_factory.mktemp("controllers"))
 
 
 def _report(case, *extra):

@@ -10,18 +10,13 @@ import subprocess
 import pytest
 
 from conftest import run_fuite
-from controllers_support import MANY_CASE, write_layout
+from controllers_support import MANY_CASE, scanned_layout
 from test_notify_support import FILLED_CASE
 
 
 @pytest.fixture(scope="module")
 def layout_case(tmp_path_factory):
-    root = tmp_path_factory.mktemp("controllers_notify")
-    truth = write_layout(root / "leak")
-    case = root / "case"
-    run_fuite("scan", str(root / "leak"), "--case", str(case), check=True)
-    (case / "case.toml").write_text(MANY_CASE, encoding="utf-8")
-    return case, truth
+    return scanned_layout(tmp_path_factory.mktemp("controllers_notify"))
 
 
 def _pdf_text(path) -> str:

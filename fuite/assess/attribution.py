@@ -61,8 +61,7 @@ def attribution_columns(cf: CaseFile, columns: pl.DataFrame) -> pl.DataFrame:
     wanted = [cat for cat, used in (("lab_name", any(c.labs or c.finess for c in cf.controllers)),
                                     ("lab_id", any(c.labs or c.finess for c in cf.controllers)),
                                     ("insurer_name", any(c.insurers or c.amc for c in cf.controllers))) if used]
-    by_header = columns["column"].map_elements(lambda h: fold_header(h or "") in named, return_dtype=pl.Boolean) \
-        if named and columns.height else pl.Series([False] * columns.height)
+    by_header = pl.Series([fold_header(h or "") in named for h in columns["column"].to_list()], dtype=pl.Boolean)
     return columns.filter(pl.col("category").is_in(wanted) | by_header)
 
 

@@ -9,7 +9,6 @@ listed under ``a_completer`` so the draft says what remains to fill in.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +20,8 @@ from fuite import taxonomy
 from fuite.assess.rules import CNIL_GRAVITY, HEALTH_CATEGORIES, LEVEL_FR
 from fuite.assess.severity import BreachAssessment
 from fuite.store.casefile import PARIS, CaseFile
-from fuite.notify.notice import CONDITION_WORDS, template_env
+from fuite.notify.documents import write_documents
+from fuite.notify.notice import CONDITION_WORDS
 from fuite.notify.wording import duration_en, duration_fr, format_count, format_decimal
 
 __all__ = ["build_cnil_draft", "complement_figures", "write_cnil_draft", "FORMATS", "SECTIONS"]
@@ -223,25 +223,5 @@ def build_cnil_draft(breach: BreachAssessment, case_file: CaseFile, *, records: 
 def write_cnil_draft(draft: dict, output: Path, formats: tuple[str, ...] = FORMATS,
                      override_dirs: list[Path] | None = None) -> list[Path]:
     """Write ``cnil-notification.<fmt>`` files under ``output``; return their paths."""
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
-    written = []
-    if "json" in formats:
-        path = output / "cnil-notification.json"
-        path.write_text(json.dumps(draft, ensure_ascii=False, indent=2), encoding="utf-8")
-        written.append(path)
-    if "html" in formats or "pdf" in formats:
-        env = template_env(override_dirs)
-        env.filters.update(n=format_count, dec=format_decimal)
-        html = env.get_template("cnil.html.j2").render(d=draft, sections=SECTIONS)
-        if "html" in formats:
-            path = output / "cnil-notification.html"
-            path.write_text(html, encoding="utf-8")
-            written.append(path)
-        if "pdf" in formats:
-            from weasyprint import HTML
-
-            path = output / "cnil-notification.pdf"
-            HTML(string=html).write_pdf(str(path))
-            written.append(path)
-    return written
+    return write_documents(draft, output, "cnil-notification", "cnil.html.j2", formats, override_dirs,
+                           {"n": format_count, "dec": format_decimal}, sections=SECTIONS)

@@ -12,6 +12,7 @@ builds the email (text + HTML) with a deterministic Message-ID.
 from __future__ import annotations
 
 import binascii
+import functools
 import hashlib
 import hmac
 import re
@@ -175,7 +176,13 @@ def signed_by(case_file: CaseFile, row: dict) -> tuple[CaseFile, list[CaseFile]]
     """
     if not case_file.many:
         return case_file, []
-    ids = _split(row.get("controllers"))
+    return _views(case_file, row.get("controllers") or "")
+
+
+@functools.lru_cache(maxsize=256)
+def _views(case_file: CaseFile, controllers: str) -> tuple[CaseFile, list[CaseFile]]:
+    """``signed_by`` for one ``;``-joined set of controller ids (a few distinct sets per case: cached)."""
+    ids = _split(controllers)
     signer = case_file.signer(ids)
     if signer is None:
         raise NotifyError("a person held by no controller cannot be notified (see `fuite report`: unattributed)")

@@ -8,14 +8,13 @@ renders it to JSON, HTML and PDF (WeasyPrint) with the template ``processor.html
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 from fuite import taxonomy
 from fuite.store.casefile import PARIS, CaseFile, Controller
-from fuite.notify.notice import template_env
+from fuite.notify.documents import write_documents
 from fuite.notify.wording import date_en, date_fr, format_count
 
 __all__ = ["build_processor_notice", "write_processor_notice", "FORMATS", "FILE_STEM"]
@@ -62,25 +61,5 @@ def build_processor_notice(cf: CaseFile, controller: Controller, figures: dict, 
 def write_processor_notice(notice: dict, output: Path, formats: tuple[str, ...] = FORMATS,
                            override_dirs: list[Path] | None = None) -> list[Path]:
     """Write ``processor-notice.<fmt>`` under ``output``; return their paths."""
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
-    written = []
-    if "json" in formats:
-        path = output / f"{FILE_STEM}.json"
-        path.write_text(json.dumps(notice, ensure_ascii=False, indent=2), encoding="utf-8")
-        written.append(path)
-    if "html" in formats or "pdf" in formats:
-        env = template_env(override_dirs)
-        env.filters.update(n=format_count, n_en=lambda v: format_count(v, "en"))
-        html = env.get_template("processor.html.j2").render(d=notice)
-        if "html" in formats:
-            path = output / f"{FILE_STEM}.html"
-            path.write_text(html, encoding="utf-8")
-            written.append(path)
-        if "pdf" in formats:
-            from weasyprint import HTML
-
-            path = output / f"{FILE_STEM}.pdf"
-            HTML(string=html).write_pdf(str(path))
-            written.append(path)
-    return written
+    return write_documents(notice, output, FILE_STEM, "processor.html.j2", formats, override_dirs,
+                           {"n": format_count, "n_en": lambda v: format_count(v, "en")})
