@@ -23,6 +23,7 @@ from fnmatch import fnmatchcase
 
 import polars as pl
 
+from fuite.ids import finess
 from fuite.store.casefile import CaseFile, clean_number
 from fuite.text.fold import fold_header, name_key, name_key_column
 
@@ -68,7 +69,7 @@ def attribution_columns(cf: CaseFile, columns: pl.DataFrame) -> pl.DataFrame:
 def values_controllers(values: pl.Series, keys: dict[str, str]) -> pl.Series:
     """The controller id each value names (a name or a number), null when it names none."""
     by_name = ("n:" + name_key_column(values)).replace_strict(keys, default=None, return_dtype=pl.String)
-    number = values.cast(pl.String).str.replace_all(r"[ .\-]", "").str.strip_chars().str.to_uppercase()
+    number = finess.compact_column(values)   # FINESS and AMC numbers alike: spaces, dots, dashes dropped
     by_number = ("#:" + number).replace_strict(keys, default=None, return_dtype=pl.String)
     return by_name.fill_null(by_number)
 

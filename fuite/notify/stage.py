@@ -171,7 +171,7 @@ def cnil_drafts_for_case(case, draft: bool = False) -> list[tuple[str | None, di
         if severity is not None:
             own_severity = severity.filter(pc.is_in(severity["person_id"], persons["person_id"]))
             own_severity = own_severity if own_severity.num_rows == persons.num_rows else None
-        breach = assess_breach(persons, Circumstances.of(case_file), own_severity)
+        breach = assess_breach(persons, Circumstances.of(case_file.view(c)), own_severity)   # its own sector
         plan = plan_channels(persons)
         channels = {ch: sum(1 for v in plan.values() if v == ch) for ch in ("email", "letter", "none")}
         sources = case.get_table("sources", ["source_id", "file"])
