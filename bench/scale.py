@@ -1,6 +1,7 @@
 """The scaling curve of scan and resolve, and Spark against DuckDB on the same case.
 
     python bench/scale.py --sizes 20000,100000,491840          # persons, rows, scan s, resolve s, peak RSS
+                                                               # (one line per size as it is measured)
     python bench/scale.py --sizes 100000 --memory 1GB          # resolve under a DuckDB memory cap (encrypted spill)
     python bench/scale.py --spark 20000                        # same drill through both engines: persons, B-cubed
 
@@ -26,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(*args: str, env: dict) -> tuple[float, float]:
-    """Run ``fuite ARGS``; return (wall seconds, peak RSS in GB) of that process alone."""
+    """Run ``fuite ARGS``; return (wall seconds, peak RSS in GB) of that process alone (its CPU seconds are
+    added to ``CPU``)."""
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "fuite.cli", *args], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -34,7 +36,12 @@ def run(*args: str, env: dict) -> tuple[float, float]:
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"fuite {args[0]} failed: {proc.stderr.read().decode(errors='replace')[-2000:]}")
+    CPU[args[0]] = usage.ru_utime + usage.ru_stime
     return wall, usage.ru_maxrss / 2**20
+
+
+#: CPU seconds (user + system, all threads) of the last run of each command.
+CPU: dict[str, float] = {}
 
 
 def one_size(persons: int, work: Path, env: dict, memory: str | None, engine: str = "duckdb") -> dict:
@@ -45,7 +52,9 @@ def one_size(persons: int, work: Path, env: dict, memory: str | None, engine: st
     resolve_s, resolve_gb = run(*resolve_args, env=env)
     rows = sum(1 for _ in open(drill / "answer_key" / "records.csv")) - 1
     return {"persons": persons, "rows": rows, "engine": engine, "synth_s": round(synth_s, 1),
-            "scan_s": round(scan_s, 1), "resolve_s": round(resolve_s, 1),
+            "scan_s": round(scan_s, 1), "resolve_s": round(resolve_s, 1), "synth_gb": round(synth_gb, 2),
+            "scan_cpu_s": round(CPU["scan"], 1), "resolve_cpu_s": round(CPU["resolve"], 1),
+            "load_average": round(os.getloadavg()[0], 1),
             "peak_gb": round(max(synth_gb, scan_gb, resolve_gb), 2), "scan_gb": round(scan_gb, 2),
             "resolve_gb": round(resolve_gb, 2), "case": str(case), "drill": str(drill)}
 
@@ -74,6 +83,16 @@ def spark_against_duckdb(persons: int, work: Path, env: dict) -> dict:
             "spark_driver_gb": round(spark_gb, 2)}
 
 
+_HEADER = (f"{'persons':>9} {'rows':>10} {'synth s':>8} {'synth GB':>8} {'scan s':>7} {'scan CPU s':>10} "
+           f"{'scan GB':>8} {'resolve s':>9} {'resolve CPU s':>13} {'resolve GB':>10} {'load':>5}")
+
+
+def _line(r: dict) -> str:
+    return (f"{r['persons']:>9,} {r['rows']:>10,} {r['synth_s']:>8} {r['synth_gb']:>8} {r['scan_s']:>7} "
+            f"{r['scan_cpu_s']:>10} {r['scan_gb']:>8} {r['resolve_s']:>9} {r['resolve_cpu_s']:>13} "
+            f"{r['resolve_gb']:>10} {r['load_average']:>5}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="", help="comma-separated drill sizes (persons)")
@@ -86,8 +105,19 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="fuite-bench-scale-"))
     try:
         results: dict = {"load_average": os.getloadavg()[0]}
+        if not args.json:
+            print(f"load average at start: {results['load_average']:.1f}", flush=True)
         if args.sizes:
-            results["curve"] = [one_size(int(n), work, env, args.memory) for n in args.sizes.split(",")]
+            results["curve"] = []
+            if not args.json:
+                print(_HEADER, flush=True)
+            for n in args.sizes.split(","):
+                row = one_size(int(n), work, env, args.memory)
+                results["curve"].append(row)
+                if not args.json:
+                    print(_line(row), flush=True)
+                for sub in ("drill", "case"):   # each size's files go as soon as it is measured
+                    shutil.rmtree(row[sub], ignore_errors=True)
         if args.spark:
             results["spark"] = spark_against_duckdb(args.spark, work, env)
     finally:
@@ -95,12 +125,6 @@ def main() -> None:
     if args.json:
         print(json.dumps(results, indent=1))
         return
-    print(f"load average at start: {results['load_average']:.1f}")
-    if "curve" in results:
-        print(f"{'persons':>9} {'rows':>10} {'synth s':>8} {'scan s':>7} {'resolve s':>9} {'scan GB':>8} {'resolve GB':>10}")
-        for r in results["curve"]:
-            print(f"{r['persons']:>9,} {r['rows']:>10,} {r['synth_s']:>8} {r['scan_s']:>7} {r['resolve_s']:>9} "
-                  f"{r['scan_gb']:>8} {r['resolve_gb']:>10}")
     if "spark" in results:
         s = results["spark"]
         print(f"Spark vs DuckDB on {s['persons']:,} persons: {s['spark_persons']:,} vs {s['duckdb_persons']:,} persons, "
