@@ -8,6 +8,7 @@ is scanned and reported, whole and per controller.
 from __future__ import annotations
 
 import json
+import subprocess
 import tomllib
 
 import polars as pl
@@ -132,6 +133,11 @@ def test_the_html_report_has_a_table_per_controller(layout_case, tmp_path):
     for name in ("Laboratoire Bio Armor", "Labo Iroise", "Mutuelle des Abers", "vendor/export_resultats.csv"):
         assert name in html
     assert "patient0" not in html   # no identifier
+    run_fuite("report", "--case", str(case), "--format", "pdf", "--lang", "en", "--output", str(tmp_path / "r.pdf"),
+              check=True)
+    text = " ".join(subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    assert "Data controllers" in text and "Labo Iroise — 20 persons, 20 records; 15 with health data" in text
 
 
 def test_a_single_controller_case_reports_one_controller_equal_to_the_whole(scanned_case):

@@ -67,8 +67,9 @@ def _controllers(figures: dict, lang: str, n) -> dict:
     for c in listed:
         counts = sorted(((cid, v) for cid, v in c["categories"].items() if v > 0 and cid not in _NOT_PERSONAL),
                         key=lambda item: -item[1])
-        tables.append({"name": c["name"] or c["id"], "persons": n(c["persons"]), "records": n(c["records"]),
-                       "persons_health": n(c["persons_health"]), "persons_hiv": n(c["persons_hiv"]),
+        line = TEXT[lang]["controller_line"].format(persons=n(c["persons"]), records=n(c["records"]),
+                                                    health=n(c["persons_health"]), hiv=n(c["persons_hiv"]))
+        tables.append({"name": c["name"] or c["id"], "line": line,
                        "rows": [{"label": category_label(cid, lang), "persons": n(v), "masked": is_small(v),
                                  "share": fmt_share(v, c["persons"], lang)} for cid, v in counts]})
     return {"tables": tables, "unattributed": [{"file": f, "records": n(v)}

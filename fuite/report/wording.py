@@ -66,6 +66,8 @@ TEXT: dict[str, dict[str, str]] = {
         "controllers_intro": "Personnes et enregistrements de chaque responsable de traitement, selon les "
                              "données qu'il détenait (une personne de plusieurs responsables compte pour chacun).",
         "unattributed": "Enregistrements sans responsable identifié (à attribuer dans case.toml) :",
+        "controller_line": "{persons} personnes, {records} enregistrements ; {health} avec données de santé, "
+                           "{hiv} avec données liées au VIH",
         "sources": "Sources",
         "sources_intro": "Une ligne par table lue (feuille de classeur, table SQL, fichier texte).",
         "file": "Fichier",
@@ -139,6 +141,8 @@ TEXT: dict[str, dict[str, str]] = {
         "controllers_intro": "Persons and records of each data controller, from the data it held (a person of "
                              "several controllers counts for each).",
         "unattributed": "Records with no identified controller (to attribute in case.toml):",
+        "controller_line": "{persons} persons, {records} records; {health} with health data, {hiv} with "
+                           "HIV-related data",
         "sources": "Sources",
         "sources_intro": "One line per table read (workbook sheet, SQL table, text file).",
         "file": "File",
