@@ -12,7 +12,8 @@ from fuite.resolve.core import resolve_records
 from fuite.resolve.relations import child_links, parent_record_ids
 from fuite.resolve.settings import DEFAULT_SETTINGS, ResolveSettings
 
-__all__ = ["explain_for_case", "persons_for_case", "require_tables", "resolve_case", "settings_with_memory"]
+__all__ = ["explain_for_case", "persons_for_case", "require_tables", "resolve_alongside", "resolve_case",
+           "settings_with_memory"]
 
 #: Case tables of a growing leak: ids retired by a re-resolution, and the delta of the current round.
 GROW_TABLES = ("person_history", "delta")
@@ -82,6 +83,21 @@ def resolve_case(case, progress=None, *, settings: ResolveSettings | None = None
         "persons": summary["persons"], "child_rows_linked": summary["child_rows_linked"],
         "splink_links": summary.get("splink_links", 0)})
     return summary
+
+
+def resolve_alongside(case, records: pa.Table, sources: pa.Table, raw: dict[int, pa.Table], *,
+                      settings: ResolveSettings | None = None):
+    """Resolve ``records`` that are not in the case together with the case's own, in memory (``fuite match``).
+
+    ``records`` carry record ids after the case's and source ids of ``sources`` (their raw tables in ``raw``,
+    for child rows). Nothing is written to the case: returns the ``Resolution`` of all records.
+    """
+    children = child_links(sources, raw.get, lambda sid: raw[sid].column_names if sid in raw else None)
+    records = _with_parents(records, parent_record_ids(records, children))
+    held = case.get_table("records")
+    if held is not None and "parent_record_id" in held.column_names:
+        records = pa.concat_tables([held.select(records.column_names).cast(records.schema), records])
+    return resolve_records(records, settings=settings or DEFAULT_SETTINGS)
 
 
 def step_count(settings: ResolveSettings) -> int:

@@ -107,6 +107,33 @@ def scan(paths: Annotated[list[Path], typer.Argument(help="Files and folders of 
                             + (f" ({len(summary.problems)} unreadable)" if summary.problems else ""))
 
 
+def match(paths: Annotated[list[Path], typer.Argument(help="Files and folders of the newly found dump.",
+                                                    show_default=False)],
+          case: CaseOpt,
+          encoding: Annotated[str | None, typer.Option(help="Force the text encoding (e.g. cp1252).")] = None,
+          as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+          memory: MemoryOpt = None,
+          operator: OperatorOpt = None) -> None:
+    """Say how much of a newly found dump the case already holds, without adding it or writing it anywhere."""
+    from fuite.resolve.stage import settings_with_memory
+    from fuite.scan.stage import match_paths, require_input
+    from fuite.store import open_case
+    from fuite.store.edge import case_access
+
+    require_input(paths)
+    settings = settings_with_memory(memory)
+    with open_case(case, case_access(case), operator=operator) as c, tracker() as bars:
+        figures = match_paths(c, paths, encoding=encoding, progress=bars, resolve_settings=settings)
+    if as_json:
+        print_json(figures)
+    else:
+        for key in ("rows", "rows_matched", "rows_identical", "persons", "persons_matched", "persons_new",
+                    "persons_more_exposed"):
+            out.print(f"{key.replace('_', ' ')}: {format_count(figures[key])}", highlight=False)
+        out.print(f"categories new: {', '.join(figures['categories_new']) or 'none'}", highlight=False)
+    err.print(figures["verdict_line"], highlight=False, soft_wrap=True)
+
+
 def demo(persons: Annotated[int, typer.Option(help="Size of the synthetic drill.")] = 3000,
          seed: Annotated[int, typer.Option(help="Random seed of the drill.")] = 0,
          as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False) -> None:
@@ -124,5 +151,6 @@ def demo(persons: Annotated[int, typer.Option(help="Size of the synthetic drill.
 def register(app: typer.Typer) -> None:
     """Add scan, export and demo."""
     app.command()(scan)
+    app.command()(match)
     app.add_typer(export_app, name="export")
     app.command()(demo)

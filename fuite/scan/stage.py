@@ -151,6 +151,35 @@ def _findings_table(findings: list[ColumnFinding]) -> pa.Table:
     })
 
 
+def detected_tables(tables: Iterator[SourceTable], rename: Callable[[str], str] = lambda name: name):
+    """``(table, findings, batches)`` for each table ingest yields: its columns classified on a first sample,
+    then ``batches`` yields ``(raw batch, records)`` (``fuite.detect``), streaming. Nothing is stored."""
+    from fuite import detect
+
+    for st in tables:
+        st.file = rename(st.file)
+        batches = st.batches()
+        head: list[pa.RecordBatch] = []
+        seen = 0
+        for batch in batches:
+            head.append(batch)
+            seen += batch.num_rows
+            if seen >= SAMPLE_ROWS:
+                break
+        findings = detect.classify_table(st.columns, _data_only(head, len(st.columns)))
+        for f in findings:
+            f.file, f.table = st.file, st.table
+        yield st, findings, ((batch, detect.extract_records(batch, findings)) for batch in chain(head, batches))
+
+
+def source_row(source_id: int, st: SourceTable, rows: int) -> dict:
+    """The ``sources`` row of one table."""
+    return {"source_id": source_id, "file": st.file, "table": st.table, "format": st.format,
+            "encoding": st.encoding, "columns": json.dumps(st.columns, ensure_ascii=False),
+            "relations": json.dumps([asdict(r) for r in st.relations]), "parent": st.parent or "",
+            "rows": rows, "quarantined": 0}
+
+
 def _next_ids(case: Case) -> tuple[int, int]:
     """The first free source id and record id of the case (0, 0 for a new one)."""
     if not case.has_table("sources"):
@@ -168,41 +197,21 @@ def scan_tables(case: Case, tables: Iterator[SourceTable], *, quarantined: list[
     to its name in the case (a new file whose name the case already uses for other bytes is renamed).
     Everything is staged, then committed in one transaction: an interrupted scan leaves the case as it was.
     """
-    from fuite import detect
-
     rename = names or (lambda name: name)
     _discard_unfinished(case)
     first_source, first_record = _next_ids(case)
     summary = ScanSummary(added=first_record > 0)
     sources = []
-    for source_id, st in enumerate(tables, start=first_source):
-        st.file = rename(st.file)
-        batches = st.batches()
-        head: list[pa.RecordBatch] = []
-        seen = 0
-        for batch in batches:
-            head.append(batch)
-            seen += batch.num_rows
-            if seen >= SAMPLE_ROWS:
-                break
-        findings = detect.classify_table(st.columns, _data_only(head, len(st.columns)))
-        for f in findings:
-            f.file, f.table = st.file, st.table
+    for source_id, (st, findings, batches) in enumerate(detected_tables(tables, rename), start=first_source):
         case.append_table(STAGING + "columns", _findings_table(findings))
         rows = 0
-        for batch in chain(head, batches):
+        for batch, rec in batches:
             case.append_table(f"raw/{source_id}", batch)
-            rec = detect.extract_records(batch, findings)
             case.append_table(STAGING + "records", _complete_records(
                 rec, first_id=first_record + summary.records, source_id=source_id, st=st))
             summary.records += batch.num_rows
             rows += batch.num_rows
-        sources.append({
-            "source_id": source_id, "file": st.file, "table": st.table, "format": st.format,
-            "encoding": st.encoding, "columns": json.dumps(st.columns, ensure_ascii=False),
-            "relations": json.dumps([asdict(r) for r in st.relations]), "parent": st.parent or "",
-            "rows": rows, "quarantined": 0,
-        })
+        sources.append(source_row(source_id, st, rows))
         summary.tables += 1
     quarantined[:] = [replace(q, file=rename(q.file)) for q in quarantined]
     problems[:] = [replace(p, file=rename(p.file)) for p in problems]
@@ -332,3 +341,58 @@ def scan_paths(case: Case, paths: list[Path], *, encoding: str | None = None, pr
         "unreadable": len(summary.problems), "already_in_case": len(summary.skipped),
         "added_to_existing_case": summary.added})
     return summary
+
+
+def match_paths(case: Case, paths: list[Path], *, encoding: str | None = None, progress: Tracker = NO_PROGRESS,
+                resolve_settings=None) -> dict:
+    """How much of the files ``paths`` the case already holds (``fuite match``): counts and a verdict.
+
+    The files are read, classified and resolved with the case's records in memory; nothing of them is written
+    (no case table, no temporary file). Audited with the counts only.
+    """
+    import polars as pl
+
+    from fuite import ingest
+    from fuite.notify.delta import exposure_delta
+    from fuite.resolve.persons import build_persons
+    from fuite.resolve.stage import resolve_alongside
+    from fuite.scan.match import match_figures, verdict
+
+    case.require_tables("records")
+    quarantined: list[Quarantined] = []
+    problems: list[FileProblem] = []
+    files = FileBars(progress)
+    tables = ingest.read_paths([Path(p) for p in paths], encoding=encoding, on_quarantine=quarantined.append,
+                               on_problem=problems.append, on_progress=files.read)
+    first_source, first_record = _next_ids(case)
+    parts, sources, raw = [], [], {}
+    count = 0
+    for source_id, (st, _findings, batches) in enumerate(detected_tables(tables), start=first_source):
+        held = []
+        for batch, rec in batches:
+            held.append(batch)
+            parts.append(_complete_records(rec, first_id=first_record + count, source_id=source_id, st=st))
+            count += batch.num_rows
+        raw[source_id] = pa.Table.from_batches(held) if held else None
+        sources.append(source_row(source_id, st, sum(b.num_rows for b in held)))
+    files.finish()
+    figures = {"files": len({s["file"] for s in sources}), "tables": len(sources),
+               "quarantined_rows": len(quarantined), "unreadable_files": len(problems)}
+    if not parts:
+        figures.update(match_figures(pl.DataFrame({"record_id": [], "person_id": []}, schema={
+            "record_id": pl.Int64, "person_id": pl.Int64}), 0, pl.DataFrame(), pl.DataFrame(), pl.DataFrame()))
+    else:
+        resolution = resolve_alongside(case, pa.concat_tables(parts), pa.Table.from_pylist(sources),
+                                       {k: v for k, v in raw.items() if v is not None}, settings=resolve_settings)
+        del raw, parts
+        labelled = pl.from_arrow(resolution.records)
+        in_dump = labelled.filter(pl.col("record_id") >= first_record)["person_id"].unique()
+        persons_case = pl.from_arrow(build_persons(labelled.filter(pl.col("record_id") < first_record)))
+        persons_all = pl.from_arrow(resolution.persons).filter(pl.col("person_id").is_in(in_dump.implode()))
+        delta = exposure_delta(persons_case, persons_all, pl.DataFrame(schema={"person_id": pl.Int64,
+                                                                               "merged_into": pl.Int64}), 0)
+        figures.update(match_figures(labelled, first_record, persons_case, persons_all, delta))
+    figures["verdict"], figures["verdict_line"] = verdict(figures)
+    case.audit("match", records=figures["rows"], detail={k: v for k, v in figures.items()
+                                                         if k not in ("verdict_line", "categories_new")})
+    return figures
