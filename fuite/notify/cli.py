@@ -80,7 +80,7 @@ def notify_cnil(
     formats = _formats(fmt)
     paths = []
     with open_case(case, case_access(case), operator=operator) as c:
-        drafts = cnil_drafts_for_case(c, draft=draft)
+        drafts, unattributed = cnil_drafts_for_case(c, draft=draft)
         for cid, doc in drafts:
             paths += write_cnil_draft(doc, output / cid if cid else output, formats,
                                       [p for p in (templates, case / "templates") if p])
@@ -94,6 +94,11 @@ def notify_cnil(
     elif chrono["echeance_72h"]:
         err.print(f"72-hour deadline: {chrono['echeance_72h']} "
                   f"({format_duration(chrono['heures_restantes'] * 3600)} left)")
+    if unattributed and unattributed["records"]:
+        err.print(f"[yellow]warning:[/] {format_count(unattributed['records'])} records held by no controller are in "
+                  f"no draft ({format_count(unattributed['persons'])} persons have no other record): see "
+                  "`fuite report` (unattributed) and attribute their files in case.toml", highlight=False,
+                  soft_wrap=True)
     for cid, d in drafts:
         if d["a_completer"]:
             err.print(f"[yellow]to fill in case.toml{f' ({cid})' if cid else ''}:[/] {', '.join(d['a_completer'])}",

@@ -153,19 +153,23 @@ def channel_bars(tracker):
     return progress
 
 
-def cnil_drafts_for_case(case, draft: bool = False) -> list[tuple[str | None, dict]]:
-    """``(controller id, draft)`` per controller, with that controller's counts; ``[(None, draft)]`` for a case of
-    one ``[controller]`` (its draft as :func:`cnil_draft_for_case` writes it)."""
+def cnil_drafts_for_case(case, draft: bool = False) -> tuple[list[tuple[str | None, dict]], dict | None]:
+    """``(controller id, draft)`` per controller, with that controller's counts, and the summary of the records
+    no controller holds (they are in no draft); ``([(None, draft)], None)`` for a case of one ``[controller]``
+    (its draft as :func:`cnil_draft_for_case` writes it)."""
+    from fuite.assess.attribution import unattributed_summary
+
     case_file = case.settings
     if not draft:
         require_complete(case_file, "notifying CNIL")
     if not case_file.many:
-        return [(None, cnil_draft_for_case(case, draft=True))]
+        return [(None, cnil_draft_for_case(case, draft=True))], None
     severity = case.get_table("severity")
     states = _ledger_states(case)
     growth = growth_since_first(case)
+    held = _held_records(case)
     drafts = []
-    for c, persons, records in controller_shares(case):
+    for c, persons, records in controller_shares(case, held):
         ids = set(persons.column("person_id").to_pylist())
         own_severity = None
         if severity is not None:
@@ -187,7 +191,7 @@ def cnil_drafts_for_case(case, draft: bool = False) -> list[tuple[str | None, di
                                ledger_counts=counts, delta=own_growth)
         doc["a_completer"] = [key.replace("controller.", f"controllers[{c.id}].", 1) for key in doc["a_completer"]]
         drafts.append((c.id, doc))
-    return drafts
+    return drafts, unattributed_summary(held)
 
 
 def _ledger_states(case) -> list[tuple[int, str, str]]:
@@ -201,7 +205,8 @@ def _held_records(case) -> pl.DataFrame:
 
     wanted = ("record_id", "person_id", "source_id", "file", "categories", "health", "hiv", "conditions")
     records = pl.from_arrow(case.get_table("records", wanted))
-    return records.join(attribution_for_case(case).select("record_id", "controllers"), on="record_id", how="left")
+    return records.join(attribution_for_case(case).select("record_id", "controllers", "attribution"),
+                        on="record_id", how="left")
 
 
 def processor_notices_for_case(case, draft: bool = False) -> list[tuple[str, dict]]:
@@ -225,16 +230,16 @@ def processor_notices_for_case(case, draft: bool = False) -> list[tuple[str, dic
             for c, f in zip(case_file.controllers, figures)]
 
 
-def controller_shares(case):
+def controller_shares(case, held: pl.DataFrame | None = None):
     """``(controller, persons, records)`` per controller: its persons (contact columns as resolved, exposure
-    from its own records only) and its records (counting columns only)."""
+    from its own records only) and its records (counting columns only); ``held``: :func:`_held_records`."""
     from fuite.assess.figures import persons_of_records
 
-    held = _held_records(case)
+    held = _held_records(case) if held is None else held
     persons = pl.from_arrow(_persons(case))
     exposure = ("categories", "health", "hiv", "conditions")
     for c in case.settings.controllers:
-        mine = held.filter(pl.col("controllers").str.split(";").list.contains(c.id)).drop("controllers")
+        mine = held.filter(pl.col("controllers").str.split(";").list.contains(c.id)).drop("controllers", "attribution", strict=False)
         own = persons_of_records(mine.select("person_id", *exposure))
         theirs = persons.drop([e for e in exposure if e in persons.columns]).join(own, on="person_id", how="inner")
         yield c, theirs.select(persons.columns).to_arrow(), mine.to_arrow()
