@@ -79,6 +79,8 @@ def resolve_case(case, progress=None, *, settings: ResolveSettings | None = None
         case.meta_set("resolve_model", resolution.model)
         case.meta_set("resolve_summary", summary)
         case.meta_set("resolve.records_resolved", records.num_rows)
+        if before is not None and case.has_table("severity"):
+            case.drop_table("severity")   # scored on the persons as they were: `fuite assess` scores them again
     case.audit("resolve", records=summary["records"], detail={
         "persons": summary["persons"], "child_rows_linked": summary["child_rows_linked"],
         "splink_links": summary.get("splink_links", 0)})
