@@ -113,3 +113,20 @@ def test_the_later_part_of_a_drill_is_the_leak_grown(tmp_path):
     assert abs(figures["persons_more_exposed"] - later["grown"]) <= 0.15 * later["grown"] + 2
     human = run_fuite("match", str(tmp_path / "drill" / "later"), "--case", str(tmp_path / "case"), check=True)
     assert "persons new:" in human.stdout and "the known leak, grown" in human.stderr
+
+
+def test_adding_a_resale_adds_rows_but_no_person(small_drill, tmp_path):
+    """The resale re-split with renamed columns, added to a case: the same persons keep their ids, the delta
+    holds almost nobody."""
+    _resale(small_drill, tmp_path / "resale")
+    case = tmp_path / "case"
+    run_fuite("scan", str(small_drill / "leak"), "--case", str(case), check=True)
+    with open_case(case, access()) as c:
+        before = set(c.get_table("persons", ["person_id"]).column("person_id").to_pylist())
+    added = json.loads(run_fuite("scan", str(tmp_path / "resale"), "--case", str(case), "--json", check=True).stdout)
+    with open_case(case, access()) as c:
+        after = set(c.get_table("persons", ["person_id"]).column("person_id").to_pylist())
+        delta = c.get_table("delta")
+    assert added["records"] > 50 and added["added_to_existing_case"]
+    assert len(after - before) <= 0.01 * len(before) and len(before - after) <= 0.01 * len(before)
+    assert (delta.num_rows if delta is not None else 0) <= 0.02 * len(before)
