@@ -39,13 +39,16 @@ def rounds(tmp_path_factory):
         round_two = handler.messages[len(round_one):]
         third = run_fuite("notify", "persons", "--case", str(case), "--smtp", smtp, "--rate", "0", "--json",
                           check=True)
+        letters = run_fuite("notify", "persons", "--case", str(case), "--letters", str(root / "letters"), "--json",
+                            check=True)
     finally:
         controller.stop()
     with open_case(case, access()) as c:
         persons = pl.from_arrow(c.get_table("persons"))
         delta = pl.from_arrow(c.get_table("delta"))
     return {"case": case, "first": json.loads(first.stdout), "second": json.loads(second.stdout),
-            "third": json.loads(third.stdout), "round_one": round_one, "round_two": round_two, "persons": persons,
+            "third": json.loads(third.stdout), "letters": json.loads(letters.stdout), "letters_dir": root / "letters",
+            "round_one": round_one, "round_two": round_two, "persons": persons,
             "persons_before": persons_before, "delta": delta, "handler": handler}
 
 
@@ -153,3 +156,15 @@ def test_cnil_complementary_notification(rounds, tmp_path):
     html = (tmp_path / "cnil" / "cnil-notification.html").read_text(encoding="utf-8")
     assert "ABC-2026-0042" in html and "Personnes nouvellement concernées" in html
     (case / "case.toml").write_text(toml, encoding="utf-8")
+
+
+def test_complementary_letters_have_their_own_batches(rounds):
+    import subprocess
+
+    later = sorted(rounds["letters_dir"].glob("letters-*-r2-*.pdf"))
+    first = [p for p in rounds["letters_dir"].glob("letters-*.pdf") if "-r2-" not in p.name]
+    assert later and first, "round-1 letters still due and round-2 letters, in separate batches"
+    text = " ".join(subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True, check=True).stdout
+                    for p in later)
+    assert "retrouvés après nos premiers" in text.replace("\n", " ") or "Ce qui est nouveau" in text
+    assert {r["round"] for r in rounds["letters"]["rounds"]} == {1, 2}
