@@ -54,17 +54,19 @@ class Constrained:
 
 
 def _disputed(fields, labels: np.ndarray, contacts=None) -> np.ndarray:
-    """Components (by label) where some field holds two different non-null values, or that hold two phones
-    and two places: only they need checking."""
+    """Components (by label) where some field holds two different non-null values, or that hold several values
+    of two of phone, place and email: only they need checking."""
     import polars as pl
 
     frame = fields.with_columns(pl.Series("__label", labels))
     counts = frame.group_by("__label").agg([pl.col(c).drop_nulls().n_unique() for c in fields.columns])
     disputed = counts.filter(pl.any_horizontal([pl.col(c) > 1 for c in fields.columns]))["__label"]
-    if contacts is not None:
-        moved = contacts.select("phone", "postal_code").with_columns(pl.Series("__label", labels)).group_by(
-            "__label").agg(pl.col("phone").drop_nulls().n_unique(), pl.col("postal_code").drop_nulls().n_unique())
-        disputed = pl.concat([disputed, moved.filter((pl.col("phone") > 1) & (pl.col("postal_code") > 1))["__label"]])
+    if contacts is not None:   # two of phone, place and email with several values: namesakes or a move
+        kinds = ("phone", "postal_code", "email")
+        moved = contacts.select(kinds).with_columns(pl.Series("__label", labels)).group_by("__label").agg(
+            [pl.col(c).drop_nulls().n_unique() for c in kinds])
+        several = pl.sum_horizontal([(pl.col(c) > 1).cast(pl.Int8) for c in kinds]) >= 2
+        disputed = pl.concat([disputed, moved.filter(several)["__label"]])
     return disputed.unique().to_numpy().astype(np.int64)
 
 
@@ -95,12 +97,14 @@ class _Contacts:
 
     @staticmethod
     def clash(a: list[set], b: list[set]) -> str | None:
-        """Phones and places both known on each side and all different, and no email or own NIR in common."""
+        """Two of phones, places and emails known on each side and all different, and no phone, email or own NIR
+        in common: what the pair guard (``core._contacts_disagree``) refuses, for whole clusters."""
         phones, places, emails, nirs = zip(a, b)
-        if all(x and y and x.isdisjoint(y) for x, y in (phones, places)) and emails[0].isdisjoint(emails[1]) \
-                and nirs[0].isdisjoint(nirs[1]):
-            return "contacts"
-        return None
+        if not (phones[0].isdisjoint(phones[1]) and emails[0].isdisjoint(emails[1]) and nirs[0].isdisjoint(nirs[1])):
+            return None
+        differ = (bool(phones[0] and phones[1]) + bool(emails[0] and emails[1])   # known on both sides: disjoint
+                  + bool(places[0] and places[1] and places[0].isdisjoint(places[1])))
+        return "contacts" if differ >= 2 else None
 
 
 class _Greedy:

@@ -118,7 +118,12 @@ def _nir_roles(frame: pl.DataFrame) -> pl.DataFrame:
     rank, quality = pl.col("beneficiary_rank"), pl.col("beneficiary_quality")
     declared_own = (quality == "ASSURE") | (rank == "01")
     declared_other = quality.is_in(["CONJOINT", "ENFANT", "AUTRE"]) | (rank.is_not_null() & (rank != "01"))
-    own = pl.when(declared_own).then(True).when(declared_other).then(False).otherwise(agrees).fill_null(True)
+    # a NIR that spells the record's own sex, birth year and month is its own, whatever a rank or quality column
+    # claims (an insured parent or spouse is not born the same month, of the same sex): a noisy quality column
+    # must not turn a namesake's own NIR into an insured one, which no rule compares
+    spells_own = (year == born) & exact_month & (sex.is_null() | nir_sex.is_null() | (sex == nir_sex))
+    own = pl.when(declared_own | spells_own.fill_null(False)).then(True).when(declared_other).then(False) \
+        .otherwise(agrees).fill_null(True)
     return frame.with_columns(
         pl.when(own).then(nir).alias("nir_own"),
         pl.when(~own).then(nir).alias("nir_insured"),
