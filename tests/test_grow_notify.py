@@ -168,3 +168,13 @@ def test_complementary_letters_have_their_own_batches(rounds):
                     for p in later)
     assert "retrouvés après nos premiers" in text.replace("\n", " ") or "Ce qui est nouveau" in text
     assert {r["round"] for r in rounds["letters"]["rounds"]} == {1, 2}
+
+
+def test_preview_shows_a_complementary_notice(rounds, tmp_path):
+    run_fuite("notify", "preview", "--case", str(rounds["case"]), "--out", str(tmp_path / "case"), check=True)
+    text = (tmp_path / "case" / "complementary.txt").read_text(encoding="utf-8")
+    assert "CE QUI EST NOUVEAU" in text and "WHAT IS NEW" in text
+    run_fuite("notify", "preview", "--case", str(rounds["case"]), "--out", str(tmp_path / "synthetic"), "--synthetic",
+              check=True)
+    synthetic = (tmp_path / "synthetic" / "complementary.txt").read_text(encoding="utf-8")
+    assert "Le 4 mars 2026, nous vous avons informé(e)" in synthetic and "votre numéro de sécurité sociale" in synthetic

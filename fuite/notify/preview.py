@@ -18,7 +18,7 @@ from fuite.notify.letters import has_postal_address, render_letters_pdf, write_p
 from fuite.notify.notice import NoticeRenderer, is_minor, usable_email
 from fuite.store.casefile import CaseFile
 
-__all__ = ["VARIANTS", "preview_rows", "synthetic_rows", "write_preview"]
+__all__ = ["VARIANTS", "LATER_VARIANTS", "preview_rows", "synthetic_rows", "write_preview"]
 
 #: Variant name → what it shows.
 VARIANTS = {
@@ -29,6 +29,10 @@ VARIANTS = {
     "discreet": "an email whose sensitive conditions are not named (the default)",
     "named-conditions": "the same with --name-conditions (the person's own affirmed findings)",
 }
+
+#: Variants of a complementary round (files added after the first notices), shown when there is one.
+LATER_VARIANTS = {"complementary": "a complementary notice: only what the files found later add, referring to the "
+                                   "first notice"}
 
 _SENSITIVE = "hiv;pregnancy"
 
@@ -48,6 +52,8 @@ def synthetic_rows() -> dict[str, dict]:
         "shared-mailbox": dict(sensitive, person_id=4, email="famille@example.org", shared_mailbox=True),
         "discreet": sensitive,
         "named-conditions": dict(sensitive, person_id=6),
+        "complementary": dict(base, person_id=7, complement_kind="grown", new_categories="nir;blood_group",
+                              new_conditions="", new_health=True, first_notice="2026-03-04"),
     }
 
 

@@ -306,6 +306,11 @@ def preview_for_case(case, out, templates=None) -> list:
 
     persons, _ = _notified_persons(case)
     rows = preview_rows(persons, shared_mailboxes(persons))
+    for _, later in _round_plan(case, persons)[1:]:   # an open complementary round: one of its notices
+        grown = later.filter(pc.equal(later["complement_kind"], "grown"))
+        if grown.num_rows:
+            rows["complementary"] = grown.slice(0, 1).to_pylist()[0]
+            break
     written = write_preview(case.settings, rows, out, override_dirs=[p for p in (templates, case.dir / "templates")
                                                                     if p])
     case.audit("notify.preview", records=len(rows), detail={"variants": sorted(rows), "files": len(written)})
