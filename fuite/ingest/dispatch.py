@@ -40,7 +40,7 @@ def read_blob(blob: Blob, reporter: Reporter) -> Iterator[SourceTable]:
         elif kind in ("gz", "bz2", "xz", "zst"):
             yield from read_compressed(kind, blob, reporter, read_blob)
         else:
-            reporter.progress(blob.name, 0, blob.size)   # the file's bar, with its own total, from its start
+            reporter.opened(blob.name, blob.size)   # the file's bar, with its own total, from its start
             yield from _READERS[kind](blob, reporter)
     except Exception as exc:  # noqa: BLE001 - hostile input: one line, carry on
         reporter.problem(blob.name, safe_reason(exc))

@@ -49,6 +49,11 @@ class Reporter:
         raw = raw[: self.limits.max_raw_bytes]
         self.on_quarantine(Quarantined(file, table, location, reason, raw))
 
+    def opened(self, file: str, total: int | None) -> None:
+        """The file's bar starts, with its own total; nothing is read yet, so no budget is checked."""
+        if self.on_progress is not None:
+            self.on_progress(file, 0, total)
+
     def progress(self, file: str, done: int, total: int | None) -> None:
         """Report progress; ``IngestError`` once the file's time budget is spent."""
         if self.on_progress is not None:
