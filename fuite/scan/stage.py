@@ -25,6 +25,8 @@ SCAN_TABLES = ("sources", "columns", "records", "quarantine", "problems", "perso
 
 #: Prefix of the tables a scan writes before it commits them (an interrupted scan leaves only these).
 STAGING = "staging/"
+#: Formats whose tables may be parent or child rows of one another (their raw rows link them).
+RELATIONAL = ("sql", "sqlite", "json")
 #: One row per file read into the case: its name in the case, SHA-256, size and the scan that added it.
 FILES_TABLE = "scan_files"
 
@@ -368,13 +370,16 @@ def match_paths(case: Case, paths: list[Path], *, encoding: str | None = None, p
     parts, sources, raw = [], [], {}
     count = 0
     for source_id, (st, _findings, batches) in enumerate(detected_tables(tables), start=first_source):
-        held = []
+        held, rows = [], 0
+        related = st.relations or st.parent or st.format in RELATIONAL   # only these need their raw rows kept
         for batch, rec in batches:
-            held.append(batch)
+            if related:
+                held.append(batch)
             parts.append(_complete_records(rec, first_id=first_record + count, source_id=source_id, st=st))
             count += batch.num_rows
+            rows += batch.num_rows
         raw[source_id] = pa.Table.from_batches(held) if held else None
-        sources.append(source_row(source_id, st, sum(b.num_rows for b in held)))
+        sources.append(source_row(source_id, st, rows))
     files.finish()
     figures = {"files": len({s["file"] for s in sources}), "tables": len(sources),
                "quarantined_rows": len(quarantined), "unreadable_files": len(problems)}
