@@ -5,10 +5,12 @@ from __future__ import annotations
 import tomllib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from controllers_support import CONTROLLERS_TOML, MANY_CASE
 from conftest import run_fuite
-from fuite.errors import CaseFileError, CaseIncomplete, UsageError
+from fuite.errors import CaseFileError, CaseIncomplete, UsageError, ValidationError
 from fuite.store.casefile import (SINGLE_CONTROLLER, TEMPLATE, gaps, parse_case_file, processor_gaps,
                                   require_complete)
 from test_notify_support import FILLED_CASE
@@ -91,3 +93,22 @@ def test_case_check_lists_missing_facts_per_controller(tmp_path):
     (case / "case.toml").write_text(MANY_CASE, encoding="utf-8")
     assert run_fuite("case", "check", "--case", str(case), check=True).returncode == 0
     assert CONTROLLERS_TOML in MANY_CASE
+
+_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+                       lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner,
+                                                                                    max_size=3), max_leaves=6)
+_keys = st.sampled_from(["id", "name", "address", "siren", "dpo", "contact", "from", "labs", "finess", "insurers",
+                         "amc", "files", "tables", "sector"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(_keys, _values, max_size=5) | _values, max_size=3),
+       st.dictionaries(st.sampled_from(["signing", "kind"]), _values, max_size=2),
+       st.dictionaries(st.sampled_from(["columns"]), _values, max_size=1) | _values)
+def test_junk_controllers_fail_only_with_validation_errors(controllers, notification, attribution):
+    try:
+        cf = parse_case_file({"controllers": controllers, "notification": notification, "attribution": attribution})
+    except ValidationError as exc:
+        assert str(exc).startswith("case.toml: ") and "\n" not in str(exc)
+    else:
+        assert all(c.id for c in cf.declared_controllers)
