@@ -179,6 +179,8 @@ def test_recurring_sections_are_laid_out_once_and_stay_text(tmp_path):
     # the case's own sections recur in every letter; the exposed list differs between odd and even rows
     assert frags and all(bytes(json.loads(f)).startswith(b"%PDF") for f in frags) and any(marked)
     assert len(frags) < sum(marked)            # each recurring section is laid out once for the batch
+    runs = [s.get("frag") for s in data["letters"][0]["fr"]["sections"]]
+    assert -1 in runs and runs[runs.index(-1) - 1] >= 0   # consecutive ones are drawn by one fragment
     lone = letter_data(renderer, rows[:1])     # a section written in one letter only stays inline
     assert _use_fragments(b"#let data = json(bytes(sys.inputs.data))", lone) == []   # template without fragment mode
     out = tmp_path / "letters"

@@ -102,11 +102,11 @@ def _compile(source: bytes, inputs: dict[str, str]) -> bytes:
         raise NotifyError(f"letter template could not be rendered ({exc.message.splitlines()[0][:120]})") from None
 
 
-def _fragment(source: bytes, digest: bytes, lang: str, key: str, section: dict) -> str:
+def _fragment(source: bytes, digest: bytes, lang: str, key: str, sections: list[dict]) -> str:
     """The fragment's PDF as the JSON array of bytes ``letter.typ`` reads (laid out on first use, then kept)."""
     found = _FRAGMENTS.get((digest, key))
     if found is None:
-        pdf = _compile(source, {"fragment": "1", "data": json.dumps({"lang": lang, "section": section},
+        pdf = _compile(source, {"fragment": "1", "data": json.dumps({"lang": lang, "sections": sections},
                                                                     ensure_ascii=False)})
         if len(_FRAGMENTS) >= _FRAGMENTS_MAX:
             _FRAGMENTS.clear()
@@ -114,27 +114,54 @@ def _fragment(source: bytes, digest: bytes, lang: str, key: str, section: dict) 
     return found
 
 
-def _use_fragments(source: bytes, data: dict) -> list[str]:
-    """Mark every section that recurs in the batch (or was laid out before) with its fragment's index.
+def _runs(flags: list[bool]) -> list[tuple[int, int]]:
+    """``(start, end)`` of each run of consecutive true flags."""
+    runs, start = [], None
+    for k, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = k
+        elif not flag and start is not None:
+            runs.append((start, k))
+            start = None
+    return runs
 
-    A section written in one letter only (it would hold that person's own words) stays inline. A template
-    without fragment mode (a controller's older ``letter.typ``) gets none.
+
+def _use_fragments(source: bytes, data: dict) -> list[str]:
+    """Mark the sections that recur in the batch (or were laid out before) with the fragment drawing them.
+
+    A section written in one letter only (it would hold that person's own words) stays inline. Consecutive
+    recurring sections are drawn by one fragment when that run itself recurs (fewer images to place), else
+    one fragment each. A template without fragment mode (a controller's older ``letter.typ``) gets none.
     """
     if b"sys.inputs.fragment" not in source and b'"fragment" in sys.inputs' not in source:
         return []
     digest = hashlib.blake2b(source, digest_size=16).digest()
-    keyed = [(lang, section, lang + repr(section))   # the sections are plain lists, strings and dicts
-             for letter in data["letters"] for lang in ("fr", "en") for section in letter[lang]["sections"]]
-    seen = Counter(key for _, _, key in keyed)
+    bodies = [(lang, letter[lang]["sections"]) for letter in data["letters"] for lang in ("fr", "en")]
+    keys = [[lang + repr(section) for section in sections] for lang, sections in bodies]   # plain lists and dicts
+    seen = Counter(key for row in keys for key in row)
+    recurs = [[seen[k] > 1 or (digest, k) in _FRAGMENTS for k in row] for row in keys]
+    runs = [[(a, b, "".join(row[a:b])) for a, b in _runs(flags)] for row, flags in zip(keys, recurs, strict=True)]
+    seen_runs = Counter(key for row in runs for a, b, key in row if b - a > 1)
     frags: list[str] = []
     index: dict[str, int] = {}
-    for lang, section, key in keyed:
-        if seen[key] > 1 or (digest, key) in _FRAGMENTS:
-            if key not in index:
-                index[key] = len(frags)
-                frags.append(_fragment(source, digest, lang, key, section))
-            section["frag"] = index[key]
-            section["blocks"] = []   # laid out in the fragment: typst need not read the words again
+
+    def use(lang: str, key: str, sections: list[dict]) -> None:
+        if key not in index:
+            index[key] = len(frags)
+            frags.append(_fragment(source, digest, lang, key, sections))
+        sections[0]["frag"] = index[key]
+        for rest in sections[1:]:
+            rest["frag"] = -1            # drawn by the fragment of the run it belongs to
+        for section in sections:
+            section["blocks"] = []       # laid out in the fragment: typst need not read the words again
+
+    for (lang, sections), row, key_row in zip(bodies, runs, keys, strict=True):
+        for a, b, key in row:
+            if b - a > 1 and (seen_runs[key] > 1 or (digest, key) in _FRAGMENTS):
+                use(lang, key, sections[a:b])
+            else:
+                for k in range(a, b):
+                    use(lang, key_row[k], sections[k:k + 1])
     return frags
 
 
