@@ -145,6 +145,7 @@ def test_one_notice_per_person_signed_by_their_controllers_email_and_letter_exac
     assert "Mutuelle des Abers" in mutuelle["Subject"]
 
     (pdf,) = (tmp_path / "letters").glob("letters-*.pdf")
+    assert "-iroise-" in pdf.name   # each signer's letters in batches of their own
     letter = _pdf_text(pdf)
     assert letter.startswith("Labo Iroise 9 quai de la Douane")   # the signer's letterhead
     assert "Labo Iroise, également au nom de Laboratoire Bio Armor" in letter

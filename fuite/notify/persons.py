@@ -524,7 +524,8 @@ def _write_letters(conn, persons, opts, renderer, overrides, targets, budget, re
     rows = sorted((r for r in _rows(persons) if r["person_id"] in targets), key=postcode_order)[:budget]
     report.addresses_beyond_norm += sum(not fits_norm(postal_lines(r)) for r in rows)
     size = max(1, opts.letters_per_pdf)
-    batches = [(f"letters-{stamp}-{k // size + 1:04d}.pdf", rows[k:k + size]) for k in range(0, len(rows), size)]
+    batches = [(f"letters-{stamp}{f'-{signer}' if signer else ''}-{k // size + 1:04d}.pdf", group[k:k + size])
+               for signer, group in _by_signer(renderer.case_file, rows) for k in range(0, len(group), size)]
     if progress:
         progress(LETTER, 0, len(rows))
     args = (renderer.case_file, overrides, renderer.name_conditions)
@@ -544,6 +545,17 @@ def _write_letters(conn, persons, opts, renderer, overrides, targets, budget, re
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+
+
+def _by_signer(case_file: CaseFile, rows: list[dict]) -> list[tuple[str, list[dict]]]:
+    """``(signer id, rows)`` in case-file order, rows kept in postcode order: each controller's letters in
+    batches of their own (its letterhead, its envelopes); ``[("", rows)]`` in a case of one controller."""
+    if not case_file.many:
+        return [("", rows)]
+    groups: dict[str, list[dict]] = {c.id: [] for c in case_file.controllers}
+    for row in rows:
+        groups[case_file.signer([c for c in (row.get("controllers") or "").split(";") if c]).id].append(row)
+    return [(cid, group) for cid, group in groups.items() if group]
 
 
 def _finish_batch(conn, folder, name, chunk, produce, report, progress) -> None:
