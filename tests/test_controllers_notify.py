@@ -119,6 +119,9 @@ def test_one_notice_per_person_signed_by_their_controllers_email_and_letter_exac
     assert "sent 0, failed 0" in again.stderr and len(sink.messages) == notified - 1
     status = json.loads(run_fuite("notify", "status", "--case", str(copy), "--json", check=True).stdout)
     assert status["channels"]["email"]["sent"] == notified - 1 and status["channels"]["letter"]["sent"] == 1
+    assert {c["id"]: (c["persons"], c["reached"]) for c in status["controllers"]} == {
+        k: (truth[k]["persons"], truth[k]["persons"]) for k in ("armor", "iroise", "mutuelle")}
+    assert "Per controller" in run_fuite("notify", "status", "--case", str(copy), check=True).stdout
 
     two = got[truth["two_labs"][0]][0]           # Bio Armor and Iroise: Iroise signs (signing = ["iroise"])
     text = " ".join(body_text(two).split())

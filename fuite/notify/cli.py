@@ -294,6 +294,11 @@ def notify_status(case: CaseOpt, operator: OperatorOpt = None,
         table.add_row(channel, *(format_count(states[s]) for s in ("pending", "sending", "sent", "failed", "held")))
     out.print(table)
     out.print(f"persons: {format_count(status['persons'])}; not yet planned: {format_count(status['not_planned'])}")
+    if status.get("controllers"):
+        per = out.table("controller", "persons", "reached", "not reached", title="Per controller")
+        for c in status["controllers"]:
+            per.add_row(c["id"], *(format_count(c[k]) for k in ("persons", "reached", "not_reached")))
+        out.print(per)
 
 
 def register(app: typer.Typer) -> None:

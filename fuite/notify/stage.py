@@ -294,9 +294,29 @@ def status_for_case(case) -> dict:
         with ledger.round_scope(r):
             later[r] = ledger.counts(case.conn)
     delta = case.get_table("delta")
-    return {"persons": total, "not_planned": total - len(planned) if total else 0, "channels": counts,
-            "round": int(case.meta_get("grow.round", 1)), "delta": delta.num_rows if delta is not None else 0,
-            "later_rounds": {str(r): c for r, c in later.items()}}
+    status = {"persons": total, "not_planned": total - len(planned) if total else 0, "channels": counts,
+              "round": int(case.meta_get("grow.round", 1)), "delta": delta.num_rows if delta is not None else 0,
+              "later_rounds": {str(r): c for r, c in later.items()}}
+    if case.settings.many and persons is not None:
+        status["controllers"] = _status_per_controller(case)
+    return status
+
+
+def _status_per_controller(case) -> list[dict]:
+    """``[{id, persons, reached, not_reached}]``: each controller's persons, and how many a notice reached (sent
+    by email or letter: the one notice a person of several controllers gets counts for each)."""
+    from fuite.assess.attribution import controllers_of_persons
+    from fuite.assess.stage import attribution_for_case
+
+    cf = case.settings
+    held = controllers_of_persons(attribution_for_case(case), cf).with_columns(pl.col("controllers").str.split(";"))
+    reached = {pid for (pid,) in case.conn.execute(
+        f"SELECT DISTINCT person_id FROM {ledger.TABLE} WHERE state = 'sent' AND channel IN ('email', 'letter')")}
+    per = held.explode("controllers").with_columns(pl.col("person_id").is_in(list(reached)).alias("reached"))
+    counts = {cid: (n, int(r)) for cid, n, r in per.group_by("controllers").agg(pl.len(), pl.col("reached").sum())
+              .iter_rows()}
+    return [{"id": c.id, "persons": counts.get(c.id, (0, 0))[0], "reached": counts.get(c.id, (0, 0))[1],
+             "not_reached": counts.get(c.id, (0, 0))[0] - counts.get(c.id, (0, 0))[1]} for c in cf.controllers]
 
 
 def preview_for_case(case, out, templates=None) -> list:
