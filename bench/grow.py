@@ -3,7 +3,8 @@
 A drill is written with ``fuite synth --later FRACTION``: ``leak/`` and the files found later, ``later/``.
 
 1. **add**: ``fuite scan leak --case A`` (the first scan, timed too), then ``fuite scan later --case A``: only the
-   later files are read; every record is resolved again, person ids kept, the delta stored.
+   later files are read; every record is resolved again with the case's trained Splink model (no new training),
+   person ids kept, the delta stored.
 2. **rescan**: ``fuite scan leak later --case B``, a fresh case from all the files: what one would do without
    adding.
 3. **match**: ``fuite match later --case A`` before adding it (how long a CERT waits for its verdict).
@@ -77,11 +78,13 @@ def delta_check(drill: Path, case: Path, env: dict) -> dict:
     found = delta.join(owner, on="person_id").select("truth", "status")
     truth = pl.read_csv(drill / "answer_key" / "later" / "delta.csv").rename({"person_id": "truth",
                                                                              "status": "truth_status"})
-    joined = truth.join(found, on="truth", how="left")
+    statuses = found.group_by("truth").agg(pl.col("status"))   # a person split in two has two statuses
+    joined = truth.join(statuses, on="truth", how="left")
     out = {}
     for status in ("new", "grown"):
         part = joined.filter(pl.col("truth_status") == status)
-        out[f"{status}_found"] = round(float((part["status"] == status).mean() or 0), 4)
+        hit = part["status"].fill_null([]).list.contains(status) if part.height else pl.Series([], dtype=pl.Boolean)
+        out[f"{status}_found"] = round(float(hit.mean() or 0), 4)
         out[f"{status}_truth"] = part.height
     out["delta_persons"] = delta.height
     return out

@@ -112,13 +112,13 @@ def _collapse(frame: pl.DataFrame, collapse: bool) -> pl.DataFrame:
 
 
 def _splink_links(rows: pl.DataFrame, settings: ResolveSettings, engine: str,
-                  summary: dict, progress) -> tuple[pl.DataFrame, dict]:
+                  summary: dict, progress, model: dict | None = None) -> tuple[pl.DataFrame, dict]:
     """Scored pairs as record positions with evidence; empty when there is nothing to compare."""
     empty = pl.DataFrame(schema={"pos_l": pl.Int64, "pos_r": pl.Int64, "match_probability": pl.Float64,
                                  "match_weight": pl.Float64, "evidence": pl.String, "contacts": pl.Boolean})
     if rows.height < 2:
         return empty, {}
-    scored = score_pairs(rows, settings, engine, progress=progress)
+    scored = score_pairs(rows, settings, engine, progress=progress, model=model)
     summary["em_trained"], summary["em_skipped"] = scored.trained, scored.skipped
     labels = level_labels(scored.model)
     pairs = scored.pairs
@@ -153,8 +153,11 @@ def _contacts_disagree(pairs: pl.DataFrame, labels: dict) -> pl.Expr:
 
 
 def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = None, engine: str = "duckdb",
-                    progress=None) -> Resolution:
-    """Resolve normalised records (``RECORD_SCHEMA``) into persons. See the module docstring."""
+                    progress=None, model: dict | None = None) -> Resolution:
+    """Resolve normalised records (``RECORD_SCHEMA``) into persons. See the module docstring.
+
+    ``model``: a Splink model trained before on most of these records (files added to a case): scoring uses it
+    instead of training again, with the prior recomputed."""
     settings = settings or DEFAULT_SETTINGS
     missing = [c for c in _REQUIRED if c not in records.column_names]
     if missing:
@@ -190,7 +193,7 @@ def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = Non
 
     rows = _collapse(frame, settings.collapse_duplicates)
     summary["splink_rows"] = rows.height
-    scored, model = _splink_links(rows, settings, engine, summary, progress)
+    scored, model = _splink_links(rows, settings, engine, summary, progress, model)
     proposed = (scored["match_probability"].to_numpy() >= settings.match_threshold) & \
         ~scored["contacts"].fill_null(False).to_numpy() if scored.height else np.zeros(0, dtype=bool)
     joined = scored.filter(pl.Series(proposed))

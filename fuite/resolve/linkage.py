@@ -44,17 +44,18 @@ def _prior(frame: pl.DataFrame, recall: float, floor: float = 1e-9) -> float:
 
 
 def score_pairs(frame: pl.DataFrame, settings: ResolveSettings, engine: str = "duckdb",
-                review_floor: float = 0.5, progress=None) -> ScoredPairs:
-    """Train a Splink model on ``frame`` (uid, det_id and the compared columns) and score its pairs."""
+                review_floor: float = 0.5, progress=None, model: dict | None = None) -> ScoredPairs:
+    """Train a Splink model on ``frame`` (uid, det_id and the compared columns) and score its pairs; with
+    ``model`` (trained before on most of these rows), score with it, its prior recomputed for ``frame``."""
     db_api = make_db_api(engine, memory_limit=settings.memory_limit, threads=settings.threads)
     try:
-        return _score_pairs(db_api, frame, settings, review_floor, progress)
+        return _score_pairs(db_api, frame, settings, review_floor, progress, model)
     finally:
         release(db_api)
 
 
 def _score_pairs(db_api, frame: pl.DataFrame, settings: ResolveSettings, review_floor: float,
-                 progress) -> ScoredPairs:
+                 progress, reuse: dict | None = None) -> ScoredPairs:
     from splink import Linker
     from splink.internals.exceptions import SplinkException
 
@@ -65,6 +66,9 @@ def _score_pairs(db_api, frame: pl.DataFrame, settings: ResolveSettings, review_
     linker = Linker(sdf, splink_settings(settings, prior), log_level=None)
     trained, skipped = [], []
     try:
+        if reuse is not None:
+            model = {**reuse, "probability_two_random_records_match": prior}
+            return _predict(sdf, model, review_floor, progress, [], ["reused"])
         if frame.height >= settings.min_u_rows:
             _step(progress, "estimating u by random sampling")
             # one pass per comparison over all the sampled pairs: the same u as Splink's ten chunks when, as
@@ -87,15 +91,21 @@ def _score_pairs(db_api, frame: pl.DataFrame, settings: ResolveSettings, review_
             except SplinkException:
                 skipped.append(name)
         model = floor_m_probabilities(linker.misc.save_model_to_json(), settings.m_floor)
-        linker = Linker(sdf, model, log_level=None)
-        _step(progress, "scoring candidate pairs")
-        predictions = linker.inference.predict(threshold_match_probability=review_floor, warning_mode="never")
-        pairs = pl.from_arrow(predictions.as_pyarrow_table())
+        return _predict(sdf, model, review_floor, progress, trained, skipped)
     except SplinkException as exc:   # the message may quote values: never show it
         if "out of memory" in str(exc).lower():
             raise LinkError(f"linkage needs more than its memory limit ({settings.memory_limit}); raise "
                             "ResolveSettings.memory_limit (DuckDB never spills to disk)") from None
         raise LinkError(f"Splink failed ({type(exc.__cause__ or exc).__name__})") from None
+
+
+def _predict(sdf, model: dict, review_floor: float, progress, trained: list[str], skipped: list[str]) -> ScoredPairs:
+    from splink import Linker
+
+    linker = Linker(sdf, model, log_level=None)
+    _step(progress, "scoring candidate pairs")
+    predictions = linker.inference.predict(threshold_match_probability=review_floor, warning_mode="never")
+    pairs = pl.from_arrow(predictions.as_pyarrow_table())
     keep = ["uid_l", "uid_r", "match_probability", "match_weight"] + [c for c in pairs.columns if c.startswith("gamma_")]
     return ScoredPairs(pairs=pairs.select(keep), model=model, trained=trained, skipped=skipped)
 

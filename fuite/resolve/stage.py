@@ -8,6 +8,7 @@ from __future__ import annotations
 import polars as pl
 import pyarrow as pa
 
+from fuite.errors import LinkError
 from fuite.resolve.core import resolve_records
 from fuite.resolve.relations import child_links, parent_record_ids
 from fuite.resolve.settings import DEFAULT_SETTINGS, ResolveSettings
@@ -48,8 +49,13 @@ def _raw_fields(case, source_id: int) -> list[str] | None:
     return None if first is None else first.schema.names
 
 
-def resolve_case(case, progress=None, *, settings: ResolveSettings | None = None, engine: str = "duckdb") -> dict:
+def resolve_case(case, progress=None, *, settings: ResolveSettings | None = None, engine: str = "duckdb",
+                 reuse_model: bool = False) -> dict:
     """Link child rows to their parent rows, resolve persons, store ``records``, ``persons``, ``links``.
+
+    With ``reuse_model`` (files added to a resolved case), the Splink model the case was resolved with scores the
+    pairs again instead of being trained anew (u and m barely move when a few files are added); the prior is
+    recomputed. A model that no longer fits the settings is trained again.
 
     Returns a summary of counts only (no identifier), also kept as the case's ``resolve_summary`` meta.
     """
@@ -62,7 +68,14 @@ def resolve_case(case, progress=None, *, settings: ResolveSettings | None = None
                            lambda sid: _raw_fields(case, sid))
     records = _with_parents(records, parent_record_ids(records, children))
     before = _previous(case, records)
-    resolution = resolve_records(records, settings=settings, engine=engine, progress=progress)
+    model = case.meta_get("resolve_model", None) if reuse_model and before is not None else None
+    try:
+        resolution = resolve_records(records, settings=settings, engine=engine, progress=progress,
+                                     model=model if model and model.get("comparisons") else None)
+    except LinkError:
+        if not model:
+            raise
+        resolution = resolve_records(records, settings=settings, engine=engine, progress=progress)
     summary = dict(resolution.summary)
     summary.update(child_rows_linked=children.rows.height, child_rows_unmatched=children.unmatched,
                    ambiguous_parent_keys=children.ambiguous_keys, relation_problems=children.problems)

@@ -336,7 +336,7 @@ def scan_paths(case: Case, paths: list[Path], *, encoding: str | None = None, pr
 
         settings = resolve_settings or DEFAULT_SETTINGS
         steps = progress.bar("linking", step_count(settings), "steps")
-        summary.resolved = resolve_case(case, step_bar(steps), settings=settings)
+        summary.resolved = resolve_case(case, step_bar(steps), settings=settings, reuse_model=summary.added)
         steps.finish()
     case.audit("scan", records=summary.records, detail={
         "files": summary.files, "tables": summary.tables, "quarantined": summary.quarantined,
