@@ -137,3 +137,27 @@ def test_rich_shows_an_eta_for_counted_work_and_none_for_steps():
     last_steps = [line for line in lines if "linking: clustering" in line][-1]
     assert "500/1,000 inputs" in last_inputs and "eta" in last_inputs
     assert "1/7 steps" in last_steps and "eta" not in last_steps
+
+
+def test_a_file_bar_follows_what_is_stored_not_what_is_read_ahead(tmp_path, monkeypatch):
+    """The scan reads a table's first rows ahead to classify its columns: the bar must not be full meanwhile,
+    and it then moves batch by batch as they are stored."""
+    from fuite import detect
+    from fuite.ingest.tabular import delimited
+
+    sizes = _layout(tmp_path / "leak")
+    monkeypatch.setattr(delimited, "BATCH_ROWS", 5_000)
+    bars = RecordingTracker()
+    while_classifying = []
+    classify = detect.classify_table
+
+    def spy(columns, sample):
+        while_classifying.append({k: v[-1] for k, v in bars.history.items()})
+        return classify(columns, sample)
+
+    monkeypatch.setattr(detect, "classify_table", spy)
+    _scan(tmp_path / "leak", tmp_path / "case", bars)
+    csv_shown = while_classifying[0]["a_patients.csv"]
+    assert csv_shown < sizes["a_patients.csv"] / 2      # read ahead to the end, stored nothing yet
+    history = bars.history["a_patients.csv"]
+    assert len(set(history)) >= 8 and _never_back(history)   # 40,000 rows in batches of 5,000

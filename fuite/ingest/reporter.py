@@ -63,6 +63,28 @@ class Reporter:
             raise IngestError(reason)
 
 
+def two_pass(done: int, total: int | None, second: bool) -> int:
+    """The progress position of a reader that goes over its file twice (a survey, then the rows): the first
+    pass fills the first half of the file's bar, the second the other half."""
+    if not total:
+        return done
+    done = min(done, total)
+    return (total + done) // 2 if second else done // 2
+
+
+def shared_progress(batches: Iterator[pa.RecordBatch], reporter: Reporter, file: str, total: int | None,
+                    share: tuple[float, float], rows: int) -> Iterator[pa.RecordBatch]:
+    """``batches`` of one table of a surveyed file, reporting before each one how far the second pass is: the
+    table counts for ``share`` (its start, its part) of that pass, ``rows`` its row count from the survey."""
+    done = 0
+    for batch in batches:
+        done += batch.num_rows
+        if total:
+            within = share[0] + share[1] * min(1.0, done / max(rows, 1))
+            reporter.progress(file, two_pass(int(total * within), total, True), total)
+        yield batch
+
+
 def safe_reason(exc: BaseException) -> str:
     """A one-line reason for ``exc`` that cannot leak a value from the file.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from itertools import chain
@@ -74,18 +74,37 @@ def _has_file(path: Path) -> bool:
 class FileBars:
     """One bar per file read, with the file's own size as its total (``on_progress`` of ``fuite.ingest``).
 
+    The bar follows what is stored, not what is read ahead: as each batch is taken from ingest its reading
+    position is noted (``taken``), and the bar moves there once that batch is stored (``stored``, batches being
+    stored in the order they are taken). Before a file's first batch (a survey pass) it follows the reading.
     Ingest reads one file after the other: a file's bar is complete when the next file begins, or at the end.
     """
 
     def __init__(self, tracker: Tracker):
         self.tracker, self.bars, self.current = tracker, {}, None
+        self.position, self.marks = 0, None
 
     def read(self, name: str, done: int, total: int | None) -> None:
         bar = self.bars.get(name)
         if bar is None:
             self.finish()
             bar = self.bars[name] = self.current = self.tracker.bar(name, total, "bytes")
-        bar.update(done)
+            self.position, self.marks = 0, None
+        self.position = max(self.position, done)
+        if self.marks is None:
+            bar.update(done)
+
+    def taken(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """``batch``, just taken from ingest: note where the reading was."""
+        if self.marks is None:
+            self.marks = deque()
+        self.marks.append(self.position)
+        return batch
+
+    def stored(self) -> None:
+        """The oldest batch taken is stored: the bar moves to its position."""
+        if self.marks and self.current is not None:
+            self.current.update(self.marks.popleft())
 
     def finish(self) -> None:
         if self.current is not None:
@@ -153,14 +172,16 @@ def _findings_table(findings: list[ColumnFinding]) -> pa.Table:
     })
 
 
-def detected_tables(tables: Iterator[SourceTable], rename: Callable[[str], str] = lambda name: name):
+def detected_tables(tables: Iterator[SourceTable], rename: Callable[[str], str] = lambda name: name,
+                    files: FileBars | None = None):
     """``(table, findings, batches)`` for each table ingest yields: its columns classified on a first sample,
-    then ``batches`` yields ``(raw batch, records)`` (``fuite.detect``), streaming. Nothing is stored."""
+    then ``batches`` yields ``(raw batch, records)`` (``fuite.detect``), streaming. Nothing is stored.
+    ``files``: each batch taken is noted in the files' bars (the caller says when it is stored)."""
     from fuite import detect
 
     for st in tables:
         st.file = rename(st.file)
-        batches = st.batches()
+        batches = st.batches() if files is None else (files.taken(b) for b in st.batches())
         head: list[pa.RecordBatch] = []
         seen = 0
         for batch in batches:
@@ -192,19 +213,22 @@ def _next_ids(case: Case) -> tuple[int, int]:
 
 
 def scan_tables(case: Case, tables: Iterator[SourceTable], *, quarantined: list[Quarantined],
-                problems: list[FileProblem], names: Callable[[str], str] | None = None) -> ScanSummary:
+                problems: list[FileProblem], names: Callable[[str], str] | None = None,
+                files: FileBars | None = None) -> ScanSummary:
     """Classify and store every table ingest yields, after those the case already holds.
 
     ``quarantined``/``problems`` fill as ingest reports; ``names`` maps a file name as ingest gives it
     to its name in the case (a new file whose name the case already uses for other bytes is renamed).
     Everything is staged, then committed in one transaction: an interrupted scan leaves the case as it was.
+    ``files``: the files' bars, moved as their batches are stored.
     """
     rename = names or (lambda name: name)
+    files = files or FileBars(NO_PROGRESS)
     _discard_unfinished(case)
     first_source, first_record = _next_ids(case)
     summary = ScanSummary(added=first_record > 0)
     sources = []
-    for source_id, (st, findings, batches) in enumerate(detected_tables(tables, rename), start=first_source):
+    for source_id, (st, findings, batches) in enumerate(detected_tables(tables, rename, files), start=first_source):
         case.append_table(STAGING + "columns", _findings_table(findings))
         rows = 0
         for batch, rec in batches:
@@ -213,6 +237,7 @@ def scan_tables(case: Case, tables: Iterator[SourceTable], *, quarantined: list[
                 rec, first_id=first_record + summary.records, source_id=source_id, st=st))
             summary.records += batch.num_rows
             rows += batch.num_rows
+            files.stored()
         sources.append(source_row(source_id, st, rows))
         summary.tables += 1
     quarantined[:] = [replace(q, file=rename(q.file)) for q in quarantined]
@@ -327,7 +352,8 @@ def scan_paths(case: Case, paths: list[Path], *, encoding: str | None = None, pr
     registry = FileRegistry(case)
     tables = ingest.read_paths([Path(p) for p in paths], encoding=encoding, on_quarantine=quarantined.append,
                                on_problem=problem, on_progress=files.read, skip=registry.skip)
-    summary = scan_tables(case, tables, quarantined=quarantined, problems=problems, names=registry.name)
+    summary = scan_tables(case, tables, quarantined=quarantined, problems=problems, names=registry.name,
+                          files=files)
     files.finish()
     registry.store(case)
     summary.skipped, summary.renamed = registry.skipped, registry.renamed

@@ -23,7 +23,7 @@ from fuite.ingest.json.blocks import (
     BytesAgain, Overrides, RecordsAgain, Span, Survey, group_block, survey, table_batches,
 )
 from fuite.ingest.json.records import iter_records_raw
-from fuite.ingest.reporter import Reporter, guarded
+from fuite.ingest.reporter import Reporter, guarded, shared_progress, two_pass
 from fuite.schema import SourceTable
 
 
@@ -125,13 +125,16 @@ def _read_blocks(blob: Blob, reporter: Reporter, bom: int, label: str) -> Iterat
     with blob.open() as f:
         f.read(bom)
         found = survey(f, bom, limits.max_cached_bytes, BLOCK_BYTES, limits.max_line_bytes, on_bad,
-                       lambda done: reporter.progress(blob.name, done, blob.size))
+                       lambda done: reporter.progress(blob.name, two_pass(done, blob.size, False), blob.size))
     if not found.columns:
         raise IngestError("no JSON records")
 
-    for table in found.columns:
-        def make(table=table) -> Iterator[pa.RecordBatch]:
-            return table_batches(found, table, lambda: BytesAgain(blob.open(), limits.max_line_bytes), BATCH_ROWS)
+    tables = list(found.columns)
+    for k, table in enumerate(tables):
+        def make(table=table, k=k) -> Iterator[pa.RecordBatch]:
+            batches = table_batches(found, table, lambda: BytesAgain(blob.open(), limits.max_line_bytes), BATCH_ROWS)
+            return shared_progress(batches, reporter, blob.name, blob.size, (k / len(tables), 1 / len(tables)),
+                                   found.counters.get(table, 0))
 
         yield SourceTable(blob.name, table, found.table_columns(table),
                           lambda make=make: guarded(blob.name, reporter, make),

@@ -19,7 +19,7 @@ from fuite.ingest.batches import RowBatcher, batch_schema
 from fuite.ingest.blob import Blob
 from fuite.ingest.encoding import detect_encoding
 from fuite.ingest.sql.relations import infer_relations
-from fuite.ingest.reporter import Reporter, guarded
+from fuite.ingest.reporter import Reporter, guarded, two_pass
 from fuite.ingest.sql.parse import (
     is_mysql, iter_tuples, parse_alter_foreign_keys, parse_copy_head, parse_copy_line, parse_create,
     parse_insert_head, strip_leading,
@@ -90,7 +90,7 @@ def _survey(blob: Blob, reporter: Reporter, open_text, mysql: bool) -> dict[str,
                 body, line, target = st.text, st.line, st.insert
                 _note_insert(table(target[0]), target, body, mysql, last, st)
                 last = tables[target[0]]
-                reporter.progress(blob.name, min(st.end, blob.size or 0), blob.size)
+                reporter.progress(blob.name, two_pass(st.end, blob.size, False), blob.size)
                 continue
             body, skipped = strip_leading(st.text)
             line = st.line + skipped
@@ -116,7 +116,7 @@ def _survey(blob: Blob, reporter: Reporter, open_text, mysql: bool) -> dict[str,
             t = table(target[0])
             _note_insert(t, target, body, mysql, last, st)
             last = t
-            reporter.progress(blob.name, min(st.end, blob.size or 0), blob.size)
+            reporter.progress(blob.name, two_pass(st.end, blob.size, False), blob.size)
     return tables
 
 
@@ -201,6 +201,7 @@ class TableReader:
         self.position = {name: i for i, name in enumerate(columns)}
         self.out, self.values = _Rows(self.width), ValuesReader(columns, mysql)
         self.copy_names: list[str] | None = None   # column list of the COPY being read
+        self.reported = 0   # where the last progress report was
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         """Every row; what was read before a failure (a truncated archive member...) is still delivered."""
@@ -230,6 +231,9 @@ class TableReader:
                     yield from self._statement(st)
 
     def _statement(self, st: DumpStatement) -> Iterator[pa.RecordBatch]:
+        if st.end - self.reported >= 1 << 20:   # the second pass, each MB (a dump's tables come in file order)
+            self.reported = st.end
+            self.reporter.progress(self.blob.name, two_pass(st.end, self.blob.size, True), self.blob.size)
         mine = st.insert is not None and st.insert[0] == self.table.name
         if mine and (yield from self._queue_fast(st)):
             return

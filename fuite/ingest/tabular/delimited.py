@@ -201,17 +201,21 @@ def _fast_batches(blob: Blob, dialect: Dialect, reporter: Reporter) -> Iterator[
     schema = batch_schema(dialect.width)
     with blob.open() as f:
         read_up_to(f, dialect.encoding.bom + dialect.skip_bytes)
+        before = _tell(f)   # the reader reads ahead as soon as it opens
         reader = pacsv.open_csv(_NulGuard(f), read_options=read_options, parse_options=parse_options,
                                 convert_options=convert_options)
         start = 0
         for block in reader:
+            after = _tell(f)
             for offset in range(0, block.num_rows, BATCH_ROWS):
                 batch = block.slice(offset, BATCH_ROWS)
                 n = batch.num_rows
                 rows = pa.array(range(start, start + n), pa.int64())
+                # where this batch ends in the file, pro rata within its block (the bar moves batch by batch)
+                reporter.progress(blob.name, before + (after - before) * (offset + n) // block.num_rows, blob.size)
                 yield pa.RecordBatch.from_arrays([rows, *batch.columns], schema=schema)
                 start += n
-            reporter.progress(blob.name, _tell(f), blob.size)
+            before = after
 
 
 class _NulSeen(Exception):
