@@ -49,6 +49,11 @@ class Reporter:
         raw = raw[: self.limits.max_raw_bytes]
         self.on_quarantine(Quarantined(file, table, location, reason, raw))
 
+    def moved(self, file: str, done: int, total: int | None) -> None:
+        """Report how far the reading is, without checking the time budget (``progress`` checks it)."""
+        if self.on_progress is not None:
+            self.on_progress(file, done, total)
+
     def opened(self, file: str, total: int | None) -> None:
         """The file's bar starts, with its own total; nothing is read yet, so no budget is checked."""
         if self.on_progress is not None:
@@ -81,7 +86,7 @@ def shared_progress(batches: Iterator[pa.RecordBatch], reporter: Reporter, file:
         done += batch.num_rows
         if total:
             within = share[0] + share[1] * min(1.0, done / max(rows, 1))
-            reporter.progress(file, two_pass(int(total * within), total, True), total)
+            reporter.moved(file, two_pass(int(total * within), total, True), total)   # budget: ``guarded``
         yield batch
 
 

@@ -233,7 +233,7 @@ class TableReader:
     def _statement(self, st: DumpStatement) -> Iterator[pa.RecordBatch]:
         if st.end - self.reported >= 1 << 20:   # the second pass, each MB (a dump's tables come in file order)
             self.reported = st.end
-            self.reporter.progress(self.blob.name, two_pass(st.end, self.blob.size, True), self.blob.size)
+            self.reporter.moved(self.blob.name, two_pass(st.end, self.blob.size, True), self.blob.size)
         mine = st.insert is not None and st.insert[0] == self.table.name
         if mine and (yield from self._queue_fast(st)):
             return

@@ -212,9 +212,10 @@ def _fast_batches(blob: Blob, dialect: Dialect, reporter: Reporter) -> Iterator[
                 n = batch.num_rows
                 rows = pa.array(range(start, start + n), pa.int64())
                 # where this batch ends in the file, pro rata within its block (the bar moves batch by batch)
-                reporter.progress(blob.name, before + (after - before) * (offset + n) // block.num_rows, blob.size)
+                reporter.moved(blob.name, before + (after - before) * (offset + n) // block.num_rows, blob.size)
                 yield pa.RecordBatch.from_arrays([rows, *batch.columns], schema=schema)
                 start += n
+            reporter.progress(blob.name, after, blob.size)   # the time budget is checked once per block
             before = after
 
 
