@@ -32,8 +32,9 @@ import queue
 import secrets
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -418,16 +419,47 @@ def _dry_run(conn, persons, plan, renderer, overrides, opts, budget, report) -> 
         size = max(1, opts.letters_per_pdf)
         chunks = [letters[k:k + size] for k in range(0, len(letters), size)]
         args = (renderer.case_file, overrides, renderer.name_conditions)
-        if opts.jobs > 1 and len(chunks) > 1:
-            with _letter_pool(opts.jobs) as pool:
-                report.letter_pages = sum(pool.map(functools.partial(_letter_batch, *args, path=None), chunks))
-        else:
-            report.letter_pages = sum(_letter_batch(*args, chunk, None) for chunk in chunks)
+
+        def rendered(_path, _rows, produce) -> None:
+            report.letter_pages += produce()
+
+        _render_batches(args, [(None, chunk) for chunk in chunks], opts.jobs, lambda path, rows: None, rendered)
     report.would_send = counts
 
 
 def _letter_pool(jobs: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _render_batches(args: tuple, batches: list[tuple[Path | None, list[dict]]], jobs: int,
+                    start: Callable[[Path | None, list[dict]], None],
+                    finish: Callable[[Path | None, list[dict], Callable[[], int]], None]) -> None:
+    """Render letter batches ``(path, rows)`` (``path`` None: render only) in this process and ``jobs - 1``
+    worker processes, each taking the next batch as it frees up (this process is warm: no second start-up).
+
+    ``start(path, rows)`` runs before a batch is handed to a renderer; ``finish(path, rows, produce)`` after,
+    where ``produce()`` returns the batch's pages or raises what rendering raised.
+    """
+    pending = deque(batches)
+    pool = _letter_pool(jobs - 1) if jobs > 1 and len(batches) > 1 else None
+    inflight: dict = {}
+    try:
+        while pending or inflight:
+            for future in [f for f in inflight if f.done()]:
+                finish(*inflight.pop(future), future.result)
+            while pool is not None and pending and len(inflight) < 2 * (jobs - 1):
+                path, rows = pending.popleft()
+                start(path, rows)
+                inflight[pool.submit(_letter_batch, *args, rows, path)] = (path, rows)
+            if pending:
+                path, rows = pending.popleft()
+                start(path, rows)
+                finish(path, rows, functools.partial(_letter_batch, *args, rows, path))
+            elif inflight:
+                wait(inflight, return_when=FIRST_COMPLETED)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
 
 def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, budget, report, progress, sleep) -> int:
@@ -529,22 +561,14 @@ def _write_letters(conn, persons, opts, renderer, overrides, targets, budget, re
     if progress:
         progress(LETTER, 0, len(rows))
     args = (renderer.case_file, overrides, renderer.name_conditions)
-    pool = _letter_pool(opts.jobs) if opts.jobs > 1 and len(batches) > 1 else None
-    try:
-        pending: dict = {}
-        for name, chunk in batches:   # each batch is marked sending before its file is written
-            ledger.mark_many(conn, [r["person_id"] for r in chunk], LETTER, "sending", batch=name, attempt=True)
-            if pool is None:
-                _finish_batch(conn, folder, name, chunk, lambda n=name, c=chunk: _letter_batch(*args, c, folder / n),
-                              report, progress)
-            else:
-                pending[name] = (chunk, pool.submit(_letter_batch, *args, chunk, folder / name))
-        if pool is not None:
-            for name, (chunk, future) in pending.items():
-                _finish_batch(conn, folder, name, chunk, future.result, report, progress)
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+
+    def start(path: Path, chunk: list[dict]) -> None:   # each batch is marked sending before its file is written
+        ledger.mark_many(conn, [r["person_id"] for r in chunk], LETTER, "sending", batch=path.name, attempt=True)
+
+    def finish(path: Path, chunk: list[dict], produce) -> None:
+        _finish_batch(conn, folder, path.name, chunk, produce, report, progress)
+
+    _render_batches(args, [(folder / name, chunk) for name, chunk in batches], opts.jobs, start, finish)
 
 
 def _by_signer(case_file: CaseFile, rows: list[dict]) -> list[tuple[str, list[dict]]]:
