@@ -13,6 +13,8 @@ import tomllib
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import run_fuite
 from controllers_support import MANY_CASE, scanned_layout
@@ -147,3 +149,13 @@ def test_a_single_controller_case_reports_one_controller_equal_to_the_whole(scan
     assert (only["persons"], only["records"], only["persons_hiv"], only["persons_health"]) == (
         report["persons"], report["records"], report["persons_hiv"], report["persons_health"])
     assert only["categories"] == report["persons_per_category"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=40) | st.none(), max_size=20))
+def test_any_cell_names_a_declared_controller_or_none(cells):
+    from fuite.assess.attribution import attribution_keys
+
+    got = values_controllers(pl.Series(cells, dtype=pl.String), attribution_keys(CF)).to_list()
+    assert len(got) == len(cells) and set(got) <= {None, "armor", "iroise", "mutuelle"}
+    assert all(g is None for c, g in zip(cells, got) if c is None)
