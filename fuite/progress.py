@@ -34,9 +34,12 @@ class Bar:
 
     def advance(self, step: int = 1, label: str | None = None) -> None:
         """``step`` more done; ``label`` (a step's name) replaces the bar's label."""
+        before = self.done
         if label is not None:
             self.label = label
         self.update(self.done + step)
+        if label is not None and self.done == before:
+            self.show()   # a new label alone is drawn too
 
     def finish(self) -> None:
         """The work is complete: the bar shows its total (or what was done, when there was no total)."""

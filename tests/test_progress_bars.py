@@ -161,3 +161,12 @@ def test_a_file_bar_follows_what_is_stored_not_what_is_read_ahead(tmp_path, monk
     assert csv_shown < sizes["a_patients.csv"] / 2      # read ahead to the end, stored nothing yet
     history = bars.history["a_patients.csv"]
     assert len(set(history)) >= 8 and _never_back(history)   # 40,000 rows in batches of 5,000
+
+
+def test_the_report_shows_its_two_steps(scanned_case):
+    from fuite.report.stage import produce_report
+
+    bars = RecordingTracker()
+    with open_case(scanned_case, access()) as case:
+        produce_report(case, "json", progress=bars)
+    assert bars.history == {"report: figures": [0, 1, 2]} and bars.totals == {"report: figures": 2}

@@ -77,13 +77,19 @@ def notify_cnil(
     from fuite.store import open_case
     from fuite.store.edge import case_access
 
+    from fuite.console import tracker
+
     formats = _formats(fmt)
     paths = []
-    with open_case(case, case_access(case), operator=operator) as c:
+    with open_case(case, case_access(case), operator=operator) as c, tracker() as bars:
+        steps = bars.bar("notify cnil: figures", None, "drafts")
         drafts, unattributed = cnil_drafts_for_case(c, draft=draft)
+        steps.total = len(drafts)
         for cid, doc in drafts:
+            steps.advance(0, label=f"notify cnil: {'draft ' + cid if cid else 'the draft'} ({', '.join(formats)})")
             paths += write_cnil_draft(doc, output / cid if cid else output, formats,
                                       [p for p in (templates, case / "templates") if p])
+            steps.advance()
         c.audit("notify.cnil", records=sum(d["donnees"]["nombre_personnes"] for _, d in drafts),
                 detail={"formats": list(formats), "draft": draft, "controllers": len(drafts)})
     doc = drafts[0][1]

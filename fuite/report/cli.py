@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
         operator: Annotated[str | None, typer.Option("--operator", help="Named operator for the audit trail.")] = None,
     ) -> None:
         """The DPO's report: aggregate figures (json) or a document with charts (html, pdf). No identifier."""
-        from fuite.console import err, shown
+        from fuite.console import err, shown, tracker
         from fuite.errors import UsageError
         from fuite.readable import format_count
         from fuite.report.stage import FORMATS, produce_report
@@ -46,9 +46,9 @@ def register(app: typer.Typer) -> None:
             raise UsageError(f"--lang must be one of {', '.join(LANGS)}, not {lang!r}")
         if output is None and fmt != "json":
             raise UsageError(f"--format {fmt} needs --output FILE")
-        with open_case(case, case_access(case), operator=operator) as c:
+        with open_case(case, case_access(case), operator=operator) as c, tracker() as bars:
             data = produce_report(c, fmt, lang, mask=mask_small, title=title, name_labs=name_labs,
-                                      controller_id=controller)
+                                  controller_id=controller, progress=bars)
         if output is None:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()

@@ -78,14 +78,19 @@ def json_report(case, mask: bool = False, name_labs: bool = False, controller: s
 
 
 def produce_report(case, fmt: str, lang: str = "fr", mask: bool = False, title: str | None = None,
-                   name_labs: bool = False, controller_id: str | None = None) -> bytes:
+                   name_labs: bool = False, controller_id: str | None = None, progress=None) -> bytes:
     """The report of an open case in ``fmt`` (json, html or pdf), as bytes; audited.
 
-    ``controller_id``: that controller's own report (its records only).
+    ``controller_id``: that controller's own report (its records only). ``progress``: a ``fuite.progress.Tracker``
+    (a bar of two steps: the figures, the document).
     """
+    from fuite.progress import NO_PROGRESS
+
     if fmt not in FORMATS:
         raise UsageError(f"unknown report format {fmt!r}: use one of {', '.join(FORMATS)}")
+    steps = (progress or NO_PROGRESS).bar("report: figures", 2, "steps")
     figures = case_figures(case, name_labs, controller_id)
+    steps.advance(label=f"report: the {fmt} document")
     cf = case.settings
     party = cf.controller_by_id(controller_id).party if controller_id else cf.controller
     controller = known(party.name) or None
@@ -99,6 +104,7 @@ def produce_report(case, fmt: str, lang: str = "fr", mask: bool = False, title: 
         from fuite.report import render_pdf
 
         data = render_pdf(figures, lang, title=title, controller=controller)
+    steps.finish()
     case.audit("report", records=0, detail={"format": fmt, "lang": lang, "masked": bool(mask or fmt != "json"),
                                                     "lab_names": name_labs, "controller": controller_id})
     return data
