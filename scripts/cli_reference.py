@@ -22,6 +22,10 @@ CONVENTIONS = """\
   errors go to stderr. `--json` (on every command that reports: `scan`, `persons`, `quarantine`, `assess`,
   `audit`, `notify status`, `notify persons`, `check`, `demo`, ...) prints one JSON document whose keys are
   stable; nothing else is written to stdout.
+- **Progress** (stderr, on a terminal only): every step that can take more than a few seconds shows bars with
+  their own total and never goes back: `scan` a bar per file (its bytes, moving as its rows are stored) then the
+  linking steps; `lookup build` its inputs; `notify persons` each channel's notices; `report` and `notify cnil`
+  their steps. A bar of steps shows no ETA (its steps do not last alike).
 - **When the output is not a terminal**, nothing is wrapped (a command or a path in advice can be copied as is),
   tables have no box drawing and `--help` is plain text.
 - **Every file name or value that comes from the leak is escaped** before it is printed: control characters,
