@@ -59,10 +59,10 @@ class AnswerKey:
     """The truth, written as the drill streams: ``begin`` a chunk of persons, ``add`` each of its tables, ``end``
     the chunk (its persons' lines); ``close`` writes what is known only at the end."""
 
-    def __init__(self, key_dir: Path, pools=None):
+    def __init__(self, key_dir: Path, pools=None, controllers: bool = True):
         key_dir.mkdir(parents=True, exist_ok=True)
         self.key_dir = key_dir
-        self.pools = pools
+        self.pools, self.controllers = pools, controllers
         self._lab_of = {} if pools is None else {
             **{name: i for i, name in enumerate(pools.lab_names)}, **{f: i for i, f in enumerate(pools.lab_finess)}}
         self._columns: list[tuple[str, str, str, str]] = []
@@ -155,7 +155,7 @@ class AnswerKey:
         cols.write_csv(key_dir / "columns.csv")
         pl.DataFrame(self._quarantine, schema=["file", "table", "location", "reason"], orient="row").write_csv(
             key_dir / "quarantine.csv")
-        if self.pools is not None:
+        if self.pools is not None and self.controllers:
             (key_dir / "controllers.toml").write_text(controllers_toml(self.pools), encoding="utf-8")
         return {"columns.csv": cols.height, "records.csv": sum(self.rows.values()),
                 "persons.csv": self.persons_written}

@@ -70,13 +70,13 @@ def _prepare(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
 
 
-def _later_part(out_dir: Path, later: float):
+def _later_part(out_dir: Path, later: float, pools=None):
     """The part of the drill held back as files found later (``--later``), or None."""
     if not later:
         return None
     from fuite.synth.later import Later
 
-    return Later(out_dir, later)
+    return Later(out_dir, later, pools)
 
 
 def chunk_sizes(persons: int, chunk: int) -> list[int]:
@@ -112,7 +112,7 @@ def generate(out_dir: Path, persons: int = DEFAULT_PERSONS, seed: int = 0, progr
         path.parent.mkdir(parents=True, exist_ok=True)
         writers[module.PATH] = module.open_writer(path)
     key = AnswerKey(out_dir / "answer_key", pools)
-    held = _later_part(out_dir, later)
+    held = _later_part(out_dir, later, pools)
     root = np.random.SeedSequence(seed)
     sizes = chunk_sizes(persons, chunk)
     taken = np.zeros(0, dtype=np.uint64)

@@ -49,9 +49,9 @@ _INDEX = {c: i for i, c in enumerate(NOTICE_CATEGORIES)}
 class Later:
     """Holds back the later part of a drill chunk by chunk, then writes it with its answer key."""
 
-    def __init__(self, out_dir: Path, fraction: float):
+    def __init__(self, out_dir: Path, fraction: float, pools=None):
         self.out_dir, self.fraction = Path(out_dir), fraction
-        self.key = AnswerKey(self.out_dir / "answer_key" / "later")
+        self.key = AnswerKey(self.out_dir / "answer_key" / "later", pools, controllers=False)   # each row's lab
         self.writers: dict = {}
         self.counts = {"rows": 0, "new": 0, "grown": 0, "known": 0}
         self._delta = open(self.out_dir / "answer_key" / "later" / "delta.csv", "wb")
