@@ -53,7 +53,7 @@ class Constrained:
     _pass: tuple | None = field(default=None, repr=False)   # the greedy pass before undecided records, to resume
 
 
-def _disputed(fields, labels: np.ndarray, contacts=None) -> np.ndarray:
+def _disputed(fields, labels: np.ndarray, contacts=None) -> tuple[np.ndarray, np.ndarray]:
     """Components (by label) where some field holds two different non-null values, or that hold several values
     of two of phone, place and email: only they need checking."""
     import polars as pl
@@ -61,13 +61,32 @@ def _disputed(fields, labels: np.ndarray, contacts=None) -> np.ndarray:
     frame = fields.with_columns(pl.Series("__label", labels))
     counts = frame.group_by("__label").agg([pl.col(c).drop_nulls().n_unique() for c in fields.columns])
     disputed = counts.filter(pl.any_horizontal([pl.col(c) > 1 for c in fields.columns]))["__label"]
+    moved = pl.Series("__label", [], dtype=disputed.dtype)
     if contacts is not None:   # two of phone, place and email with several values: namesakes or a move
         kinds = ("phone", "postal_code", "email")
         moved = contacts.select(kinds).with_columns(pl.Series("__label", labels)).group_by("__label").agg(
             [pl.col(c).drop_nulls().n_unique() for c in kinds])
         several = pl.sum_horizontal([(pl.col(c) > 1).cast(pl.Int8) for c in kinds]) >= 2
-        disputed = pl.concat([disputed, moved.filter(several)["__label"]])
-    return disputed.unique().to_numpy().astype(np.int64)
+        moved = moved.filter(several)["__label"]
+    return disputed.to_numpy().astype(np.int64), moved.to_numpy().astype(np.int64)
+
+
+def _incompatible(candidates: np.ndarray, labels: np.ndarray, keys: np.ndarray, greedy: "_Greedy",
+                  most: int = 16) -> np.ndarray:
+    """The components of ``candidates`` that hold two incompatible signatures (or more than ``most`` distinct
+    ones, not worth checking pair by pair): in the others every merge would be accepted."""
+    nodes = np.flatnonzero(np.isin(labels, candidates))
+    if len(nodes) == 0:
+        return candidates[:0]
+    pairs = np.unique(np.stack([labels[nodes], keys[nodes]], axis=1), axis=0)
+    starts = np.flatnonzero(np.r_[True, pairs[1:, 0] != pairs[:-1, 0]])
+    ends = np.r_[starts[1:], len(pairs)]
+    found = []
+    for a, b in zip(starts.tolist(), ends.tolist()):
+        signatures = set(pairs[a:b, 1].tolist())
+        if b - a > most or greedy.clash(signatures, signatures):
+            found.append(int(pairs[a, 0]))
+    return np.array(found, dtype=np.int64)
 
 
 class _Contacts:
@@ -217,8 +236,8 @@ def constrained_components(size: int, left, right, weight, signature_keys: np.nd
     """Connected components whose every pair of records is compatible (Splink's clustering at a
     threshold, checked as a whole).
 
-    Components where no column of ``fields`` (one row per node) holds two different values are
-    kept as they are (nulls agree with anything). The others are rebuilt
+    Components where no column of ``fields`` (one row per node) holds two different values, or whose
+    signatures are all compatible, are kept as they are (nulls agree with anything). The others are rebuilt
     greedily: edges in decreasing ``weight``, a merge refused when any signature of one side is
     incompatible (``incompatibility(a, b) -> reason | None``) with any of the other, so a sparse
     record cannot chain two persons. A record that a refused edge would have put in another
@@ -237,17 +256,23 @@ def constrained_components(size: int, left, right, weight, signature_keys: np.nd
     labels = components(size, left, right)
     accepted = np.ones(len(left), dtype=bool)
     reason: list = [None] * len(left)
-    dirty = _disputed(fields, labels, contacts) if size else np.zeros(0, dtype=np.int64)
+    resumed = previous is not None and previous._pass is not None
+    greedy = previous._pass[0] if resumed else None
+    greedy = greedy or _Greedy(signature_keys, signatures, incompatibility, contacts)
+    if size:
+        disputed, moved = _disputed(fields, labels, contacts)
+        dirty = np.union1d(_incompatible(np.setdiff1d(disputed, moved), labels, np.asarray(signature_keys), greedy),
+                           moved)
+    else:
+        dirty = np.zeros(0, dtype=np.int64)
     if len(dirty) == 0:
         return Constrained(labels, accepted, reason, np.zeros(0, dtype=np.int64),
                            _pass=(None, accepted.copy(), list(reason), labels, dirty))
     in_dirty = np.isin(labels[left], dirty)
-    if previous is not None and previous._pass is not None:
-        greedy = previous._pass[0] or _Greedy(signature_keys, signatures, incompatibility, contacts)
+    first = 0
+    if resumed:
         first = len(previous._pass[1])
         _resume(greedy, previous._pass, size, left, right, weight, labels, dirty, accepted, reason, first)
-    else:
-        greedy, first = _Greedy(signature_keys, signatures, incompatibility, contacts), 0
     edges = np.flatnonzero(in_dirty)
     edges = edges[edges >= first]
     edges = edges[np.lexsort((right[edges], left[edges], -weight[edges]))]

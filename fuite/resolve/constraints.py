@@ -156,12 +156,12 @@ class _Signatures:
     """Distinct signatures, each built into a ``Signature`` the first time a check needs it."""
 
     def __init__(self, distinct):
-        self._columns = [distinct[c].to_list() for c in distinct.columns]   # one read, not a row at a time
+        self._rows = distinct         # kept in polars (compact); a signature is built when a check needs it
         self._built: dict[int, Signature] = {}
 
     def __getitem__(self, i: int) -> Signature:
         if i not in self._built:
-            row = [column[i] for column in self._columns]
+            row = self._rows.row(i)
             self._built[i] = Signature(
                 sex=row[0] or None, birth_date=row[1] or None, nir_own=row[2] or None, nir_insured=row[3] or None,
                 rank=(row[4] or None) if row[3] else None, first=frozenset(row[5].split("|")) if row[5] else None,
