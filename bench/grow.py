@@ -73,9 +73,10 @@ def delta_check(drill: Path, case: Path, env: dict) -> dict:
         for name, later in (("records.csv", False), ("later/records.csv", True))])
     records = records.with_columns(pl.col("file").str.replace(r" \(\d+\)$", "").alias("base"),
                                    pl.col("file").str.ends_with(" (2)").alias("later"), pl.col("table").fill_null(""))
-    owner = records.join(truth_rows, left_on=["base", "table", "row", "later"], right_on=["file", "table", "row", "later"],
-                         suffix="_truth").group_by("person_id").agg(pl.col("person_id_truth").mode().first().alias("truth"))
-    found = delta.join(owner, on="person_id").select("truth", "status")
+    pairs = records.join(truth_rows, left_on=["base", "table", "row", "later"],
+                         right_on=["file", "table", "row", "later"], suffix="_truth").select(
+        "person_id", pl.col("person_id_truth").alias("truth")).unique()
+    found = delta.join(pairs, on="person_id").select("truth", "status")   # every person holding a truth's rows
     truth = pl.read_csv(drill / "answer_key" / "later" / "delta.csv").rename({"person_id": "truth",
                                                                              "status": "truth_status"})
     statuses = found.group_by("truth").agg(pl.col("status"))   # a person split in two has two statuses
