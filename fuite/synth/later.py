@@ -121,11 +121,12 @@ class Later:
 
     def _truth(self, base: AnswerKey, later: AnswerKey) -> pl.DataFrame:
         ids = np.concatenate([self.new, self.back])
-        new_cats = self.later_cats & ~self.base_cats
-        personal = later._categories & ~base._categories   # identifiers typed into free text count too
-        for bit, name in enumerate(PERSONAL_IDS):
+        before, after = self.base_cats.copy(), self.later_cats.copy()
+        for bit, name in enumerate(PERSONAL_IDS):   # identifiers typed into free text are exposed too
             for part in notice_parts(name):
-                new_cats[(personal >> bit) & 1 == 1, _INDEX[part]] = True
+                before[(base._categories >> bit) & 1 == 1, _INDEX[part]] = True
+                after[(later._categories >> bit) & 1 == 1, _INDEX[part]] = True
+        new_cats = after & ~before
         cond = (later._conditions & ~base._conditions) | np.where(later._hiv & ~base._hiv,
                                                                   1 << CONDITION_BITS.index("hiv"), 0)
         health = later._health & ~base._health
