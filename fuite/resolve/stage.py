@@ -112,7 +112,14 @@ def resolve_alongside(case, records: pa.Table, sources: pa.Table, raw: dict[int,
     held = case.get_table("records")
     if held is not None and "parent_record_id" in held.column_names:
         records = pa.concat_tables([held.select(records.column_names).cast(records.schema), records])
-    return resolve_records(records, settings=settings or DEFAULT_SETTINGS)
+    model = case.meta_get("resolve_model", None)   # the case's trained model scores the dump's pairs too
+    try:
+        return resolve_records(records, settings=settings or DEFAULT_SETTINGS,
+                               model=model if model and model.get("comparisons") else None)
+    except LinkError:
+        if not model:
+            raise
+        return resolve_records(records, settings=settings or DEFAULT_SETTINGS)
 
 
 def step_count(settings: ResolveSettings) -> int:
