@@ -408,7 +408,7 @@ def _dry_run(conn, persons, plan, renderer, overrides, opts, budget, report) -> 
         if channel == EMAIL:
             address = _email_of(row)
             row["shared_mailbox"] = address.lower() in shared
-            renderer.email(row, address)
+            renderer.email(row, address, eight_bit=True)   # as sent to a server offering 8BITMIME
         else:
             letters.append(row)
         counts[channel] += 1
