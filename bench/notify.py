@@ -319,6 +319,12 @@ def main() -> None:
         peer = n_emails / naive + n_letters / peer_letters if naive and peer_letters else float("nan")
         print(f"every notice ({n_emails} emails + {n_letters} letters), derived from the rates above: "
               f"fuite {ours:.0f} s, peers {peer:.0f} s (naive script + WeasyPrint)")
+    if letters and emails.num_rows:   # the dry run renders what a real run sends: it should cost no more
+        both = _table(emails.to_pylist() + letters)
+        dry, report = _run(both, dry_run=True, letters_dir=True, jobs=max(args.jobs))
+        real = emails.num_rows / max(r for r, _ in email_rate.values()) + len(letters) / max(letter_rate.values())
+        print(f"dry run of the same {emails.num_rows} emails and {len(letters)} letters: {dry:.1f} s "
+              f"({report.rendered} rendered, nothing sent), against {real:.1f} s for the real runs above", flush=True)
     if args.full and everyone is not None:
         with Sink(args.sink_processes) as sink:
             cpu = _cpu_all()
