@@ -170,8 +170,10 @@ def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = Non
     df = df.with_columns(roots.alias("__root"))
     linkable = df.filter(pl.col("__root") == pl.col("record_id"))
     frame = comparison_frame(linkable).with_row_index("pos").with_columns(pl.col("pos").cast(pl.Int64))
+    linked_rows = linkable.height
+    del linkable   # memory: the comparison frame is all the linkage reads
     frame, blanked = blank_placeholders(frame, settings.max_identifier_rows)
-    summary: dict = {"records": df.height, "child_records": df.height - linkable.height,
+    summary: dict = {"records": df.height, "child_records": df.height - linked_rows,
                      "dangling_parents": dangling, "placeholders_blanked": blanked}
 
     _step(progress, "deterministic links")
@@ -194,6 +196,7 @@ def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = Non
     rows = _collapse(frame, settings.collapse_duplicates)
     summary["splink_rows"] = rows.height
     scored, model = _splink_links(rows, settings, engine, summary, progress, model)
+    del rows
     proposed = (scored["match_probability"].to_numpy() >= settings.match_threshold) & \
         ~scored["contacts"].fill_null(False).to_numpy() if scored.height else np.zeros(0, dtype=bool)
     joined = scored.filter(pl.Series(proposed))
