@@ -150,3 +150,47 @@ def test_a_split_part_takes_its_smallest_never_issued_record_id():
     result = stable_ids(previous, current, notified={0})
     mapping = dict(result.mapping.iter_rows())
     assert mapping[0] == 0 and mapping[2] == 2
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+
+@st.composite
+def _resolutions(draw):
+    """A previous resolution of n records and a current one of n + k records (labels = smallest record id)."""
+    n, k = draw(st.integers(1, 25)), draw(st.integers(0, 8))
+
+    def clusters(size):
+        groups = draw(st.lists(st.integers(0, 6), min_size=size, max_size=size))
+        smallest = {}
+        for record, g in enumerate(groups):
+            smallest.setdefault(g, record)
+        return [(record, smallest[g]) for record, g in enumerate(groups)]
+
+    previous = clusters(n)
+    notified = draw(st.sets(st.sampled_from(sorted({p for _, p in previous}))))
+    retired = draw(st.sets(st.integers(0, n + k + 3), max_size=3)) - {p for _, p in previous}
+    return previous, clusters(n + k), notified, retired
+
+
+@settings(max_examples=200, deadline=None)
+@given(_resolutions())
+def test_stable_ids_never_reuse_an_id_and_decide_the_same_way_twice(case):
+    previous, current, notified, retired = case
+    result = stable_ids(_frame(previous), _frame(current), notified=notified, issued=retired)
+    mapping = dict(result.mapping.iter_rows())
+    old_ids = {p for _, p in previous}
+    assert set(mapping) == {p for _, p in current}
+    assert len(set(mapping.values())) == len(mapping), "two persons never share an id"
+    assert not set(mapping.values()) & retired, "a retired id never comes back"
+    kept = set(mapping.values()) & old_ids
+    overlap = {(p, mapping[c]) for (r, p), (_, c) in zip(previous, current)}
+    assert all((old, old) in overlap for old in kept), "an id stays only with a person holding its records"
+    assert set(result.retired["person_id"].to_list()) == old_ids - kept
+    again = stable_ids(_frame(previous), _frame(current), notified=notified, issued=retired)
+    assert again.mapping.equals(result.mapping) and again.retired.equals(result.retired)
+    for old in notified:   # a notified id is kept whenever a cluster holding its records keeps no other notified id
+        holders = {mapping[c] for (r, p), (_, c) in zip(previous, current) if p == old}
+        if not (holders & (notified - {old})) and old not in kept:
+            assert holders & notified, "a notified id gave way only to another notified id"

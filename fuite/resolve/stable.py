@@ -103,7 +103,7 @@ def stable_ids(previous: pl.DataFrame, current: pl.DataFrame, *, notified: set[i
         "renumbered": sum(1 for label, pid in final.items() if label != pid),
     }
     mapping = pl.DataFrame({"label": list(final), "person_id": list(final.values())},
-                           schema={"label": pl.Int64, "person_id": pl.Int64})
+                           schema={"label": pl.Int64, "person_id": pl.Int64}).sort("label")
     return StableIds(mapping, retired, counts, next_fallback)
 
 
