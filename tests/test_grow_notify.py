@@ -178,3 +178,11 @@ def test_preview_shows_a_complementary_notice(rounds, tmp_path):
               check=True)
     synthetic = (tmp_path / "synthetic" / "complementary.txt").read_text(encoding="utf-8")
     assert "Le 4 mars 2026, nous vous avons informé(e)" in synthetic and "votre numéro de sécurité sociale" in synthetic
+
+
+def test_status_counts_every_round(rounds):
+    status = json.loads(run_fuite("notify", "status", "--case", str(rounds["case"]), "--json", check=True).stdout)
+    assert status["round"] == 2 and status["delta"] == rounds["delta"].height
+    assert status["later_rounds"]["2"]["email"]["sent"] == len(rounds["round_two"])
+    assert status["channels"]["email"]["sent"] == len(rounds["round_one"])
+    assert status["not_planned"] == 0, "every person is planned in one round or another"

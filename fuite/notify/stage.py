@@ -287,7 +287,7 @@ def status_for_case(case) -> dict:
     """Ledger counts per channel and state, plus persons not in the ledger yet."""
     persons = case.get_table("persons")
     counts = _ledger_counts(case)
-    planned = {pid for (pid,) in case.conn.execute(f"SELECT DISTINCT person_id FROM {ledger.TABLE}")}
+    planned = ledger.planned(case.conn, before_round=1 << 30)   # in any round
     total = persons.num_rows if persons is not None else 0
     later = {}
     for r in [r for r in ledger.rounds(case.conn) if r > 1]:
