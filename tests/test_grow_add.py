@@ -194,3 +194,34 @@ def test_stable_ids_never_reuse_an_id_and_decide_the_same_way_twice(case):
         holders = {mapping[c] for (r, p), (_, c) in zip(previous, current) if p == old}
         if not (holders & (notified - {old})) and old not in kept:
             assert holders & notified, "a notified id gave way only to another notified id"
+
+
+def test_an_interrupted_add_leaves_the_case_as_it_was(later_drill, tmp_path):
+    from fuite import ingest
+    from fuite.scan.stage import scan_tables
+
+    case = tmp_path / "case"
+    run_fuite("scan", str(later_drill / "leak"), "--case", str(case), check=True)
+    with open_case(case, access()) as c:
+        before = {name: c.table_rows(name) for name in c.table_names()}
+
+    def interrupted():
+        tables = ingest.read_paths([later_drill / "later"], on_quarantine=lambda q: None, on_problem=lambda p: None)
+        yield next(tables)
+        yield next(tables)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt), open_case(case, access()) as c:
+        scan_tables(c, interrupted(), quarantined=[], problems=[])
+    with open_case(case, access()) as c:
+        staged = [n for n in c.table_names() if n.startswith("staging/")]
+        assert staged, "the interruption left its staged tables (a crash would too)"
+        assert {n: c.table_rows(n) for n in c.table_names() if not n.startswith(("staging/", "raw/"))} == \
+            {n: rows for n, rows in before.items() if not n.startswith("raw/")}
+    again = json.loads(run_fuite("scan", str(later_drill / "later"), "--case", str(case), "--json",
+                                 check=True).stdout)
+    with open_case(case, access()) as c:
+        assert not [n for n in c.table_names() if n.startswith("staging/")]
+        assert c.table_rows("records") == before["records"] + again["records"]
+        raw = {int(n[4:]) for n in c.table_names() if n.startswith("raw/")}
+        assert raw == set(c.get_table("sources", ["source_id"]).column("source_id").to_pylist())
