@@ -225,3 +225,36 @@ def test_an_interrupted_add_leaves_the_case_as_it_was(later_drill, tmp_path):
         assert c.table_rows("records") == before["records"] + again["records"]
         raw = {int(n[4:]) for n in c.table_names() if n.startswith("raw/")}
         assert raw == set(c.get_table("sources", ["source_id"]).column("source_id").to_pylist())
+
+
+def _persons(rows):
+    return pl.DataFrame(rows, orient="row", schema={"person_id": pl.Int64, "categories": pl.String, "conditions": pl.String,
+                                      "hiv": pl.Boolean, "health": pl.Boolean})
+
+
+def test_the_delta_compares_what_a_notice_names():
+    from fuite.notify.delta import exposure_delta, merge_deltas
+
+    previous = _persons([(1, "full_name;email", None, False, False), (2, "last_name;first_name;nir", None, False, True),
+                         (3, "last_name;lab_id", None, False, False), (4, "email;blood_group", None, False, True)])
+    current = _persons([(1, "last_name;first_name;email", None, False, False),        # a full name is its parts
+                        (2, "last_name;first_name;nir;phone", "hiv", True, True),       # phone and HIV are new
+                        (3, "last_name;lab_id;lab_name", None, False, False),           # a new category
+                        (4, "email;blood_group;phone", None, False, True),              # B merged into 4 had a phone
+                        (9, "last_name;first_name", None, False, False)])               # a new person
+    merged = pl.DataFrame({"person_id": [5], "merged_into": [4]})
+    previous = pl.concat([previous, _persons([(5, "phone", None, False, False)])])
+    delta = exposure_delta(previous, current, merged, round_no=2)
+    rows = {r["person_id"]: r for r in delta.to_dicts()}
+    assert set(rows) == {2, 3, 9}
+    assert rows[2]["new_categories"] == "phone" and rows[2]["new_conditions"] == "hiv" and not rows[2]["new_health"]
+    assert rows[3]["new_categories"] == "lab_name" and rows[9]["status"] == "new" and rows[2]["round"] == 2
+    later = exposure_delta(current, current.with_columns(
+        pl.when(pl.col("person_id") == 2).then(pl.lit("last_name;first_name;nir;phone;email"))
+        .otherwise(pl.col("categories")).alias("categories")), pl.DataFrame(schema={"person_id": pl.Int64,
+                                                                                    "merged_into": pl.Int64}), 2)
+    folded = {r["person_id"]: r for r in merge_deltas(delta, later, pl.DataFrame(
+        {"person_id": [9], "merged_into": [3]})).to_dicts()}
+    assert folded[2]["new_categories"] == "email;phone" and folded[2]["new_conditions"] == "hiv"
+    assert folded[3]["status"] == "new", "a pending new person merged into 3 keeps 3 new: a full notice"
+    assert 9 not in folded

@@ -3,8 +3,9 @@
 Round 1 is the initial notification: every person. When files are added after notices went out, the
 resolve stage stores the **delta** of the next round (:mod:`fuite.notify.delta`). That round notifies:
 
-- a person of the delta told in an earlier round (``grown``): a complementary notice that says only what
-  is new and refers to the first one (``complement_kind = "grown"``);
+- a person of the delta told in an earlier round (``grown``, or ``new`` under an id that was told: a pending
+  new person merged into a notified one): a complementary notice that says only what is new and refers to the
+  first one (``complement_kind = "grown"``; for a ``new`` row, everything its records expose);
 - a person never planned in an earlier round (``new``, or grown before being planned at all): a full
   notice, which says the files were found later (``complement_kind = "new"``);
 - nobody else: a person whose earlier notice is still pending gets it with everything known by then.
@@ -32,7 +33,7 @@ def round_persons(persons: pa.Table, delta: pa.Table, told: dict[int, str], plan
     d = d.join(when, on="person_id", how="left").with_columns(
         pl.col("person_id").is_in(list(planned)).alias("planned"))
     d = d.with_columns(
-        pl.when(pl.col("status").eq("grown") & pl.col("first_notice").is_not_null()).then(pl.lit("grown"))
+        pl.when(pl.col("first_notice").is_not_null()).then(pl.lit("grown"))
         .when(~pl.col("planned")).then(pl.lit("new")).otherwise(None).alias("complement_kind"))
     d = d.filter(pl.col("complement_kind").is_not_null()).drop("status", "planned")
     base = pl.from_arrow(persons).drop([c for c in COMPLEMENT_COLUMNS if c in persons.column_names])
