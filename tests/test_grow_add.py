@@ -61,6 +61,7 @@ def test_added_files_keep_the_ids_of_known_persons(grown_case):
     if history is not None:   # a retired id never comes back for someone else
         assert not set(history["person_id"].to_list()) & set(persons["person_id"].to_list())
     assert "person ids:" in stderr and "kept" in stderr
+    assert summary["stable_ids"]["kept"] == int(same["same"].sum()) and summary["delta"]["new"] >= len(new_ids)
 
 
 def test_the_same_bytes_are_not_read_twice(later_drill, grown_case, tmp_path):

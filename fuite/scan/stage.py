@@ -55,7 +55,8 @@ class ScanSummary:
                 "resolved": self.resolved is not None, "quarantined_rows": self.quarantined,
                 "unreadable_files": len(self.problems),
                 "problems": [{"file": p["file"], "reason": p["reason"]} for p in self.problems],
-                "added_to_existing_case": self.added, "already_in_case": self.skipped, "renamed": self.renamed}
+                "added_to_existing_case": self.added, "already_in_case": self.skipped, "renamed": self.renamed,
+                "stable_ids": (self.resolved or {}).get("stable_ids"), "delta": (self.resolved or {}).get("delta")}
 
 
 def require_input(paths: list[Path]) -> None:
