@@ -80,12 +80,12 @@ def resolve_case(case, progress=None, *, settings: ResolveSettings | None = None
     summary.update(child_rows_linked=children.rows.height, child_rows_unmatched=children.unmatched,
                    ambiguous_parent_keys=children.ambiguous_keys, relation_problems=children.problems)
     out_records, out_persons = resolution.records, resolution.persons
-    if before is not None:
-        _step(progress, "keeping person ids stable")
-        out_records, out_persons, summary["stable_ids"], summary["delta"] = _keep_ids(case, before, out_records,
-                                                                                      out_persons)
-    _step(progress, "storing persons")
-    with case.transaction():
+    with case.transaction():   # the ids, the delta and the persons change together or not at all
+        if before is not None:
+            _step(progress, "keeping person ids stable")
+            out_records, out_persons, summary["stable_ids"], summary["delta"] = _keep_ids(case, before, out_records,
+                                                                                          out_persons)
+        _step(progress, "storing persons")
         case.put_table("records", out_records)
         case.put_table("persons", out_persons)
         case.put_table("links", resolution.links)
