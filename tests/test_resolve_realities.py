@@ -74,6 +74,20 @@ _CASES = {
               phone="+33622222222", postal_code="29200", city="Brest"),
          _rec(last_name="BERNARD", first_name="Marie", birth_date="1960-01-01")],
         "ABC"),
+    "homonyms: one's own NIR under a noisy quality column (ENFANT, rank 03) still tells them apart": (
+        [_rec(last_name="MICHAUD", first_name="André", birth_date="1968-06-06", sex="M", nir="168065044264682",
+              beneficiary_rank="03", beneficiary_quality="ENFANT", postal_code="35170", city="Bruz"),
+         _rec(last_name="MICHAUD", first_name="André", birth_date="1968-06-06", sex="M", nir="168067261658453",
+              beneficiary_rank="01", postal_code="35170", city="Bruz")],
+        "AB"),
+    "homonyms: phones and emails differ, nothing shared: not chained through a record of one of them": (
+        [_rec(last_name="LE BRIS", first_name="Mathieu", birth_date="1988-07-30", sex="M",
+              phone="+33653024305", email="mathieu.lebris2@yahoo.fr", postal_code="29000", city="Quimper"),
+         _rec(last_name="LE BRIS", first_name="Mathieu", birth_date="1988-07-30", sex="M",
+              phone="+33781312069", email="mathieu.lebris88@wanadoo.fr", postal_code="29000", city="Quimper"),
+         _rec(last_name="Le Bris", first_name="Mathieu", birth_date="1988-07-30",
+              email="mathieu.lebris88@wanadoo.fr", postal_code="29000", city="Quimper")],
+        "ABB"),
     "married name: birth name in one file, usage name in another, same NIR": (
         [_rec(last_name="LEROY", first_name="Sophie", birth_date="1977-08-09", sex="F", nir="277083512345699"),
          _rec(last_name="MARTIN", first_name="Sophie", birth_date="1977-08-09", sex="F", nir="277083512345699")],
