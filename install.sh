@@ -14,7 +14,7 @@ for arg in "$@"; do
 done
 
 # System packages: libsodium (ristretto255), Pango (WeasyPrint PDFs), poppler (PDF checks), Chromium (page tests),
-# PostgreSQL (pg_dump tests).
+# PostgreSQL (pg_dump tests), Postfix's smtp-sink (the email benchmark's sink; no mail server is configured).
 need=()
 dpkg -s libsodium23 >/dev/null 2>&1 || need+=(libsodium23)
 dpkg -s libpango-1.0-0 >/dev/null 2>&1 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
@@ -24,9 +24,12 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ "$spark" = 1 ]; then dpkg -s openjdk-17-jre-headless >/dev/null 2>&1 || need+=(openjdk-17-jre-headless); fi
 # PostgreSQL server + pg_dump: the SQL-dump tests make real pg_dump output from a throwaway local server.
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/sbin/smtp-sink ] || need+=(postfix)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
+    # Postfix is wanted for its smtp-sink test server only: "No configuration" sets up and starts no mail server.
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
     apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   else
     echo "install.sh: please install these Debian packages first: ${need[*]}" >&2
