@@ -160,7 +160,8 @@ def _children_cpu() -> float:
 
 def fuite(*args: str, env: dict, cwd: Path, keep: set[int], output: bool = False) -> dict:
     """Run one ``fuite`` command; its wall time, the CPU time of all its processes (pools included) and the peak of
-    their summed memory (PSS, sampled every 0.1 s), with the largest single process's peak RSS beside it."""
+    their summed memory (PSS, sampled every 0.1 s, and never below the largest single process's exact peak RSS,
+    which is shown beside it)."""
     cpu_before, memory = _children_cpu(), TreeMemory(keep)
     memory.start()
     started = time.perf_counter()
@@ -180,8 +181,9 @@ def fuite(*args: str, env: dict, cwd: Path, keep: set[int], output: bool = False
     memory.join()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"`fuite {' '.join(args[:2])}` failed:\n{printed['stderr'].decode(errors='replace')[-3000:]}")
-    row = {"wall_s": wall, "cpu_s": _children_cpu() - cpu_before, "peak_gb": memory.peak / 2**30,
-           "largest_process_gb": usage.ru_maxrss / 2**20}
+    largest = usage.ru_maxrss * 1024   # exact, where the 0.1 s samples may miss a short step's peak
+    row = {"wall_s": wall, "cpu_s": _children_cpu() - cpu_before, "peak_gb": max(memory.peak, largest) / 2**30,
+           "largest_process_gb": largest / 2**30}
     if output:
         row["stdout"] = printed["stdout"].decode()
     return row
