@@ -23,14 +23,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import datetime as dt
 import hashlib
 import json
 import os
 import random
 import socket
-import ssl
 import statistics
 import subprocess
 import sys
@@ -43,9 +41,10 @@ import pysodium
 
 from fuite.lookup import keys, oprf
 from fuite.lookup.build import build_index, evaluate_prefixes, person_inputs
-from fuite.lookup.index import bucket_of, read_index
-from fuite.lookup.pow import pow_digest
+from fuite.lookup.index import read_index
 from fuite.lookup.synthetic import person_values, synthetic_persons
+
+from attack import attack  # noqa: E402  (bench/attack.py, shared with tests/test_server_defences.py)
 
 
 def free_port() -> int:
@@ -169,83 +168,12 @@ def start_server(index: Path, key_file: Path, workers: int, *options: str) -> tu
     return server, port
 
 
-def solve_before(digest: bytes, bits: int, deadline: float) -> bytes | None:
-    """The attacker's proof-of-work solver (hashlib), giving up at the deadline."""
-    target, counter = 1 << (256 - bits), 0
-    while time.perf_counter() < deadline:
-        for counter in range(counter, counter + 20_000):
-            nonce = counter.to_bytes(8, "big")
-            if int.from_bytes(hashlib.sha256(digest + nonce).digest(), "big") < target:
-                return nonce
-        counter += 1
-    return None
-
-
-async def guess(http: httpx.AsyncClient, email: str, date: dt.date, bits: int, deadline: float) -> bool | None:
-    """One guess at a birth date: True/False when answered, None when refused."""
-    data = f"email:{email}|{date.isoformat()}".encode()
-    blind, blinded = oprf.blind_input(data)
-    request = {"bucket": bucket_of(data, bits), "blinded_element": blinded.hex()}
-    for _ in range(3):
-        try:
-            response = await http.post("/api/v1/lookup", json=request)
-        except httpx.TransportError:   # a connection the server closed as it was reused: ask again on a new one
-            response = await http.post("/api/v1/lookup", json=request)
-        if response.status_code == 200:
-            body = response.json()
-            tag = oprf.finalize(data, blind, bytes.fromhex(body["evaluated_element"]))[:16]
-            raw = base64.b64decode(body["entries"])
-            return any(raw[i:i + 16] == tag for i in range(0, len(raw), 48))
-        pow_ = response.json().get("pow") if response.status_code == 429 else None
-        if not pow_:
-            return None
-        nonce = await asyncio.to_thread(solve_before, pow_digest(pow_["challenge"], request["bucket"], blinded),
-                                        pow_["difficulty"], deadline)
-        if nonce is None:
-            return None
-        request["pow"] = {"challenge": pow_["challenge"], "nonce": nonce.hex()}
-    return None
-
-
-async def attack(port: int, email: str, true_date: dt.date, bits: int, addresses: int, seconds: float) -> dict:
-    """Guess ``email``'s birth date from ``addresses`` loopback sources for ``seconds``, from 400 days before."""
-    tls = ssl.create_default_context()
-    # Each address's connection idles while the 499 others are used (and while a proof of work is solved): the
-    # server drops keep-alive connections idle for 5 s (uvicorn's default), and one dropped just as it is reused
-    # was the ReadError of earlier runs. Idle connections are closed by the client first, after 2 s.
-    limits = httpx.Limits(keepalive_expiry=2.0)
-    clients = [httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30, transport=httpx.AsyncHTTPTransport(
-        local_address=f"127.0.{1 + i // 250}.{1 + i % 250}", verify=tls, limits=limits)) for i in range(addresses)]
-    state = {"found": None, "answered": 0, "refused": 0, "next": true_date - dt.timedelta(days=400)}
-    start = time.perf_counter()
-    deadline = start + seconds
-
-    async def worker(offset: int) -> None:
-        i = offset
-        while time.perf_counter() < deadline and state["found"] is None:
-            date, state["next"] = state["next"], state["next"] + dt.timedelta(days=1)
-            answer = await guess(clients[i % addresses], email, date, bits, deadline)
-            i += 16
-            if answer is None:
-                state["refused"] += 1
-                state["next"] = min(state["next"], date)
-            else:
-                state["answered"] += 1
-                state["found"] = date if answer else state["found"]
-
-    try:
-        await asyncio.gather(*(worker(k) for k in range(16)))
-    finally:
-        await asyncio.gather(*(c.aclose() for c in clients))
-    state["seconds"] = time.perf_counter() - start
-    return state
-
-
 def run_attack(index: Path, key_file: Path, workers: int, args, options: list[str], email: str,
                true_date: dt.date, bits: int) -> dict:
     server, port = start_server(index, key_file, workers, *options)
     try:
-        return asyncio.run(attack(port, email, true_date, bits, args.addresses, args.attack_seconds))
+        return asyncio.run(attack(f"http://127.0.0.1:{port}", email, true_date, bits, args.addresses,
+                                  args.attack_seconds))
     finally:
         server.terminate()
         server.wait(30)

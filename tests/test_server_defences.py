@@ -8,16 +8,18 @@ With only the per-address limit (the old defence) the same attack finds the date
 
 import asyncio
 import datetime as dt
-import hashlib
-import ssl
+import sys
 import threading
 import time
+from pathlib import Path
 
-import httpx
 import pyarrow as pa
 import pytest
 
-from fuite.lookup import client, keys, oprf
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from attack import address, attack  # noqa: E402  (bench/attack.py, shared with bench/lookup.py)
+
+from fuite.lookup import client, keys
 from fuite.lookup.build import build_index
 from fuite.lookup.index import bucket_of, read_index
 from fuite.lookup.pow import pow_bits, pow_digest, solve_pow
@@ -117,7 +119,7 @@ def test_the_bucket_ignores_the_birth_date():
 
 VICTIM, TRUE_DATE = "victime.connue@exemple.test", dt.date(1979, 6, 15)
 HONEST, HONEST_DATE = "honnete@exemple.test", "1984-02-29"
-ADDRESSES = [f"127.0.{1 + i // 250}.{1 + i % 250}" for i in range(500)]
+ADDRESSES = [address(i) for i in range(500)]
 
 
 def _persons() -> pa.Table:
@@ -139,76 +141,18 @@ def index_and_key(tmp_path_factory):
     return read_index(out), key
 
 
-def _solve_before(digest: bytes, bits: int, deadline: float) -> bytes | None:
-    """The attacker's solver: like fuite's, but it gives up at the attack's deadline."""
-    target, counter = 1 << (256 - bits), 0
-    while time.monotonic() < deadline:
-        for counter in range(counter, counter + 20_000):
-            nonce = counter.to_bytes(8, "big")
-            if int.from_bytes(hashlib.sha256(digest + nonce).digest(), "big") < target:
-                return nonce
-        counter += 1
-    return None
-
-
-async def _guess(http: httpx.AsyncClient, date: dt.date, bucket_bits: int, deadline: float) -> bool | None:
-    """One guess at the victim's birth date: True/False when answered, None when refused."""
-    data = f"email:{VICTIM}|{date.isoformat()}".encode()
-    r, blinded = oprf.blind_input(data)
-    request = {"bucket": bucket_of(data, bucket_bits), "blinded_element": blinded.hex()}
-    for _ in range(3):
-        response = await http.post("/api/v1/lookup", json=request)
-        if response.status_code == 200:
-            break
-        pow_ = response.json().get("pow") if response.status_code == 429 else None
-        if not pow_:
-            return None
-        nonce = await asyncio.to_thread(_solve_before, pow_digest(pow_["challenge"], request["bucket"], blinded),
-                                        pow_["difficulty"], deadline)
-        if nonce is None:
-            return None
-        request["pow"] = {"challenge": pow_["challenge"], "nonce": nonce.hex()}
-    else:
-        return None
-    body = response.json()
-    import base64
-
-    output = oprf.finalize(data, r, bytes.fromhex(body["evaluated_element"]))
-    raw = base64.b64decode(body["entries"])
-    return any(raw[i:i + 16] == output[:16] for i in range(0, len(raw), 48))
-
-
-async def _attack(url: str, bucket_bits: int, seconds: float) -> dict:
-    tls = ssl.create_default_context()  # one context for all (plain HTTP here; loading CAs 500 times is slow)
-    clients = [httpx.AsyncClient(base_url=url, timeout=30,
-                                 transport=httpx.AsyncHTTPTransport(local_address=a, verify=tls)) for a in ADDRESSES]
-    found, answered, refused, next_date = None, 0, 0, [TRUE_DATE - dt.timedelta(days=400)]
-    deadline = time.monotonic() + seconds
-
-    async def worker(offset: int):
-        nonlocal found, answered, refused
-        i = offset
-        while time.monotonic() < deadline and found is None:
-            date = next_date[0]
-            next_date[0] += dt.timedelta(days=1)
-            answer = await _guess(clients[i % len(clients)], date, bucket_bits, deadline)
-            i += 16
-            if answer is None:
-                refused += 1
-                next_date[0] = min(next_date[0], date)  # try that date again, from another address
-            else:
-                answered += 1
-                found = date if answer else found
-
-    try:
-        await asyncio.gather(*(worker(k) for k in range(16)))
-    finally:
-        await asyncio.gather(*(c.aclose() for c in clients))
-    return {"found": found, "answered": answered, "refused": refused}
-
-
 def _run_attack(url: str, bucket_bits: int, seconds: float, result: dict) -> None:
-    result.update(asyncio.run(_attack(url, bucket_bits, seconds)))
+    """The attack of ``bench/attack.py``; an exception in it is kept in ``result`` for the test to raise."""
+    try:
+        result.update(asyncio.run(attack(url, VICTIM, TRUE_DATE, bucket_bits, len(ADDRESSES), seconds)))
+    except BaseException as exc:  # noqa: BLE001 - re-raised by the test, in its own thread
+        result["error"] = exc
+
+
+def _outcome(result: dict) -> dict:
+    if "error" in result:
+        raise result["error"]
+    return result
 
 
 @pytest.mark.slow
@@ -226,6 +170,7 @@ def test_bounded_attack_finds_nothing_while_a_person_gets_three_answers(index_an
         finally:
             attacker.join(60)
     assert honest == [True, True, True]
+    result = _outcome(result)
     assert result["found"] is None
     assert result["answered"] < 400  # never reached the true date, 400 days after the first guess
     assert result["refused"] > 0
@@ -237,4 +182,4 @@ def test_with_the_per_address_limit_only_the_same_attack_finds_the_date(index_an
     with serving(create_app(index, key, ServeSettings(old))) as url:
         result: dict = {}
         _run_attack(url, index.bucket_bits, 60.0, result)
-    assert result["found"] == TRUE_DATE
+    assert _outcome(result)["found"] == TRUE_DATE
