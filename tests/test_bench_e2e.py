@@ -14,7 +14,8 @@ pytestmark = pytest.mark.slow
 
 
 def test_e2e_bench_runs_every_step_and_delivers():
-    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "e2e.py"), "--persons", "300", "--json"],
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "e2e.py"), "--persons", "300", "--json",
+                           "--sink", "aiosmtpd"],
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout)
@@ -29,3 +30,5 @@ def test_e2e_bench_runs_every_step_and_delivers():
     assert steps["scan"]["rows"] > 300
     assert steps["emails"]["emails"] == steps["letters"]["emails_received"] > 150
     assert steps["letters"]["letters"] >= 1 and steps["letters"]["letter_files"] >= 1
+    assert result["sink"]["kind"] == "aiosmtpd" and result["sink"]["received"] == steps["emails"]["emails"]
+    assert result["sink"]["cpu_s"] > 0
