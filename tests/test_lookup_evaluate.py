@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fuite.lookup import build, exposure, keys, oprf
+from fuite.lookup import build, entries, exposure, keys, oprf
 from fuite.lookup.synthetic import synthetic_persons
 from fuite.progress import RecordingTracker
 
@@ -42,28 +47,44 @@ def _expected_entries(sk, salt, inputs, plaintexts):
 
 def _bar_of(persons, workers, monkeypatch, chunk=None):
     if chunk:
-        monkeypatch.setattr(build, "_CHUNK", chunk)
+        monkeypatch.setattr(entries, "CHUNK", chunk)
+        monkeypatch.setattr(entries, "SERIAL_BELOW", 0)
     made = build.index_inputs(persons)
     bars = RecordingTracker()
     bar = bars.bar("inputs", len(made.inputs), "inputs")
     key, salt = keys.key_from_seed(bytes(32)), os.urandom(16)
-    entries = build.evaluate_entries(key.sk, salt, made.inputs, made.plaintexts, workers, bar)
-    return made, bars.history["inputs"], entries, key, salt
+    done = entries.evaluate(key.sk, salt, made.inputs, made.plaintexts, workers, bar)
+    assert done.prefixes == b"".join(hashlib.sha256(d.rpartition(b"|")[0]).digest()[:4] for d in made.inputs)
+    return made, bars.history["inputs"], done.entries, key, salt
 
 
 def test_serial_build_bar_reaches_the_number_of_inputs_chunk_by_chunk(monkeypatch):
-    made, history, entries, key, salt = _bar_of(synthetic_persons(3000, seed=2), 1, monkeypatch)
-    assert history[-1] == len(made.inputs) and len(history) >= 4
+    made, history, done, key, salt = _bar_of(synthetic_persons(3000, seed=2), 1, monkeypatch)
+    assert history[-1] == len(made.inputs) and len(history) >= 3
     assert all(a < b for a, b in zip(history, history[1:]))
-    assert hashlib.sha256(entries).digest() == hashlib.sha256(
+    assert hashlib.sha256(done).digest() == hashlib.sha256(
         _expected_entries(key.sk, salt, made.inputs, made.plaintexts)).digest()
 
 
 def test_process_pool_bar_and_entries_agree_with_the_serial_build(monkeypatch):
-    made, history, entries, key, salt = _bar_of(synthetic_persons(1500, seed=4), 2, monkeypatch, chunk=500)
+    made, history, done, key, salt = _bar_of(synthetic_persons(1500, seed=4), 2, monkeypatch, chunk=500)
     assert history[-1] == len(made.inputs) and len(history) >= 3
     assert all(a < b for a, b in zip(history, history[1:]))
-    assert entries == _expected_entries(key.sk, salt, made.inputs, made.plaintexts)
+    assert done == _expected_entries(key.sk, salt, made.inputs, made.plaintexts)
+
+
+def test_a_plaintext_of_the_wrong_length_is_refused():
+    with pytest.raises(ValueError):
+        exposure.Sealer(bytes(16)).seal_all([bytes(64)], [bytes(15)])
+    with pytest.raises(ValueError):
+        entries.evaluate(bytes(32), bytes(16), [b"email:a@b.fr|1970-01-01"], [])
+
+
+def test_the_worker_module_loads_no_data_frame_library():
+    code = "import sys, fuite.lookup.entries; print(sorted({'polars', 'pyarrow', 'numpy'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert result.stdout.strip() == "[]"
 
 
 def test_build_index_opens_one_bar_with_the_inputs_as_total(tmp_path):

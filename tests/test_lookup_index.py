@@ -2,6 +2,7 @@
 
 import json
 import os
+import random
 import stat
 
 import pyarrow as pa
@@ -9,7 +10,7 @@ import pytest
 
 from fuite.errors import LookupError_, UsageError
 from fuite.lookup import index as lookup_index
-from fuite.lookup import keys, oprf
+from fuite.lookup import entries, keys, oprf
 from fuite.lookup.build import build_index, evaluate_prefixes, person_inputs
 from fuite.lookup.normalise import lookup_input
 from fuite.lookup.synthetic import person_values, synthetic_persons
@@ -103,8 +104,41 @@ def test_bucket_bits_keep_a_few_hundred_per_bucket(inputs, bits):
 
 def test_parallel_and_serial_evaluation_agree():
     sk = keys.key_from_seed(bytes(32)).sk
-    inputs = [f"email:p{i}@x.fr|1970-01-01".encode() for i in range(60_000)]
+    inputs = [f"email:p{i}@x.fr|1970-01-01".encode() for i in range(30_000)]
     assert evaluate_prefixes(sk, inputs, workers=2) == evaluate_prefixes(sk, inputs, workers=1)
+
+
+def _shared_persons() -> pa.Table:
+    """Synthetic persons, the first ten twice (their inputs are shared by two persons), one without a birth date."""
+    persons = synthetic_persons(400, seed=8)
+    twice = pa.concat_tables([persons, persons.slice(0, 10)])
+    return twice.set_column(twice.schema.get_field_index("birth_date"), "birth_date",
+                            pa.array([None] + twice["birth_date"].to_pylist()[1:], pa.string()))
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_the_index_file_is_the_same_bytes_whatever_the_number_of_workers(workers, tmp_path, monkeypatch):
+    monkeypatch.setattr(entries, "CHUNK", 97)          # uneven chunks, shared out among the workers
+    monkeypatch.setattr(entries, "SERIAL_BELOW", 0)
+    persons, key = _shared_persons(), keys.key_from_seed(bytes(range(32)))
+
+    def build(n: int) -> bytes:
+        out = tmp_path / f"{n}.idx"
+        stats = build_index(persons, key, out, workers=n, random_bytes=random.Random(2021).randbytes,
+                            created="2021-02-23T10:00:00+00:00", with_conditions=True)
+        assert stats.shared_inputs > 0 and stats.skipped_no_birth_date == 1
+        return out.read_bytes()
+
+    serial = build(1)
+    assert build(workers) == serial
+    assert lookup_index.read_index(tmp_path / f"{workers}.idx").header["created"] == "2021-02-23T10:00:00+00:00"
+
+
+def test_a_new_build_draws_a_new_salt_and_new_padding(tmp_path):
+    persons, key = synthetic_persons(50, seed=8), keys.key_from_seed(bytes(range(32)))
+    first, second = (lookup_index.read_index(build_index(persons, key, tmp_path / f"{n}.idx", workers=1) and
+                                             tmp_path / f"{n}.idx") for n in (1, 2))
+    assert first.exposure_salt != second.exposure_salt and first.data != second.data
 
 
 @pytest.mark.parametrize("damage", ["magic", "checksum", "truncate"])

@@ -4,7 +4,7 @@ Every person's emails, phones and NIR, each paired with their birth date, become
 ``{kind}:{value}|{birth_date}``. Each input is evaluated once with the server key (RFC 9497 Evaluate):
 the first 16 bytes of the Output are the entry's tag, and the whole Output keys the entry's sealed answer,
 that person's own exposure (``fuite.lookup.exposure``). Entries are stored in the bucket of the identifier
-``{kind}:{value}`` (without the birth date). Evaluation runs in a process pool.
+``{kind}:{value}`` (without the birth date). Evaluation runs in worker processes (``fuite.lookup.entries``).
 
 An input shared by several persons (two persons with the same email and birth date) gets one entry: the
 union of their categories, only the conditions common to all of them, and the ``shared`` flag.
@@ -15,13 +15,9 @@ Stored values go through the column forms of the ``fuite.ids`` rules that normal
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
 import secrets
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -29,16 +25,14 @@ import polars as pl
 import pyarrow as pa
 
 from fuite.ids import birth_date, email_address, nir, phone
-from fuite.lookup import exposure, oprf
+from fuite.lookup import entries, exposure, oprf
 from fuite.lookup.guidance import breach_summary
 from fuite.lookup.index import choose_bucket_bits, pack_buckets, write_index
 from fuite.lookup.keys import ServerKey
-from fuite.progress import NO_PROGRESS, Bar, Tracker
+from fuite.progress import NO_PROGRESS, Tracker
 
-__all__ = ["PERSON_COLUMNS", "BuildStats", "IndexInputs", "person_inputs", "index_inputs", "exposure_codes", "evaluate_entries",
+__all__ = ["PERSON_COLUMNS", "BuildStats", "IndexInputs", "person_inputs", "index_inputs", "exposure_codes",
            "evaluate_prefixes", "build_index"]
-
-_CHUNK = 25_000
 
 
 @dataclass
@@ -72,7 +66,10 @@ def _listed(*columns: str) -> pl.Expr:
 
 def exposure_codes(persons: pa.Table) -> list[dict]:
     """The exposure codes of this index: the breach's categories then its conditions (``{id, fr, en, condition}``)."""
-    summary = breach_summary(persons, {}, "")
+    return _codes(breach_summary(persons, {}, ""))
+
+
+def _codes(summary: dict) -> list[dict]:
     return ([{**c, "condition": False} for c in summary["categories"]]
             + [{**c, "condition": True} for c in summary["conditions"]])[:exposure.MAX_CODES]
 
@@ -168,84 +165,55 @@ def person_inputs(persons: pa.Table, stats: BuildStats | None = None) -> list[by
     return index_inputs(persons, stats).inputs
 
 
-def _evaluate_chunk(args: tuple[bytes, bytes, list[bytes], list[bytes]]) -> bytes:
-    sk, salt, chunk, plaintexts = args
-    output, seal = oprf.Evaluator(sk).output, exposure.Sealer(salt).seal
-    return b"".join([seal(output(data), plain) for data, plain in zip(chunk, plaintexts)])
-
-
-def _chunks(items: list, size: int) -> Iterable[list]:
-    return (items[i:i + size] for i in range(0, len(items), size))
-
-
-def evaluate_entries(sk: bytes, salt: bytes, inputs: list[bytes], plaintexts: list[bytes],
-                     workers: int | None = None, progress: Bar | None = None) -> bytes:
-    """Concatenated 48-byte entries (tag ‖ sealed) of ``inputs``, in order; ``workers`` processes (default: cores).
-
-    The key goes to the worker processes through their pipes, never through a file. ``progress`` advances by the
-    inputs of each chunk done.
-    """
-    workers = workers or os.cpu_count() or 1
-    progress = progress or Bar("", len(inputs))
-    size = max(2_000, min(_CHUNK, len(inputs) // (workers * 4) + 1))
-    jobs = ((sk, salt, c, p) for c, p in zip(_chunks(inputs, size), _chunks(plaintexts, size)))
-    done = []
-    if workers <= 1 or len(inputs) < 2 * _CHUNK:
-        for job in jobs:
-            done.append(_evaluate_chunk(job))
-            progress.advance(len(job[2]))
-        return b"".join(done)
-    with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
-        for entries in pool.map(_evaluate_chunk, jobs):
-            done.append(entries)
-            progress.advance(len(entries) // exposure.ENTRY_BYTES)
-    return b"".join(done)
-
-
 def evaluate_prefixes(sk: bytes, inputs: list[bytes], workers: int | None = None) -> bytes:
     """Concatenated 16-byte tags of ``inputs`` (benchmarks and tests)."""
     blank = exposure.encode_exposure([], set())
-    entries = evaluate_entries(sk, bytes(16), inputs, [blank] * len(inputs), workers)
-    return b"".join(entries[i:i + exposure.TAG_BYTES] for i in range(0, len(entries), exposure.ENTRY_BYTES))
+    done = entries.evaluate(sk, bytes(16), inputs, [blank] * len(inputs), workers).entries
+    return b"".join(done[i:i + exposure.TAG_BYTES] for i in range(0, len(done), exposure.ENTRY_BYTES))
 
 
-def _buckets(identifiers: list[bytes], bucket_bits: int) -> np.ndarray:
-    """Bucket numbers: the top ``bucket_bits`` bits of SHA-256 of the identifier (its first hex digits)."""
-    shift = 32 - bucket_bits
-    return np.fromiter((int.from_bytes(hashlib.sha256(d).digest()[:4], "big") >> shift for d in identifiers),
-                       dtype=np.int64, count=len(identifiers))
+def _buckets(prefixes: bytes, bucket_bits: int) -> np.ndarray:
+    """Bucket numbers: the top ``bucket_bits`` bits of each identifier's SHA-256 prefix (its first hex digits)."""
+    return (np.frombuffer(prefixes, dtype=">u4") >> (32 - bucket_bits)).astype(np.int64)
 
 
 def build_index(persons: pa.Table, key: ServerKey, out: Path, settings: dict | None = None,
                 workers: int | None = None, bucket_bits: int | None = None,
-                with_conditions: bool = False, progress: Tracker = NO_PROGRESS) -> BuildStats:
+                with_conditions: bool = False, progress: Tracker = NO_PROGRESS,
+                random_bytes: Callable[[int], bytes] = secrets.token_bytes, created: str | None = None) -> BuildStats:
     """Build the index file ``out`` from ``persons`` with ``key``; returns counts (no identifiers).
 
     ``with_conditions``: the controller opts in to tell each person their own affirmed conditions.
     ``progress``: a bar of the build's steps, and one of the inputs evaluated with their number as its total.
+    ``random_bytes`` (the exposure salt, then the padding) and ``created`` (the header's time) are given by tests
+    only: with them fixed, the file is the same bytes whatever ``workers``.
     """
     stats = BuildStats()
-    codes = exposure_codes(persons)
-    steps = progress.bar("lookup build: the persons' inputs", 3, "steps")
-    made = index_inputs(persons, stats, with_conditions, [c["id"] for c in codes])
-    steps.advance(label="lookup build: OPRF evaluation")
-    bits = bucket_bits or choose_bucket_bits(len(made.inputs))
-    if bits % 4 or not 4 <= bits <= 32:
+    now = created or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    summary = breach_summary(persons, settings or {}, now)
+    codes = _codes(summary)
+    if bucket_bits is not None and (bucket_bits % 4 or not 4 <= bucket_bits <= 32):
         raise ValueError("bucket_bits must be a multiple of 4 between 4 and 32")
-    salt = secrets.token_bytes(16)
-    bar = progress.bar("lookup build: OPRF inputs", len(made.inputs), "inputs")
-    entries = np.frombuffer(evaluate_entries(key.sk, salt, made.inputs, made.plaintexts, workers, bar),
-                            dtype=np.uint8).reshape(-1, exposure.ENTRY_BYTES)
+    salt = random_bytes(16)
+    steps = progress.bar("lookup build: the persons' inputs", 3, "steps")
+    # The workers start while the inputs are prepared (about 3 inputs a person).
+    with entries.evaluator(key.sk, salt, entries.workers_for(3 * persons.num_rows, workers)) as evaluate:
+        made = index_inputs(persons, stats, with_conditions, [c["id"] for c in codes])
+        steps.advance(label="lookup build: OPRF evaluation")
+        bar = progress.bar("lookup build: OPRF inputs", len(made.inputs), "inputs")
+        done = evaluate(made.inputs, made.plaintexts, bar)
     bar.finish()
+    bits = bucket_bits or choose_bucket_bits(len(made.inputs))
     steps.advance(label="lookup build: buckets")
-    block, per = pack_buckets(_buckets(made.identifiers, bits), entries, bits)
-    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    block, per = pack_buckets(_buckets(done.prefixes, bits),
+                              np.frombuffer(done.entries, dtype=np.uint8).reshape(-1, exposure.ENTRY_BYTES), bits,
+                              random_bytes=random_bytes)
     header = {
         "format": "fuite-lookup-index", "suite": oprf.SUITE, "mode": oprf.MODE, "bucket_bits": bits,
         "entry_bytes": exposure.ENTRY_BYTES, "tag_bytes": exposure.TAG_BYTES, "entries_per_bucket": per,
         "key_id": key.key_id, "created": now, "kinds": ["email", "phone", "nir"],
         "exposure": {"salt": salt.hex(), "codes": codes, "conditions": with_conditions},
-        "breach": breach_summary(persons, settings or {}, now),
+        "breach": summary,
     }
     write_index(out, header, block)
     steps.finish()

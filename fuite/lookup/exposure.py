@@ -98,21 +98,32 @@ class Sealer:
         self._extract = hmac.new(salt or bytes(64), digestmod="sha512")
         self._info = INFO + b"\x01"          # one HKDF-Expand block covers the 56 bytes
         self._sealed = ctypes.create_string_buffer(SEALED_BYTES)
-        self._length = ctypes.c_ulonglong(0)
         self._encrypt = pysodium.sodium.crypto_aead_xchacha20poly1305_ietf_encrypt
 
     def seal(self, output: bytes, plaintext: bytes) -> bytes:
         """``tag ‖ sealed`` for an Output (64 bytes) and a 16-byte plaintext."""
-        if len(plaintext) != PLAINTEXT_BYTES:
-            raise ValueError("an entry's plaintext is 16 bytes")
-        extract = self._extract.copy()
-        extract.update(output)
-        okm = hmac.digest(extract.digest(), self._info, "sha512")
-        tag = output[:TAG_BYTES]
-        if self._encrypt(self._sealed, ctypes.byref(self._length), plaintext, ctypes.c_ulonglong(len(plaintext)),
-                         tag, ctypes.c_ulonglong(TAG_BYTES), None, okm[32:56], okm[:32]) != 0:
-            raise LookupError_("sealing an entry failed")
-        return tag + self._sealed.raw
+        return self.seal_all([output], [plaintext])
+
+    def seal_all(self, outputs: list[bytes], plaintexts: list[bytes]) -> bytes:
+        """The entries ``tag ‖ sealed`` of ``outputs`` with their ``plaintexts``, concatenated in order."""
+        if len(outputs) != len(plaintexts) or any(len(p) != PLAINTEXT_BYTES for p in plaintexts):
+            raise ValueError("one 16-byte plaintext per output")
+        extract, info, digest = self._extract.copy, self._info, hmac.digest
+        encrypt, sealed = self._encrypt, self._sealed
+        plain_length, tag_length = ctypes.c_ulonglong(PLAINTEXT_BYTES), ctypes.c_ulonglong(TAG_BYTES)
+        entries = bytearray(len(outputs) * ENTRY_BYTES)
+        at = 0
+        for output, plaintext in zip(outputs, plaintexts):
+            prk = extract()
+            prk.update(output)
+            okm = digest(prk.digest(), info, "sha512")
+            tag = output[:TAG_BYTES]
+            if encrypt(sealed, None, plaintext, plain_length, tag, tag_length, None, okm[32:56], okm[:32]) != 0:
+                raise LookupError_("sealing an entry failed")
+            entries[at:at + TAG_BYTES] = tag
+            entries[at + TAG_BYTES:at + ENTRY_BYTES] = sealed.raw
+            at += ENTRY_BYTES
+        return bytes(entries)
 
 
 def open_entry(output: bytes, salt: bytes, sealed: bytes) -> bytes:

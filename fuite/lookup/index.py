@@ -24,6 +24,7 @@ import json
 import os
 import secrets
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,15 +120,17 @@ def bucket_of(data: bytes, bucket_bits: int) -> str:
 
 
 def pack_buckets(buckets: np.ndarray, prefixes: np.ndarray, bucket_bits: int,
-                 minimum: int = MIN_ENTRIES_PER_BUCKET) -> tuple[bytes, int]:
+                 minimum: int = MIN_ENTRIES_PER_BUCKET,
+                 random_bytes: Callable[[int], bytes] = secrets.token_bytes) -> tuple[bytes, int]:
     """Lay out ``prefixes`` (n x 48 uint8 entries) by bucket, pad with random entries, sort each bucket.
 
-    Returns the entries block and the number of entries per bucket (the same for every bucket).
+    Returns the entries block and the number of entries per bucket (the same for every bucket). The result depends
+    on the entries of each bucket, not on their order, and on ``random_bytes`` (the padding).
     """
     n_buckets = 1 << bucket_bits
     counts = np.bincount(buckets, minlength=n_buckets) if len(buckets) else np.zeros(n_buckets, dtype=np.int64)
     per = max(minimum, -(-int(counts.max(initial=0)) // 32) * 32)
-    block = np.frombuffer(secrets.token_bytes(n_buckets * per * ENTRY_BYTES), dtype=np.uint8)
+    block = np.frombuffer(random_bytes(n_buckets * per * ENTRY_BYTES), dtype=np.uint8)
     block = block.reshape(n_buckets, per, ENTRY_BYTES).copy()
     order = np.argsort(buckets, kind="stable")
     sorted_buckets = buckets[order]
