@@ -42,7 +42,8 @@ def test_the_evaluator_gives_rfc_outputs():
 
 
 def _expected_entries(sk, salt, inputs, plaintexts):
-    return b"".join(exposure.seal_entry(oprf.evaluate(sk, d), salt, p) for d, p in zip(inputs, plaintexts))
+    return b"".join(exposure.seal_entry(oprf.evaluate(sk, d), salt, plaintexts[16 * i:16 * i + 16])
+                    for i, d in enumerate(inputs))
 
 
 def _bar_of(persons, workers, monkeypatch, chunk=None):
@@ -75,9 +76,11 @@ def test_process_pool_bar_and_entries_agree_with_the_serial_build(monkeypatch):
 
 def test_a_plaintext_of_the_wrong_length_is_refused():
     with pytest.raises(ValueError):
-        exposure.Sealer(bytes(16)).seal_all([bytes(64)], [bytes(15)])
+        exposure.Sealer(bytes(16)).seal_all([bytes(64)], bytes(15))
     with pytest.raises(ValueError):
-        entries.evaluate(bytes(32), bytes(16), [b"email:a@b.fr|1970-01-01"], [])
+        exposure.Sealer(bytes(16)).seal(bytes(64), bytes(17))
+    with pytest.raises(ValueError):
+        entries.evaluate(bytes(32), bytes(16), [b"email:a@b.fr|1970-01-01"], b"")
 
 
 def test_the_worker_module_loads_no_data_frame_library():

@@ -5,6 +5,7 @@ import os
 import random
 import stat
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -228,3 +229,20 @@ def test_cli_build_without_persons_is_a_one_line_error(tmp_path, fuite_cli):
     done = fuite_cli("lookup", "build", "--case", str(tmp_path / "case"), "--out", str(tmp_path / "x.idx"),
                      "--key-file", str(tmp_path / "k.key"))
     assert done.returncode != 0 and "persons" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("shared_first_bytes", [False, True])
+def test_pack_buckets_puts_each_entry_in_its_bucket_sorted_bytewise(shared_first_bytes):
+    rng = random.Random(5)
+    entries = [rng.randbytes(48) for _ in range(700)]
+    buckets = [rng.randrange(16) for _ in entries]
+    if shared_first_bytes:      # two entries of one bucket share their first 8 bytes: sorted on the rest
+        entries[1], buckets[1] = entries[0][:8] + bytes(40), buckets[0]
+    block, per = lookup_index.pack_buckets(np.array(buckets), np.frombuffer(b"".join(entries), np.uint8).reshape(-1, 48),
+                                           4, minimum=32, random_bytes=rng.randbytes)
+    assert len(block) == 16 * per * 48 and per % 32 == 0 and max(buckets.count(b) for b in range(16)) <= per < 256
+    for bucket in range(16):
+        raw = block[bucket * per * 48:(bucket + 1) * per * 48]
+        got = [raw[i:i + 48] for i in range(0, len(raw), 48)]
+        assert got == sorted(got)
+        assert {e for e, b in zip(entries, buckets) if b == bucket} <= set(got)

@@ -46,11 +46,10 @@ class BuildStats:
 
 @dataclass
 class IndexInputs:
-    """The distinct inputs, the identifier each belongs to (its bucket) and each one's 16-byte plaintext."""
+    """The distinct inputs (``{kind}:{value}|{birth_date}``) and their 16-byte plaintexts, concatenated in order."""
 
     inputs: list[bytes]
-    identifiers: list[bytes]
-    plaintexts: list[bytes]
+    plaintexts: bytes
 
 
 #: Each kind: the persons columns holding it and the ``fuite.ids`` column normaliser.
@@ -92,13 +91,12 @@ def _frame(persons: pa.Table, stats: BuildStats) -> pl.DataFrame:
 
 
 def _identifiers(df: pl.DataFrame, stats: BuildStats) -> pl.DataFrame:
-    """One row per (person, identifier ``{kind}:{value}``, input) with the person's categories and conditions."""
+    """One row per (person, input ``{kind}:{value}|{birth_date}``) with the person's categories and conditions."""
     frames = []
     for kind, (columns, normalise_column) in _KINDS.items():
         part = df.select("person", _listed(*columns).alias("v"), "birth_date", "categories", "conditions").explode("v")
         part = (part.with_columns(normalise_column(part["v"]).alias("v")).drop_nulls("v")
                 .select("person", "categories", "conditions",
-                        pl.concat_str([pl.lit(f"{kind}:"), pl.col("v")]).alias("identifier"),
                         pl.concat_str([pl.lit(f"{kind}:"), pl.col("v"), pl.lit("|"), pl.col("birth_date")])
                         .alias("input"))
                 .unique(["person", "input"]))
@@ -113,30 +111,32 @@ def _split(column: str) -> pl.Expr:
 
 def index_inputs(persons: pa.Table, stats: BuildStats | None = None, with_conditions: bool = False,
                  codes: list[str] | None = None) -> IndexInputs:
-    """The distinct inputs of a persons table with their identifiers and sealed-answer plaintexts.
+    """The distinct inputs of a persons table with their sealed-answer plaintexts.
 
-    Most inputs belong to one person and take that person's answer as it is; only shared ones are grouped.
+    Most inputs belong to one person and take that person's answer as it is, encoded once per distinct answer;
+    only shared ones are grouped.
     """
     stats = stats if stats is not None else BuildStats()
     codes = codes if codes is not None else [c["id"] for c in exposure_codes(persons)]
     rows = _identifiers(_frame(persons, stats), stats).with_columns(pl.len().over("input").alias("n"))
-    single = rows.filter(pl.col("n") == 1)
+    answer = _Answers(codes, with_conditions)
+    single = rows.filter(pl.col("n") == 1).select(pl.col("input").cast(pl.Binary), "categories", "conditions")
+    answers = single.select("categories", "conditions").unique().with_row_index("answer")
+    single = single.join(answers, on=["categories", "conditions"])
+    table = np.frombuffer(b"".join([answer(cats, (conds,), 1) for cats, conds in answers.select(
+        "categories", "conditions").iter_rows()]) or bytes(exposure.PLAINTEXT_BYTES), dtype=np.uint8)
+    plaintexts = table.reshape(-1, exposure.PLAINTEXT_BYTES)[single["answer"].to_numpy()].tobytes()
     grouped = (rows.filter(pl.col("n") > 1)
                .with_columns(_split("categories").alias("cats"), _split("conditions").alias("conds"))
                .group_by("input", maintain_order=True)
-               .agg(pl.col("identifier").first(), pl.col("person").n_unique().alias("persons"),
+               .agg(pl.col("person").n_unique().alias("persons"),
                     pl.col("cats").list.explode(keep_nulls=False, empty_as_null=False).unique().sort().str.join(";").alias("cats"),
                     pl.col("conds").list.join(";").alias("conds")))
-    answer = _Answers(codes, with_conditions)
-    plaintexts = [answer(cats, (conds,), 1) for cats, conds in zip(single["categories"].to_list(),
-                                                                   single["conditions"].to_list())]
-    plaintexts += [answer(cats, tuple(conds), n) for cats, conds, n in zip(
-        grouped["cats"].to_list(), grouped["conds"].to_list(), grouped["persons"].to_list())]
+    plaintexts += b"".join([answer(cats, tuple(conds), n) for cats, conds, n in grouped.select(
+        "cats", "conds", "persons").iter_rows()])
     stats.inputs = single.height + grouped.height
     stats.shared_inputs = grouped.height
-    return IndexInputs([i.encode() for i in single["input"].to_list() + grouped["input"].to_list()],
-                       [i.encode() for i in single["identifier"].to_list() + grouped["identifier"].to_list()],
-                       plaintexts)
+    return IndexInputs(single["input"].to_list() + grouped["input"].cast(pl.Binary).to_list(), plaintexts)
 
 
 def _items(joined: str) -> set[str]:
@@ -168,7 +168,7 @@ def person_inputs(persons: pa.Table, stats: BuildStats | None = None) -> list[by
 def evaluate_prefixes(sk: bytes, inputs: list[bytes], workers: int | None = None) -> bytes:
     """Concatenated 16-byte tags of ``inputs`` (benchmarks and tests)."""
     blank = exposure.encode_exposure([], set())
-    done = entries.evaluate(sk, bytes(16), inputs, [blank] * len(inputs), workers).entries
+    done = entries.evaluate(sk, bytes(16), inputs, blank * len(inputs), workers).entries
     return b"".join(done[i:i + exposure.TAG_BYTES] for i in range(0, len(done), exposure.ENTRY_BYTES))
 
 

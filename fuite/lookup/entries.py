@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 
 from fuite.lookup import exposure, oprf
+from fuite.lookup.exposure import PLAINTEXT_BYTES
 from fuite.progress import Bar
 
 __all__ = ["CHUNK", "SERIAL_BELOW", "Evaluated", "evaluator", "evaluate", "evaluate_chunk", "identifier_prefixes",
@@ -54,11 +55,11 @@ class _Chunks:
         self.outputs = oprf.Evaluator(sk).outputs
         self.seal_all = exposure.Sealer(salt).seal_all
 
-    def __call__(self, inputs: list[bytes], plaintexts: list[bytes]) -> Evaluated:
+    def __call__(self, inputs: list[bytes], plaintexts: bytes) -> Evaluated:
         return Evaluated(self.seal_all(self.outputs(inputs), plaintexts), identifier_prefixes(inputs))
 
 
-def evaluate_chunk(sk: bytes, salt: bytes, inputs: list[bytes], plaintexts: list[bytes]) -> Evaluated:
+def evaluate_chunk(sk: bytes, salt: bytes, inputs: list[bytes], plaintexts: bytes) -> Evaluated:
     """The entries and identifier prefixes of ``inputs`` in this process."""
     return _Chunks(sk, salt)(inputs, plaintexts)
 
@@ -71,7 +72,7 @@ def _start_worker(sk: bytes, salt: bytes) -> None:
     _worker = _Chunks(sk, salt)
 
 
-def _run(job: tuple[list[bytes], list[bytes]]) -> Evaluated:
+def _run(job: tuple[list[bytes], bytes]) -> Evaluated:
     return _worker(*job)
 
 
@@ -79,13 +80,14 @@ def _ready() -> None:
     """A job that only makes the pool start a worker (its initializer runs)."""
 
 
-def _jobs(inputs: list[bytes], plaintexts: list[bytes], size: int) -> Iterator[tuple[list[bytes], list[bytes]]]:
-    if len(inputs) != len(plaintexts):
-        raise ValueError("one plaintext per input")
-    return ((inputs[i:i + size], plaintexts[i:i + size]) for i in range(0, len(inputs), size))
+def _jobs(inputs: list[bytes], plaintexts: bytes, size: int) -> Iterator[tuple[list[bytes], bytes]]:
+    if len(plaintexts) != len(inputs) * PLAINTEXT_BYTES:
+        raise ValueError("one 16-byte plaintext per input")
+    return ((inputs[i:i + size], plaintexts[i * PLAINTEXT_BYTES:(i + size) * PLAINTEXT_BYTES])
+            for i in range(0, len(inputs), size))
 
 
-def _in_process(evaluator: _Chunks, inputs: list[bytes], plaintexts: list[bytes], progress: Bar) -> list[Evaluated]:
+def _in_process(evaluator: _Chunks, inputs: list[bytes], plaintexts: bytes, progress: Bar) -> list[Evaluated]:
     done = []
     for job in _jobs(inputs, plaintexts, CHUNK):
         done.append(evaluator(*job))
@@ -93,7 +95,7 @@ def _in_process(evaluator: _Chunks, inputs: list[bytes], plaintexts: list[bytes]
     return done
 
 
-def _in_pool(pool: ProcessPoolExecutor, inputs: list[bytes], plaintexts: list[bytes], progress: Bar) -> list[Evaluated]:
+def _in_pool(pool: ProcessPoolExecutor, inputs: list[bytes], plaintexts: bytes, progress: Bar) -> list[Evaluated]:
     done = []
     for part in pool.map(_run, _jobs(inputs, plaintexts, CHUNK)):
         done.append(part)
@@ -119,7 +121,7 @@ def evaluator(sk: bytes, salt: bytes, workers: int) -> Iterator[Callable[..., Ev
         yield lambda inputs, plaintexts, progress=None: _gather(_in_pool, pool, inputs, plaintexts, progress)
 
 
-def _gather(run, by, inputs: list[bytes], plaintexts: list[bytes], progress: Bar | None) -> Evaluated:
+def _gather(run, by, inputs: list[bytes], plaintexts: bytes, progress: Bar | None) -> Evaluated:
     done = run(by, inputs, plaintexts, progress or Bar("", len(inputs)))
     return Evaluated(b"".join(p.entries for p in done), b"".join(p.prefixes for p in done))
 
@@ -129,7 +131,7 @@ def workers_for(inputs: int, workers: int | None = None) -> int:
     return 1 if inputs < SERIAL_BELOW else workers or os.cpu_count() or 1
 
 
-def evaluate(sk: bytes, salt: bytes, inputs: list[bytes], plaintexts: list[bytes], workers: int | None = None,
+def evaluate(sk: bytes, salt: bytes, inputs: list[bytes], plaintexts: bytes, workers: int | None = None,
              progress: Bar | None = None) -> Evaluated:
     """The entries and identifier prefixes of ``inputs``, in order, by ``workers`` processes (default: every core).
 

@@ -102,18 +102,22 @@ class Sealer:
 
     def seal(self, output: bytes, plaintext: bytes) -> bytes:
         """``tag ‖ sealed`` for an Output (64 bytes) and a 16-byte plaintext."""
-        return self.seal_all([output], [plaintext])
+        if len(plaintext) != PLAINTEXT_BYTES:
+            raise ValueError("an entry's plaintext is 16 bytes")
+        return self.seal_all([output], plaintext)
 
-    def seal_all(self, outputs: list[bytes], plaintexts: list[bytes]) -> bytes:
-        """The entries ``tag ‖ sealed`` of ``outputs`` with their ``plaintexts``, concatenated in order."""
-        if len(outputs) != len(plaintexts) or any(len(p) != PLAINTEXT_BYTES for p in plaintexts):
+    def seal_all(self, outputs: list[bytes], plaintexts: bytes) -> bytes:
+        """The entries ``tag ‖ sealed`` of ``outputs``, concatenated in order; ``plaintexts``: theirs, 16 bytes each,
+        concatenated."""
+        if len(plaintexts) != len(outputs) * PLAINTEXT_BYTES:
             raise ValueError("one 16-byte plaintext per output")
         extract, info, digest = self._extract.copy, self._info, hmac.digest
         encrypt, sealed = self._encrypt, self._sealed
         plain_length, tag_length = ctypes.c_ulonglong(PLAINTEXT_BYTES), ctypes.c_ulonglong(TAG_BYTES)
         entries = bytearray(len(outputs) * ENTRY_BYTES)
         at = 0
-        for output, plaintext in zip(outputs, plaintexts):
+        for i, output in enumerate(outputs):
+            plaintext = plaintexts[i * PLAINTEXT_BYTES:(i + 1) * PLAINTEXT_BYTES]
             prk = extract()
             prk.update(output)
             okm = digest(prk.digest(), info, "sha512")
