@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import tomllib
 
@@ -168,23 +169,45 @@ def test_interrupted_letter_batches_are_settled_by_their_files(tmp_path):
 
 
 def test_recurring_sections_are_laid_out_once_and_stay_text(tmp_path):
-    from fuite.notify.letters import _SHIPPED, _use_fragments, letter_data
+    from fuite.notify import letters
     from fuite.notify.notice import NoticeRenderer
 
     rows = _letter_rows(4)
     renderer = NoticeRenderer(CASE_FILE)
-    data = letter_data(renderer, rows)
-    frags = _use_fragments(_SHIPPED.read_bytes(), data)
-    marked = [("frag" in s) for letter in data["letters"] for s in letter["fr"]["sections"]]
-    # the case's own sections recur in every letter; the exposed list differs between odd and even rows
-    assert frags and all(bytes(json.loads(f)).startswith(b"%PDF") for f in frags) and any(marked)
-    assert len(frags) < sum(marked)            # each recurring section is laid out once for the batch
-    runs = [s.get("frag") for s in data["letters"][0]["fr"]["sections"]]
-    assert -1 in runs and runs[runs.index(-1) - 1] >= 0   # consecutive ones are drawn by one fragment
-    lone = letter_data(renderer, rows[:1])     # a section written in one letter only stays inline
-    assert _use_fragments(b"#let data = json(bytes(sys.inputs.data))", lone) == []   # template without fragment mode
+    source = letters._SHIPPED.read_bytes()
+    letters._DOCS.clear(), letters._WHERE.clear()
+    data = letters.letter_data(renderer, rows)
+    docs = letters._use_fragments(source, data)
+    # every section and the letterhead come from one new fragment document: a 7-bit PDF, one page per piece
+    assert len(docs) == 1 and docs[0].isascii() and docs[0].startswith("%PDF")
+    marks = [tuple(s["frag"]) for letter in data["letters"] for lang in ("fr", "en") for s in letter[lang]["sections"]]
+    heads = {tuple(letter["head"]) for letter in data["letters"]}
+    assert len(heads) == 1 and len(set(marks)) < len(marks)     # each shared section is laid out once
+    # the exposed list differs between odd and even rows: two pieces for it in each language
+    exposed = {tuple(letter[lang]["sections"][1]["frag"]) for letter in data["letters"] for lang in ("fr", "en")}
+    assert len(exposed) == 4
+    assert all(letter["fr"]["closing"] is None for letter in data["letters"])   # drawn by the last fragment
+    assert len(set(marks) | heads) == PdfReader(io.BytesIO(docs[0].encode())).get_num_pages()
+    again = letters.letter_data(renderer, rows[:2])    # a later batch lays out nothing already laid out
+    assert letters._use_fragments(source, again) == docs and len(letters._DOCS) == 1
+    lone = letters.letter_data(renderer, rows[:1])
+    assert letters._use_fragments(b"#let data = json(bytes(sys.inputs.data))", lone) == []   # no fragment protocol
+    assert "frag" not in lone["letters"][0]["fr"]["sections"][0] and lone["letters"][0]["fr"]["closing"]
     out = tmp_path / "letters"
     with _case(tmp_path) as case:
         notify_persons(case.conn, persons_table(rows), CASE_FILE, PersonsOptions(letters_dir=out), secret=b"k" * 32)
     text = _pdf_text(next(out.glob("*.pdf")))
     assert text.count("Ce que vous pouvez faire") == 4 and text.count("What you can do") == 4
+
+
+def test_a_template_without_the_fragment_protocol_gets_every_word_itself(tmp_path):
+    from fuite.notify.letters import render_letters_pdf
+    from fuite.notify.notice import NoticeRenderer
+
+    (tmp_path / "letter.typ").write_text(
+        '#let data = json(bytes(sys.inputs.data))\n'
+        '#for (i, l) in data.letters.enumerate() { if i > 0 { pagebreak() }; par(l.fr.greeting)\n'
+        '  for s in l.fr.sections { par(s.title) }; pagebreak(); par(l.en.closing) }\n', encoding="utf-8")
+    pdf = render_letters_pdf(NoticeRenderer(CASE_FILE), _letter_rows(2), override_dirs=[tmp_path])
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Bonjour Zoé1 Lefèvre1" in text and "Ce que vous pouvez faire" in text and "We apologise" in text

@@ -87,10 +87,17 @@ def _compiler():
     return typst.Compiler(font_paths=typst.Fonts(include_system_fonts=False))
 
 
-#: Recurring sections laid out once per process: ``(template digest, lang + section) → PDF bytes as JSON``. Only what
-#: recurs across letters is kept (the case's words and a category list; never a name or an address), in memory.
-_FRAGMENTS: dict[tuple[bytes, str], str] = {}
-_FRAGMENTS_MAX = 512
+#: Fragments laid out once per process (the case's words, a category list, the letterhead; never a name or an
+#: address), in memory: the fragment documents as 7-bit PDFs, and where each fragment is (document, page).
+_DOCS: list[str] = []
+_WHERE: dict[tuple[bytes, str], tuple[int, int]] = {}
+_FRAGMENTS_MAX = 4096
+#: At most this many fragment documents reach one batch (else the cache starts afresh with this batch's).
+_DOCS_PER_BATCH = 32
+#: A run of sections is one fragment when at least this many bodies of a batch hold it (or it was laid out before).
+_RUN_MIN = 16
+#: A template speaks the fragment protocol when it reads its fragment documents from ``sys.inputs``.
+_FRAGMENT_MODE = b'sys.inputs.at("docs"'
 
 
 def _compile(source: bytes, inputs: dict[str, str]) -> bytes:
@@ -102,67 +109,126 @@ def _compile(source: bytes, inputs: dict[str, str]) -> bytes:
         raise NotifyError(f"letter template could not be rendered ({exc.message.splitlines()[0][:120]})") from None
 
 
-def _fragment(source: bytes, digest: bytes, lang: str, key: str, sections: list[dict]) -> str:
-    """The fragment's PDF as the JSON array of bytes ``letter.typ`` reads (laid out on first use, then kept)."""
-    found = _FRAGMENTS.get((digest, key))
-    if found is None:
-        pdf = _compile(source, {"fragment": "1", "data": json.dumps({"lang": lang, "sections": sections},
-                                                                    ensure_ascii=False)})
-        if len(_FRAGMENTS) >= _FRAGMENTS_MAX:
-            _FRAGMENTS.clear()
-        found = _FRAGMENTS[(digest, key)] = json.dumps(list(pdf), separators=(",", ":"))
-    return found
+def seven_bit(pdf: bytes) -> str:
+    """The same PDF in 7-bit ASCII (every stream ASCII85-encoded over its filters, header comment plain), so that
+    it reaches typst as a string (``sys.inputs``) and is read back with ``bytes()``, without any file."""
+    import base64
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, NameObject, NullObject, StreamObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    for obj in writer._objects:
+        if not isinstance(obj, StreamObject):
+            continue
+        filters, parms = obj.get("/Filter"), obj.get("/DecodeParms")
+        obj._data = base64.a85encode(obj._data) + b"~>"
+        obj[NameObject("/Filter")] = ArrayObject([NameObject("/ASCII85Decode"),
+                                                 *(filters if isinstance(filters, ArrayObject) else [filters] if filters else [])])
+        if parms is not None:
+            obj[NameObject("/DecodeParms")] = ArrayObject([NullObject(),
+                                                          *(parms if isinstance(parms, ArrayObject) else [parms])])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    out = buffer.getvalue()
+    head, _, rest = out.partition(b"\n")
+    second, _, rest = rest.partition(b"\n")    # pypdf's binary comment: the same length in ASCII keeps the offsets
+    return b"\n".join((head, b"%" + b"-" * (len(second) - 1), rest)).decode("ascii")
 
 
-def _runs(flags: list[bool]) -> list[tuple[int, int]]:
-    """``(start, end)`` of each run of consecutive true flags."""
-    runs, start = [], None
-    for k, flag in enumerate([*flags, False]):
-        if flag and start is None:
-            start = k
-        elif not flag and start is not None:
-            runs.append((start, k))
-            start = None
-    return runs
+def _tail(body: dict) -> None:
+    """Move the closing and signature into a last section (the same in every letter: a fragment too)."""
+    body["sections"].append({"title": "", "blocks": [["closing", body["closing"]], ["signature", body["signature"]]]})
+    body["closing"] = body["signature"] = None
+
+
+def _runs(bodies: list[list[str]], known) -> list[list[tuple[int, int]]]:
+    """For each body (its sections' keys), the runs ``(start, end)`` of sections each drawn by one fragment.
+
+    The whole body when it recurs (twice in the batch, or ``known``: laid out before), else it is split around
+    its rarest section (the list of exposed categories, usually) and each side is tried in turn: fewer images
+    to place, and what one letter alone has is laid out alone.
+    """
+    seen = Counter(key for keys in bodies for key in keys)
+    pending = [[(0, len(keys))] if keys else [] for keys in bodies]
+    done: list[list[tuple[int, int]]] = [[] for _ in bodies]
+    while any(pending):
+        counts = Counter("\0".join(keys[a:b]) for keys, ranges in zip(bodies, pending) for a, b in ranges)
+        later: list[list[tuple[int, int]]] = []
+        for keys, ranges, runs in zip(bodies, pending, done, strict=True):
+            split: list[tuple[int, int]] = []
+            for a, b in ranges:
+                joined = "\0".join(keys[a:b])
+                if b - a == 1 or counts[joined] >= _RUN_MIN or known(joined):
+                    runs.append((a, b))
+                    continue
+                rare = min(range(a, b), key=lambda k: seen[keys[k]])
+                split += [(x, y) for x, y in ((a, rare), (rare, rare + 1), (rare + 1, b)) if y > x]
+            later.append(split)
+        pending = later
+    return [sorted(runs) for runs in done]
+
+
+def _lay_out(source: bytes, digest: bytes, pieces: dict[str, dict], data: dict) -> None:
+    """Lay ``pieces`` (key → piece) out in one new fragment document, one page each, and note where each is."""
+    doc = {"pieces": list(pieces.values()), "date_fr": data["date_fr"], "subject_fr": data["subject_fr"]}
+    _DOCS.append(seven_bit(_compile(source, {"fragment": "1", "data": json.dumps(doc, ensure_ascii=False)})))
+    for page, key in enumerate(pieces):
+        _WHERE[(digest, key)] = (len(_DOCS) - 1, page)
 
 
 def _use_fragments(source: bytes, data: dict) -> list[str]:
-    """Mark the sections that recur in the batch (or were laid out before) with the fragment drawing them.
+    """Mark what a batch's letters share with the fragment drawing it; return the batch's fragment documents.
 
-    A section written in one letter only (it would hold that person's own words) stays inline. Consecutive
-    recurring sections are drawn by one fragment when that run itself recurs (fewer images to place), else
-    one fragment each. A template without fragment mode (a controller's older ``letter.typ``) gets none.
+    Every section of every letter (the case's words, the list of exposed categories, the closing) and each
+    letterhead (sender, date, subject) is laid out once per process, as a page of a fragment document, and placed
+    as a PDF image (``"frag": [document, page]``, a run of sections drawn by one fragment from its first section,
+    the others ``"frag": null``). The fragments a batch lays out first go into one new document (one typst run);
+    a batch whose fragments are spread over more than :data:`_DOCS_PER_BATCH` documents lays them all out
+    afresh in one. What is the person's own (address, greeting, a minor's introduction) stays in the letter.
+    A template without the fragment protocol (a controller's older ``letter.typ``) gets none.
     """
-    if b"sys.inputs.fragment" not in source and b'"fragment" in sys.inputs' not in source:
+    if _FRAGMENT_MODE not in source:
         return []
     digest = hashlib.blake2b(source, digest_size=16).digest()
-    bodies = [(lang, letter[lang]["sections"]) for letter in data["letters"] for lang in ("fr", "en")]
-    keys = [[lang + repr(section) for section in sections] for lang, sections in bodies]   # plain lists and dicts
-    seen = Counter(key for row in keys for key in row)
-    recurs = [[seen[k] > 1 or (digest, k) in _FRAGMENTS for k in row] for row in keys]
-    runs = [[(a, b, "".join(row[a:b])) for a, b in _runs(flags)] for row, flags in zip(keys, recurs, strict=True)]
-    seen_runs = Counter(key for row in runs for a, b, key in row if b - a > 1)
-    frags: list[str] = []
-    index: dict[str, int] = {}
-
-    def use(lang: str, key: str, sections: list[dict]) -> None:
-        if key not in index:
-            index[key] = len(frags)
-            frags.append(_fragment(source, digest, lang, key, sections))
-        sections[0]["frag"] = index[key]
-        for rest in sections[1:]:
-            rest["frag"] = -1            # drawn by the fragment of the run it belongs to
-        for section in sections:
-            section["blocks"] = []       # laid out in the fragment: typst need not read the words again
-
-    for (lang, sections), row, key_row in zip(bodies, runs, keys, strict=True):
-        for a, b, key in row:
-            if b - a > 1 and (seen_runs[key] > 1 or (digest, key) in _FRAGMENTS):
-                use(lang, key, sections[a:b])
-            else:
-                for k in range(a, b):
-                    use(lang, key_row[k], sections[k:k + 1])
-    return frags
+    if len(_WHERE) > _FRAGMENTS_MAX:
+        _DOCS.clear()
+        _WHERE.clear()
+    pieces: dict[str, dict] = {}
+    uses: list[tuple[dict, str]] = []
+    for letter in data["letters"]:
+        sender = letter.get("sender", data["sender"])
+        key = "head" + repr((sender, data["date_fr"], data["subject_fr"]))
+        pieces.setdefault(key, {"head": sender})
+        uses.append((letter, key))
+    bodies = []
+    for letter in data["letters"]:
+        for lang in ("fr", "en"):
+            _tail(letter[lang])
+            bodies.append((lang, letter[lang]["sections"]))
+    keys = [[lang + repr((s["title"], s["blocks"])) for s in sections] for lang, sections in bodies]
+    for (lang, sections), row, runs in zip(bodies, keys, _runs(keys, lambda k: (digest, k) in _WHERE), strict=True):
+        for a, b in runs:
+            key = "\0".join(row[a:b])
+            pieces.setdefault(key, {"lang": lang, "sections": [{"title": s["title"], "blocks": s["blocks"]}
+                                                              for s in sections[a:b]]})
+            uses.append((sections[a], key))
+            for section in sections[a:b]:
+                section["title"], section["blocks"], section["frag"] = "", [], None   # typst need not read them
+    spread = {_WHERE[(digest, key)][0] for key in pieces if (digest, key) in _WHERE}
+    new = {key: piece for key, piece in pieces.items() if (digest, key) not in _WHERE}
+    if len(spread) + bool(new) > _DOCS_PER_BATCH:
+        _DOCS.clear()
+        _WHERE.clear()
+        new = pieces
+    if new:
+        _lay_out(source, digest, new, data)
+    local: dict[int, int] = {}
+    for target, key in uses:
+        doc, page = _WHERE[(digest, key)]
+        target["head" if "address" in target else "frag"] = [local.setdefault(doc, len(local)), page]
+    return [_DOCS[doc] for doc in local]
 
 
 def render_letters_pdf(renderer: NoticeRenderer, rows: list[dict], today: date | None = None,
@@ -170,10 +236,9 @@ def render_letters_pdf(renderer: NoticeRenderer, rows: list[dict], today: date |
     """One PDF holding every letter of ``rows``, in the order given."""
     source = _template_source(override_dirs)
     data = letter_data(renderer, rows, today)
-    frags = _use_fragments(source, data)
-    inputs = {"data": json.dumps(data, ensure_ascii=False)}
-    if frags:
-        inputs["frags"] = "[" + ",".join(frags) + "]"
+    docs = _use_fragments(source, data)
+    inputs = {"data": json.dumps(data, ensure_ascii=False), "docs": str(len(docs))}
+    inputs |= {f"doc{k}": doc for k, doc in enumerate(docs)}
     return _compile(source, inputs)
 
 
