@@ -211,3 +211,26 @@ def test_a_template_without_the_fragment_protocol_gets_every_word_itself(tmp_pat
     pdf = render_letters_pdf(NoticeRenderer(CASE_FILE), _letter_rows(2), override_dirs=[tmp_path])
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Bonjour Zoé1 Lefèvre1" in text and "Ce que vous pouvez faire" in text and "We apologise" in text
+
+
+def test_sections_that_many_letters_share_in_a_row_are_one_image(tmp_path):
+    from fuite.notify import letters
+    from fuite.notify.notice import NoticeRenderer
+
+    extra = ["blood_group", "medication", "sample_date", "physician_name", "insurer_name"]
+    rows = _letter_rows(2 * letters._RUN_MIN)    # a list of exposed data of its own in each letter, the rest shared
+    for k, row in enumerate(rows):
+        row.update(nir=None, categories="last_name;first_name;street_address;postal_code;city;" +
+                   ";".join(c for bit, c in enumerate(extra) if k >> bit & 1))
+    renderer = NoticeRenderer(CASE_FILE)
+    written = len(letters.letter_data(renderer, rows)["letters"][0]["fr"]["sections"]) + 1   # and the closing
+    data = letters.letter_data(renderer, rows)
+    docs = letters._use_fragments(letters._SHIPPED.read_bytes(), data)
+    drawn = data["letters"][0]["fr"]["sections"]
+    # what happened, the letter's exposed list, then one image from the consequences to the signature
+    assert written >= 6 and len(drawn) == 3 and all(s["frag"] for s in drawn)
+    pdf = letters._compile(letters._SHIPPED.read_bytes(),
+                           {"data": json.dumps(data), "docs": str(len(docs))} | {f"doc{k}": d for k, d in enumerate(docs)})
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert text.count("Ce que vous pouvez faire") == len(rows) and text.count("We apologise") == len(rows)
+    assert text.count("votre groupe sanguin") == len(rows) // 2

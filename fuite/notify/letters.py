@@ -215,7 +215,8 @@ def _use_fragments(source: bytes, data: dict) -> list[str]:
                                                               for s in sections[a:b]]})
             uses.append((sections[a], key))
             for section in sections[a:b]:
-                section["title"], section["blocks"], section["frag"] = "", [], None   # typst need not read them
+                section.clear()              # laid out in the fragment: typst need not read the words again
+                section["frag"] = None       # drawn by the fragment of its run (the first one gets its place)
     spread = {_WHERE[(digest, key)][0] for key in pieces if (digest, key) in _WHERE}
     new = {key: piece for key, piece in pieces.items() if (digest, key) not in _WHERE}
     if len(spread) + bool(new) > _DOCS_PER_BATCH:
@@ -228,6 +229,8 @@ def _use_fragments(source: bytes, data: dict) -> list[str]:
     for target, key in uses:
         doc, page = _WHERE[(digest, key)]
         target["head" if "address" in target else "frag"] = [local.setdefault(doc, len(local)), page]
+    for _, sections in bodies:
+        sections[:] = [s for s in sections if s["frag"] is not None]   # the rest of each run: nothing to draw
     return [_DOCS[doc] for doc in local]
 
 
