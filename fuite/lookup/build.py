@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from fuite.ids import birth_date, email_address, nir, phone
 from fuite.lookup import entries, exposure, oprf
-from fuite.lookup.guidance import breach_summary
+from fuite.lookup.guidance import breach_summary, controller_codes
 from fuite.lookup.index import choose_bucket_bits, pack_buckets, write_index
 from fuite.lookup.keys import ServerKey
 from fuite.progress import NO_PROGRESS, Tracker
@@ -69,8 +69,11 @@ def exposure_codes(persons: pa.Table) -> list[dict]:
 
 
 def _codes(summary: dict) -> list[dict]:
-    return ([{**c, "condition": False} for c in summary["categories"]]
-            + [{**c, "condition": True} for c in summary["conditions"]])[:exposure.MAX_CODES]
+    """Categories, conditions, then the controllers (several-controller cases) when all of them fit as well."""
+    codes = ([{**c, "condition": False} for c in summary["categories"]]
+             + [{**c, "condition": True} for c in summary["conditions"]])[:exposure.MAX_CODES]
+    controllers = controller_codes(summary)
+    return codes + controllers if len(codes) + len(controllers) <= exposure.MAX_CODES else codes
 
 
 #: The persons columns an index is built from (the case's store reads only these).

@@ -110,6 +110,8 @@ _TEXT = {
                   "détail, contactez le responsable du traitement.",
         "breach-wide": "Données exposées dans l'ensemble de la fuite (pas forcément les vôtres) :",
         "advice": "Que faire :", "contacts": "Qui contacter :", "colon": " : ",
+        "held-by": "Vos données étaient détenues par :",
+        "controllers": "Les responsables du traitement concernés par cette fuite :",
     },
     "en": {
         True: "FOUND: this identifier, with this birth date, is in the breach.",
@@ -125,6 +127,8 @@ _TEXT = {
                   "controller.",
         "breach-wide": "Data exposed across the whole breach (not necessarily yours):",
         "advice": "What to do:", "contacts": "Whom to contact:", "colon": ": ",
+        "held-by": "Your data was held by:",
+        "controllers": "The data controllers concerned by this breach:",
     },
 }
 _HEALTH = {"health_note", "medication", "blood_group", "sample_date", "lab_name", "lab_id"}
@@ -157,9 +161,22 @@ def _print_answer(result, lang: str) -> None:
         say(f"  - {shown(advice[lang])}")
     if guidance.get("contacts"):
         say(text["contacts"])
-        for c in guidance["contacts"]:
-            details = ", ".join(shown(c[k]) for k in ("name", "address", "email", "phone", "website") if c.get(k))
-            say(f"  - {shown(c['role'][lang])}{text['colon']}{details}")
+        _print_contacts(guidance["contacts"], lang, "  ")
+    # A case of several controllers: the ones holding this person's records, or every one when the answer
+    # does not say (not found, or too many controllers for the sealed answer).
+    held = result.controllers or guidance.get("controllers", [])
+    if held:
+        say(text["held-by" if result.controllers else "controllers"])
+        for c in held:
+            say(f"  - {shown(c['name'])}")
+            _print_contacts(c.get("contacts", []), lang, "      ")
+
+
+def _print_contacts(contacts: list[dict], lang: str, indent: str) -> None:
+    text, say, shown = _TEXT[lang], console.out.print, console.shown
+    for c in contacts:
+        details = ", ".join(shown(c[k]) for k in ("name", "address", "email", "phone", "website") if c.get(k))
+        say(f"{indent}- {shown(c['role'][lang])}{text['colon']}{details}")
 
 
 def check_command(

@@ -18,6 +18,7 @@ import httpx
 
 from fuite.errors import LookupError_
 from fuite.lookup import exposure, oprf
+from fuite.lookup.guidance import CONTROLLER_PREFIX
 from fuite.lookup.index import bucket_of
 from fuite.lookup.normalise import lookup_input
 from fuite.lookup.pow import pow_digest, solve_pow
@@ -37,6 +38,8 @@ class CheckResult:
     shared: bool = False        # the identifier and birth date belong to several persons of the case
     conditions: bool = False    # the controller discloses conditions (else none is ever listed)
     guidance: dict = field(default_factory=dict)        # breach-wide: categories, conditions, advice, contacts
+    controllers: list[dict] = field(default_factory=list)   # the controllers holding this person's records
+                                                             # ({id, name, contacts}; several-controller cases)
 
 
 def _hex(value, size: int, what: str) -> bytes:
@@ -110,8 +113,9 @@ def check_input(http: httpx.Client, data: bytes) -> CheckResult:
     codes = config["exposure"]["codes"]
     ids, flags = exposure.decode_exposure([c["id"] for c in codes],
                                           exposure.open_entry(output, bytes.fromhex(config["exposure"]["salt"]), sealed))
-    return CheckResult(True, key_id, [c for c in codes if c["id"] in ids], bool(flags & exposure.FLAG_SHARED),
-                       bool(flags & exposure.FLAG_CONDITIONS), guidance)
+    held = [c for c in guidance.get("controllers", []) if CONTROLLER_PREFIX + str(c.get("id")) in ids]
+    return CheckResult(True, key_id, [c for c in codes if c["id"] in ids and not c.get("controller")],
+                       bool(flags & exposure.FLAG_SHARED), bool(flags & exposure.FLAG_CONDITIONS), guidance, held)
 
 
 def check(server: str, kind: str, value: str, birth_date: str, timeout: float = 10.0) -> CheckResult:

@@ -10,6 +10,10 @@ Case-file keys read (all optional)::
     [controller]  name, email, phone, website, address
     [dpo]         name, email, phone
     [contact]     email, phone, url   (where persons get help)
+    [[controllers]]  each controller's name, address, DPO and contact (a case of several controllers)
+
+In a case of several controllers, ``controllers`` lists each one with its own contacts, and each person's
+sealed answer says which of them hold that person's records (codes ``controller:<id>``, see ``controller_codes``).
 """
 
 from __future__ import annotations
@@ -23,7 +27,10 @@ from fuite import taxonomy
 from fuite.store.casefile import CaseFile, parse_case_file
 from fuite.text.fold import fold
 
-__all__ = ["breach_summary", "advice_for", "ADVICE"]
+__all__ = ["breach_summary", "advice_for", "controller_codes", "ADVICE", "CONTROLLER_PREFIX"]
+
+#: The exposure code of a controller in an index: ``controller:<id>``.
+CONTROLLER_PREFIX = "controller:"
 
 #: (trigger categories or conditions, French, English). Shown when any trigger was exposed.
 ADVICE: tuple[tuple[frozenset[str], str, str], ...] = (
@@ -83,6 +90,26 @@ def _contact(section, role_fr: str, role_en: str) -> dict | None:
     return {"role": {"fr": role_fr, "en": role_en}, **fields} if fields else None
 
 
+def _controllers(case_file: CaseFile) -> list[dict]:
+    """``[{id, name, contacts}]`` for a case of several controllers, each with its own contacts; else empty."""
+    if not case_file.many:
+        return []
+    listed = []
+    for c in case_file.controllers:
+        view = case_file.view(c)
+        contacts = [x for x in (_contact(view.controller, "Responsable du traitement", "Data controller"),
+                                _contact(view.dpo, "Délégué à la protection des données", "Data protection officer"),
+                                _contact(view.contact, "Pour vous aider", "Where to get help")) if x]
+        listed.append({"id": c.id, "name": view.controller.name or c.id, "contacts": contacts})
+    return listed
+
+
+def controller_codes(summary: dict) -> list[dict]:
+    """The exposure codes of the summary's controllers (``{id: "controller:<id>", fr, en, controller: True}``)."""
+    return [{"id": CONTROLLER_PREFIX + c["id"], "fr": c["name"], "en": c["name"], "condition": False,
+             "controller": True} for c in summary.get("controllers", [])]
+
+
 def _date(breach, now: str) -> str:
     for value in (breach.occurred_on, breach.started_at, breach.discovered_at):
         if value:
@@ -116,6 +143,7 @@ def breach_summary(persons: pa.Table, settings: CaseFile | dict, now: str) -> di
                             _contact(case_file.controller, "Responsable du traitement", "Data controller"),
                             _contact(case_file.dpo, "Délégué à la protection des données",
                                      "Data protection officer")) if c]
+    controllers = _controllers(case_file)
     title = breach.title or "Fuite de données de laboratoires"
     return {
         "name": breach.name or _name(title),
@@ -134,4 +162,5 @@ def breach_summary(persons: pa.Table, settings: CaseFile | dict, now: str) -> di
         "conditions": special,
         "advice": advice_for(ids | conditions),
         "contacts": contacts,
+        "controllers": controllers,
     }

@@ -7,6 +7,24 @@ from pathlib import Path
 __all__ = ["build_index_for_case", "require_persons"]
 
 
+def _with_controllers(case):
+    """The persons' index columns, each person's categories followed by ``controller:<id>`` for every controller
+    holding one of their records (a case of several controllers): their sealed answer names them."""
+    import polars as pl
+
+    from fuite.assess.attribution import controllers_of_persons
+    from fuite.assess.stage import attribution_for_case
+    from fuite.lookup.build import PERSON_COLUMNS
+    from fuite.lookup.guidance import CONTROLLER_PREFIX
+
+    persons = pl.from_arrow(case.get_table("persons", ("person_id", *PERSON_COLUMNS)))
+    held = controllers_of_persons(attribution_for_case(case), case.settings)
+    codes = pl.col("controllers").str.split(";").list.eval(pl.lit(CONTROLLER_PREFIX) + pl.element()).list.join(";")
+    persons = persons.join(held, on="person_id", how="left", maintain_order="left").with_columns(
+        pl.concat_str([pl.col("categories").fill_null(""), codes.fill_null("")], separator=";").alias("categories"))
+    return persons.select(PERSON_COLUMNS).to_arrow()
+
+
 def require_persons(case) -> None:
     """Refuse before anything is written (no key file, no index) when the case has no resolved persons."""
     from fuite.resolve.stage import require_tables
@@ -26,7 +44,10 @@ def build_index_for_case(case, out: Path, key, workers: int | None = None, bucke
     from fuite.lookup.build import PERSON_COLUMNS, build_index
 
     require_persons(case)
-    stats = build_index(case.get_table("persons", PERSON_COLUMNS), key, out, case.settings, workers, bucket_bits, with_conditions,
+    persons = case.get_table("persons", PERSON_COLUMNS)
+    if case.settings.many:
+        persons = _with_controllers(case)
+    stats = build_index(persons, key, out, case.settings, workers, bucket_bits, with_conditions,
                         progress or NO_PROGRESS)
     case.audit("lookup.build", records=stats.inputs,
                detail={"key_id": key.key_id, "persons": stats.persons, "inputs": stats.inputs,

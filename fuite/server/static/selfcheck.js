@@ -34,6 +34,8 @@ const TEXT = {
     "breach-wide": "Données exposées dans l'ensemble de la fuite (pas forcément les vôtres)",
     advice: "Que faire",
     contacts: "Qui contacter",
+    "held-by": "Vos données étaient détenues par",
+    controllers: "Les responsables du traitement concernés par cette fuite",
     colon: " : ",
     how: "Comment ça marche ?",
     "how-text": "Votre navigateur transforme ce que vous tapez avec une fonction pseudo-aléatoire oblivieuse (OPRF, RFC 9497) : le serveur applique sa clé secrète sans voir la valeur, puis renvoie les empreintes de centaines d'identifiants, chacune avec une réponse chiffrée. Votre navigateur vérifie seul si la sienne y figure, et lui seul peut ouvrir la réponse qui vous concerne.",
@@ -74,6 +76,8 @@ const TEXT = {
     "breach-wide": "Data exposed across the whole leak (not necessarily yours)",
     advice: "What to do",
     contacts: "Whom to contact",
+    "held-by": "Your data was held by",
+    controllers: "The data controllers concerned by this breach",
     colon: ": ",
     how: "How does it work?",
     "how-text": "Your browser transforms what you type with an oblivious pseudorandom function (OPRF, RFC 9497): the server applies its secret key without seeing the value, then returns the fingerprints of hundreds of identifiers, each with an encrypted answer. Your browser alone checks whether its own is among them, and only it can open the answer about you.",
@@ -137,8 +141,9 @@ function renderAnswer() {
   $("result-title").textContent = t(member ? "member" : "not-member");
   $("result-text").textContent = t(member ? "member-text" : "not-member-text");
   $("personal").hidden = !member;
-  fillList($("exposed"), exposed.map((c) => c[lang]));
-  const ids = new Set(exposed.map((c) => c.id));
+  const own = exposed.filter((c) => !c.controller);
+  fillList($("exposed"), own.map((c) => c[lang]));
+  const ids = new Set(own.map((c) => c.id));
   const notes = [];
   if (member && !(flags & FLAG_CONDITIONS) && [...ids].some((id) => HEALTH.has(id))) notes.push(t("no-conditions"));
   if (member && flags & FLAG_SHARED) notes.push(t("shared"));
@@ -148,6 +153,20 @@ function renderAnswer() {
   fillList($("contacts"), (guidance.contacts ?? []).map((c) =>
     c.role[lang] + t("colon") + ["name", "address", "email", "phone", "website"].filter((k) => c[k]).map((k) => c[k]).join(", ")));
   fillList($("categories"), [...(guidance.categories ?? []), ...(guidance.conditions ?? [])].map((c) => c[lang]));
+  renderControllers(exposed, guidance);
+}
+
+// A case of several controllers: the ones holding this person's records (their codes in the sealed answer),
+// or every one when the answer does not say.
+function renderControllers(exposed, guidance) {
+  const all = guidance.controllers ?? [];
+  const holding = new Set(exposed.filter((c) => c.controller).map((c) => c.id));
+  const held = all.filter((c) => holding.has("controller:" + c.id));
+  const shown = held.length ? held : all;
+  $("controllers-part").hidden = shown.length === 0;
+  $("controllers-title").textContent = t(held.length ? "held-by" : "controllers");
+  fillList($("controllers"), shown.map((c) => c.name + " — " + (c.contacts ?? []).map((k) =>
+    k.role[state.lang] + t("colon") + ["name", "address", "email", "phone", "website"].filter((f) => k[f]).map((f) => k[f]).join(", ")).join(" ; ")));
 }
 
 function setStatus(key, error = false) {
