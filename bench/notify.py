@@ -50,6 +50,13 @@ def _sink(port: int, ready, stop, counts) -> None:
     accepted = [0]
 
     class Counter:
+        """Counts what it accepted and keeps nothing; offers PIPELINING (RFC 2920), which aiosmtpd serves (it
+        reads commands in order from one stream) without saying so itself."""
+
+        async def handle_EHLO(self, server, session, envelope, hostname, responses):
+            session.host_name = hostname
+            return responses[:-1] + ["250-PIPELINING"] + responses[-1:]
+
         async def handle_DATA(self, server, session, envelope):
             accepted[0] += len(envelope.rcpt_tos)
             return "250 OK"

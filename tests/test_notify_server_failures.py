@@ -20,8 +20,9 @@ PEOPLE = many_persons(12)
 class Refusing(Sink):
     """Answers ``mail`` to every MAIL FROM, or ``rcpt`` to every RCPT TO; counts the RSETs it receives."""
 
-    def __init__(self, mail: str | None = None, rcpt: str | None = None, data: str | None = None):
-        super().__init__()
+    def __init__(self, mail: str | None = None, rcpt: str | None = None, data: str | None = None,
+                 pipelining: bool = False):
+        super().__init__(pipelining=pipelining)
         self.mail, self.rcpt, self.data, self.rsets = mail, rcpt, data, 0
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
@@ -58,13 +59,18 @@ def case(tmp_path):
         yield c
 
 
-@pytest.mark.parametrize("refusing", [
-    Refusing(mail="530 5.7.0 Authentication required"),
-    Refusing(mail="550 5.7.1 Sender address rejected"),
-    Refusing(mail="554 5.7.1 Access denied"),
-    Refusing(rcpt="550 5.7.1 Relaying denied"),
+PIPELINED = pytest.mark.parametrize("pipelining", [False, True], ids=["one-by-one", "pipelined"])
+
+
+@PIPELINED
+@pytest.mark.parametrize("refusal", [
+    dict(mail="530 5.7.0 Authentication required"),
+    dict(mail="550 5.7.1 Sender address rejected"),
+    dict(mail="554 5.7.1 Access denied"),
+    dict(rcpt="550 5.7.1 Relaying denied"),
 ], ids=["530-at-MAIL", "550-at-MAIL", "554-at-MAIL", "relay-refused-for-everyone"])
-def test_a_refusing_server_stops_the_run_then_a_working_one_delivers_everyone_once(case, refusing):
+def test_a_refusing_server_stops_the_run_then_a_working_one_delivers_everyone_once(case, refusal, pipelining):
+    refusing = Refusing(**refusal, pipelining=pipelining)
     bad = start_sink(refusing)
     try:
         with pytest.raises(NotifyError) as info:
@@ -76,7 +82,7 @@ def test_a_refusing_server_stops_the_run_then_a_working_one_delivers_everyone_on
     assert counts["failed"] == 0 and counts["sent"] == 0 and counts["pending"] == len(PEOPLE)
     assert "letter" not in ledger.counts(case.conn)      # nobody queued for a letter
     assert refusing.rsets >= 1                           # every failed transaction was reset
-    good = Sink()
+    good = Sink(pipelining=pipelining)
     ok = start_sink(good)
     try:
         report = _run(case, ok.port, connections=3)
@@ -88,7 +94,8 @@ def test_a_refusing_server_stops_the_run_then_a_working_one_delivers_everyone_on
     assert ledger.counts(case.conn)["email"]["sent"] == len(PEOPLE)
 
 
-def test_a_refused_data_is_reset_and_the_next_message_goes_through(case):
+@PIPELINED
+def test_a_refused_data_is_reset_and_the_next_message_goes_through(case, pipelining):
     """One recipient's DATA refused (552): a bounce for that one, RSET, and the others delivered."""
     class OneBigMessage(Refusing):
         async def handle_DATA(self, server, session, envelope):
@@ -96,7 +103,7 @@ def test_a_refused_data_is_reset_and_the_next_message_goes_through(case):
                 return "552 5.3.4 Message too big"
             return await super().handle_DATA(server, session, envelope)
 
-    handler = OneBigMessage()
+    handler = OneBigMessage(pipelining=pipelining)
     sink = start_sink(handler)
     try:
         report = _run(case, sink.port)

@@ -114,14 +114,22 @@ class Sink:
 
     ``refuse``: addresses answered 550 at RCPT; ``busy_once``: addresses answered 451 the first time;
     ``drop_after_data``: addresses whose message is stored, then the connection is cut before the 250.
+    ``pipelining``: EHLO also offers PIPELINING (RFC 2920; aiosmtpd reads commands in order from one stream,
+    so pipelined commands are served as sent, but it does not say so itself).
     """
 
-    def __init__(self, maildir: Path | None = None, refuse=(), busy_once=(), drop_after_data=()):
+    def __init__(self, maildir: Path | None = None, refuse=(), busy_once=(), drop_after_data=(),
+                 pipelining: bool = False):
+        self.pipelining = pipelining
         self.messages: list[tuple[list[str], bytes]] = []
         self.maildir = mailbox.Maildir(maildir) if maildir else None
         self.refuse, self.busy_once, self.drop = set(refuse), set(busy_once), set(drop_after_data)
         self.tls_sessions = 0
         self.auth = []
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return responses[:-1] + ["250-PIPELINING"] + responses[-1:] if self.pipelining else responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:

@@ -159,23 +159,34 @@ def mark_many(conn, person_ids: Iterable[int], channel: str, state: str, *, batc
           [(state, 1 if attempt else 0, batch, now, int(p), channel) for p in person_ids])
 
 
-def mark_sending(conn, entries: Iterable[tuple[int, str]], channel: str) -> None:
-    """Move a group of ``(person_id, message_id)`` to ``sending`` (one attempt each) in one transaction.
+def mark_sending(conn, entries: Iterable[tuple[int, str]], channel: str, *,
+                 settled: Iterable[tuple[int, str, str | None, int]] = ()) -> None:
+    """Move a group of ``(person_id, message_id)`` to ``sending`` (one attempt each) in one transaction,
+    with the ``settled`` outcomes of an earlier group (as :func:`record`): one commit for both.
 
     Committed before the first of them is handed over: a crash leaves each of them ``sending``.
     """
     now = _now()
-    _bulk(conn, f"UPDATE {_t()} SET state = 'sending', attempts = attempts + 1, message_id = ?, error = NULL, "
-                f"updated_at = ? WHERE person_id = ? AND channel = ?",
-          [(mid, now, int(p), channel) for p, mid in entries])
+    with transaction(conn):
+        _record(conn, settled, channel, now)
+        conn.executemany(f"UPDATE {_t()} SET state = 'sending', attempts = attempts + 1, message_id = ?, "
+                         f"error = NULL, updated_at = ? WHERE person_id = ? AND channel = ?",
+                         [(mid, now, int(p), channel) for p, mid in entries])
 
 
 def record(conn, outcomes: Iterable[tuple[int, str, str | None, int]], channel: str) -> None:
     """Commit a group's outcomes ``(person_id, state, error, extra_attempts)`` in one transaction."""
-    now = _now()
-    _bulk(conn, f"UPDATE {_t()} SET state = ?, error = ?, attempts = attempts + ?, updated_at = ? "
-                f"WHERE person_id = ? AND channel = ?",
-          [(state, error, int(extra), now, int(p), channel) for p, state, error, extra in outcomes])
+    outcomes = list(outcomes)
+    if outcomes:
+        with transaction(conn):
+            _record(conn, outcomes, channel, _now())
+
+
+def _record(conn, outcomes: Iterable[tuple[int, str, str | None, int]], channel: str, now: str) -> None:
+    rows = [(state, error, int(extra), now, int(p), channel) for p, state, error, extra in outcomes]
+    if rows:
+        conn.executemany(f"UPDATE {_t()} SET state = ?, error = ?, attempts = attempts + ?, updated_at = ? "
+                         f"WHERE person_id = ? AND channel = ?", rows)
 
 
 def counts(conn) -> dict[str, dict[str, int]]:

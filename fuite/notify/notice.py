@@ -7,13 +7,18 @@ line), the likely consequences and what to do. :class:`NoticeRenderer` renders
 the Jinja2 templates (the controller can override any of them by putting a file of
 the same name in the case's ``templates/`` folder or in ``--templates DIR``) and
 builds the email (text + HTML) with a deterministic Message-ID.
+
+With the shipped email templates, an email is filled in rather than rendered: the notices of one *variant*
+(everything a notice says but the person's names: their categories, conditions, flags, signer) are rendered
+and laid out as MIME bytes once, with a marker where each name goes, and each person's message is those
+bytes with their names, address, Message-ID and boundary put in (:class:`_Variant`). The first person of
+each variant is also rendered in full and compared: a variant whose fill would differ is always rendered.
 """
 
 from __future__ import annotations
 
 import binascii
 import functools
-import hashlib
 import hmac
 import re
 from dataclasses import dataclass
@@ -24,6 +29,7 @@ from email.utils import format_datetime, parseaddr
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from fuite import taxonomy
 from fuite.assess.rules import HEALTH_CATEGORIES
@@ -123,6 +129,15 @@ def notice_context(row: dict, case_file: CaseFile, *, name_conditions: bool = Tr
     A row of a complementary round whose person was told before (``complement_kind`` = ``grown``) lists
     only what is new: ``new_categories``, ``new_conditions``, ``new_health``.
     """
+    ctx = _bare_context(row, case_file, name_conditions=name_conditions, today=today)
+    ctx["notice"] = notice_sections(ctx)
+    return ctx
+
+
+def _bare_context(row: dict, case_file: CaseFile, *, name_conditions: bool, today: date | None,
+                  address: bool = True) -> dict:
+    """:func:`notice_context` without ``notice`` (the sections worded from the rest); without the postal
+    address lines unless ``address`` (an email does not print them)."""
     complement = complement_of(row)
     grown = bool(complement and complement["kind"] == "grown")
     cats = _exposed({"categories": row.get("new_categories")}) if grown else _exposed(row)
@@ -142,7 +157,8 @@ def notice_context(row: dict, case_file: CaseFile, *, name_conditions: bool = Tr
             "display_name": " ".join(p for p in (first, last) if p),
             # greet by name only when both are known ("Bonjour Moreau," reads badly; then "Madame, Monsieur,")
             "greeting_name": f"{first} {last}" if first and last else "",
-            "address_lines": (["Aux représentants légaux de"] if minor else []) + postal_block(row),
+            "address_lines": ((["Aux représentants légaux de"] if minor else []) + postal_block(row)) if address
+            else [],
             "minor": minor,
         },
         "exposed_fr": _unique([c.patient_fr for c in cats]),
@@ -163,7 +179,6 @@ def notice_context(row: dict, case_file: CaseFile, *, name_conditions: bool = Tr
         "controllers": named,
         "complement": complement,
     }
-    ctx["notice"] = notice_sections(ctx)
     return ctx
 
 
@@ -191,7 +206,7 @@ def _views(case_file: CaseFile, controllers: str) -> tuple[CaseFile, list[CaseFi
 
 def message_id(secret: bytes, person_id: int, channel: str, domain: str) -> str:
     """A Message-ID that is the same on every run for this person and channel, and reveals nothing."""
-    digest = hmac.new(secret, f"{channel}:{int(person_id)}".encode(), hashlib.sha256).hexdigest()[:32]
+    digest = hmac.digest(secret, f"{channel}:{int(person_id)}".encode(), "sha256").hex()[:32]
     return f"<{digest}.fuite@{domain}>"
 
 
@@ -247,6 +262,9 @@ class NoticeRenderer:
         self._folded: dict[tuple[str, str], bytes] = {}
         self._date_cache: tuple[datetime | None, str] = (None, "")
         self._senders: dict[str, tuple[str, str, str]] = {}
+        # fill-in emails only from the shipped templates (an override may use a name as more than text)
+        self._variants: dict[tuple, _Variant | None] | None = None if any(
+            (Path(d) / name).exists() for d in override_dirs or [] for name in _EMAIL_TEMPLATES) else {}
 
     def sender_of(self, row: dict) -> tuple[str, str, str]:
         """``(From header, envelope address, Message-ID domain)`` of this person's notice: its signer's sender
@@ -291,23 +309,73 @@ class NoticeRenderer:
             raise NotifyError("no sender address: set smtp.from (or the signing controller's from) in case.toml")
         if usable_email(recipient) != recipient:
             raise NotifyError("the recipient address is not usable")
-        r = rendered or self.render(row)
         mid = message_id(self.secret, row["person_id"], "email" if self.round_no == 1 else f"email:r{self.round_no}",
                          domain)
         boundary = f"=_fuite_{mid[1:17]}"
-        head = b"".join((
-            self._fold("From", header), f"To: {recipient}\r\n".encode("ascii"),
-            self._fold("Subject", r.subject),
+        if rendered is None and self._variants is not None:
+            filled = self._filled(row, header, recipient, mid, boundary, eight_bit)
+            if filled is not None:
+                return mid, filled
+        r = rendered or self.render(row)
+        return mid, self._message(header, recipient, r.subject, mid, boundary, _part(b"plain", r.text, eight_bit),
+                                  _part(b"html", _html_lines(r.html) if eight_bit else r.html, eight_bit))
+
+    def _message(self, header: str, recipient: str, subject: str, mid: str, boundary: str, text: bytes,
+                 html: bytes) -> bytes:
+        """The whole message: headers, then the text and HTML parts (each with its part headers)."""
+        sep = f"--{boundary}\r\n".encode()
+        return b"".join((
+            self._fold("From", header), f"To: {recipient}\r\n".encode("ascii"), self._fold("Subject", subject),
             f"Message-ID: {mid}\r\nDate: {self._date()}\r\nMIME-Version: 1.0\r\nContent-Language: fr, en\r\n"
             f"Auto-Submitted: auto-generated\r\n"
             f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode(),
+            sep, text, b"\r\n", sep, html, b"\r\n", f"--{boundary}--\r\n".encode(),
         ))
-        sep = f"--{boundary}\r\n".encode()
-        return mid, b"".join((
-            head, sep, _part(b"plain", r.text, eight_bit), b"\r\n", sep,
-            _part(b"html", _html_lines(r.html) if eight_bit else r.html, eight_bit), b"\r\n",
-            f"--{boundary}--\r\n".encode(),
-        ))
+
+    def _filled(self, row: dict, header: str, recipient: str, mid: str, boundary: str,
+                eight_bit: bool) -> bytes | None:
+        """The email filled in from its variant; None when this notice must be rendered in full."""
+        ctx = _bare_context(row, self.case_file, name_conditions=self.name_conditions, today=None, address=False)
+        person = ctx["person"]
+        names = [person[f] for f in _NAME_FIELDS]
+        key = _variant_key(ctx, row.get("controllers") or "" if self.case_file.many else "")
+        if key not in self._variants:
+            if len(self._variants) >= _MAX_VARIANTS:
+                return None
+            self._variants[key] = self._variant(ctx, row)
+        variant = self._variants[key]
+        if variant is None or not all(map(_fits_slot, names)):
+            return None
+        raw = [n.encode("utf-8") for n in names]
+        escaped = [str(markupsafe.escape(n)).encode("utf-8") for n in names]
+        if eight_bit and variant.text_max + sum(map(len, raw)) <= _SMTP_LINE \
+                and variant.html_max + sum(map(len, escaped)) <= _SMTP_LINE:
+            text = _PART % (b"plain", b"8bit") + _fill(variant.text8, raw)
+            html = _PART % (b"html", b"8bit") + _fill(variant.html8, escaped)
+        else:
+            text = _part(b"plain", _fill(variant.text, names), False)
+            html = _part(b"html", _fill(variant.html, [str(markupsafe.escape(n)) for n in names]), False)
+        return self._message(header, recipient, variant.subject, mid, boundary, text, html)
+
+    def _variant(self, ctx: dict, row: dict) -> _Variant | None:
+        """Render a variant once with a marker for each name; None when filling it in would not give what
+        rendering this person's notice in full gives (then every notice of the variant is rendered)."""
+        marked = dict(ctx, person=dict(ctx["person"]))
+        marked["person"].update({f: _SLOT % k for k, f in enumerate(_NAME_FIELDS) if ctx["person"][f]})
+        marked["notice"] = notice_sections(marked)
+        try:
+            subject = " ".join(self.subject_t.render(marked).split())
+            text, html = self.text_t.render(marked), self.html_t.render(marked)
+        except jinja2.TemplateError as exc:
+            raise NotifyError(f"notice template could not be rendered ({type(exc).__name__})") from None
+        variant = _Variant.of(subject, text, html)
+        names = [ctx["person"][f] for f in _NAME_FIELDS]
+        expected = self.render(row)
+        escaped = [str(markupsafe.escape(n)) for n in names]
+        if variant is None or (subject, _fill(variant.text, names), _fill(variant.html, escaped)) != (
+                expected.subject, expected.text, expected.html):
+            return None
+        return variant
 
     def _fold(self, name: str, value: str) -> bytes:
         """One header, RFC 2047-encoded and folded by the stdlib (cached: From and Subject rarely vary)."""
@@ -324,6 +392,93 @@ class NoticeRenderer:
         if now != self._date_cache[0]:
             self._date_cache = (now, format_datetime(now))
         return self._date_cache[1]
+
+
+#: The email templates a fill-in email is made from; an override of any of them renders every email in full.
+_EMAIL_TEMPLATES = ("notice_subject.txt.j2", "notice.txt.j2", "notice.html.j2", "_notice_body.html.j2")
+#: The person's words in an email: put in each message, the rest of it is its variant's.
+_NAME_FIELDS = ("first_name", "last_name", "display_name", "greeting_name")
+_SLOT = "\ue000%d\ue001"   # private-use characters: no template filter changes them, no name holds them
+_SLOTS = re.compile("\ue000([0-9])\ue001")
+_SLOTS_BYTES = re.compile(_SLOTS.pattern.encode("utf-8"))
+_NEVER = 1 << 30   # a longest line no part fits: such a variant goes quoted-printable
+_MAX_VARIANTS = 20_000   # beyond, notices are rendered in full (memory stays bounded)
+#: Context entries the signer's views decide (keyed by the person's controllers), not the variant key.
+_PER_SIGNER = frozenset({"person", "notice", "case", "controller", "contact", "dpo", "controllers"})
+
+
+def _frozen(value):
+    """A hashable copy of a context value (lists, tuples and dicts of plain values)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(map(_frozen, value))
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    hash(value)
+    return value
+
+
+def _variant_key(ctx: dict, controllers: str) -> tuple:
+    """What a notice says but the person's names: equal keys, equal notices once the names are put in."""
+    person = ctx["person"]
+    return (controllers, person["minor"], *(bool(person[f]) for f in _NAME_FIELDS),
+            *((k, _frozen(v)) for k, v in ctx.items() if k not in _PER_SIGNER))
+
+
+def _fits_slot(name: str) -> bool:
+    """A name that can be put into a laid-out variant as is (no line break, NUL or marker in it)."""
+    return not any(c in name for c in "\r\n\0\ue000\ue001")
+
+
+def _split_slots(pattern: re.Pattern, value):
+    """``[literal, slot, literal, …]`` with the slots as ints."""
+    pieces = pattern.split(value)
+    pieces[1::2] = [int(k) for k in pieces[1::2]]
+    return pieces
+
+
+def _fill(pieces: list, values: list):
+    """Put ``values`` (by slot number) into pieces from :func:`_split_slots`."""
+    out = list(pieces)
+    out[1::2] = [values[k] for k in pieces[1::2]]
+    return out[0][:0].join(out)
+
+
+def _longest_line(pieces: list) -> int:
+    """The longest line of 8bit pieces with their slots empty, in octets."""
+    return max(map(len, b"".join(pieces[0::2]).split(b"\r\n")))
+
+
+@dataclass(frozen=True)
+class _Variant:
+    """One variant of the email, rendered and laid out once, its names left as slots."""
+
+    subject: str
+    text: list          # str pieces (for quoted-printable, filled then encoded per person)
+    html: list
+    text8: list         # the 8bit parts' bytes (CRLF) as pieces, or [] when a part cannot go 8bit
+    html8: list
+    text_max: int       # longest line of each 8bit part without its names, in octets
+    html_max: int
+
+    @classmethod
+    def of(cls, subject: str, text: str, html: str) -> _Variant | None:
+        """None when a name is in the subject or a marker was cut (then render in full)."""
+        if "\ue000" in subject or text.count("\ue000") != len(_SLOTS.findall(text)) \
+                or html.count("\ue000") != len(_SLOTS.findall(html)):
+            return None
+        text8, html8 = _eight_bit(text), _eight_bit(_html_lines(html))
+        if text8 is None or html8 is None:   # never 8bit: quoted-printable for everyone
+            return cls(subject, _split_slots(_SLOTS, text), _split_slots(_SLOTS, html), [], [], _NEVER, _NEVER)
+        return cls(subject, _split_slots(_SLOTS, text), _split_slots(_SLOTS, html), text8, html8,
+                   _longest_line(text8), _longest_line(html8))
+
+
+def _eight_bit(text: str) -> list | None:
+    """A part's 8bit bytes as slot pieces (CRLF), or None when it holds a bare CR or a NUL."""
+    raw = text.replace("\r\n", "\n").encode("utf-8")
+    if b"\r" in raw or b"\0" in raw:
+        return None
+    return _split_slots(_SLOTS_BYTES, raw.replace(b"\n", b"\r\n"))
 
 
 def _qp(text: str) -> bytes:

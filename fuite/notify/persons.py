@@ -136,29 +136,36 @@ def _email_of(row: dict) -> str | None:
     return None
 
 
+@dataclass
+class _Channels:
+    """What one pass over the persons finds: each one's channel, email address, and the shared mailboxes."""
+
+    plan: dict[int, str] = field(default_factory=dict)
+    addresses: dict[int, str] = field(default_factory=dict)
+    shared: set[str] = field(default_factory=set)
+
+
+def _channels(persons: pa.Table) -> _Channels:
+    found, seen = _Channels(), set()
+    for row in _rows(persons):
+        pid, address = row["person_id"], _email_of(row)
+        if address:
+            found.plan[pid], found.addresses[pid] = EMAIL, address
+            key = address.lower()
+            (found.shared if key in seen else seen).add(key)
+        else:
+            found.plan[pid] = LETTER if has_postal_address(row) else NONE
+    return found
+
+
 def shared_mailboxes(persons: pa.Table) -> set[str]:
     """Addresses that reach more than one person (a family's mailbox): their notices name no condition."""
-    seen: set[str] = set()
-    shared: set[str] = set()
-    for row in _rows(persons):
-        address = _email_of(row)
-        if address:
-            key = address.lower()
-            (shared if key in seen else seen).add(key)
-    return shared
+    return _channels(persons).shared
 
 
 def plan_channels(persons: pa.Table) -> dict[int, str]:
     """``person_id → email | letter | none``: email when usable, else a letter when the address is complete."""
-    plan = {}
-    for row in _rows(persons):
-        if _email_of(row):
-            plan[row["person_id"]] = EMAIL
-        elif has_postal_address(row):
-            plan[row["person_id"]] = LETTER
-        else:
-            plan[row["person_id"]] = NONE
-    return plan
+    return _channels(persons).plan
 
 
 def _settle_in_doubt(conn, opts: PersonsOptions, journal, report: PersonsReport) -> None:
@@ -210,8 +217,10 @@ class _Mailer:
     """Sends the notices of one SMTP connection, a group at a time, keeping the ledger in step.
 
     A group of up to ``commit_every`` notices is committed ``sending`` (with its Message-IDs) before the
-    first of them is handed over, and their outcomes are committed together after the last: two commits
-    per group instead of two per notice. Several mailers share the ledger connection through ``lock``.
+    first of them is handed over; their outcomes are committed together with the next group's ``sending``
+    (:meth:`flush` commits the last group's): one commit per group instead of two per notice, and still at
+    most one group per connection in doubt at any moment. Several mailers share the ledger connection
+    through ``lock``.
     """
 
     def __init__(self, conn, lock: threading.Lock, sender: SmtpSender, renderer: NoticeRenderer,
@@ -220,6 +229,16 @@ class _Mailer:
         self.conn, self.lock, self.sender, self.renderer, self.opts = conn, lock, sender, renderer, opts
         self.journal, self.throttle, self.sleep = journal, throttle, sleep
         self.streak = streak or FailureStreak()
+        self.unrecorded: list[tuple[int, str, str | None, int]] = []   # the last group's outcomes, not committed
+
+    def flush(self) -> None:
+        """Commit the outcomes not committed yet (then put a stopping streak back to pending)."""
+        with self.lock:
+            ledger.record(self.conn, self.unrecorded, EMAIL)
+            self.unrecorded = []
+            undo = self.streak.undo
+            if undo:   # a streak of identical refusals: the server's fault, nobody is marked failed
+                ledger.mark_many(self.conn, undo, EMAIL, "pending")
 
     def _delivered(self, mid: str) -> bool:
         with self.lock:
@@ -244,9 +263,12 @@ class _Mailer:
         eight_bit = self._eight_bit()
         messages = [self.renderer.email(row, row["_address"], eight_bit=eight_bit) for row in rows]
         pids = [row["person_id"] for row in rows]
-        with self.lock:   # committed before the first DATA: a crash leaves each of them "sending"
-            ledger.mark_sending(self.conn, zip(pids, (mid for mid, _ in messages), strict=True), EMAIL)
+        with self.lock:   # committed before the first DATA (a crash leaves each of them "sending"), with the
+            ledger.mark_sending(self.conn, zip(pids, (mid for mid, _ in messages), strict=True), EMAIL,
+                                settled=self.unrecorded)   # previous group's outcomes
+            self.unrecorded = []
         outcomes: list[tuple[int, str, str | None, int]] = []
+        finished = False
         try:
             for k, (row, (mid, data)) in enumerate(zip(rows, messages, strict=True)):
                 if stop():
@@ -254,6 +276,7 @@ class _Mailer:
                     break
                 outcomes.append(self._send(row, mid, data, eight_bit))
                 done(*outcomes[-1][:2])
+            finished = True
         except NotifyError:   # the server refused the session or cannot be reached: nothing was handed over
             outcomes += [(p, "pending", None, 0) for p in pids[len(outcomes):]]
             raise
@@ -261,11 +284,9 @@ class _Mailer:
             outcomes += [(p, "pending", None, 0) for p in pids[len(outcomes) + 1:]]
             raise
         finally:
-            with self.lock:
-                ledger.record(self.conn, outcomes, EMAIL)
-                undo = self.streak.undo
-                if undo:   # a streak of identical refusals: the server's fault, nobody is marked failed
-                    ledger.mark_many(self.conn, undo, EMAIL, "pending")
+            self.unrecorded = outcomes
+            if not finished or stop():   # stopping: commit now
+                self.flush()
         return [state for _, state, _, _ in outcomes]
 
     def _send(self, row: dict, mid: str, data: bytes, eight_bit: bool) -> tuple[int, str, str | None, int]:
@@ -333,14 +354,15 @@ def _notify_round(conn, persons: pa.Table, case_file: CaseFile, opts: PersonsOpt
         report.warnings.append("no sender address (smtp.from in case.toml): needed before sending")
     renderer = NoticeRenderer(case_file, overrides, secret=secret, sender=sender,
                               name_conditions=opts.name_conditions, round_no=opts.round)
-    plan = plan_channels(persons)
+    channels = _channels(persons)
+    plan = channels.plan
     for channel in (EMAIL, LETTER, NONE):
         report.planned[channel] = sum(1 for c in plan.values() if c == channel)
     # without --limit, no budget: a hard-bounced email still leaves room for that person's letter in the same run
     budget = opts.limit if opts.limit is not None else 2 * len(plan)
 
     if opts.dry_run:
-        _dry_run(conn, persons, plan, renderer, overrides, opts, budget, report)
+        _dry_run(conn, persons, channels, renderer, overrides, opts, budget, report)
         return report
 
     ledger.ensure(conn)
@@ -358,8 +380,8 @@ def _notify_round(conn, persons: pa.Table, case_file: CaseFile, opts: PersonsOpt
 
     to_email = {pid for pid, *_ in ledger.in_state(conn, EMAIL, "pending")}
     if to_email and budget > 0:
-        budget -= _send_emails(conn, persons, case_file, opts, renderer, journal, to_email, budget, report,
-                               progress, sleep)
+        budget -= _send_emails(conn, persons, channels, case_file, opts, renderer, journal, to_email, budget,
+                               report, progress, sleep)
     # hard bounces with a postal address go to the letter queue
     bounced = {pid for pid, *_ in ledger.in_state(conn, EMAIL, "failed")}
     if bounced:
@@ -396,18 +418,17 @@ def _would_send(conn, plan: dict[int, str], rows: Iterator[dict]) -> Iterator[tu
             yield LETTER, row
 
 
-def _dry_run(conn, persons, plan, renderer, overrides, opts, budget, report) -> None:
+def _dry_run(conn, persons, channels: _Channels, renderer, overrides, opts, budget, report) -> None:
     """Render exactly what a real run would send now, as the real run renders it (letters by batch in
     postcode order, on ``--jobs`` processes); nothing is sent, written or committed."""
     letters: list[dict] = []
     counts = {EMAIL: 0, LETTER: 0}
-    shared = shared_mailboxes(persons)
-    for channel, row in _would_send(conn, plan, _rows(persons)):
+    for channel, row in _would_send(conn, channels.plan, _rows(persons)):
         if report.rendered >= budget:
             break
         if channel == EMAIL:
-            address = _email_of(row)
-            row["shared_mailbox"] = address.lower() in shared
+            address = channels.addresses[row["person_id"]]
+            row["shared_mailbox"] = address.lower() in channels.shared
             renderer.email(row, address, eight_bit=True)   # as sent to a server offering 8BITMIME
         else:
             letters.append(row)
@@ -462,7 +483,8 @@ def _render_batches(args: tuple, batches: list[tuple[Path | None, list[dict]]], 
             pool.shutdown(cancel_futures=True)
 
 
-def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, budget, report, progress, sleep) -> int:
+def _send_emails(conn, persons, channels: _Channels, case_file, opts, renderer, journal, targets, budget, report,
+                 progress, sleep) -> int:
     url = opts.smtp_url or case_file.smtp.url
     if not url:
         raise UsageError("no SMTP server: give --smtp URL or set smtp.url in case.toml")
@@ -491,10 +513,13 @@ def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, bud
         try:
             with SmtpSender(config) as sender:
                 mailer = _Mailer(conn, lock, sender, renderer, opts, journal, throttle, sleep, streak)
-                while (rows := work.get()) is not stop:
-                    if errors:
-                        continue   # drain without sending once a worker has failed
-                    mailer.send_group(rows, lambda: bool(errors), settled)
+                try:
+                    while (rows := work.get()) is not stop:
+                        if errors:
+                            continue   # drain without sending once a worker has failed
+                        mailer.send_group(rows, lambda: bool(errors), settled)
+                finally:
+                    mailer.flush()
         except BaseException as exc:   # re-raised in the calling thread
             errors.append(exc)
             while work.get() is not stop:   # keep the producer unblocked
@@ -505,14 +530,13 @@ def _send_emails(conn, persons, case_file, opts, renderer, journal, targets, bud
     threads = [threading.Thread(target=worker, name=f"smtp-{k}", daemon=True) for k in range(workers)]
     for t in threads:
         t.start()
-    shared = shared_mailboxes(persons)
     queued, chunk = 0, []
     for row in _rows(persons):
         if queued >= budget or errors:
             break
-        if row["person_id"] in targets:
-            row["_address"] = _email_of(row)
-            row["shared_mailbox"] = row["_address"].lower() in shared
+        if row["person_id"] in targets and row["person_id"] in channels.addresses:
+            row["_address"] = channels.addresses[row["person_id"]]
+            row["shared_mailbox"] = row["_address"].lower() in channels.shared
             chunk.append(row)
             queued += 1
             if len(chunk) >= group:
