@@ -21,7 +21,7 @@ import binascii
 import functools
 import hmac
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.headerregistry import Address
 from email.policy import SMTP
@@ -336,32 +336,37 @@ class NoticeRenderer:
                 eight_bit: bool) -> bytes | None:
         """The email filled in from its variant; None when this notice must be rendered in full."""
         ctx = _bare_context(row, self.case_file, name_conditions=self.name_conditions, today=None, address=False)
-        person = ctx["person"]
-        names = [person[f] for f in _NAME_FIELDS]
+        words = _words(ctx)
+        if not all(map(_fits_slot, words[:len(_NAME_FIELDS)])):   # the lists' words are the taxonomy's
+            return None
         key = _variant_key(ctx, row.get("controllers") or "" if self.case_file.many else "")
         if key not in self._variants:
             if len(self._variants) >= _MAX_VARIANTS:
                 return None
-            self._variants[key] = self._variant(ctx, row)
+            self._variants[key] = self._variant(ctx, row, words)
         variant = self._variants[key]
-        if variant is None or not all(map(_fits_slot, names)):
+        if variant is None:
             return None
-        raw = [n.encode("utf-8") for n in names]
-        escaped = [str(markupsafe.escape(n)).encode("utf-8") for n in names]
-        if eight_bit and variant.text_max + sum(map(len, raw)) <= _SMTP_LINE \
-                and variant.html_max + sum(map(len, escaped)) <= _SMTP_LINE:
-            text = _PART % (b"plain", b"8bit") + _fill(variant.text8, raw)
-            html = _PART % (b"html", b"8bit") + _fill(variant.html8, escaped)
-        else:
-            text = _part(b"plain", _fill(variant.text, names), False)
-            html = _part(b"html", _fill(variant.html, [str(markupsafe.escape(n)) for n in names]), False)
+        text = html = None
+        if eight_bit and variant.text8 is not None:
+            text, html = variant.text8.fill_bytes(words), variant.html8.fill_bytes(words, html=True)
+            if text is not None and html is not None:
+                text, html = _PART % (b"plain", b"8bit") + text, _PART % (b"html", b"8bit") + html
+            else:
+                text = html = None
+        if text is None:
+            text = _part(b"plain", variant.text.fill(words), False)
+            html = _part(b"html", variant.html.fill(words, html=True), False)
         return self._message(header, recipient, variant.subject, mid, boundary, text, html)
 
-    def _variant(self, ctx: dict, row: dict) -> _Variant | None:
-        """Render a variant once with a marker for each name; None when filling it in would not give what
-        rendering this person's notice in full gives (then every notice of the variant is rendered)."""
+    def _variant(self, ctx: dict, row: dict, words: list) -> _Variant | None:
+        """Render a variant once with markers for the person's words; None when filling it in would not give
+        what rendering this person's notice in full gives (then every notice of the variant is rendered)."""
         marked = dict(ctx, person=dict(ctx["person"]))
         marked["person"].update({f: _SLOT % k for k, f in enumerate(_NAME_FIELDS) if ctx["person"][f]})
+        for k, name in _LISTS.items():   # a list as two markers: what stands between them is the separator
+            if ctx[name]:
+                marked[name] = [_SLOT % k, _SECOND % k]
         marked["notice"] = notice_sections(marked)
         try:
             subject = " ".join(self.subject_t.render(marked).split())
@@ -369,10 +374,8 @@ class NoticeRenderer:
         except jinja2.TemplateError as exc:
             raise NotifyError(f"notice template could not be rendered ({type(exc).__name__})") from None
         variant = _Variant.of(subject, text, html)
-        names = [ctx["person"][f] for f in _NAME_FIELDS]
         expected = self.render(row)
-        escaped = [str(markupsafe.escape(n)) for n in names]
-        if variant is None or (subject, _fill(variant.text, names), _fill(variant.html, escaped)) != (
+        if variant is None or (subject, variant.text.fill(words), variant.html.fill(words, html=True)) != (
                 expected.subject, expected.text, expected.html):
             return None
         return variant
@@ -396,15 +399,20 @@ class NoticeRenderer:
 
 #: The email templates a fill-in email is made from; an override of any of them renders every email in full.
 _EMAIL_TEMPLATES = ("notice_subject.txt.j2", "notice.txt.j2", "notice.html.j2", "_notice_body.html.j2")
-#: The person's words in an email: put in each message, the rest of it is its variant's.
+#: The person's own words in an email, put in each message (slots 0–3); the rest is its variant's.
 _NAME_FIELDS = ("first_name", "last_name", "display_name", "greeting_name")
-_SLOT = "\ue000%d\ue001"   # private-use characters: no template filter changes them, no name holds them
+#: Lists of the person's own words (slots 4–5): their exposed categories, in French and in English.
+_LISTS = {4: "exposed_fr", 5: "exposed_en"}
+_SLOT = "\ue000%d\ue001"     # private-use characters: no template filter changes them, no name holds them
+_SECOND = "\ue002%d\ue001"   # a list's second item
 _SLOTS = re.compile("\ue000([0-9])\ue001")
-_SLOTS_BYTES = re.compile(_SLOTS.pattern.encode("utf-8"))
-_NEVER = 1 << 30   # a longest line no part fits: such a variant goes quoted-printable
+_PAIRS = re.compile("\ue000([0-9])\ue001(.*?)\ue002\\1\ue001", re.DOTALL)
+_MARKERS = ("\ue000", "\ue001", "\ue002")
 _MAX_VARIANTS = 20_000   # beyond, notices are rendered in full (memory stays bounded)
-#: Context entries the signer's views decide (keyed by the person's controllers), not the variant key.
-_PER_SIGNER = frozenset({"person", "notice", "case", "controller", "contact", "dpo", "controllers"})
+#: Context entries that are not the variant's: the person's words, and what the signer's views decide
+#: (keyed by the person's controllers); ``labs`` and ``insurer`` are not said by the shipped email templates.
+_NOT_VARIANT = frozenset({"person", "notice", "case", "controller", "contact", "dpo", "controllers", "labs",
+                          "insurer", *_LISTS.values()})
 
 
 def _frozen(value):
@@ -418,67 +426,128 @@ def _frozen(value):
 
 
 def _variant_key(ctx: dict, controllers: str) -> tuple:
-    """What a notice says but the person's names: equal keys, equal notices once the names are put in."""
+    """What a notice says but the person's own words: equal keys, equal notices once the words are put in."""
     person = ctx["person"]
     return (controllers, person["minor"], *(bool(person[f]) for f in _NAME_FIELDS),
-            *((k, _frozen(v)) for k, v in ctx.items() if k not in _PER_SIGNER))
+            *(bool(ctx[name]) for name in _LISTS.values()),
+            *((k, _frozen(v)) for k, v in ctx.items() if k not in _NOT_VARIANT))
 
 
-def _fits_slot(name: str) -> bool:
+def _words(ctx: dict) -> list:
+    """The person's own words by slot: four names, then two lists."""
+    return [ctx["person"][f] for f in _NAME_FIELDS] + [ctx[name] for name in _LISTS.values()]
+
+
+def _fits_slot(word: str) -> bool:
     """A name that can be put into a laid-out variant as is (no line break, NUL or marker in it)."""
-    return not any(c in name for c in "\r\n\0\ue000\ue001")
+    return not any(c in word for c in ("\r", "\n", "\0", *_MARKERS))
 
 
-def _split_slots(pattern: re.Pattern, value):
-    """``[literal, slot, literal, …]`` with the slots as ints."""
-    pieces = pattern.split(value)
-    pieces[1::2] = [int(k) for k in pieces[1::2]]
-    return pieces
+@dataclass(frozen=True)
+class _Pieces:
+    """One part of a variant: ``[literal, slot, literal, …]`` and each list slot's separator."""
+
+    pieces: list
+    separators: dict
+    longest: int = 0   # bytes: the longest line with every slot empty, in octets
+    joined: dict = field(default_factory=dict)   # (slot, items, html, bytes) → the list as put in, its longest line
+
+    @classmethod
+    def of(cls, value: str, encode: bool = False, html_lines: bool = False) -> _Pieces | None:
+        separators: dict = {}
+
+        def pair(match: re.Match) -> str:
+            k, sep = int(match.group(1)), match.group(2)
+            if html_lines:   # between two items: any run of spaces is one line break (the same in HTML)
+                sep = re.sub(r"\s+", "\n", sep)
+            if separators.setdefault(k, sep) != sep:
+                raise ValueError
+            return _SLOT % k
+
+        try:
+            value = _PAIRS.sub(pair, value)
+        except ValueError:
+            return None
+        if "\ue002" in value or value.count("\ue000") != len(_SLOTS.findall(value)):
+            return None   # a marker was cut or moved: this variant cannot be filled in
+        pieces = _SLOTS.split(value)
+        pieces[1::2] = [int(k) for k in pieces[1::2]]
+        if encode:
+            pieces[0::2] = [_crlf(p) for p in pieces[0::2]]
+            separators = {k: _crlf(v) for k, v in separators.items()}
+            return cls(pieces, separators, max(map(len, b"".join(pieces[0::2]).split(b"\r\n"))))
+        return cls(pieces, separators)
+
+    def fill(self, words: list, *, html: bool = False) -> str:
+        """The part with ``words`` (by slot number) put in, HTML-escaped with ``html``."""
+        out = list(self.pieces)
+        out[1::2] = [self._list(k, tuple(words[k]), html, False)[0] if isinstance(words[k], list)
+                     else str(markupsafe.escape(words[k])) if html else words[k] for k in self.pieces[1::2]]
+        return "".join(out)
+
+    def fill_bytes(self, words: list, *, html: bool = False) -> bytes | None:
+        """:meth:`fill` as 8bit bytes (CRLF); None when a line would pass SMTP's 998 octets."""
+        out, bound = list(self.pieces), self.longest
+        values = []
+        for k in self.pieces[1::2]:
+            if isinstance(words[k], list):
+                value, longest = self._list(k, tuple(words[k]), html, True)
+            else:
+                value = (str(markupsafe.escape(words[k])) if html else words[k]).encode("utf-8")
+                longest = len(value)
+            values.append(value)
+            bound += longest   # a line holds at most its literal, each name and each list's longest line
+        out[1::2] = values
+        data = b"".join(out)
+        if bound > _SMTP_LINE and max(map(len, data.split(b"\r\n"))) > _SMTP_LINE:
+            return None
+        return data
+
+    def _list(self, k: int, items: tuple, html: bool, bytes_: bool) -> tuple:
+        """A list slot's value and (bytes) its longest line, cached: the same lists recur."""
+        key = (k, items, html, bytes_)
+        found = self.joined.get(key)
+        if found is None:
+            escaped = [str(markupsafe.escape(w)) for w in items] if html else list(items)
+            if bytes_:
+                value = self.separators[k].join(_crlf(i) for i in escaped)
+                found = (value, max(map(len, value.split(b"\r\n"))))
+            else:
+                found = (self.separators[k].join(escaped), 0)
+            if len(self.joined) < 4096:
+                self.joined[key] = found
+        return found
 
 
-def _fill(pieces: list, values: list):
-    """Put ``values`` (by slot number) into pieces from :func:`_split_slots`."""
-    out = list(pieces)
-    out[1::2] = [values[k] for k in pieces[1::2]]
-    return out[0][:0].join(out)
-
-
-def _longest_line(pieces: list) -> int:
-    """The longest line of 8bit pieces with their slots empty, in octets."""
-    return max(map(len, b"".join(pieces[0::2]).split(b"\r\n")))
+def _crlf(text: str) -> bytes:
+    return text.encode("utf-8").replace(b"\n", b"\r\n")
 
 
 @dataclass(frozen=True)
 class _Variant:
-    """One variant of the email, rendered and laid out once, its names left as slots."""
+    """One variant of the email, rendered and laid out once, the person's words left as slots."""
 
     subject: str
-    text: list          # str pieces (for quoted-printable, filled then encoded per person)
-    html: list
-    text8: list         # the 8bit parts' bytes (CRLF) as pieces, or [] when a part cannot go 8bit
-    html8: list
-    text_max: int       # longest line of each 8bit part without its names, in octets
-    html_max: int
+    text: _Pieces           # as rendered (quoted-printable is encoded per person, once filled in)
+    html: _Pieces
+    text8: _Pieces | None   # the 8bit parts' bytes (CRLF, HTML lines joined); None when a part cannot go 8bit
+    html8: _Pieces | None
 
     @classmethod
     def of(cls, subject: str, text: str, html: str) -> _Variant | None:
-        """None when a name is in the subject or a marker was cut (then render in full)."""
-        if "\ue000" in subject or text.count("\ue000") != len(_SLOTS.findall(text)) \
-                or html.count("\ue000") != len(_SLOTS.findall(html)):
+        """None when a word is in the subject or a marker was cut (then render in full)."""
+        if any(m in subject for m in _MARKERS):
             return None
-        text8, html8 = _eight_bit(text), _eight_bit(_html_lines(html))
-        if text8 is None or html8 is None:   # never 8bit: quoted-printable for everyone
-            return cls(subject, _split_slots(_SLOTS, text), _split_slots(_SLOTS, html), [], [], _NEVER, _NEVER)
-        return cls(subject, _split_slots(_SLOTS, text), _split_slots(_SLOTS, html), text8, html8,
-                   _longest_line(text8), _longest_line(html8))
-
-
-def _eight_bit(text: str) -> list | None:
-    """A part's 8bit bytes as slot pieces (CRLF), or None when it holds a bare CR or a NUL."""
-    raw = text.replace("\r\n", "\n").encode("utf-8")
-    if b"\r" in raw or b"\0" in raw:
-        return None
-    return _split_slots(_SLOTS_BYTES, raw.replace(b"\n", b"\r\n"))
+        text_p, html_p = _Pieces.of(text), _Pieces.of(html)
+        if text_p is None or html_p is None:
+            return None
+        text8 = html8 = None
+        if not any(c in p for p in (text.replace("\r\n", "\n"), html.replace("\r\n", "\n")) for c in "\r\0"):
+            text8 = _Pieces.of(text.replace("\r\n", "\n"), encode=True)
+            html8 = _Pieces.of(_html_lines(html, 700), encode=True, html_lines=not _VERBATIM.search(html))
+            if text8 is None or html8 is None:
+                return None
+        return cls(subject, text_p, html_p, text8, html8)
 
 
 def _qp(text: str) -> bytes:
