@@ -239,12 +239,7 @@ class SmtpSender:
         except (OSError, smtplib.SMTPServerDisconnected):
             self._drop()
             raise InDoubt() from None
-        if code == 421:
-            self._drop()
-        elif code != 250:
-            self._reset()
-        if code != 250:
-            raise _classify(code, "end of DATA")
+        self._ended(code)
 
     def _send_pipelined(self, conn: smtplib.SMTP, sender: str, recipient: str, message: bytes,
                         eight_bit: bool) -> None:
@@ -263,11 +258,11 @@ class SmtpSender:
             raise TemporaryFailure(f"connection lost before DATA: {type(exc).__name__}") from None
         if refused is None and data != 354:
             refused = (data, "DATA")
+        if refused and refused[0] == 421:
+            self._drop()
+        elif refused:
+            self._reset()
         if refused:
-            if refused[0] == 421:
-                self._drop()
-            else:
-                self._reset()
             raise _classify(*refused)
         if message.startswith(b"."):
             message = b"." + message
@@ -277,12 +272,17 @@ class SmtpSender:
         except (OSError, smtplib.SMTPServerDisconnected):
             self._drop()
             raise InDoubt() from None
+        self._ended(code)
+
+    def _ended(self, code: int) -> None:
+        """The reply to the end of DATA: return on 250; else drop the connection (421) or RSET, and raise."""
+        if code == 250:
+            return
         if code == 421:
             self._drop()
-        elif code != 250:
+        else:
             self._reset()
-        if code != 250:
-            raise _classify(code, "end of DATA")
+        raise _classify(code, "end of DATA")
 
     def _reset(self) -> None:
         if self.conn is None:
