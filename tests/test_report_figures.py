@@ -305,3 +305,36 @@ def test_junk_values_never_break_the_figures(dates, cats):
     assert all(re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", m) for m in figures["samples_per_month"])
     assert sum(figures["samples_per_month"].values()) + figures["quality"]["records_without_sample_date"] == n
     json.dumps(figures)
+
+
+_ITEMS = st.sampled_from(["last_name", "nir", "blood_group", "hiv", "", "x y"])
+
+
+def _union_truth(rows: list[tuple], k: int) -> str:
+    items = {item for row in rows if row[k] is not None for item in row[k].split(";")}
+    return ";".join(sorted(items))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.none() | st.lists(_ITEMS, max_size=4).map(";".join),
+                          st.none() | st.booleans(), st.none() | st.booleans(),
+                          st.none() | st.lists(st.sampled_from(list(SPECIAL_CONDITIONS)), max_size=3).map(";".join)),
+                min_size=1, max_size=30),
+       st.booleans())
+def test_persons_of_records_unites_each_persons_own_records(rows, many_items):
+    """The union per person (sorted items, "" when none; any flag), whatever the values, on the bit-mask path and
+    on the path for more items than a mask holds."""
+    import polars as pl
+
+    from fuite.assess.figures import persons_of_records
+
+    if many_items:   # 70 items more: the values are split one by one
+        rows = rows + [(99, ";".join(f"extra{k}" for k in range(70)), None, None, None)]
+    frame = pl.DataFrame(rows, schema={"person_id": pl.Int64, "categories": pl.String, "hiv": pl.Boolean,
+                                       "health": pl.Boolean, "conditions": pl.String}, orient="row")
+    got = {r["person_id"]: r for r in persons_of_records(frame).iter_rows(named=True)}
+    for pid in {row[0] for row in rows}:
+        mine = [row for row in rows if row[0] == pid]
+        assert got[pid] == {"person_id": pid, "categories": _union_truth(mine, 1), "hiv": any(r[2] for r in mine),
+                            "health": any(r[3] for r in mine), "conditions": _union_truth(mine, 4)}
+    assert len(got) == len({row[0] for row in rows})

@@ -89,6 +89,10 @@ def attribute(records: pl.DataFrame, values: pl.DataFrame, cf: CaseFile) -> pl.D
                             for (f, t), ids in rules.items()],
                            schema={"file": pl.String, "table": pl.String, "rule": pl.String, "rule_conflict": pl.Boolean},
                            orient="row")
+    if by_rule.height and by_rule["rule"].null_count() == 0:   # one rule for every file (one controller): no more to do
+        return (recs.join(by_rule.select("file", "table", pl.col("rule").alias("controllers")), on=["file", "table"],
+                          how="left", maintain_order="left")
+                .select("record_id", "person_id", "file", "controllers", pl.lit("rule").alias("attribution")))
     named = values.with_columns(values_controllers(values["value"], attribution_keys(cf)).alias("cid"))
     per_record = named.group_by("record_id").agg(
         pl.col("cid").drop_nulls().unique().alias("ids"), pl.col("cid").is_null().any().alias("unknown_value"))

@@ -36,7 +36,7 @@ _MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])")
 def build_figures(
     *,
     sources: pa.Table | None,
-    records: pa.Table | None,
+    records: pa.Table | pl.DataFrame | None,
     persons: pa.Table | None = None,
     columns: pa.Table | None = None,
     quarantine: pa.Table | None = None,
@@ -87,15 +87,19 @@ _DTYPES = {"record_id": pl.Int64, "source_id": pl.Int64, "person_id": pl.Int64, 
            "confidence": pl.Float64}
 
 
-def _frame(table: pa.Table | None, wanted: list[str]) -> pl.DataFrame:
-    """The wanted columns of ``table`` as polars, typed; missing columns (or table) become nulls."""
-    height = 0 if table is None else table.num_rows
-    present = [] if table is None else [name for name in wanted if name in table.column_names]
-    data = {name: pl.from_arrow(table.column(name)) for name in present}
+def _frame(table: pa.Table | pl.DataFrame | None, wanted: list[str]) -> pl.DataFrame:
+    """The wanted columns of ``table`` as polars, typed; missing columns (or table) become nulls. A polars frame's
+    columns are taken as they are (no copy when already of their type)."""
+    height = 0 if table is None else table.height if isinstance(table, pl.DataFrame) else table.num_rows
+    names = [] if table is None else table.columns if isinstance(table, pl.DataFrame) else table.column_names
+    present = [name for name in wanted if name in names]
+    data = {name: table[name] if isinstance(table, pl.DataFrame) else pl.from_arrow(table.column(name))
+            for name in present}
     series = [data[name].alias(name) if name in data else pl.Series(name, [None] * height)
               for name in wanted]
-    return pl.DataFrame(series).with_columns(
-        pl.col(name).cast(_DTYPES.get(name, pl.String), strict=False) for name in wanted)
+    frame = pl.DataFrame(series)
+    return frame.with_columns(pl.col(name).cast(_DTYPES.get(name, pl.String), strict=False) for name in wanted
+                              if frame.schema[name] != pl.Categorical)   # categoricals stay (read_tables' compact form)
 
 
 def _persons_from_records(recs: pl.DataFrame) -> pl.DataFrame:
@@ -110,7 +114,8 @@ def _sources_frame(sources: pa.Table | None, recs: pl.DataFrame, quarantine: pa.
         srcs = _frame(sources, wanted)
     else:  # no sources table: rebuild it from the records
         srcs = recs.group_by("source_id", "file", "table").agg(pl.len().alias("rows")).with_columns(
-            pl.lit(None, pl.String).alias("format"), pl.lit(None, pl.Int64).alias("quarantined"))
+            pl.col("file", "table").cast(pl.String), pl.lit(None, pl.String).alias("format"),
+            pl.lit(None, pl.Int64).alias("quarantined"))
     srcs = srcs.with_columns(pl.col("table").fill_null(""))
     if srcs["quarantined"].null_count() == srcs.height and quarantine is not None:
         counts = _frame(quarantine, ["file", "table"]).with_columns(pl.col("table").fill_null("")).group_by(
@@ -165,7 +170,8 @@ def _sample_period(recs: pl.DataFrame) -> dict | None:
 
 def _labs(recs: pl.DataFrame, name_labs: bool) -> dict:
     """Distinct labs; when asked, the names of labs shared by ``SMALL_COUNT`` persons or more."""
-    per_lab = recs.drop_nulls("lab").group_by("lab").agg(pl.col("person_id").n_unique().alias("persons"))
+    per_lab = recs.drop_nulls("lab").group_by("lab").agg(pl.col("person_id").n_unique().alias("persons")) \
+        .with_columns(pl.col("lab").cast(pl.String))
     named = per_lab.filter(pl.col("persons") >= SMALL_COUNT) if name_labs else per_lab.clear()
     named = named.sort(["persons", "lab"], descending=[True, False])
     return {"count": per_lab.height,
@@ -176,7 +182,8 @@ def _labs(recs: pl.DataFrame, name_labs: bool) -> dict:
 # -- files and sources ---------------------------------------------------------------------------
 
 def _persons_per(recs: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    return recs.group_by(keys).agg(pl.col("person_id").n_unique().alias("persons"))
+    return recs.group_by(keys).agg(pl.col("person_id").n_unique().alias("persons")).with_columns(
+        pl.col(k).cast(pl.String) for k in keys)
 
 
 def _per_file(srcs: pl.DataFrame, recs: pl.DataFrame) -> dict[str, dict]:

@@ -13,7 +13,7 @@ from fuite.assess.figures import controller_figures, persons_of_records
 from fuite.errors import UsageError
 from fuite.report.figures import build_figures
 from fuite.report.masking import mask_figures
-from fuite.store.casefile import known
+from fuite.store.casefile import SINGLE_CONTROLLER, known
 
 __all__ = ["FORMATS", "case_figures", "json_report", "produce_report"]
 
@@ -34,31 +34,43 @@ def case_figures(case, name_labs: bool = False, controller: str | None = None) -
     breach = case.meta_get("assess.breach", None) if case.has_table("severity") else None
     cf = case.settings
     chosen = [cf.controller_by_id(controller)] if controller else list(cf.controllers)
+    if cf.many:   # first, and cut to what the figures need: one record frame at a time
+        attributed = attribution_for_case(case)
+    else:         # the one [controller] holds every record (its rule is "*"): nothing to read
+        attributed = pl.DataFrame(schema={"record_id": pl.Int64, "person_id": pl.Int64, "file": pl.String,
+                                          "controllers": pl.String, "attribution": pl.String})
+    unattributed = None if controller else unattributed_summary(attributed)
+    owners = attributed.select("record_id", "controllers") if cf.many else None
+    del attributed
     tables = read_tables(case)
-    attributed = attribution_for_case(case)
-    held = _with_controllers(tables["records"], attributed)
+    held = _with_controllers(tables["records"], owners)
+    del owners
     if controller:
         tables = _own_tables(tables, held, controller)
         breach = None   # the breach's score is the whole case's
     figures = build_figures(**tables, breach=breach, name_labs=name_labs)
+    del tables
     figures["controllers"] = controller_figures(held, chosen)
-    if not controller:
-        figures["unattributed"] = unattributed_summary(attributed)
+    if unattributed is not None:
+        figures["unattributed"] = unattributed
     return figures
 
 
-def _with_controllers(records: pa.Table, attributed: pl.DataFrame) -> pl.DataFrame:
-    """The report's record columns with each record's ``controllers``."""
-    frame = pl.from_arrow(records.select([c for c in ("record_id", "source_id", "file", "person_id", "categories",
-                                                      "hiv", "health", "conditions") if c in records.column_names]))
-    return frame.join(attributed.select("record_id", "controllers"), on="record_id", how="left")
+def _with_controllers(records: pl.DataFrame | None, owners: pl.DataFrame | None) -> pl.DataFrame:
+    """The report's record columns with each record's ``controllers`` (``owners`` None: all the one controller's)."""
+    if records is None:
+        records = pl.DataFrame(schema={"record_id": pl.Int64})
+    frame = records.select([c for c in ("record_id", "source_id", "file", "person_id", "categories", "hiv",
+                                        "health", "conditions") if c in records.columns])
+    if owners is None:
+        return frame.with_columns(pl.lit(SINGLE_CONTROLLER, pl.String).alias("controllers"))
+    return frame.join(owners, on="record_id", how="left")
 
 
 def _own_tables(tables: dict, held: pl.DataFrame, cid: str) -> dict:
     """The report's tables cut to one controller's records, their persons, sources and files."""
     mine = held.filter(pl.col("controllers").str.split(";").list.contains(cid))
-    ids = pa.array(mine["record_id"].to_numpy())
-    records = tables["records"].filter(pc.is_in(tables["records"]["record_id"], ids))
+    records = tables["records"].join(mine.select("record_id"), on="record_id", how="semi")
     persons = persons_of_records(mine.select("person_id", "categories", "hiv", "health", "conditions")).to_arrow()
     files = pa.array(mine["file"].unique().to_list(), pa.string())
     cut = dict(tables, records=records, persons=persons)
