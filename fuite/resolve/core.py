@@ -112,13 +112,14 @@ def _collapse(frame: pl.DataFrame, collapse: bool) -> pl.DataFrame:
 
 
 def _splink_links(rows: pl.DataFrame, settings: ResolveSettings, engine: str,
-                  summary: dict, progress, model: dict | None = None) -> tuple[pl.DataFrame, dict]:
+                  summary: dict, progress, model: dict | None = None,
+                  prior_scale: float = 1.0) -> tuple[pl.DataFrame, dict]:
     """Scored pairs as record positions with evidence; empty when there is nothing to compare."""
     empty = pl.DataFrame(schema={"pos_l": pl.Int64, "pos_r": pl.Int64, "match_probability": pl.Float64,
                                  "match_weight": pl.Float64, "evidence": pl.String, "contacts": pl.Boolean})
     if rows.height < 2:
         return empty, {}
-    scored = score_pairs(rows, settings, engine, progress=progress, model=model)
+    scored = score_pairs(rows, settings, engine, progress=progress, model=model, prior_scale=prior_scale)
     summary["em_trained"], summary["em_skipped"] = scored.trained, scored.skipped
     labels = level_labels(scored.model)
     pairs = scored.pairs
@@ -153,11 +154,15 @@ def _contacts_disagree(pairs: pl.DataFrame, labels: dict) -> pl.Expr:
 
 
 def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = None, engine: str = "duckdb",
-                    progress=None, model: dict | None = None) -> Resolution:
+                    progress=None, model: dict | None = None, population: int | None = None,
+                    placeholders: dict[str, pl.Series] | None = None) -> Resolution:
     """Resolve normalised records (``RECORD_SCHEMA``) into persons. See the module docstring.
 
-    ``model``: a Splink model trained before on most of these records (files added to a case): scoring uses it
-    instead of training again, with the prior recomputed."""
+    ``model``: a Splink model trained before on most of these records (files added to a case), or on the first
+    partition of this case: scoring uses it instead of training again, with the prior recomputed.
+    ``population`` and ``placeholders``, for one partition of a larger case (``fuite.resolve.partition``): the
+    case's number of records that are not child rows (the prior is that of two random records of the whole case)
+    and the hashes of its placeholder identifier values (blanked as they are in the whole case)."""
     settings = settings or DEFAULT_SETTINGS
     missing = [c for c in _REQUIRED if c not in records.column_names]
     if missing:
@@ -172,7 +177,7 @@ def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = Non
     frame = comparison_frame(linkable).with_row_index("pos").with_columns(pl.col("pos").cast(pl.Int64))
     linked_rows = linkable.height
     del linkable   # memory: the comparison frame is all the linkage reads
-    frame, blanked = blank_placeholders(frame, settings.max_identifier_rows)
+    frame, blanked = blank_placeholders(frame, settings.max_identifier_rows, placeholders)
     summary: dict = {"records": df.height, "child_records": df.height - linked_rows,
                      "dangling_parents": dangling, "placeholders_blanked": blanked}
 
@@ -195,7 +200,8 @@ def resolve_records(records: pa.Table, *, settings: ResolveSettings | None = Non
 
     rows = _collapse(frame, settings.collapse_duplicates)
     summary["splink_rows"] = rows.height
-    scored, model = _splink_links(rows, settings, engine, summary, progress, model)
+    scale = population / linked_rows if population and linked_rows else 1.0
+    scored, model = _splink_links(rows, settings, engine, summary, progress, model, scale)
     del rows
     proposed = (scored["match_probability"].to_numpy() >= settings.match_threshold) & \
         ~scored["contacts"].fill_null(False).to_numpy() if scored.height else np.zeros(0, dtype=bool)

@@ -21,12 +21,16 @@ __all__ = ["blank_placeholders", "deterministic_edges", "IDENTIFIERS"]
 IDENTIFIERS = ("nir_own", "email", "phone")
 
 
-def blank_placeholders(frame: pl.DataFrame, limit: int) -> tuple[pl.DataFrame, dict[str, int]]:
-    """Null identifier values held by more than ``limit`` rows; return the frame and counts blanked."""
+def blank_placeholders(frame: pl.DataFrame, limit: int,
+                       known: dict[str, pl.Series] | None = None) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Null identifier values held by more than ``limit`` rows, or whose hash is among ``known[name]`` (counted over
+    a whole case resolved a partition at a time); return the frame and counts blanked."""
     blanked: dict[str, int] = {}
     exprs = []
     for name in IDENTIFIERS:
         too_common = pl.col(name).count().over(name) > limit
+        if known is not None and len(known.get(name, ())):
+            too_common = too_common | pl.col(name).hash().is_in(known[name].implode())
         blanked[name] = int(frame.select((too_common & pl.col(name).is_not_null()).sum()).item())
         exprs.append(pl.when(too_common).then(None).otherwise(pl.col(name)).alias(name))
     return frame.with_columns(exprs), blanked

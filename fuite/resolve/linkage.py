@@ -37,32 +37,35 @@ def pair_count(frame: pl.DataFrame, columns: tuple[str, ...]) -> int:
     return int((sizes * (sizes - 1) // 2).sum())
 
 
-def _prior(frame: pl.DataFrame, recall: float, floor: float = 1e-9) -> float:
-    total = frame.height * (frame.height - 1) / 2
+def _prior(frame: pl.DataFrame, recall: float, floor: float = 1e-9, scale: float = 1.0) -> float:
+    """Known pairs (within deterministic clusters) over the recall, per pair of rows; ``scale``: the rows of the whole
+    case per row of ``frame``, when ``frame`` is one partition of it (known pairs grow with it, pairs squared)."""
+    total = frame.height * (frame.height * scale - 1) / 2
     known = pair_count(frame, ("det_id",))
     return min(max((known / recall) / max(total, 1.0), floor), 0.5)
 
 
 def score_pairs(frame: pl.DataFrame, settings: ResolveSettings, engine: str = "duckdb",
-                review_floor: float = 0.5, progress=None, model: dict | None = None) -> ScoredPairs:
+                review_floor: float = 0.5, progress=None, model: dict | None = None,
+                prior_scale: float = 1.0) -> ScoredPairs:
     """Train a Splink model on ``frame`` (uid, det_id and the compared columns) and score its pairs; with
     ``model`` (trained before on most of these rows), score with it, its prior recomputed for ``frame``."""
     db_api = make_db_api(engine, memory_limit=settings.memory_limit, threads=settings.threads)
     try:
-        return _score_pairs(db_api, frame, settings, review_floor, progress, model)
+        return _score_pairs(db_api, frame, settings, review_floor, progress, model, prior_scale)
     finally:
         release(db_api)
 
 
 def _score_pairs(db_api, frame: pl.DataFrame, settings: ResolveSettings, review_floor: float,
-                 progress, reuse: dict | None = None) -> ScoredPairs:
+                 progress, reuse: dict | None = None, prior_scale: float = 1.0) -> ScoredPairs:
     from splink import Linker
     from splink.internals.exceptions import SplinkException
 
     logging.getLogger("splink").setLevel(logging.ERROR)
     table = frame.select("uid", "det_id", *COMPARED).to_arrow()
     sdf = db_api.register(table, table_name="fuite_resolve_input")
-    prior = _prior(frame, settings.deterministic_recall, settings.min_prior)
+    prior = _prior(frame, settings.deterministic_recall, settings.min_prior, prior_scale)
     linker = Linker(sdf, splink_settings(settings, prior), log_level=None)
     trained, skipped = [], []
     try:

@@ -194,6 +194,9 @@ class ResolveSettings:
     collapse_duplicates: bool = True
     #: DuckDB memory cap; DuckDB never spills (see engine.py), it fails instead.
     memory_limit: str = "5GB"
+    #: Most records resolved at once (see ``partition``): a larger case is cut into partitions that no candidate
+    #: pair crosses, resolved one at a time. None: as many as ``memory_limit`` holds (about 3.5 KB a record).
+    partition_records: int | None = None
     threads: int | None = None
 
 

@@ -5,11 +5,13 @@ Also the read-only views of the result: ``persons_for_case`` (counts) and ``expl
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
 from fuite.errors import LinkError
 from fuite.resolve.core import resolve_records
+from fuite.resolve.partition import partition_cap
 from fuite.resolve.relations import child_links, parent_record_ids
 from fuite.resolve.settings import DEFAULT_SETTINGS, ResolveSettings
 
@@ -59,26 +61,29 @@ def resolve_case(case, progress=None, *, settings: ResolveSettings | None = None
 
     Returns a summary of counts only (no identifier), also kept as the case's ``resolve_summary`` meta.
     """
-    records = case.get_table("records")
-    if records is None or records.num_rows == 0:
-        return {"records": 0, "persons": 0}
     settings = settings or DEFAULT_SETTINGS
+    total = case.table_rows("records") if case.has_table("records") else 0
+    if total == 0:
+        return {"records": 0, "persons": 0}
+    _drop_staged(case)
     _step(progress, "linking child rows to their parent rows")
     children = child_links(case.get_table("sources"), lambda sid: case.get_table(f"raw/{sid}"),
                            lambda sid: _raw_fields(case, sid))
+    if total > partition_cap(settings):
+        summary = _resolve_in_parts(case, children, settings, engine, reuse_model, progress)
+        if summary is not None:
+            return summary
+    records = case.get_table("records")
     records = _with_parents(records, parent_record_ids(records, children))
     before = _previous(case, records)
-    model = case.meta_get("resolve_model", None) if reuse_model and before is not None else None
+    model = _reusable_model(case, reuse_model, before)
     try:
-        resolution = resolve_records(records, settings=settings, engine=engine, progress=progress,
-                                     model=model if model and model.get("comparisons") else None)
+        resolution = resolve_records(records, settings=settings, engine=engine, progress=progress, model=model)
     except LinkError:
         if not model:
             raise
         resolution = resolve_records(records, settings=settings, engine=engine, progress=progress)
-    summary = dict(resolution.summary)
-    summary.update(child_rows_linked=children.rows.height, child_rows_unmatched=children.unmatched,
-                   ambiguous_parent_keys=children.ambiguous_keys, relation_problems=children.problems)
+    summary = _with_children(dict(resolution.summary), children)
     out_records, out_persons = resolution.records, resolution.persons
     with case.transaction():   # the ids, the delta and the persons change together or not at all
         if before is not None:
@@ -89,15 +94,136 @@ def resolve_case(case, progress=None, *, settings: ResolveSettings | None = None
         case.put_table("records", out_records)
         case.put_table("persons", out_persons)
         case.put_table("links", resolution.links)
-        case.meta_set("resolve_model", resolution.model)
-        case.meta_set("resolve_summary", summary)
-        case.meta_set("resolve.records_resolved", records.num_rows)
-        if before is not None and case.has_table("severity"):
-            case.drop_table("severity")   # scored on the persons as they were: `fuite assess` scores them again
+        _finish(case, summary, resolution.model, records.num_rows, before is not None)
+    return _audited(case, summary)
+
+
+def _reusable_model(case, reuse_model: bool, before) -> dict | None:
+    model = case.meta_get("resolve_model", None) if reuse_model and before is not None else None
+    return model if model and model.get("comparisons") else None
+
+
+def _with_children(summary: dict, children) -> dict:
+    summary.update(child_rows_linked=children.rows.height, child_rows_unmatched=children.unmatched,
+                   ambiguous_parent_keys=children.ambiguous_keys, relation_problems=children.problems)
+    return summary
+
+
+def _finish(case, summary: dict, model: dict, resolved: int, again: bool) -> None:
+    """The metadata of a resolution (inside its transaction)."""
+    case.meta_set("resolve_model", model)
+    case.meta_set("resolve_summary", summary)
+    case.meta_set("resolve.records_resolved", resolved)
+    if again and case.has_table("severity"):
+        case.drop_table("severity")   # scored on the persons as they were: `fuite assess` scores them again
+
+
+def _audited(case, summary: dict) -> dict:
     case.audit("resolve", records=summary["records"], detail={
         "persons": summary["persons"], "child_rows_linked": summary["child_rows_linked"],
-        "splink_links": summary.get("splink_links", 0)})
+        "splink_links": summary.get("splink_links", 0), "partitions": summary.get("partitions", 1)})
     return summary
+
+
+#: Case tables a partitioned resolution stages (encrypted like every table): the records of each partition,
+#: then the new records, persons and links until they replace the old ones.
+PART_PREFIX, NEXT_PREFIX = "resolve.part/", "resolve.next/"
+
+
+def _drop_staged(case) -> None:
+    """What an interrupted partitioned resolution left."""
+    for name in case.table_names():
+        if name.startswith((PART_PREFIX, NEXT_PREFIX)):
+            case.drop_table(name)
+
+
+def _record_batches(case, columns=None):
+    """(offset, batch) over the ``records`` table in store order."""
+    offset = 0
+    for batch in case.iter_table("records", columns):
+        yield offset, batch
+        offset += batch.num_rows
+
+
+def _resolve_in_parts(case, children, settings: ResolveSettings, engine: str, reuse_model: bool,
+                      progress) -> dict | None:
+    """Resolve the case a partition at a time (``fuite.resolve.partition``), in memory for one partition plus a few
+    integers a record; None when the rules cannot be partitioned or everything lands in one partition."""
+    from fuite.resolve.partition import FEATURE_COLUMNS, partition_cap, plan_partitions
+
+    keys = case.get_table("records", ["record_id", "source_id", "row"])
+    parents = parent_record_ids(keys, children)
+    record_ids = keys.column("record_id")
+    del keys
+    _step(progress, "cutting the records into partitions")
+    plan = plan_partitions((b for _, b in _record_batches(case, FEATURE_COLUMNS)), parents, settings,
+                           partition_cap(settings))
+    if plan is None or plan.count == 1:
+        return None
+    for offset, batch in _record_batches(case):   # each partition's records, staged encrypted in the case
+        batch = _with_parents(pa.Table.from_batches([batch]), parents.slice(offset, batch.num_rows))
+        part = plan.part[offset:offset + batch.num_rows]
+        for p in np.unique(part).tolist():
+            case.append_table(f"{PART_PREFIX}{p}", batch.filter(pa.array(part == p)))
+    ids = pl.from_arrow(case.get_table("records", ["record_id", "person_id"]))
+    before = _previous_ids(case, ids)
+    del ids
+    model = _reusable_model(case, reuse_model, before)
+    found, summaries = [], []
+    for p in range(plan.count):
+        _step(progress, f"resolving partition {p + 1} of {plan.count}")
+        records = case.get_table(f"{PART_PREFIX}{p}")
+        resolution = resolve_records(records, settings=settings, engine=engine, model=model,
+                                     population=plan.linkable, placeholders=plan.placeholders)
+        del records
+        model = model or resolution.model
+        found.append(pl.from_arrow(resolution.person_ids))
+        case.append_table(f"{NEXT_PREFIX}links", resolution.links)
+        case.append_table(f"{NEXT_PREFIX}persons", resolution.persons)
+        case.drop_table(f"{PART_PREFIX}{p}")
+        summaries.append(resolution.summary)
+        del resolution
+    summary = _with_children(_merged(summaries), children)
+    summary.update(plan.summary)
+    person_ids = pl.concat(found)
+    del found
+    with case.transaction():   # the ids, the delta and the persons change together or not at all
+        if before is not None:
+            _step(progress, "keeping person ids stable")
+            ids_table, persons, summary["stable_ids"], summary["delta"] = _keep_ids(
+                case, before, person_ids.to_arrow(), case.get_table(f"{NEXT_PREFIX}persons"))
+            case.put_table(f"{NEXT_PREFIX}persons", persons)
+            person_ids = pl.from_arrow(ids_table)
+            del persons
+        _step(progress, "storing persons")
+        order = pl.DataFrame({"record_id": pl.Series(record_ids).cast(pl.Int64)})
+        person_at = order.join(person_ids, on="record_id", how="left", maintain_order="left")["person_id"].to_arrow()
+        del person_ids, order
+        for offset, batch in _record_batches(case):
+            table = _with_parents(pa.Table.from_batches([batch]), parents.slice(offset, batch.num_rows))
+            field = table.schema.field("person_id")
+            table = table.set_column(table.column_names.index("person_id"), field,
+                                     person_at.slice(offset, batch.num_rows).cast(field.type))
+            case.append_table(f"{NEXT_PREFIX}records", table)
+        for name in ("records", "persons", "links"):
+            case.rename_table(f"{NEXT_PREFIX}{name}", name)
+        _finish(case, summary, model, len(record_ids), before is not None)
+    return _audited(case, summary)
+
+
+def _merged(summaries: list[dict]) -> dict:
+    """The summaries of the partitions as one: counts added up (per key for dicts), the rest from the first."""
+    out: dict = {}
+    for one in summaries:
+        for key, value in one.items():
+            if isinstance(value, bool) or key not in out:
+                out.setdefault(key, value)
+            elif isinstance(value, (int, float)):
+                out[key] += value
+            elif isinstance(value, dict):
+                out[key] = {k: out[key].get(k, 0) + value.get(k, 0) for k in {*out[key], *value}}
+    out["seconds"] = round(sum(s.get("seconds", 0) for s in summaries), 2)
+    return out
 
 
 def resolve_alongside(case, records: pa.Table, sources: pa.Table, raw: dict[int, pa.Table], *,
@@ -130,12 +256,15 @@ def step_count(settings: ResolveSettings) -> int:
 
 def _previous(case, records: pa.Table) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     """(record_id, person_id) of the records the last resolution saw, and its persons; None on a first one."""
+    return _previous_ids(case, pl.from_arrow(records.select(["record_id", "person_id"])))
+
+
+def _previous_ids(case, ids: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     if not case.has_table("persons"):
         return None
     persons = pl.from_arrow(case.get_table("persons"))
     seen = case.meta_get("resolve.records_resolved", int(persons["records"].sum()))
-    ids = pl.from_arrow(records.select(["record_id", "person_id"])).filter(pl.col("record_id") < seen)
-    return ids, persons
+    return ids.filter(pl.col("record_id") < seen), persons
 
 
 def _keep_ids(case, before, records: pa.Table, persons: pa.Table) -> tuple[pa.Table, pa.Table, dict, dict]:

@@ -238,6 +238,12 @@ class Case:
     def drop_table(self, name: str) -> None:
         self.conn.execute("DELETE FROM arrow_chunks WHERE name=?", (name,))
 
+    def rename_table(self, old: str, new: str) -> None:
+        """Replace the table ``new`` by the table ``old`` (written chunk by chunk beside it)."""
+        with self.transaction():
+            self.drop_table(new)
+            self.conn.execute("UPDATE arrow_chunks SET name=? WHERE name=?", (new, old))
+
     def put_table(self, name: str, table: pa.Table | pa.RecordBatch) -> None:
         """Replace the named table."""
         with self.transaction():

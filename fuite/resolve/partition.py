@@ -1,0 +1,267 @@
+"""Resolution in bounded memory: the records cut into partitions that no candidate pair crosses (pure).
+
+Two records are compared only when a blocking rule brings them together, and linked
+deterministically only when they share a strong identifier: both are equalities of key
+columns. Records that share no key, directly or through others, are never compared, so the
+connected components of "shares a key" (one union-find over the keys of every blocking and
+deterministic rule at once, which overlapping rules do not defeat) can be resolved apart and
+give the clusters of the whole run. Child rows go with their parent row.
+
+Components are packed, in a seeded random order, into partitions of about ``cap`` records,
+each resolved by the pure core in turn. A component larger than ``cap`` (a *giant*: on a
+national leak, namesakes in one town chain whole families together through the weakest
+rules) is cut again with the keys of the strongest rules only, dropping the weakest first
+until every piece fits; the pairs only a dropped rule would have proposed between two pieces
+are not scored. The giant components, their records and the rules dropped are counted.
+
+Keys are 64-bit hashes of the key values, in memory only; nothing here writes anything.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from fuite.resolve.clusters import components
+from fuite.resolve.deterministic import IDENTIFIERS
+from fuite.resolve.features import comparison_frame
+from fuite.resolve.settings import ResolveSettings
+
+__all__ = ["FEATURE_COLUMNS", "Plan", "KeySpec", "key_specs", "plan_partitions", "partition_cap",
+           "BYTES_PER_RECORD"]
+
+#: Record columns the comparison frame is built from (all a plan reads from the store).
+FEATURE_COLUMNS = ("record_id", "last_name", "first_name", "birth_name", "birth_date", "sex", "postal_code", "city",
+                   "phone", "email", "nir", "beneficiary_rank", "beneficiary_quality")
+
+#: Peak memory of the pure core per record resolved at once (measured: 5.47 GB for the full drill's 1.49 M
+#: records, 10.3 GB for 3.0 M), used to size partitions from the memory cap.
+BYTES_PER_RECORD = 3_500
+
+#: Every column derived from the NIR is keyed by the NIR itself: which role (own, an insured person's) a NIR
+#: plays is decided over all the records that carry it, so they must stay together.
+_NIR_COLUMNS = {"nir_own": "nir", "nir_insured": "nir", "nir_rank": "nir"}
+
+_EQUALITY = re.compile(r"^\s*\(?\s*l\.(\w+)\s*=\s*r\.(\w+)\s*\)?\s*$")
+_SKIPS_LINKED = re.compile(r"^\s*l\.det_id\s*<>\s*r\.det_id\s*$")
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One rule's key: the columns of the left record that must equal those of the right one."""
+
+    name: str
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+
+    @property
+    def symmetric(self) -> bool:
+        return self.left == self.right
+
+
+def _parse_rule(sql: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """``l.a = r.a AND l.b = r.c AND l.det_id <> r.det_id`` -> ((a, b), (a, c)); None for anything else."""
+    left, right = [], []
+    for term in re.split(r"\s+AND\s+", sql.strip(), flags=re.IGNORECASE):
+        if _SKIPS_LINKED.match(term):
+            continue
+        found = _EQUALITY.match(term)
+        if not found:
+            return None
+        left.append(_NIR_COLUMNS.get(found.group(1), found.group(1)))
+        right.append(_NIR_COLUMNS.get(found.group(2), found.group(2)))
+    if not left:
+        return None
+    pairs = sorted(set(zip(left, right)))
+    return tuple(a for a, _ in pairs), tuple(b for _, b in pairs)
+
+
+def _strength(spec: KeySpec) -> int:
+    """Identifiers first, then rules with the birth date, then names alone (the order giants are cut in)."""
+    columns = set(spec.left) | set(spec.right)
+    if columns & {"nir", "email", "phone"}:
+        return 0
+    return 1 if "birth_date" in columns else 2
+
+
+def key_specs(settings: ResolveSettings) -> list[KeySpec] | None:
+    """The keys of every deterministic and blocking rule, strongest first, without the redundant ones (a rule
+    whose columns include another's: its pairs are the other's too); None when a blocking rule is not a
+    conjunction of column equalities (then partitioning would not be exact: resolve whole)."""
+    specs: list[KeySpec] = []
+    for name, columns in settings.deterministic_rules:
+        mapped = tuple(sorted({_NIR_COLUMNS.get(c, c) for c in columns}))
+        specs.append(KeySpec(name, mapped, mapped))
+    for i, sql in enumerate(settings.blocking_rules):
+        parsed = _parse_rule(sql)
+        if parsed is None:
+            return None
+        specs.append(KeySpec(f"blocking {i + 1}: " + "+".join(dict.fromkeys(parsed[0] + parsed[1])), *parsed))
+    kept: list[KeySpec] = []
+    for spec in sorted(specs, key=_strength):   # stable: the settings' order within a class
+        if any(k.symmetric and spec.symmetric and set(k.left) <= set(spec.left) for k in kept):
+            continue
+        if spec.symmetric:
+            kept = [k for k in kept if not (k.symmetric and set(spec.left) < set(k.left))]
+        if spec not in kept:
+            kept.append(spec)
+    return kept
+
+
+def partition_cap(settings: ResolveSettings) -> int:
+    """Most records resolved at once: ``settings.partition_records``, else what ``memory_limit`` holds."""
+    if settings.partition_records:
+        return int(settings.partition_records)
+    match = re.fullmatch(r"([0-9.]+)\s*([KMGT])I?B", settings.memory_limit.strip().upper())
+    scale = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+    limit = float(match.group(1)) * scale[match.group(2)] if match else 5 * 2**30
+    return max(int(limit // BYTES_PER_RECORD), 1000)
+
+
+@dataclass
+class Plan:
+    """Which partition each record (in store order) goes to, and what the cut found."""
+
+    part: np.ndarray                      # int32 per record, in the order the records were read
+    count: int                            # number of partitions
+    linkable: int                         # records that are not child rows (the population of the prior)
+    placeholders: dict[str, pl.Series]    # identifier -> hashes of the values held by too many records
+    summary: dict = field(default_factory=dict)
+
+
+def _key_hashes(frame: pl.DataFrame, spec: KeySpec) -> list[pl.Series]:
+    """One or two (for a rule equating different columns) hash series of this rule's key, null when a part is."""
+    def one(columns: tuple[str, ...]) -> pl.Series:
+        parts = [pl.col(c).list.join("\x1e") if frame.schema[c] == pl.List(pl.String) else pl.col(c)
+                 for c in columns]
+        expr = pl.concat_str(parts, separator="\x1f")
+        return frame.select(pl.when(expr.is_not_null()).then(expr.hash()).alias("k"))["k"]
+
+    return [one(spec.left)] if spec.symmetric else [one(spec.left), one(spec.right)]
+
+
+def _key_frame(batch: pl.DataFrame) -> pl.DataFrame:
+    """The comparison frame of a batch, with the NIR columns keyed by the NIR (``_NIR_COLUMNS``) and the birth
+    year-month taken from the NIR whatever its role."""
+    frame = comparison_frame(batch)
+    return frame.with_columns(
+        pl.coalesce(pl.concat_str([pl.col("birth_date").str.slice(2, 2), pl.col("birth_date").str.slice(5, 2)]),
+                    pl.col("nir").str.slice(1, 4)).alias("birth_ym"))
+
+
+def _join_on(label: np.ndarray, key: pl.Series) -> np.ndarray:
+    """``label`` (each record's component, as its smallest position) merged along equal non-null ``key`` values."""
+    frame = pl.DataFrame({"pos": np.arange(len(label), dtype=np.int64), "key": key}).drop_nulls("key")
+    heads = frame.with_columns(pl.col("pos").min().over("key").alias("head")).filter(pl.col("pos") != pl.col("head"))
+    if heads.height == 0:
+        return label
+    a, b = label[heads["pos"].to_numpy()], label[heads["head"].to_numpy()]
+    differ = a != b
+    if not differ.any():
+        return label
+    edges = np.unique(np.stack([a[differ], b[differ]], axis=1), axis=0)
+    merged = components(len(label), edges[:, 0], edges[:, 1])
+    return merged[label]
+
+
+def _nulled(series: pl.Series, mask: np.ndarray) -> pl.Series:
+    return pl.DataFrame({"v": series, "m": mask}).select(pl.when(pl.col("m")).then(None).otherwise(pl.col("v")))[:, 0]
+
+
+def _sizes(label: np.ndarray) -> np.ndarray:
+    return np.bincount(label, minlength=len(label))
+
+
+def plan_partitions(batches, parents: pa.Array, settings: ResolveSettings, cap: int,
+                    seed: int | None = None) -> Plan | None:
+    """Partition the records read as ``batches`` (``FEATURE_COLUMNS``, in store order; ``parents``: each one's
+    ``parent_record_id``, same order) into partitions of about ``cap`` records; None when the rules cannot be
+    partitioned exactly (``key_specs``)."""
+    specs = key_specs(settings)
+    if specs is None:
+        return None
+    hashes: list[list[pl.Series]] = [[] for _ in specs]
+    ident: dict[str, list[pl.Series]] = {name: [] for name in IDENTIFIERS}
+    ids = []
+    for batch in batches:
+        frame = _key_frame(pl.from_arrow(batch))
+        ids.append(frame["record_id"])
+        for i, spec in enumerate(specs):
+            hashes[i].append(_key_hashes(frame, spec))
+        for name in IDENTIFIERS:
+            ident[name].append(frame.select(pl.when(pl.col(name).is_not_null()).then(pl.col(name).hash()))[:, 0])
+        del frame
+    record_id = pl.concat(ids).to_numpy() if ids else np.zeros(0, dtype=np.int64)
+    n = len(record_id)
+    parent = pl.Series("parent", parents).cast(pl.Int64)
+    lookup = pl.DataFrame({"parent": record_id, "up": np.arange(n, dtype=np.int64)})
+    up = pl.DataFrame({"parent": parent}).join(lookup, on="parent", how="left", maintain_order="left")["up"]
+    child = up.is_not_null().to_numpy()
+    linkable = int(n - child.sum())
+    # identifier values held by more linkable records than the limit are placeholders: they link nothing in the
+    # core, and join no component here
+    placeholders: dict[str, pl.Series] = {}
+    for name, parts in ident.items():
+        column = pl.concat(parts) if parts else pl.Series(name, [], pl.UInt64)
+        counts = pl.DataFrame({"h": column.filter(pl.Series(~child))}).drop_nulls().group_by("h").len()
+        placeholders[name] = counts.filter(pl.col("len") > settings.max_identifier_rows)["h"]
+    del ident
+    label = np.arange(n, dtype=np.int64)
+    if child.any():
+        label = components(n, np.flatnonzero(child), up.drop_nulls().to_numpy())
+    prefixes = [label.astype(np.int32)]
+    for i, spec in enumerate(specs):
+        sides = [_nulled(pl.concat([h[s] for h in hashes[i]]), child) for s in range(len(hashes[i][0]))] \
+            if hashes[i] else []
+        hashes[i] = []
+        if sides and spec.symmetric and len(spec.left) == 1 and spec.left[0] in ("email", "phone", "nir"):
+            blank = placeholders["nir_own" if spec.left[0] == "nir" else spec.left[0]]
+            sides[0] = _nulled(sides[0], sides[0].is_in(blank).fill_null(False).to_numpy())
+        if len(sides) == 1:
+            label = _join_on(label, sides[0])
+        elif sides:   # a rule equating different columns: both sides in one key space
+            label = _join_on(np.concatenate([label, label]), pl.concat(sides))[:n]
+        prefixes.append(label.astype(np.int32))
+    return _pack(prefixes, specs, cap, n, linkable, placeholders, settings.seed if seed is None else seed)
+
+
+def _pack(prefixes: list[np.ndarray], specs: list[KeySpec], cap: int, n: int, linkable: int,
+          placeholders: dict, seed: int) -> Plan:
+    final = prefixes[-1].astype(np.int64)
+    sizes = _sizes(final) if n else np.zeros(0, dtype=np.int64)
+    giant = sizes > cap
+    summary = {"components": int((sizes > 0).sum()), "largest_component": int(sizes.max()) if n else 0,
+               "giant_components": int(giant.sum()), "giant_records": int(sizes[giant].sum()),
+               "rules_dropped_in_giants": []}
+    component = final
+    if giant.any():
+        # the strongest prefix of the rules whose components all fit, used inside the giant components only
+        chosen = 0
+        for k in range(len(prefixes) - 1, -1, -1):
+            if _sizes(prefixes[k].astype(np.int64)).max() <= cap:
+                chosen = k
+                break
+        inside = giant[final]
+        component = np.where(inside, prefixes[chosen].astype(np.int64), final)
+        summary["rules_dropped_in_giants"] = [s.name for s in specs[chosen:]]
+    del prefixes
+    comp_sizes = _sizes(component) if n else np.zeros(0, dtype=np.int64)
+    roots = np.flatnonzero(comp_sizes)
+    rng = np.random.default_rng(seed)
+    big = roots[comp_sizes[roots] > cap]
+    small = rng.permutation(roots[comp_sizes[roots] <= cap])
+    start = np.cumsum(comp_sizes[small]) - comp_sizes[small]   # each component goes where it starts
+    bin_of = np.zeros(n, dtype=np.int32)
+    bins_small = (start // cap).astype(np.int32) if len(small) else np.zeros(0, dtype=np.int32)
+    count = int(bins_small.max()) + 1 if len(small) else 0
+    bin_of[small] = bins_small
+    bin_of[big] = np.arange(count, count + len(big), dtype=np.int32)
+    count += len(big)
+    part = bin_of[component] if n else np.zeros(0, dtype=np.int32)
+    summary["partitions"] = max(count, 1)
+    summary["partition_records"] = int(np.bincount(part).max()) if n else 0
+    return Plan(part=part, count=max(count, 1), linkable=linkable, placeholders=placeholders, summary=summary)
