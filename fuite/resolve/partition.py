@@ -220,7 +220,7 @@ def plan_partitions(batches, parents: pa.Array, settings: ResolveSettings, cap: 
         hashes[i] = []
         if sides and spec.symmetric and len(spec.left) == 1 and spec.left[0] in ("email", "phone", "nir"):
             blank = placeholders["nir_own" if spec.left[0] == "nir" else spec.left[0]]
-            sides[0] = _nulled(sides[0], sides[0].is_in(blank).fill_null(False).to_numpy())
+            sides[0] = _nulled(sides[0], sides[0].is_in(blank.implode()).fill_null(False).to_numpy())
         if len(sides) == 1:
             label = _join_on(label, sides[0])
         elif sides:   # a rule equating different columns: both sides in one key space
@@ -265,3 +265,31 @@ def _pack(prefixes: list[np.ndarray], specs: list[KeySpec], cap: int, n: int, li
     summary["partitions"] = max(count, 1)
     summary["partition_records"] = int(np.bincount(part).max()) if n else 0
     return Plan(part=part, count=max(count, 1), linkable=linkable, placeholders=placeholders, summary=summary)
+
+
+def resolve_in_parts(records: pa.Table, *, settings: ResolveSettings, cap: int, engine: str = "duckdb"):
+    """``resolve_records`` a partition at a time, all in memory (what ``fuite resolve`` does through the case
+    store): the first partition trains the Splink model, the others score with it. Returns a ``Resolution``
+    whose records are in the input order and whose summary adds the plan's counts."""
+    from fuite.resolve.core import Resolution, resolve_records
+
+    parents = records.column("parent_record_id") if "parent_record_id" in records.column_names else \
+        pa.nulls(records.num_rows, pa.int64())
+    plan = plan_partitions(records.select([c for c in FEATURE_COLUMNS if c in records.column_names]).to_batches(),
+                           parents, settings, cap)
+    if plan is None or plan.count == 1:
+        return resolve_records(records, settings=settings, engine=engine)
+    model, results = None, []
+    for p in range(plan.count):
+        part = records.filter(pa.array(plan.part == p))
+        results.append(resolve_records(part, settings=settings, engine=engine, model=model,
+                                       population=plan.linkable, placeholders=plan.placeholders))
+        model = model or results[-1].model
+    ids = pl.concat([pl.from_arrow(r.person_ids) for r in results])
+    order = pl.from_arrow(records.select(["record_id"])).join(ids, on="record_id", how="left", maintain_order="left")
+    table = records.set_column(records.column_names.index("person_id"), records.schema.field("person_id"),
+                               order["person_id"].to_arrow().cast(records.schema.field("person_id").type)) \
+        if "person_id" in records.column_names else records.append_column("person_id", order["person_id"].to_arrow())
+    summary = {"records": records.num_rows, "persons": int(ids["person_id"].n_unique()), **plan.summary}
+    return Resolution(records=table, links=pa.concat_tables([r.links for r in results]),
+                      persons=pa.concat_tables([r.persons for r in results]), summary=summary, model=model)

@@ -1,0 +1,233 @@
+"""Resolution a partition at a time: no candidate pair crosses two partitions, the clusters are those of the whole
+run, the case store carries the partitions (stable ids, explain-person), and memory does not grow with the case."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from conftest import access, run_fuite
+from fuite.resolve import DEFAULT_SETTINGS, bcubed, resolve_records
+from fuite.resolve.partition import (
+    FEATURE_COLUMNS, KeySpec, key_specs, partition_cap, plan_partitions, resolve_in_parts,
+)
+from fuite.resolve.stage import explain_for_case, resolve_case
+from fuite.store import open_case
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# ---------------------------------------------------------------- the keys
+
+
+def test_keys_of_the_default_rules_strongest_first_without_redundant_ones():
+    specs = key_specs(DEFAULT_SETTINGS)
+    columns = [(s.left, s.right) for s in specs]
+    # the NIR in any role is keyed by the NIR; email+birth date is implied by email, phone+birth date by phone
+    assert columns[:3] == [(("nir",), ("nir",)), (("phone",), ("phone",)), (("email",), ("email",))]
+    assert (("email", "birth_date"), ("email", "birth_date")) not in columns
+    assert (("birth_ym", "nir"), ("birth_ym", "nir")) not in columns   # implied by the NIR alone
+    # the rule equating one's last name with the other's first name has two sides
+    assert (("birth_date", "last_f"), ("birth_date", "first_f")) in columns
+    assert [s for s in specs if not s.symmetric] == [
+        KeySpec(specs[columns.index((("birth_date", "last_f"), ("birth_date", "first_f")))].name,
+                ("birth_date", "last_f"), ("birth_date", "first_f"))]
+    # names without a birth date come last: inside a giant component they are dropped first
+    assert set(specs[-1].left) == {"name_key", "postal_code"}
+
+
+def test_a_rule_that_is_not_column_equalities_is_not_partitioned():
+    fuzzy = replace(DEFAULT_SETTINGS, blocking_rules=(*DEFAULT_SETTINGS.blocking_rules,
+                                                      "levenshtein(l.last_f, r.last_f) <= 1"))
+    assert key_specs(fuzzy) is None
+
+
+def test_partition_cap_follows_the_memory_cap():
+    assert partition_cap(DEFAULT_SETTINGS) == 5 * 2**30 // 3500
+    assert partition_cap(replace(DEFAULT_SETTINGS, memory_limit="2GB")) == 2 * 2**30 // 3500
+    assert partition_cap(replace(DEFAULT_SETTINGS, partition_records=12_345)) == 12_345
+
+
+# ---------------------------------------------------------------- a drill
+
+
+@pytest.fixture(scope="module")
+def drill_case(tmp_path_factory) -> tuple[Path, Path]:
+    """A 6,000-person drill (about 18,000 records) scanned without resolving."""
+    from fuite.synth import generate
+
+    out = tmp_path_factory.mktemp("partition")
+    generate(out / "drill", persons=6000, seed=5)
+    run_fuite("scan", str(out / "drill" / "leak"), "--case", str(out / "case"), "--no-resolve", check=True)
+    return out / "drill", out / "case"
+
+
+def _records(case_dir: Path) -> pa.Table:
+    with open_case(case_dir, access()) as case:
+        return case.get_table("records")
+
+
+def _plan(records: pa.Table, cap: int, settings=DEFAULT_SETTINGS):
+    parents = pa.nulls(records.num_rows, pa.int64())
+    return plan_partitions(records.select(list(FEATURE_COLUMNS)).to_batches(max_chunksize=4000), parents, settings,
+                           cap)
+
+
+def test_no_pair_the_whole_run_scored_crosses_two_partitions(drill_case):
+    records = _records(drill_case[1])
+    whole = resolve_records(records)
+    plan = _plan(records, 5000)
+    assert plan.count >= 3 and plan.summary["giant_components"] == 0
+    part = dict(zip(records.column("record_id").to_pylist(), plan.part.tolist()))
+    links = whole.links.to_pylist()
+    assert len(links) > 1000
+    crossing = [x for x in links if part[x["record_id_l"]] != part[x["record_id_r"]]]
+    assert crossing == []
+    sizes = np.bincount(plan.part)
+    assert sizes.max() <= 5000 + plan.summary["largest_component"]
+
+
+def test_a_giant_component_is_cut_with_the_strongest_rules_and_counted(drill_case):
+    records = _records(drill_case[1])
+    plan = _plan(records, 4000)
+    largest = plan.summary["largest_component"]
+    tight = _plan(records, largest - 1)   # the largest component no longer fits
+    assert tight.summary["giant_components"] >= 1 and tight.summary["giant_records"] >= largest
+    assert tight.summary["rules_dropped_in_giants"]   # the weakest rules, named
+    assert np.bincount(tight.part).max() <= 2 * (largest - 1)
+    # every deterministic link (the strongest rules) still lies inside one partition
+    part = dict(zip(records.column("record_id").to_pylist(), tight.part.tolist()))
+    det = [x for x in resolve_records(records).links.to_pylist() if x["rule"] in ("nir", "nir+rank")]
+    assert det and all(part[x["record_id_l"]] == part[x["record_id_r"]] for x in det)
+
+
+def test_partitioned_clusters_agree_with_the_whole_run(drill_case):
+    records = _records(drill_case[1])
+    whole = resolve_records(records)
+    parts = resolve_in_parts(records, settings=DEFAULT_SETTINGS, cap=7000)
+    assert parts.summary["partitions"] >= 3
+    a = whole.records.column("person_id").to_pylist()
+    b = parts.records.column("person_id").to_pylist()
+    assert parts.records.column("record_id").to_pylist() == records.column("record_id").to_pylist()
+    score = bcubed(b, a)
+    assert score.f1 >= 0.999, score
+    assert parts.persons.num_rows == len(set(b))
+
+
+def test_a_case_resolved_in_parts_keeps_its_ids_explains_and_agrees(drill_case):
+    drill, case_dir = drill_case
+    with open_case(case_dir, access()) as case:
+        resolve_case(case)                                           # whole, the first time
+        first = case.get_table("records").select(["record_id", "person_id"]).to_pydict()
+        summary = resolve_case(case, settings=replace(DEFAULT_SETTINGS, partition_records=7000))
+        again = case.get_table("records")
+        names = case.table_names()
+        persons = case.get_table("persons")
+        several = pl.from_arrow(persons).filter(pl.col("records") >= 3)["person_id"][0]
+        explained = explain_for_case(case, person=several)
+    assert summary["partitions"] >= 3 and not [n for n in names if n.startswith("resolve.")]
+    assert again.column("record_id").to_pylist() == first["record_id"]           # store order kept
+    assert bcubed(again.column("person_id").to_pylist(), first["person_id"]).f1 >= 0.999
+    assert summary["stable_ids"]["kept"] >= 0.99 * summary["persons"]
+    assert persons.num_rows == summary["persons"] == len(set(again.column("person_id").to_pylist()))
+    assert len(explained["records"]) >= 3 and explained["links"]
+    # nothing of the drill in clear in the case folder (staged partitions included)
+    emails = pl.read_csv(drill / "answer_key" / "persons.csv", infer_schema=False)["email"].drop_nulls()[:50]
+    blob = b"".join(p.read_bytes() for p in case_dir.rglob("*") if p.is_file())
+    assert not [e for e in emails.to_list() if e.encode() in blob]
+
+
+# ---------------------------------------------------------------- the realities
+
+
+def test_realities_resolved_in_parts_as_whole():
+    from test_resolve_realities import _BACKGROUND, _CASES, _table
+
+    background = [dict(last_name=a, first_name=b, birth_date=c, postal_code=d, city=e) for a, b, c, d, e in _BACKGROUND]
+    rows = background + [r for records, _ in _CASES.values() for r in records]
+    settings = replace(DEFAULT_SETTINGS, min_prior=0.05)
+    table = _table(rows)
+    whole = resolve_records(table, settings=settings)
+    largest = _plan(table, 10**9, settings).summary["largest_component"]
+    parts = resolve_in_parts(table, settings=settings, cap=max(largest, table.num_rows // 5))
+    assert parts.summary["partitions"] >= 3 and parts.summary["giant_components"] == 0
+    a = whole.records.column("person_id").to_pylist()
+    b = parts.records.column("person_id").to_pylist()
+    assert len(set(zip(a, b))) == len(set(a)) == len(set(b))   # the same persons
+
+
+# ---------------------------------------------------------------- memory
+
+
+_BUILD = """
+import sys, numpy as np, pyarrow as pa
+from pathlib import Path
+from conftest import access
+from fuite.schema import RECORD_SCHEMA
+from fuite.store import open_case
+n, rng = int(sys.argv[2]), np.random.default_rng(3)
+last = np.array([f"NOM{i}" for i in range(400)]); first = np.array([f"PRENOM{i}" for i in range(300)])
+person = np.repeat(np.arange(n // 3), 3)[:n]
+day = rng.integers(0, 20000, n // 3 + 1)
+born = np.datetime64("1940-01-01") + day
+cols = {f.name: pa.nulls(n, f.type) for f in RECORD_SCHEMA}
+cols.update(record_id=pa.array(np.arange(n)), source_id=pa.array(np.zeros(n, np.int32)), row=pa.array(np.arange(n)),
+            file=pa.array(["a.csv"] * n), table=pa.array([""] * n), person_id=pa.array(np.arange(n)),
+            last_name=pa.array(last[rng.integers(0, 400, n // 3 + 1)][person]),
+            first_name=pa.array(first[rng.integers(0, 300, n // 3 + 1)][person]),
+            birth_date=pa.array(born[person].astype(str)),
+            email=pa.array([f"p{p}@example.org" if r % 2 else None for p, r in zip(person, range(n))]),
+            postal_code=pa.array([f"{75001 + p % 20}" for p in person]))
+table = pa.table({f.name: cols[f.name] for f in RECORD_SCHEMA}).cast(RECORD_SCHEMA)
+with open_case(Path(sys.argv[1]), access(), create=True) as case:
+    case.put_table("records", table)
+"""
+
+_RESOLVE = """
+import resource, sys
+from dataclasses import replace
+from pathlib import Path
+from conftest import access
+from fuite.resolve import DEFAULT_SETTINGS
+from fuite.resolve.stage import resolve_case
+from fuite.store import open_case
+settings = replace(DEFAULT_SETTINGS, partition_records=int(sys.argv[2]))
+with open_case(Path(sys.argv[1]), access()) as case:
+    summary = resolve_case(case, settings=settings)
+print(summary.get("partitions", 1), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def _python(code: str, *args) -> str:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])}
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], env=env, capture_output=True, text=True,
+                          check=True, cwd=ROOT / "tests").stdout
+
+
+def _peak_mb(tmp: Path, records: int, cap: int) -> tuple[int, float]:
+    case = tmp / f"case-{records}-{cap}"
+    if not case.exists():
+        _python(_BUILD, case, records)
+    parts, peak = _python(_RESOLVE, case, cap).split()[-2:]
+    return int(parts), int(peak) / 1024
+
+
+def test_memory_does_not_grow_with_the_case_beyond_one_partition(tmp_path):
+    """Four times the records in partitions of the same size: the peak RSS grows by far less than the whole run's
+    does (a few integers a record, not the records). Measured here: 388 -> 423 MB in parts of 10,000 records,
+    390 -> 741 MB whole."""
+    small_parts, small = _peak_mb(tmp_path, 30_000, 10_000)
+    large_parts, large = _peak_mb(tmp_path, 120_000, 10_000)
+    _, whole_small = _peak_mb(tmp_path, 30_000, 10**9)
+    _, whole_large = _peak_mb(tmp_path, 120_000, 10**9)
+    assert small_parts >= 3 and large_parts >= 12
+    assert whole_large - whole_small > 150, (whole_small, whole_large)   # the whole run grows with the records
+    assert large - small < (whole_large - whole_small) / 3, (small, large, whole_small, whole_large)
