@@ -15,8 +15,8 @@ CaseOpt = Annotated[Path, typer.Option("--case", help="Case folder (encrypted)."
 OperatorOpt = Annotated[str | None, typer.Option("--operator", help="Named operator for the audit trail.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 MemoryOpt = Annotated[str | None, typer.Option(
-    "--memory", metavar="SIZE", help="Memory cap of the linkage engine (e.g. 2GB); beyond it DuckDB spills, "
-    "encrypted (default 5GB).")]
+    "--memory", metavar="SIZE", help="Memory cap of resolution (e.g. 2GB): a larger case is resolved a partition "
+    "at a time, and DuckDB spills beyond it, encrypted (default 5GB).")]
 
 
 def resolve(case: CaseOpt,

@@ -192,7 +192,7 @@ class ResolveSettings:
     seed: int = 42
     #: Collapse rows of one deterministic cluster with identical comparison values before Splink.
     collapse_duplicates: bool = True
-    #: DuckDB memory cap; DuckDB never spills (see engine.py), it fails instead.
+    #: DuckDB memory cap; beyond it DuckDB spills, encrypted, or fails where it cannot encrypt (see engine.py).
     memory_limit: str = "5GB"
     #: Most records resolved at once (see ``partition``): a larger case is cut into partitions that no candidate
     #: pair crosses, resolved one at a time. None: as many as ``memory_limit`` holds (about 3.5 KB a record).

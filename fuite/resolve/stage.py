@@ -23,7 +23,7 @@ GROW_TABLES = ("person_history", "delta")
 
 
 def settings_with_memory(memory: str | None) -> ResolveSettings:
-    """The default settings, with the linkage engine's memory cap set from ``--memory`` when given."""
+    """The default settings, with the memory cap (DuckDB's, and the partitions' size) set from ``--memory``."""
     from dataclasses import replace
 
     from fuite.resolve.engine import memory_limit
