@@ -97,8 +97,8 @@ def _score_pairs(db_api, frame: pl.DataFrame, settings: ResolveSettings, review_
         return _predict(sdf, model, review_floor, progress, trained, skipped)
     except SplinkException as exc:   # the message may quote values: never show it
         if "out of memory" in str(exc).lower():
-            raise LinkError(f"linkage needs more than its memory limit ({settings.memory_limit}); raise "
-                            "ResolveSettings.memory_limit (DuckDB never spills to disk)") from None
+            raise LinkError(f"linkage needs more than its memory limit ({settings.memory_limit}): raise it "
+                            "(--memory, ResolveSettings.memory_limit)") from None
         raise LinkError(f"Splink failed ({type(exc.__cause__ or exc).__name__})") from None
 
 

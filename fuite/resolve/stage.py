@@ -160,11 +160,12 @@ def _resolve_in_parts(case, children, settings: ResolveSettings, engine: str, re
                            partition_cap(settings))
     if plan is None or plan.count == 1:
         return None
-    for offset, batch in _record_batches(case):   # each partition's records, staged encrypted in the case
-        batch = _with_parents(pa.Table.from_batches([batch]), parents.slice(offset, batch.num_rows))
-        part = plan.part[offset:offset + batch.num_rows]
-        for p in np.unique(part).tolist():
-            case.append_table(f"{PART_PREFIX}{p}", batch.filter(pa.array(part == p)))
+    with case.transaction():   # each partition's records, staged encrypted in the case
+        for offset, batch in _record_batches(case):
+            batch = _with_parents(pa.Table.from_batches([batch]), parents.slice(offset, batch.num_rows))
+            part = plan.part[offset:offset + batch.num_rows]
+            for p in np.unique(part).tolist():
+                case.append_table(f"{PART_PREFIX}{p}", batch.filter(pa.array(part == p)))
     ids = pl.from_arrow(case.get_table("records", ["record_id", "person_id"]))
     before = _previous_ids(case, ids)
     del ids
