@@ -61,9 +61,15 @@ def _key_column(raw: pa.Table, columns: list[str], name: str) -> pl.DataFrame | 
                         pl.col(field_name).cast(pl.String).str.strip_chars().alias("key")).drop_nulls("key")
 
 
+def _fields(columns: list[str], name: str) -> list[str]:
+    """The raw fields a relation reads: the row number and the key column."""
+    return ["__row", f"c{columns.index(name)}"] if name in columns else ["__row"]
+
+
 def _foreign_key_rows(child: dict, parent: dict, relation: dict, load_raw, result: ChildLinks) -> pl.DataFrame:
     where = f"{child['file']}: relation {relation.get('child_column')} -> {relation.get('parent_table')}"
-    child_raw, parent_raw = load_raw(child["source_id"]), load_raw(parent["source_id"])
+    child_raw = load_raw(child["source_id"], _fields(child["columns"], relation.get("child_column", "")))
+    parent_raw = load_raw(parent["source_id"], _fields(parent["columns"], relation.get("parent_column", "")))
     if child_raw is None or parent_raw is None:
         result.problems.append(f"{where}: raw rows not stored")
         return pl.DataFrame(schema=_EMPTY)
@@ -83,7 +89,7 @@ def _foreign_key_rows(child: dict, parent: dict, relation: dict, load_raw, resul
 
 
 def _nested_rows(child: dict, parent: dict, load_raw) -> pl.DataFrame:
-    raw = load_raw(child["source_id"])
+    raw = load_raw(child["source_id"], ["__row", PARENT_ROW])
     if raw is None or PARENT_ROW not in raw.column_names:
         return pl.DataFrame(schema=_EMPTY)
     frame = pl.from_arrow(raw.select(["__row", PARENT_ROW])).drop_nulls(PARENT_ROW)
@@ -106,10 +112,14 @@ def _nested_parent(listed: list[dict], child: dict, raw_fields) -> dict | None:
 
 
 def child_links(sources: pa.Table | None, load_raw: Callable[[int], pa.Table | None],
-                raw_fields: Callable[[int], list[str] | None] | None = None) -> ChildLinks:
+                raw_fields: Callable[[int], list[str] | None] | None = None, *,
+                load_fields: Callable[[int, list[str]], pa.Table | None] | None = None) -> ChildLinks:
     """Every child row's parent row, over all sources (``load_raw(source_id)`` gives ``raw/<id>``;
-    ``raw_fields(source_id)`` its field names, cheaper when the store can peek)."""
-    raw_fields = raw_fields or (lambda sid: (lambda t: None if t is None else t.column_names)(load_raw(sid)))
+    ``raw_fields(source_id)`` its field names, cheaper when the store can peek; ``load_fields(source_id, fields)``
+    only those fields of ``raw/<id>``, so that a store reads no other column)."""
+    whole = load_raw
+    raw_fields = raw_fields or (lambda sid: (lambda t: None if t is None else t.column_names)(whole(sid)))
+    load_raw = load_fields or (lambda sid, fields: whole(sid))
     result = ChildLinks(rows=pl.DataFrame(schema=_EMPTY))
     if sources is None or sources.num_rows == 0:
         return result

@@ -68,7 +68,8 @@ def resolve_case(case, progress=None, *, settings: ResolveSettings | None = None
     _drop_staged(case)
     _step(progress, "linking child rows to their parent rows")
     children = child_links(case.get_table("sources"), lambda sid: case.get_table(f"raw/{sid}"),
-                           lambda sid: _raw_fields(case, sid))
+                           lambda sid: _raw_fields(case, sid),
+                           load_fields=lambda sid, fields: case.get_table(f"raw/{sid}", fields))
     if total > partition_cap(settings):
         summary = _resolve_in_parts(case, children, settings, engine, reuse_model, progress)
         if summary is not None:
