@@ -90,7 +90,7 @@ def _compiler():
 #: Fragments laid out once per process (the case's words, a category list, the letterhead; never a name or an
 #: address), in memory: the fragment documents as 7-bit PDFs, and where each fragment is (document, page).
 _DOCS: list[str] = []
-_WHERE: dict[tuple[bytes, str], tuple[int, int]] = {}
+_WHERE: dict[tuple[bytes, tuple], tuple[int, int]] = {}
 _FRAGMENTS_MAX = 4096
 #: At most this many fragment documents reach one batch (else the cache starts afresh with this batch's).
 _DOCS_PER_BATCH = 32
@@ -137,13 +137,19 @@ def seven_bit(pdf: bytes) -> str:
     return b"\n".join((head, b"%" + b"-" * (len(second) - 1), rest)).decode("ascii")
 
 
+def _key(lang: str, section: dict) -> tuple:
+    """A section's words as a key (equal sections, equal keys): its language, title and blocks, frozen."""
+    return lang, section["title"], tuple((kind, tuple(value) if isinstance(value, list) else value)
+                                         for kind, value in section["blocks"])
+
+
 def _tail(body: dict) -> None:
     """Move the closing and signature into a last section (the same in every letter: a fragment too)."""
     body["sections"].append({"title": "", "blocks": [["closing", body["closing"]], ["signature", body["signature"]]]})
     body["closing"] = body["signature"] = None
 
 
-def _runs(bodies: list[list[str]], known) -> list[list[tuple[int, int]]]:
+def _runs(bodies: list[list[tuple]], known) -> list[list[tuple[int, int]]]:
     """For each body (its sections' keys), the runs ``(start, end)`` of sections each drawn by one fragment.
 
     The whole body when it recurs (twice in the batch, or ``known``: laid out before), else it is split around
@@ -154,13 +160,13 @@ def _runs(bodies: list[list[str]], known) -> list[list[tuple[int, int]]]:
     pending = [[(0, len(keys))] if keys else [] for keys in bodies]
     done: list[list[tuple[int, int]]] = [[] for _ in bodies]
     while any(pending):
-        counts = Counter("\0".join(keys[a:b]) for keys, ranges in zip(bodies, pending) for a, b in ranges)
+        counts = Counter(tuple(keys[a:b]) for keys, ranges in zip(bodies, pending) for a, b in ranges)
         later: list[list[tuple[int, int]]] = []
         for keys, ranges, runs in zip(bodies, pending, done, strict=True):
             split: list[tuple[int, int]] = []
             for a, b in ranges:
-                joined = "\0".join(keys[a:b])
-                if b - a == 1 or counts[joined] >= _RUN_MIN or known(joined):
+                run = tuple(keys[a:b])
+                if b - a == 1 or counts[run] >= _RUN_MIN or known(run):
                     runs.append((a, b))
                     continue
                 rare = min(range(a, b), key=lambda k: seen[keys[k]])
@@ -170,7 +176,7 @@ def _runs(bodies: list[list[str]], known) -> list[list[tuple[int, int]]]:
     return [sorted(runs) for runs in done]
 
 
-def _lay_out(source: bytes, digest: bytes, pieces: dict[str, dict], data: dict) -> None:
+def _lay_out(source: bytes, digest: bytes, pieces: dict[tuple, dict], data: dict) -> None:
     """Lay ``pieces`` (key → piece) out in one new fragment document, one page each, and note where each is."""
     doc = {"pieces": list(pieces.values()), "date_fr": data["date_fr"], "subject_fr": data["subject_fr"]}
     _DOCS.append(seven_bit(_compile(source, {"fragment": "1", "data": json.dumps(doc, ensure_ascii=False)})))
@@ -195,11 +201,11 @@ def _use_fragments(source: bytes, data: dict) -> list[str]:
     if len(_WHERE) > _FRAGMENTS_MAX:
         _DOCS.clear()
         _WHERE.clear()
-    pieces: dict[str, dict] = {}
-    uses: list[tuple[dict, str]] = []
+    pieces: dict[tuple, dict] = {}
+    uses: list[tuple[dict, tuple]] = []
     for letter in data["letters"]:
         sender = letter.get("sender", data["sender"])
-        key = "head" + repr((sender, data["date_fr"], data["subject_fr"]))
+        key = ("head", tuple(sender), data["date_fr"], data["subject_fr"])
         pieces.setdefault(key, {"head": sender})
         uses.append((letter, key))
     bodies = []
@@ -207,10 +213,10 @@ def _use_fragments(source: bytes, data: dict) -> list[str]:
         for lang in ("fr", "en"):
             _tail(letter[lang])
             bodies.append((lang, letter[lang]["sections"]))
-    keys = [[lang + repr((s["title"], s["blocks"])) for s in sections] for lang, sections in bodies]
+    keys = [[_key(lang, s) for s in sections] for lang, sections in bodies]
     for (lang, sections), row, runs in zip(bodies, keys, _runs(keys, lambda k: (digest, k) in _WHERE), strict=True):
         for a, b in runs:
-            key = "\0".join(row[a:b])
+            key = tuple(row[a:b])
             pieces.setdefault(key, {"lang": lang, "sections": [{"title": s["title"], "blocks": s["blocks"]}
                                                               for s in sections[a:b]]})
             uses.append((sections[a], key))
