@@ -77,8 +77,8 @@ def _records(case_dir: Path) -> pa.Table:
 
 def _plan(records: pa.Table, cap: int, settings=DEFAULT_SETTINGS):
     parents = pa.nulls(records.num_rows, pa.int64())
-    return plan_partitions(records.select(list(FEATURE_COLUMNS)).to_batches(max_chunksize=4000), parents, settings,
-                           cap)
+    return plan_partitions(records.select(list(FEATURE_COLUMNS)).to_batches(max_chunksize=4000),
+                           records.column("record_id"), parents, settings, cap)
 
 
 def test_no_pair_the_whole_run_scored_crosses_two_partitions(drill_case):

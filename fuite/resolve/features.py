@@ -140,8 +140,12 @@ def _split_married(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(usage.alias("last_f"), pl.when(birth != usage).then(birth).alias("last_alt"))
 
 
-def comparison_frame(records: pl.DataFrame) -> pl.DataFrame:
-    """One row per record: ``record_id`` and the compared columns."""
+def comparison_frame(records: pl.DataFrame, *, keys_only: bool = False) -> pl.DataFrame:
+    """One row per record: ``record_id`` and the compared columns.
+
+    ``keys_only``: only the columns blocking and deterministic keys are made of (``fuite.resolve.partition``),
+    with the NIR in every role (``nir_own``, ``nir_insured``, ``nir_rank`` are not split) and the birth
+    year-month taken from the NIR whatever its role."""
     def optional(name: str) -> pl.Series:
         return records[name] if name in records.columns else pl.Series(name, [None] * records.height, pl.String)
 
@@ -150,7 +154,6 @@ def comparison_frame(records: pl.DataFrame) -> pl.DataFrame:
         "last_raw": _folded(records, "last_name"),
         "birth_f": _folded(records.with_columns(optional("birth_name")), "birth_name"),
         "first_f": _folded(records, "first_name"),
-        "first_tokens": _per_distinct(records, "first_name", _first_tokens),
         "birth_date": records.select(_blank_to_null("birth_date"))[:, 0],
         "sex": records.select(_blank_to_null("sex"))[:, 0] if "sex" in records.columns else optional("sex"),
         "postal_code": records.select(_blank_to_null("postal_code"))[:, 0],
@@ -161,16 +164,18 @@ def comparison_frame(records: pl.DataFrame) -> pl.DataFrame:
         "beneficiary_rank": optional("beneficiary_rank"),
         "beneficiary_quality": optional("beneficiary_quality"),
     })
-    frame = _nir_roles(_split_married(frame))
+    frame = _split_married(frame)
+    if not keys_only:
+        frame = _nir_roles(frame.with_columns(_per_distinct(records, "first_name", _first_tokens).alias("first_tokens")))
+        frame = _per_distinct_rows(frame, ("last_f", "last_alt"),
+                                   _surname_tokens(pl.col("last_f"), pl.col("last_alt")).alias("last_tokens"))
     tokens = pl.concat_str([pl.col("last_f"), pl.col("first_f")], separator=" ", ignore_nulls=True)
-    frame = _per_distinct_rows(frame, ("last_f", "last_alt"),
-                               _surname_tokens(pl.col("last_f"), pl.col("last_alt")).alias("last_tokens"))
     frame = _per_distinct_rows(frame, ("last_f", "first_f"),
                                pl.when(pl.col("last_f").is_null() & pl.col("first_f").is_null()).then(None)
                                .otherwise(tokens.str.split(" ").list.sort().list.join(" ")).alias("name_key"))
     return frame.with_columns(
         pl.coalesce(pl.concat_str([pl.col("birth_date").str.slice(2, 2), pl.col("birth_date").str.slice(5, 2)]),
-                    pl.col("nir_own").str.slice(1, 4)).alias("birth_ym"),
+                    pl.col("nir" if keys_only else "nir_own").str.slice(1, 4)).alias("birth_ym"),
         pl.col("birth_date").str.slice(0, 4).alias("birth_y"),
         pl.col("first_f").str.split(" ").list.first().alias("first_1"),
     ).drop("last_raw", "birth_f")

@@ -144,18 +144,10 @@ def _key_hashes(frame: pl.DataFrame, spec: KeySpec) -> list[pl.Series]:
     return [one(spec.left)] if spec.symmetric else [one(spec.left), one(spec.right)]
 
 
-def _key_frame(batch: pl.DataFrame) -> pl.DataFrame:
-    """The comparison frame of a batch, with the NIR columns keyed by the NIR (``_NIR_COLUMNS``) and the birth
-    year-month taken from the NIR whatever its role."""
-    frame = comparison_frame(batch)
-    return frame.with_columns(
-        pl.coalesce(pl.concat_str([pl.col("birth_date").str.slice(2, 2), pl.col("birth_date").str.slice(5, 2)]),
-                    pl.col("nir").str.slice(1, 4)).alias("birth_ym"))
-
-
-def _join_on(label: np.ndarray, key: pl.Series) -> np.ndarray:
-    """``label`` (each record's component, as its smallest position) merged along equal non-null ``key`` values."""
-    frame = pl.DataFrame({"pos": np.arange(len(label), dtype=np.int64), "key": key}).drop_nulls("key")
+def _join_on(label: np.ndarray, positions: np.ndarray, key: pl.Series) -> np.ndarray:
+    """``label`` (each record's component, as its smallest position) merged along equal non-null ``key`` values
+    (``key[i]`` is that of the record at ``positions[i]``)."""
+    frame = pl.DataFrame({"pos": positions, "key": key}).drop_nulls("key")
     heads = frame.with_columns(pl.col("pos").min().over("key").alias("head")).filter(pl.col("pos") != pl.col("head"))
     if heads.height == 0:
         return label
@@ -176,57 +168,82 @@ def _sizes(label: np.ndarray) -> np.ndarray:
     return np.bincount(label, minlength=len(label))
 
 
-def plan_partitions(batches, parents: pa.Array, settings: ResolveSettings, cap: int,
+def _rebatched(batches, keep: np.ndarray, rows: int = 262_144):
+    """The rows of ``batches`` where ``keep`` (one flag per row, in order), as frames of about ``rows`` rows, each
+    with the positions of its rows: polars works per call, so a few large frames cost less than many chunks."""
+    pending, positions, size, offset = [], [], 0, 0
+    for batch in batches:
+        flags = keep[offset:offset + batch.num_rows]
+        if flags.any():
+            pending.append(batch.filter(pa.array(flags)))
+            positions.append(offset + np.flatnonzero(flags))
+            size += pending[-1].num_rows
+        offset += batch.num_rows
+        if size >= rows:
+            yield _frame(pending), np.concatenate(positions)
+            pending, positions, size = [], [], 0
+    if pending:
+        yield _frame(pending), np.concatenate(positions)
+
+
+def _frame(batches: list) -> pl.DataFrame:
+    return pl.from_arrow(pa.concat_tables([pa.Table.from_batches([b]) for b in batches], promote_options="default"))
+
+
+def plan_partitions(batches, record_ids, parents, settings: ResolveSettings, cap: int,
                     seed: int | None = None) -> Plan | None:
-    """Partition the records read as ``batches`` (``FEATURE_COLUMNS``, in store order; ``parents``: each one's
-    ``parent_record_id``, same order) into partitions of about ``cap`` records; None when the rules cannot be
-    partitioned exactly (``key_specs``)."""
+    """Partition the records read as ``batches`` (``FEATURE_COLUMNS``, in store order; ``record_ids`` and
+    ``parents``, their ``record_id`` and ``parent_record_id`` in the same order) into partitions of about ``cap``
+    records; None when the rules cannot be partitioned exactly (``key_specs``)."""
     specs = key_specs(settings)
     if specs is None:
         return None
+    record_id = pl.Series("record_id", record_ids).cast(pl.Int64)
+    n = len(record_id)
+    lookup = pl.DataFrame({"parent": record_id, "up": np.arange(n, dtype=np.int64)})
+    up = pl.DataFrame({"parent": pl.Series("parent", parents).cast(pl.Int64)}).join(
+        lookup, on="parent", how="left", maintain_order="left")["up"]
+    del lookup
+    child = up.is_not_null().to_numpy()
     hashes: list[list[pl.Series]] = [[] for _ in specs]
-    ident: dict[str, list[pl.Series]] = {name: [] for name in IDENTIFIERS}
-    ids = []
-    for batch in batches:
-        frame = _key_frame(pl.from_arrow(batch))
-        ids.append(frame["record_id"])
+    ident: dict[str, list[pl.Series]] = {name: [] for name in ("nir", "email", "phone")}
+    where = []
+    for batch, positions in _rebatched(batches, ~child):   # child rows take their parent's component: no keys
+        frame = comparison_frame(batch, keys_only=True)
+        where.append(positions)
         for i, spec in enumerate(specs):
             hashes[i].append(_key_hashes(frame, spec))
-        for name in IDENTIFIERS:
+        for name in ident:
             ident[name].append(frame.select(pl.when(pl.col(name).is_not_null()).then(pl.col(name).hash()))[:, 0])
         del frame
-    record_id = pl.concat(ids).to_numpy() if ids else np.zeros(0, dtype=np.int64)
-    n = len(record_id)
-    parent = pl.Series("parent", parents).cast(pl.Int64)
-    lookup = pl.DataFrame({"parent": record_id, "up": np.arange(n, dtype=np.int64)})
-    up = pl.DataFrame({"parent": parent}).join(lookup, on="parent", how="left", maintain_order="left")["up"]
-    child = up.is_not_null().to_numpy()
-    linkable = int(n - child.sum())
+    linked = np.concatenate(where) if where else np.zeros(0, dtype=np.int64)   # positions of the linkable rows
     # identifier values held by more linkable records than the limit are placeholders: they link nothing in the
     # core, and join no component here
     placeholders: dict[str, pl.Series] = {}
     for name, parts in ident.items():
         column = pl.concat(parts) if parts else pl.Series(name, [], pl.UInt64)
-        counts = pl.DataFrame({"h": column.filter(pl.Series(~child))}).drop_nulls().group_by("h").len()
-        placeholders[name] = counts.filter(pl.col("len") > settings.max_identifier_rows)["h"]
+        counts = pl.DataFrame({"h": column}).drop_nulls().group_by("h").len()
+        placeholders["nir_own" if name == "nir" else name] = counts.filter(
+            pl.col("len") > settings.max_identifier_rows)["h"]
     del ident
     label = np.arange(n, dtype=np.int64)
     if child.any():
         label = components(n, np.flatnonzero(child), up.drop_nulls().to_numpy())
+    del up
     prefixes = [label.astype(np.int32)]
     for i, spec in enumerate(specs):
-        sides = [_nulled(pl.concat([h[s] for h in hashes[i]]), child) for s in range(len(hashes[i][0]))] \
-            if hashes[i] else []
+        sides = [pl.concat([h[s] for h in hashes[i]]) for s in range(len(hashes[i][0]))] if hashes[i] else []
         hashes[i] = []
         if sides and spec.symmetric and len(spec.left) == 1 and spec.left[0] in ("email", "phone", "nir"):
             blank = placeholders["nir_own" if spec.left[0] == "nir" else spec.left[0]]
             sides[0] = _nulled(sides[0], sides[0].is_in(blank.implode()).fill_null(False).to_numpy())
         if len(sides) == 1:
-            label = _join_on(label, sides[0])
+            label = _join_on(label, linked, sides[0])
         elif sides:   # a rule equating different columns: both sides in one key space
-            label = _join_on(np.concatenate([label, label]), pl.concat(sides))[:n]
+            label = _join_on(label, np.concatenate([linked, linked]), pl.concat(sides))
         prefixes.append(label.astype(np.int32))
-    return _pack(prefixes, specs, cap, n, linkable, placeholders, settings.seed if seed is None else seed)
+    return _pack(prefixes, specs, cap, n, n - int(child.sum()), placeholders,
+                 settings.seed if seed is None else seed)
 
 
 def _pack(prefixes: list[np.ndarray], specs: list[KeySpec], cap: int, n: int, linkable: int,
@@ -276,7 +293,7 @@ def resolve_in_parts(records: pa.Table, *, settings: ResolveSettings, cap: int, 
     parents = records.column("parent_record_id") if "parent_record_id" in records.column_names else \
         pa.nulls(records.num_rows, pa.int64())
     plan = plan_partitions(records.select([c for c in FEATURE_COLUMNS if c in records.column_names]).to_batches(),
-                           parents, settings, cap)
+                           records.column("record_id"), parents, settings, cap)
     if plan is None or plan.count == 1:
         return resolve_records(records, settings=settings, engine=engine)
     model, results = None, []

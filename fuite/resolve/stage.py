@@ -157,7 +157,7 @@ def _resolve_in_parts(case, children, settings: ResolveSettings, engine: str, re
     record_ids = keys.column("record_id")
     del keys
     _step(progress, "cutting the records into partitions")
-    plan = plan_partitions((b for _, b in _record_batches(case, FEATURE_COLUMNS)), parents, settings,
+    plan = plan_partitions((b for _, b in _record_batches(case, FEATURE_COLUMNS)), record_ids, parents, settings,
                            partition_cap(settings))
     if plan is None or plan.count == 1:
         return None
