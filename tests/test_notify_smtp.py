@@ -161,9 +161,10 @@ def _authenticator(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=ok)
 
 
-def test_starttls_and_login(tmp_path):
+@PIPELINED
+def test_starttls_and_login(tmp_path, pipelining):
     cert, key = make_cert(tmp_path)
-    handler = Sink()
+    handler = Sink(pipelining=pipelining)
     controller = start_sink(handler, tls_context=_ssl_context(cert, key), require_starttls=True,
                             authenticator=_authenticator, auth_require_tls=True)
     try:
@@ -177,9 +178,10 @@ def test_starttls_and_login(tmp_path):
     assert report.sent == 2 and handler.tls_sessions == 2
 
 
-def test_implicit_tls(tmp_path):
+@PIPELINED
+def test_implicit_tls(tmp_path, pipelining):
     cert, key = make_cert(tmp_path)
-    handler = Sink()
+    handler = Sink(pipelining=pipelining)
     controller = start_sink(handler, ssl_context=_ssl_context(cert, key))
     try:
         with _conn(tmp_path) as case:
