@@ -57,7 +57,7 @@ def _parts(raw: bytes) -> tuple[list, str, str]:
     return (list(msg.items()), msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content())
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(rows=st.lists(persons(), min_size=1, max_size=8), case=st.sampled_from(sorted(CASES)),
        eight_bit=st.booleans(), name_conditions=st.booleans())
 def test_a_filled_in_email_says_what_the_full_rendering_says(tmp_path_factory, rows, case, eight_bit,
