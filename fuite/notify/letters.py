@@ -133,8 +133,12 @@ def seven_bit(pdf: bytes) -> str:
     writer.write(buffer)
     out = buffer.getvalue()
     head, _, rest = out.partition(b"\n")
-    second, _, rest = rest.partition(b"\n")    # pypdf's binary comment: the same length in ASCII keeps the offsets
-    return b"\n".join((head, b"%" + b"-" * (len(second) - 1), rest)).decode("ascii")
+    second, _, after = rest.partition(b"\n")
+    if second.startswith(b"%") and not second.isascii():   # the binary comment: as long in ASCII, offsets kept
+        out = b"\n".join((head, b"%" + b"-" * (len(second) - 1), after))
+    if not out.isascii():
+        raise NotifyError("a letter fragment could not be made 7-bit for typst")
+    return out.decode("ascii")
 
 
 def _key(lang: str, section: dict) -> tuple:
