@@ -98,3 +98,12 @@ def test_an_overridden_email_template_is_always_rendered_in_full(tmp_path):
         row = dict(PEOPLE[0], first_name=first, last_name=last)
         text = _parts(renderer.email(row, "p@exemple.fr", eight_bit=True)[1])[1]
         assert text.split() == [first.upper(), "/", f"{last[0]}."]
+
+
+def test_a_variant_that_would_read_differently_once_filled_in_is_rendered_in_full():
+    """The first person of each variant is rendered in full too: a template that transforms a name is caught."""
+    renderer = NoticeRenderer(CASES["one"], secret=b"k" * 32, sender=SENDER)
+    renderer.text_t = renderer.env.from_string("{{ person.first_name | upper }}\n")
+    for first in ("Alice", "Bruno", "Chloé"):
+        text = _parts(renderer.email(dict(PEOPLE[0], first_name=first), "p@exemple.fr", eight_bit=True)[1])[1]
+        assert text.split() == [first.upper()]
