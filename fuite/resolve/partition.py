@@ -146,17 +146,23 @@ def _key_hashes(frame: pl.DataFrame, spec: KeySpec) -> list[pl.Series]:
 
 def _join_on(label: np.ndarray, positions: np.ndarray, key: pl.Series) -> np.ndarray:
     """``label`` (each record's component, as its smallest position) merged along equal non-null ``key`` values
-    (``key[i]`` is that of the record at ``positions[i]``)."""
-    frame = pl.DataFrame({"pos": positions, "key": key}).drop_nulls("key")
-    heads = frame.with_columns(pl.col("pos").min().over("key").alias("head")).filter(pl.col("pos") != pl.col("head"))
-    if heads.height == 0:
+    (``key[i]`` is that of the record at ``positions[i]``). Sorted in numpy: a window over millions of keys costs
+    several times more in polars."""
+    valid = key.is_not_null().to_numpy()
+    keys, where = key.fill_null(0).to_numpy()[valid], positions[valid]
+    if len(keys) < 2:
         return label
-    a, b = label[heads["pos"].to_numpy()], label[heads["head"].to_numpy()]
+    order = np.argsort(keys)
+    keys, where = keys[order], where[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    head = np.repeat(np.minimum.reduceat(where, starts), np.diff(np.r_[starts, len(keys)]))
+    a, b = label[where], label[head]
     differ = a != b
     if not differ.any():
         return label
-    edges = np.unique(np.stack([a[differ], b[differ]], axis=1), axis=0)
-    merged = components(len(label), edges[:, 0], edges[:, 1])
+    n = len(label)
+    pairs = np.unique(a[differ] * n + b[differ])
+    merged = components(n, pairs // n, pairs % n)
     return merged[label]
 
 
