@@ -150,8 +150,11 @@ def _resolve_in_parts(case, children, settings: ResolveSettings, engine: str, re
                       progress) -> dict | None:
     """Resolve the case a partition at a time (``fuite.resolve.partition``), in memory for one partition plus a few
     integers a record; None when the rules cannot be partitioned or everything lands in one partition."""
+    import time
+
     from fuite.resolve.partition import FEATURE_COLUMNS, partition_cap, plan_partitions
 
+    started = time.perf_counter()
     keys = case.get_table("records", ["record_id", "source_id", "row"])
     parents = parent_record_ids(keys, children)
     record_ids = keys.column("record_id")
@@ -209,6 +212,7 @@ def _resolve_in_parts(case, children, settings: ResolveSettings, engine: str, re
             case.append_table(f"{NEXT_PREFIX}records", table)
         for name in ("records", "persons", "links"):
             case.rename_table(f"{NEXT_PREFIX}{name}", name)
+        summary["seconds"] = round(time.perf_counter() - started, 2)
         _finish(case, summary, model, len(record_ids), before is not None)
     return _audited(case, summary)
 
