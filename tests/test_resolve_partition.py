@@ -255,7 +255,7 @@ with open_case(Path(sys.argv[1]), access(), create=True) as case:
 """
 
 _RESOLVE = """
-import resource, sys
+import sys
 from dataclasses import replace
 from pathlib import Path
 from conftest import access
@@ -265,7 +265,10 @@ from fuite.store import open_case
 settings = replace(DEFAULT_SETTINGS, partition_records=int(sys.argv[2]))
 with open_case(Path(sys.argv[1]), access()) as case:
     summary = resolve_case(case, settings=settings)
-print(summary.get("partitions", 1), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM is this process's own peak: ru_maxrss would keep, across exec, the RSS of the test process forked to run
+# it (over 1 GB in a long pytest worker, which hid both figures behind the same number).
+hwm = next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(summary.get("partitions", 1), hwm)
 """
 
 
