@@ -25,7 +25,7 @@ CSV = b"nom,ville\nDupont,Rennes\n"
 HANG_GUARD_S = 300
 
 CHILD = """
-import json, resource, sys
+import json, sys
 from pathlib import Path
 from fuite.ingest import read_paths
 quarantined, problems, rows = [], [], {}
@@ -33,7 +33,7 @@ for t in read_paths([Path(sys.argv[1])], on_quarantine=quarantined.append, on_pr
     rows[t.file + "|" + t.table] = sum(b.num_rows for b in t.batches())
 print(json.dumps({"rows": rows, "problems": [[p.file, p.reason] for p in problems],
                   "quarantined": [[q.file, q.location, q.reason] for q in quarantined],
-                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+                  "peak_mib": int(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:'))) // 1024}))  # VmHWM, not ru_maxrss (kept across exec)
 """
 
 

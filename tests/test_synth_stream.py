@@ -86,9 +86,9 @@ def test_dump_ids_go_on_across_chunks(drill):
 
 
 def _peak_rss_mb(tmp: Path, persons: int, chunk: int) -> float:
-    code = ("import resource,sys;from pathlib import Path;from fuite.synth import generate;"
+    code = ("import sys;from pathlib import Path;from fuite.synth import generate;"
             "generate(Path(sys.argv[1]), int(sys.argv[2]), 1, chunk=int(sys.argv[3]));"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            "print(int(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:'))))")  # VmHWM: this process's own peak (ru_maxrss keeps the forking parent's RSS across exec)
     out = subprocess.run([sys.executable, "-c", code, str(tmp / f"d{persons}"), str(persons), str(chunk)],
                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, check=True)
     return int(out.stdout.split()[-1]) / 1024
