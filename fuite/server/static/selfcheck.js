@@ -150,8 +150,7 @@ function renderAnswer() {
   fillList($("personal-notes"), notes);
   const advice = (guidance.advice ?? []).filter((a) => !a.when?.length || a.when.some((id) => ids.has(id)));
   fillList($("advice"), advice.map((a) => a[lang]));
-  fillList($("contacts"), (guidance.contacts ?? []).map((c) =>
-    c.role[lang] + t("colon") + ["name", "address", "email", "phone", "website"].filter((k) => c[k]).map((k) => c[k]).join(", ")));
+  fillList($("contacts"), (guidance.contacts ?? []).map(contactText));
   fillList($("categories"), [...(guidance.categories ?? []), ...(guidance.conditions ?? [])].map((c) => c[lang]));
   renderControllers(exposed, guidance);
 }
@@ -165,8 +164,13 @@ function renderControllers(exposed, guidance) {
   const shown = held.length ? held : all;
   $("controllers-part").hidden = shown.length === 0;
   $("controllers-title").textContent = t(held.length ? "held-by" : "controllers");
-  fillList($("controllers"), shown.map((c) => c.name + " — " + (c.contacts ?? []).map((k) =>
-    k.role[state.lang] + t("colon") + ["name", "address", "email", "phone", "website"].filter((f) => k[f]).map((f) => k[f]).join(", ")).join(" ; ")));
+  fillList($("controllers"), shown.map((c) => c.name + " — " + (c.contacts ?? []).map(contactText).join(" ; ")));
+}
+
+// One contact as a line: its role, then the fields it states.
+function contactText(c) {
+  const fields = ["name", "address", "email", "phone", "website"].filter((k) => c[k]).map((k) => c[k]);
+  return c.role[state.lang] + t("colon") + fields.join(", ");
 }
 
 function setStatus(key, error = false) {
