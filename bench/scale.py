@@ -76,7 +76,7 @@ def persons_of(case: Path, env: dict):
 _SUMMARY = ("import json,sys;from fuite.store import open_case;from fuite.store.edge import case_access;"
             "s=open_case(sys.argv[1],case_access(sys.argv[1])).meta_get('resolve_summary',{});"
             "print(json.dumps({k:s.get(k) for k in ('persons','partitions','partition_records','largest_component',"
-            "'giant_components','giant_records','rules_dropped_in_giants')}))")
+            "'giant_components','giant_records','rules_cut')}))")
 
 
 def resolve_summary(case: Path, env: dict) -> dict:
@@ -136,8 +136,9 @@ def _line(r: dict) -> str:
             f"{r['scan_cpu_s']:>10} {r['scan_gb']:>8} {r['resolve_s']:>9} {r['resolve_cpu_s']:>13} "
             f"{r['resolve_gb']:>10} {r['partitions']:>5} {r['load_average']:>5}")
     if r.get("giant_components"):
-        line += (f"\n{'':>9} giant components: {r['giant_components']} ({r['giant_records']:,} records), cut without "
-                 f"{'; '.join(r['rules_dropped_in_giants'])}")
+        cut = "; ".join(f"{rule} ({records:,} records)" for rule, records in r["rules_cut"].items())
+        line += (f"\n{'':>9} merges refused at the cap: {r['giant_components']} ({r['giant_records']:,} records), "
+                 f"by {cut}")
     if "bcubed_f1" in r:
         line += (f"\n{'':>9} persons found {r['found_persons']:,} of {r['true_persons']:,}; B-cubed P/R/F1 "
                  f"{r['bcubed_precision']}/{r['bcubed_recall']}/{r['bcubed_f1']}")

@@ -8,11 +8,12 @@ deterministic rule at once, which overlapping rules do not defeat) can be resolv
 give the clusters of the whole run. Child rows go with their parent row.
 
 Components are packed, in a seeded random order, into partitions of about ``cap`` records,
-each resolved by the pure core in turn. A component larger than ``cap`` (a *giant*: on a
+each resolved by the pure core in turn. The keys are joined one rule at a time, strongest
+first, and a merge that would make a component larger than ``cap`` (a *giant*: on a
 national leak, namesakes in one town chain whole families together through the weakest
-rules) is cut again with the keys of the strongest rules only, dropping the weakest first
-until every piece fits; the pairs only a dropped rule would have proposed between two pieces
-are not scored. The giant components, their records and the rules dropped are counted.
+rules) is refused for that component only: the pairs only that rule (or a weaker one)
+would have proposed between its pieces are not scored, which can only keep persons apart.
+The refused components, their records and the rules refused are counted.
 
 Keys are 64-bit hashes of the key values, in memory only; nothing here writes anything.
 """
@@ -32,7 +33,7 @@ from fuite.resolve.features import comparison_frame
 from fuite.resolve.settings import ResolveSettings
 
 __all__ = ["FEATURE_COLUMNS", "Plan", "KeySpec", "key_specs", "plan_partitions", "partition_cap",
-           "BYTES_PER_RECORD"]
+           "BYTES_PER_RECORD", "HELD_BYTES_PER_RECORD"]
 
 #: Record columns the comparison frame is built from (all a plan reads from the store).
 FEATURE_COLUMNS = ("record_id", "last_name", "first_name", "birth_name", "birth_date", "sex", "postal_code", "city",
@@ -41,6 +42,10 @@ FEATURE_COLUMNS = ("record_id", "last_name", "first_name", "birth_name", "birth_
 #: Peak memory of the pure core per record resolved at once (measured: 5.47 GB for the full drill's 1.49 M
 #: records, 10.3 GB for 3.0 M), used to size partitions from the memory cap.
 BYTES_PER_RECORD = 3_500
+
+#: What a partitioned resolution keeps per record while it resolves the partitions (record id, parent, partition,
+#: person id), taken from the memory cap before the partitions are sized, so that the peak stays at the cap.
+HELD_BYTES_PER_RECORD = 32
 
 #: Every column derived from the NIR is keyed by the NIR itself: which role (own, an insured person's) a NIR
 #: plays is decided over all the records that carry it, so they must stay together.
@@ -112,14 +117,18 @@ def key_specs(settings: ResolveSettings) -> list[KeySpec] | None:
     return kept
 
 
-def partition_cap(settings: ResolveSettings) -> int:
-    """Most records resolved at once: ``settings.partition_records``, else what ``memory_limit`` holds."""
+def partition_cap(settings: ResolveSettings, records: int = 0) -> int:
+    """Most records resolved at once: ``settings.partition_records``, else what ``memory_limit`` holds once what a
+    partitioned run keeps for each of the case's ``records`` is set aside."""
     if settings.partition_records:
         return int(settings.partition_records)
     match = re.fullmatch(r"([0-9.]+)\s*([KMGT])I?B", settings.memory_limit.strip().upper())
     scale = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
     limit = float(match.group(1)) * scale[match.group(2)] if match else 5 * 2**30
-    return max(int(limit // BYTES_PER_RECORD), 1000)
+    whole = int(limit // BYTES_PER_RECORD)
+    if records <= whole:
+        return max(whole, 1000)
+    return max(int((limit - records * HELD_BYTES_PER_RECORD) // BYTES_PER_RECORD), 1000)
 
 
 @dataclass
@@ -146,13 +155,13 @@ def _key_hashes(frame: pl.DataFrame, spec: KeySpec) -> list[pl.Series]:
 
 def _join_on(label: np.ndarray, positions: np.ndarray, key: pl.Series) -> np.ndarray:
     """``label`` (each record's component, as its smallest position) merged along equal non-null ``key`` values
-    (``key[i]`` is that of the record at ``positions[i]``). Sorted in numpy: a window over millions of keys costs
-    several times more in polars."""
+    (``key[i]`` is that of the record at ``positions[i]``). Sorted by polars, grouped in numpy: a window over
+    millions of keys costs several times more in polars."""
     valid = key.is_not_null().to_numpy()
     keys, where = key.fill_null(0).to_numpy()[valid], positions[valid]
     if len(keys) < 2:
         return label
-    order = np.argsort(keys)
+    order = pl.Series(keys).arg_sort().to_numpy()   # polars sorts on every core
     keys, where = keys[order], where[order]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     head = np.repeat(np.minimum.reduceat(where, starts), np.diff(np.r_[starts, len(keys)]))
@@ -161,7 +170,7 @@ def _join_on(label: np.ndarray, positions: np.ndarray, key: pl.Series) -> np.nda
     if not differ.any():
         return label
     n = len(label)
-    pairs = np.unique(a[differ] * n + b[differ])
+    pairs = pl.Series(a[differ] * n + b[differ]).unique().to_numpy()
     merged = components(n, pairs // n, pairs % n)
     return merged[label]
 
@@ -236,7 +245,7 @@ def plan_partitions(batches, record_ids, parents, settings: ResolveSettings, cap
     if child.any():
         label = components(n, np.flatnonzero(child), up.drop_nulls().to_numpy())
     del up
-    prefixes = [label.astype(np.int32)]
+    cut = _Cut(cap, label)
     for i, spec in enumerate(specs):
         sides = [pl.concat([h[s] for h in hashes[i]]) for s in range(len(hashes[i][0]))] if hashes[i] else []
         hashes[i] = []
@@ -244,42 +253,65 @@ def plan_partitions(batches, record_ids, parents, settings: ResolveSettings, cap
             blank = placeholders["nir_own" if spec.left[0] == "nir" else spec.left[0]]
             sides[0] = _nulled(sides[0], sides[0].is_in(blank.implode()).fill_null(False).to_numpy())
         if len(sides) == 1:
-            label = _join_on(label, linked, sides[0])
+            label = cut.merge(spec.name, label, _join_on(label, linked, sides[0]))
         elif sides:   # a rule equating different columns: both sides in one key space
-            label = _join_on(label, np.concatenate([linked, linked]), pl.concat(sides))
-        prefixes.append(label.astype(np.int32))
-    return _pack(prefixes, specs, cap, n, n - int(child.sum()), placeholders,
+            label = cut.merge(spec.name, label, _join_on(label, np.concatenate([linked, linked]), pl.concat(sides)))
+        del sides
+    return _pack(label, cap, n, n - int(child.sum()), placeholders, cut.summary(),
                  settings.seed if seed is None else seed)
 
 
-def _pack(prefixes: list[np.ndarray], specs: list[KeySpec], cap: int, n: int, linkable: int,
-          placeholders: dict, seed: int) -> Plan:
-    final = prefixes[-1].astype(np.int64)
-    sizes = _sizes(final) if n else np.zeros(0, dtype=np.int64)
-    giant = sizes > cap
-    summary = {"components": int((sizes > 0).sum()), "largest_component": int(sizes.max()) if n else 0,
-               "giant_components": int(giant.sum()), "giant_records": int(sizes[giant].sum()),
-               "rules_dropped_in_giants": []}
-    component = final
-    if giant.any():
-        # the strongest prefix of the rules whose components all fit, used inside the giant components only
-        chosen = 0
-        for k in range(len(prefixes) - 1, -1, -1):
-            if _sizes(prefixes[k].astype(np.int64)).max() <= cap:
-                chosen = k
-                break
-        inside = giant[final]
-        component = np.where(inside, prefixes[chosen].astype(np.int64), final)
-        summary["rules_dropped_in_giants"] = [s.name for s in specs[chosen:]]
-    del prefixes
+class _Cut:
+    """Merges of components that would outgrow the cap are refused, one rule at a time, strongest rule first:
+    inside an overflowing component every stronger rule has joined its records, and the pairs only this rule
+    (or a weaker one) proposes across the pieces are not scored. Counts what was refused."""
+
+    def __init__(self, cap: int, label: np.ndarray):
+        self.cap = cap
+        self.refused = np.zeros(len(label), dtype=bool)   # records of a component whose growth was refused
+        self.giants = 0
+        self.rules: dict[str, int] = {}
+        self.largest = int(_sizes(label).max()) if len(label) else 0
+
+    def merge(self, rule: str, label: np.ndarray, merged: np.ndarray) -> np.ndarray:
+        """``merged`` (the components once this rule's keys are joined) where they fit the cap, else ``label``."""
+        if merged is label or not len(label):
+            return label
+        sizes = _sizes(merged)
+        self.largest = max(self.largest, int(sizes.max()))
+        over = sizes[merged] > self.cap
+        grown = over & (merged != label)   # records an overflowing component would have moved
+        if not grown.any():
+            return merged
+        roots = np.unique(merged[grown])
+        marked = np.zeros(len(label), dtype=bool)
+        marked[roots] = True
+        refused = over & marked[merged]
+        self.giants += len(roots)
+        self.rules[rule] = int(refused.sum())
+        self.refused |= refused
+        return np.where(refused, label, merged)
+
+    def summary(self) -> dict:
+        return {"largest_component": self.largest, "giant_components": self.giants,
+                "giant_records": int(self.refused.sum()), "rules_cut": dict(self.rules)}
+
+
+def _pack(component: np.ndarray, cap: int, n: int, linkable: int, placeholders: dict, summary: dict,
+          seed: int) -> Plan:
+    """Components packed, in a seeded random order, into partitions of about ``cap`` records (one that is larger
+    on its own, a tree of child rows, gets a partition of its own)."""
     comp_sizes = _sizes(component) if n else np.zeros(0, dtype=np.int64)
+    summary = {"components": int((comp_sizes > 0).sum()), **summary}
     roots = np.flatnonzero(comp_sizes)
     rng = np.random.default_rng(seed)
     big = roots[comp_sizes[roots] > cap]
     small = rng.permutation(roots[comp_sizes[roots] <= cap])
     start = np.cumsum(comp_sizes[small]) - comp_sizes[small]   # each component goes where it starts
+    total = int(comp_sizes[small].sum())
+    width = -(-total // -(-total // cap)) if total else cap   # as few partitions as the cap allows, evenly filled
     bin_of = np.zeros(n, dtype=np.int32)
-    bins_small = (start // cap).astype(np.int32) if len(small) else np.zeros(0, dtype=np.int32)
+    bins_small = (start // width).astype(np.int32) if len(small) else np.zeros(0, dtype=np.int32)
     count = int(bins_small.max()) + 1 if len(small) else 0
     bin_of[small] = bins_small
     bin_of[big] = np.arange(count, count + len(big), dtype=np.int32)

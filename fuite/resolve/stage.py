@@ -70,7 +70,7 @@ def resolve_case(case, progress=None, *, settings: ResolveSettings | None = None
     children = child_links(case.get_table("sources"), lambda sid: case.get_table(f"raw/{sid}"),
                            lambda sid: _raw_fields(case, sid),
                            load_fields=lambda sid, fields: case.get_table(f"raw/{sid}", fields))
-    if total > partition_cap(settings):
+    if total > partition_cap(settings, total):
         summary = _resolve_in_parts(case, children, settings, engine, reuse_model, progress)
         if summary is not None:
             return summary
@@ -157,11 +157,11 @@ def _resolve_in_parts(case, children, settings: ResolveSettings, engine: str, re
     started = time.perf_counter()
     keys = case.get_table("records", ["record_id", "source_id", "row"])
     parents = parent_record_ids(keys, children)
-    record_ids = keys.column("record_id")
+    record_ids = keys.column("record_id").to_numpy()
     del keys
     _step(progress, "cutting the records into partitions")
     plan = plan_partitions((b for _, b in _record_batches(case, FEATURE_COLUMNS)), record_ids, parents, settings,
-                           partition_cap(settings))
+                           partition_cap(settings, len(record_ids)))
     if plan is None or plan.count == 1:
         return None
     with case.transaction():   # each partition's records, staged encrypted in the case
@@ -174,7 +174,8 @@ def _resolve_in_parts(case, children, settings: ResolveSettings, engine: str, re
     before = _previous_ids(case, ids)
     del ids
     model = _reusable_model(case, reuse_model, before)
-    found, summaries = [], []
+    person_at = np.zeros(len(record_ids), dtype=np.int64)   # each record's person, in store order
+    summaries = []
     for p in range(plan.count):
         _step(progress, f"resolving partition {p + 1} of {plan.count}")
         records = case.get_table(f"{PART_PREFIX}{p}")
@@ -182,7 +183,7 @@ def _resolve_in_parts(case, children, settings: ResolveSettings, engine: str, re
                                      population=plan.linkable, placeholders=plan.placeholders)
         del records
         model = model or resolution.model
-        found.append(pl.from_arrow(resolution.person_ids))
+        person_at[np.flatnonzero(plan.part == p)] = _in_order(record_ids[plan.part == p], resolution.person_ids)
         case.append_table(f"{NEXT_PREFIX}links", resolution.links)
         case.append_table(f"{NEXT_PREFIX}persons", resolution.persons)
         case.drop_table(f"{PART_PREFIX}{p}")
@@ -190,31 +191,34 @@ def _resolve_in_parts(case, children, settings: ResolveSettings, engine: str, re
         del resolution
     summary = _with_children(_merged(summaries), children)
     summary.update(plan.summary)
-    person_ids = pl.concat(found)
-    del found
     with case.transaction():   # the ids, the delta and the persons change together or not at all
         if before is not None:
             _step(progress, "keeping person ids stable")
             ids_table, persons, summary["stable_ids"], summary["delta"] = _keep_ids(
-                case, before, person_ids.to_arrow(), case.get_table(f"{NEXT_PREFIX}persons"))
+                case, before, pa.table({"record_id": record_ids, "person_id": person_at}),
+                case.get_table(f"{NEXT_PREFIX}persons"))
             case.put_table(f"{NEXT_PREFIX}persons", persons)
-            person_ids = pl.from_arrow(ids_table)
-            del persons
+            person_at = _in_order(record_ids, ids_table)
+            del persons, ids_table
         _step(progress, "storing persons")
-        order = pl.DataFrame({"record_id": pl.Series(record_ids).cast(pl.Int64)})
-        person_at = order.join(person_ids, on="record_id", how="left", maintain_order="left")["person_id"].to_arrow()
-        del person_ids, order
         for offset, batch in _record_batches(case):
             table = _with_parents(pa.Table.from_batches([batch]), parents.slice(offset, batch.num_rows))
             field = table.schema.field("person_id")
             table = table.set_column(table.column_names.index("person_id"), field,
-                                     person_at.slice(offset, batch.num_rows).cast(field.type))
+                                     pa.array(person_at[offset:offset + batch.num_rows]).cast(field.type))
             case.append_table(f"{NEXT_PREFIX}records", table)
         for name in ("records", "persons", "links"):
             case.rename_table(f"{NEXT_PREFIX}{name}", name)
         summary["seconds"] = round(time.perf_counter() - started, 2)
         _finish(case, summary, model, len(record_ids), before is not None)
     return _audited(case, summary)
+
+
+def _in_order(record_ids: np.ndarray, person_ids: pa.Table) -> np.ndarray:
+    """The ``person_id`` of each of ``record_ids`` (in that order), from a ``record_id, person_id`` table."""
+    order = pl.DataFrame({"record_id": pl.Series(record_ids).cast(pl.Int64)})
+    found = pl.from_arrow(person_ids).select(pl.col("record_id").cast(pl.Int64), pl.col("person_id").cast(pl.Int64))
+    return order.join(found, on="record_id", how="left", maintain_order="left")["person_id"].to_numpy()
 
 
 def _merged(summaries: list[dict]) -> dict:
