@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from conftest import access, run_fuite
 from fuite.resolve import DEFAULT_SETTINGS, bcubed, resolve_records
 from fuite.resolve.partition import (
-    BYTES_PER_RECORD, FEATURE_COLUMNS, HELD_BYTES_PER_RECORD, KeySpec, key_specs, partition_cap, plan_partitions,
-    resolve_in_parts,
+    BYTES_PER_RECORD, FEATURE_COLUMNS, HELD_BYTES_PER_RECORD, KeySpec, key_passes, key_specs, partition_cap,
+    plan_partitions, resolve_in_parts,
 )
 from fuite.resolve.stage import explain_for_case, resolve_case
 from fuite.store import open_case
@@ -190,6 +190,31 @@ def test_a_giant_component_is_cut_with_the_strongest_rules_and_counted(drill_cas
     joined = [x for x in links if x["joined"]]
     crossing = [x for x in joined if part[x["record_id_l"]] != part[x["record_id_r"]]]
     assert len(crossing) < 0.01 * len(joined)
+
+
+def test_the_plan_is_the_same_in_one_pass_or_one_pass_a_rule(drill_case):
+    """Under a memory cap too small for every rule's keys at once, the records are read once per group of rules
+    (here one rule a pass): the partitions and the counts are those of a single pass."""
+    records = _records(drill_case[1])
+    specs = key_specs(DEFAULT_SETTINGS)
+    n = records.num_rows
+    assert len(key_passes(specs, n, 2**40)) == 1
+    assert [len(g) for g in key_passes(specs, n, 0)] == [1] * len(specs)
+    reads = []
+
+    def read():
+        reads.append(1)
+        return iter(records.select(list(FEATURE_COLUMNS)).to_batches(max_chunksize=3000))
+
+    parents = pa.nulls(n, pa.int64())
+    for cap in (4000, 20):   # without and with refused merges
+        one = plan_partitions(read, records.column("record_id"), parents, DEFAULT_SETTINGS, cap, memory=2**40)
+        reads.clear()
+        many = plan_partitions(read, records.column("record_id"), parents, DEFAULT_SETTINGS, cap, memory=0)
+        assert len(reads) == len(specs)
+        assert np.array_equal(one.part, many.part) and one.summary == many.summary
+        assert {k: v.to_list() for k, v in one.placeholders.items()} == \
+            {k: v.to_list() for k, v in many.placeholders.items()}
 
 
 def test_partitioned_clusters_agree_with_the_whole_run(drill_case):

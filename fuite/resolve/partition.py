@@ -33,7 +33,8 @@ from fuite.resolve.features import comparison_frame
 from fuite.resolve.settings import ResolveSettings
 
 __all__ = ["FEATURE_COLUMNS", "Plan", "KeySpec", "key_specs", "plan_partitions", "partition_cap",
-           "BYTES_PER_RECORD", "HELD_BYTES_PER_RECORD"]
+           "BYTES_PER_RECORD", "HELD_BYTES_PER_RECORD",
+           "key_passes", "memory_bytes"]
 
 #: Record columns the comparison frame is built from (all a plan reads from the store).
 FEATURE_COLUMNS = ("record_id", "last_name", "first_name", "birth_name", "birth_date", "sex", "postal_code", "city",
@@ -122,13 +123,11 @@ def partition_cap(settings: ResolveSettings, records: int = 0) -> int:
     partitioned run keeps for each of the case's ``records`` is set aside."""
     if settings.partition_records:
         return int(settings.partition_records)
-    match = re.fullmatch(r"([0-9.]+)\s*([KMGT])I?B", settings.memory_limit.strip().upper())
-    scale = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
-    limit = float(match.group(1)) * scale[match.group(2)] if match else 5 * 2**30
-    whole = int(limit // BYTES_PER_RECORD)
+    limit = memory_bytes(settings)
+    whole = limit // BYTES_PER_RECORD
     if records <= whole:
         return max(whole, 1000)
-    return max(int((limit - records * HELD_BYTES_PER_RECORD) // BYTES_PER_RECORD), 1000)
+    return max((limit - records * HELD_BYTES_PER_RECORD) // BYTES_PER_RECORD, 1000)
 
 
 @dataclass
@@ -206,59 +205,113 @@ def _frame(batches: list) -> pl.DataFrame:
 
 
 def plan_partitions(batches, record_ids, parents, settings: ResolveSettings, cap: int,
-                    seed: int | None = None) -> Plan | None:
+                    seed: int | None = None, memory: int | None = None) -> Plan | None:
     """Partition the records read as ``batches`` (``FEATURE_COLUMNS``, in store order; ``record_ids`` and
     ``parents``, their ``record_id`` and ``parent_record_id`` in the same order) into partitions of about ``cap``
-    records; None when the rules cannot be partitioned exactly (``key_specs``)."""
+    records; None when the rules cannot be partitioned exactly (``key_specs``).
+
+    ``batches`` is a list, or a function returning a new iterator over them: the records are read once for every
+    group of rules whose keys fit in ``memory`` bytes at once (default: the settings' memory cap), so that the
+    plan of a case of any size stays within the cap; the plan is the same whatever the number of passes."""
     specs = key_specs(settings)
     if specs is None:
         return None
+    read = batches if callable(batches) else (lambda: iter(batches))
     record_id = pl.Series("record_id", record_ids).cast(pl.Int64)
     n = len(record_id)
     lookup = pl.DataFrame({"parent": record_id, "up": np.arange(n, dtype=np.int64)})
     up = pl.DataFrame({"parent": pl.Series("parent", parents).cast(pl.Int64)}).join(
         lookup, on="parent", how="left", maintain_order="left")["up"]
-    del lookup
+    del lookup, record_id
     child = up.is_not_null().to_numpy()
-    hashes: list[list[pl.Series]] = [[] for _ in specs]
-    ident: dict[str, list[pl.Series]] = {name: [] for name in ("nir", "email", "phone")}
+    label = np.arange(n, dtype=np.int64)
+    if child.any():
+        label = components(n, np.flatnonzero(child), up.drop_nulls().to_numpy())
+    del up
+    cut, linked, placeholders = _Cut(cap, label), None, {}
+    for group in key_passes(specs, n, memory_bytes(settings) if memory is None else memory):
+        hashes, where, ident = _read_keys(read, ~child, [specs[i] for i in group], first=linked is None)
+        if linked is None:
+            linked = np.concatenate(where) if where else np.zeros(0, dtype=np.int64)   # the linkable rows
+            placeholders = _placeholders(ident, settings.max_identifier_rows)
+        del where, ident
+        for i in group:   # each key freed once joined
+            key = hashes.pop(0)
+            label = cut.merge(specs[i].name, label, _joined(label, linked, specs[i], key, placeholders))
+            del key
+    return _pack(label, cap, n, n - int(child.sum()), placeholders, cut.summary(),
+                 settings.seed if seed is None else seed)
+
+
+#: Bytes a record costs the plan whatever the rules (its label, positions, parent, the sort of one key), and
+#: per side of a rule's key (a 64-bit hash and its validity) while a pass holds it.
+PLAN_BYTES_PER_RECORD, KEY_BYTES_PER_RECORD = 120, 9
+
+
+def memory_bytes(settings: ResolveSettings) -> int:
+    """The memory cap in bytes (``settings.memory_limit``, e.g. "5GB"; 5 GiB when unreadable)."""
+    match = re.fullmatch(r"([0-9.]+)\s*([KMGT])I?B", settings.memory_limit.strip().upper())
+    scale = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+    return int(float(match.group(1)) * scale[match.group(2)]) if match else 5 * 2**30
+
+
+def key_passes(specs: list[KeySpec], records: int, memory: int) -> list[list[int]]:
+    """The rules (indices, strongest first) grouped into passes over the records, each group's keys within what
+    ``memory`` leaves once every record's fixed part is counted; at least one rule a pass."""
+    budget = memory - records * PLAN_BYTES_PER_RECORD
+    groups: list[list[int]] = [[]]
+    used = 0
+    for i, spec in enumerate(specs):
+        cost = records * KEY_BYTES_PER_RECORD * (1 if spec.symmetric else 2)
+        if groups[-1] and used + cost > budget:
+            groups.append([])
+            used = 0
+        groups[-1].append(i)
+        used += cost
+    return groups
+
+
+def _read_keys(read, linkable: np.ndarray, specs: list[KeySpec], first: bool):
+    """One pass over the records: the key hashes of ``specs`` for the linkable rows; on the first pass also their
+    positions and the hashes of their identifiers (for the placeholders)."""
+    hashes: list[list[list[pl.Series]]] = [[] for _ in specs]
+    ident: dict[str, list[pl.Series]] = {name: [] for name in ("nir", "email", "phone")} if first else {}
     where = []
-    for batch, positions in _rebatched(batches, ~child):   # child rows take their parent's component: no keys
+    for batch, positions in _rebatched(read(), linkable):   # child rows take their parent's component: no keys
         frame = comparison_frame(batch, keys_only=True)
-        where.append(positions)
+        if first:
+            where.append(positions)
         for i, spec in enumerate(specs):
             hashes[i].append(_key_hashes(frame, spec))
         for name in ident:
             ident[name].append(frame.select(pl.when(pl.col(name).is_not_null()).then(pl.col(name).hash()))[:, 0])
         del frame
-    linked = np.concatenate(where) if where else np.zeros(0, dtype=np.int64)   # positions of the linkable rows
-    # identifier values held by more linkable records than the limit are placeholders: they link nothing in the
-    # core, and join no component here
+    joined = [[pl.concat([h[s] for h in parts]) for s in range(len(parts[0]))] if parts else [] for parts in hashes]
+    return joined, where, ident
+
+
+def _placeholders(ident: dict[str, list[pl.Series]], limit: int) -> dict[str, pl.Series]:
+    """Identifier values held by more linkable records than ``limit`` are placeholders: they link nothing in the
+    core, and join no component here."""
     placeholders: dict[str, pl.Series] = {}
     for name, parts in ident.items():
         column = pl.concat(parts) if parts else pl.Series(name, [], pl.UInt64)
         counts = pl.DataFrame({"h": column}).drop_nulls().group_by("h").len()
-        placeholders["nir_own" if name == "nir" else name] = counts.filter(
-            pl.col("len") > settings.max_identifier_rows)["h"]
-    del ident
-    label = np.arange(n, dtype=np.int64)
-    if child.any():
-        label = components(n, np.flatnonzero(child), up.drop_nulls().to_numpy())
-    del up
-    cut = _Cut(cap, label)
-    for i, spec in enumerate(specs):
-        sides = [pl.concat([h[s] for h in hashes[i]]) for s in range(len(hashes[i][0]))] if hashes[i] else []
-        hashes[i] = []
-        if sides and spec.symmetric and len(spec.left) == 1 and spec.left[0] in ("email", "phone", "nir"):
-            blank = placeholders["nir_own" if spec.left[0] == "nir" else spec.left[0]]
-            sides[0] = _nulled(sides[0], sides[0].is_in(blank.implode()).fill_null(False).to_numpy())
-        if len(sides) == 1:
-            label = cut.merge(spec.name, label, _join_on(label, linked, sides[0]))
-        elif sides:   # a rule equating different columns: both sides in one key space
-            label = cut.merge(spec.name, label, _join_on(label, np.concatenate([linked, linked]), pl.concat(sides)))
-        del sides
-    return _pack(label, cap, n, n - int(child.sum()), placeholders, cut.summary(),
-                 settings.seed if seed is None else seed)
+        placeholders["nir_own" if name == "nir" else name] = counts.filter(pl.col("len") > limit)["h"]
+    return placeholders
+
+
+def _joined(label: np.ndarray, linked: np.ndarray, spec: KeySpec, sides: list[pl.Series],
+            placeholders: dict[str, pl.Series]) -> np.ndarray:
+    """``label`` merged along one rule's key (both sides in one key space for a rule equating two columns)."""
+    if not sides:
+        return label
+    if spec.symmetric and len(spec.left) == 1 and spec.left[0] in ("email", "phone", "nir"):
+        blank = placeholders["nir_own" if spec.left[0] == "nir" else spec.left[0]]
+        sides = [_nulled(sides[0], sides[0].is_in(blank.implode()).fill_null(False).to_numpy())]
+    if len(sides) == 1:
+        return _join_on(label, linked, sides[0])
+    return _join_on(label, np.concatenate([linked, linked]), pl.concat(sides))
 
 
 class _Cut:

@@ -160,8 +160,8 @@ def _resolve_in_parts(case, children, settings: ResolveSettings, engine: str, re
     record_ids = keys.column("record_id").to_numpy()
     del keys
     _step(progress, "cutting the records into partitions")
-    plan = plan_partitions((b for _, b in _record_batches(case, FEATURE_COLUMNS)), record_ids, parents, settings,
-                           partition_cap(settings, len(record_ids)))
+    plan = plan_partitions(lambda: (b for _, b in _record_batches(case, FEATURE_COLUMNS)), record_ids, parents,
+                           settings, partition_cap(settings, len(record_ids)))
     if plan is None or plan.count == 1:
         return None
     with case.transaction():   # each partition's records, staged encrypted in the case
