@@ -342,3 +342,21 @@ def test_memory_does_not_grow_with_the_case_beyond_one_partition(tmp_path):
     assert small_parts >= 3 and large_parts >= 12
     assert whole_large - whole_small > 150, (whole_small, whole_large)   # the whole run grows with the records
     assert large - small < (whole_large - whole_small) / 3, (small, large, whole_small, whole_large)
+
+
+def test_a_memory_cap_below_what_the_plan_needs_is_refused_in_one_line(tmp_path):
+    """A cap the plan cannot keep to, however many passes it makes, stops the resolve before anything is read or
+    written, saying how much is needed (a user error: exit 2, no traceback)."""
+    from fuite.errors import EXIT_USAGE, UsageError
+    from fuite.resolve.partition import plan_floor
+
+    case_dir = tmp_path / "case"
+    _python(_BUILD, case_dir, 12_000)
+    assert plan_floor(12_000) > 2**20
+    with open_case(case_dir, access()) as case:
+        with pytest.raises(UsageError) as raised:
+            resolve_case(case, settings=replace(DEFAULT_SETTINGS, memory_limit="1MB"))
+        assert not case.has_table("persons")
+    message = str(raised.value)
+    assert raised.value.exit_code == EXIT_USAGE and "\n" not in message
+    assert "12,000 records" in message and "--memory 2MB" not in message and "GB or more" in message

@@ -34,7 +34,7 @@ from fuite.resolve.settings import ResolveSettings
 
 __all__ = ["FEATURE_COLUMNS", "Plan", "KeySpec", "key_specs", "plan_partitions", "partition_cap",
            "BYTES_PER_RECORD", "HELD_BYTES_PER_RECORD",
-           "key_passes", "memory_bytes"]
+           "key_passes", "memory_bytes", "plan_floor"]
 
 #: Record columns the comparison frame is built from (all a plan reads from the store).
 FEATURE_COLUMNS = ("record_id", "last_name", "first_name", "birth_name", "birth_date", "sex", "postal_code", "city",
@@ -253,6 +253,12 @@ def memory_bytes(settings: ResolveSettings) -> int:
     match = re.fullmatch(r"([0-9.]+)\s*([KMGT])I?B", settings.memory_limit.strip().upper())
     scale = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
     return int(float(match.group(1)) * scale[match.group(2)]) if match else 5 * 2**30
+
+
+def plan_floor(records: int) -> int:
+    """The least memory the plan of ``records`` records needs (its fixed part and the keys of one two-sided rule):
+    below it, no number of passes keeps the plan within the cap."""
+    return records * (PLAN_BYTES_PER_RECORD + 2 * KEY_BYTES_PER_RECORD)
 
 
 def key_passes(specs: list[KeySpec], records: int, memory: int) -> list[list[int]]:

@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from fuite.errors import LinkError
+from fuite.errors import LinkError, UsageError
 from fuite.resolve.core import resolve_records
 from fuite.resolve.partition import partition_cap
 from fuite.resolve.relations import child_links, parent_record_ids
@@ -152,13 +152,18 @@ def _resolve_in_parts(case, children, settings: ResolveSettings, engine: str, re
     integers a record; None when the rules cannot be partitioned or everything lands in one partition."""
     import time
 
-    from fuite.resolve.partition import FEATURE_COLUMNS, partition_cap, plan_partitions
+    from fuite.resolve.partition import FEATURE_COLUMNS, memory_bytes, partition_cap, plan_floor, plan_partitions
 
     started = time.perf_counter()
     keys = case.get_table("records", ["record_id", "source_id", "row"])
     parents = parent_record_ids(keys, children)
     record_ids = keys.column("record_id").to_numpy()
     del keys
+    floor = plan_floor(len(record_ids))
+    if floor > memory_bytes(settings):
+        raise UsageError(f"--memory {settings.memory_limit} is too small to cut {len(record_ids):,} records into "
+                         f"partitions: the plan alone needs about {floor / 2**30:.1f} GB; give --memory "
+                         f"{-(-floor // 2**30)}GB or more")
     _step(progress, "cutting the records into partitions")
     plan = plan_partitions(lambda: (b for _, b in _record_batches(case, FEATURE_COLUMNS)), record_ids, parents,
                            settings, partition_cap(settings, len(record_ids)))
