@@ -259,3 +259,48 @@ def test_the_delta_compares_what_a_notice_names():
     assert folded[2]["new_categories"] == "email;phone" and folded[2]["new_conditions"] == "hiv"
     assert folded[3]["status"] == "new", "a pending new person merged into 3 keeps 3 new: a full notice"
     assert 9 not in folded
+
+
+def test_an_addition_resolves_again_only_what_the_new_records_reach(tmp_path):
+    """Adding files resolves again only the components the new records reach (each known person kept whole in one
+    of them): the other persons, their records' ids and their links stay as they were, and the persons are those a
+    whole re-resolution of the grown case finds."""
+    from fuite.resolve import bcubed
+    from fuite.synth import generate
+
+    generate(tmp_path / "drill", persons=2000, seed=8, later=0.1)
+    case, whole = tmp_path / "case", tmp_path / "whole"
+    for target in (case, whole):
+        run_fuite("scan", str(tmp_path / "drill" / "leak"), "--case", str(target), check=True)
+    before = _records(case)
+    links_before = _table(case, "links")
+    run_fuite("scan", str(tmp_path / "drill" / "later"), "--case", str(case), check=True)
+    run_fuite("scan", str(tmp_path / "drill" / "later"), "--case", str(whole), "--no-resolve", check=True)
+    run_fuite("resolve", "--case", str(whole), check=True)   # every record resolved again
+    with open_case(case, access(), create=False) as c:
+        summary = c.meta_get("resolve_summary", {})
+    after, persons = _records(case), _table(case, "persons")
+    assert 0 < summary["records_touched"] < 0.5 * summary["records"] and summary["records"] == after.height
+    assert 0 < summary["components_touched"] < summary["components"]
+    assert summary["persons"] == persons.height == after["person_id"].n_unique()
+    assert persons["person_id"].n_unique() == persons.height
+    assert set(persons["person_id"].to_list()) == set(after["person_id"].to_list())
+    # the persons no new record reached: same records, same ids, same links
+    joined = before.join(after, on="record_id", suffix="_now")
+    moved = set(joined.filter(pl.col("person_id") != pl.col("person_id_now"))["person_id"].to_list())
+    new_records = after.filter(~pl.col("record_id").is_in(before["record_id"].implode()))
+    reached = set(after.filter(pl.col("record_id").is_in(new_records["record_id"].implode()))["person_id"].to_list())
+    untouched = joined.filter(~pl.col("person_id").is_in(pl.Series(sorted(moved | reached), dtype=pl.Int64).implode()))
+    assert untouched.height > 0.5 * before.height
+    assert (untouched["person_id"] == untouched["person_id_now"]).all()
+    kept_ids = untouched["record_id"].implode()
+    links_after = _table(case, "links")
+    both = pl.col("record_id_l").is_in(kept_ids) & pl.col("record_id_r").is_in(kept_ids)
+    decided = ["record_id_l", "record_id_r", "rule", "joined"]   # a probability moves with the case's prior
+    old = links_before.filter(both).select(decided).sort(decided)
+    now = links_after.filter(both).select(decided).sort(decided)
+    assert old.height and old.equals(now)
+    # the same persons as a whole re-resolution
+    truth = _records(whole).sort("record_id")["person_id"].to_list()
+    found = after.sort("record_id")["person_id"].to_list()
+    assert bcubed(found, truth).f1 >= 0.995

@@ -205,14 +205,19 @@ def _frame(batches: list) -> pl.DataFrame:
 
 
 def plan_partitions(batches, record_ids, parents, settings: ResolveSettings, cap: int,
-                    seed: int | None = None, memory: int | None = None) -> Plan | None:
+                    seed: int | None = None, memory: int | None = None, groups=None,
+                    touched: np.ndarray | None = None) -> Plan | None:
     """Partition the records read as ``batches`` (``FEATURE_COLUMNS``, in store order; ``record_ids`` and
     ``parents``, their ``record_id`` and ``parent_record_id`` in the same order) into partitions of about ``cap``
     records; None when the rules cannot be partitioned exactly (``key_specs``).
 
     ``batches`` is a list, or a function returning a new iterator over them: the records are read once for every
     group of rules whose keys fit in ``memory`` bytes at once (default: the settings' memory cap), so that the
-    plan of a case of any size stays within the cap; the plan is the same whatever the number of passes."""
+    plan of a case of any size stays within the cap; the plan is the same whatever the number of passes.
+
+    ``groups`` (one integer or null per record: the person a resolution already made of it) keeps each group in
+    one component, before any rule. With ``touched`` (a flag per record: the records added since), only the
+    components holding a touched record are packed into partitions; every other record gets partition -1."""
     specs = key_specs(settings)
     if specs is None:
         return None
@@ -228,6 +233,8 @@ def plan_partitions(batches, record_ids, parents, settings: ResolveSettings, cap
     if child.any():
         label = components(n, np.flatnonzero(child), up.drop_nulls().to_numpy())
     del up
+    if groups is not None:
+        label = _join_on(label, np.arange(n, dtype=np.int64), pl.Series("g", groups, pl.Int64))
     cut, linked, placeholders = _Cut(cap, label), None, {}
     for group in key_passes(specs, n, memory_bytes(settings) if memory is None else memory):
         hashes, where, ident = _read_keys(read, ~child, [specs[i] for i in group], first=linked is None)
@@ -240,7 +247,7 @@ def plan_partitions(batches, record_ids, parents, settings: ResolveSettings, cap
             label = cut.merge(specs[i].name, label, _joined(label, linked, specs[i], key, placeholders))
             del key
     return _pack(label, cap, n, n - int(child.sum()), placeholders, cut.summary(),
-                 settings.seed if seed is None else seed)
+                 settings.seed if seed is None else seed, touched)
 
 
 #: Bytes a record costs the plan whatever the rules (its label, positions, parent, the sort of one key), and
@@ -357,28 +364,38 @@ class _Cut:
 
 
 def _pack(component: np.ndarray, cap: int, n: int, linkable: int, placeholders: dict, summary: dict,
-          seed: int) -> Plan:
-    """Components packed, in a seeded random order, into partitions of about ``cap`` records (one that is larger
-    on its own, a tree of child rows, gets a partition of its own)."""
+          seed: int, touched: np.ndarray | None = None) -> Plan:
+    """Components (those holding a ``touched`` record, when given) packed, in a seeded random order, into as few
+    partitions of at most about ``cap`` records as the cap allows, evenly filled (one that is larger on its own, a
+    tree of child rows, gets a partition of its own); the other records get partition -1."""
     comp_sizes = _sizes(component) if n else np.zeros(0, dtype=np.int64)
     summary = {"components": int((comp_sizes > 0).sum()), **summary}
     roots = np.flatnonzero(comp_sizes)
+    if touched is not None:
+        wanted = np.zeros(n, dtype=bool)
+        wanted[component[touched]] = True
+        roots = roots[wanted[roots]]
+        summary["components_touched"] = len(roots)
     rng = np.random.default_rng(seed)
     big = roots[comp_sizes[roots] > cap]
     small = rng.permutation(roots[comp_sizes[roots] <= cap])
     start = np.cumsum(comp_sizes[small]) - comp_sizes[small]   # each component goes where it starts
     total = int(comp_sizes[small].sum())
     width = -(-total // -(-total // cap)) if total else cap   # as few partitions as the cap allows, evenly filled
-    bin_of = np.zeros(n, dtype=np.int32)
+    bin_of = np.full(n, -1, dtype=np.int32)
     bins_small = (start // width).astype(np.int32) if len(small) else np.zeros(0, dtype=np.int32)
     count = int(bins_small.max()) + 1 if len(small) else 0
     bin_of[small] = bins_small
     bin_of[big] = np.arange(count, count + len(big), dtype=np.int32)
     count += len(big)
     part = bin_of[component] if n else np.zeros(0, dtype=np.int32)
+    placed = part[part >= 0]
     summary["partitions"] = max(count, 1)
-    summary["partition_records"] = int(np.bincount(part).max()) if n else 0
-    return Plan(part=part, count=max(count, 1), linkable=linkable, placeholders=placeholders, summary=summary)
+    summary["partition_records"] = int(np.bincount(placed).max()) if len(placed) else 0
+    if touched is not None:
+        summary["records_touched"] = len(placed)
+    return Plan(part=part, count=count if touched is not None else max(count, 1), linkable=linkable,
+                placeholders=placeholders, summary=summary)
 
 
 def resolve_in_parts(records: pa.Table, *, settings: ResolveSettings, cap: int, engine: str = "duckdb"):

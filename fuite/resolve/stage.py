@@ -10,7 +10,7 @@ import polars as pl
 import pyarrow as pa
 
 from fuite.errors import LinkError, UsageError
-from fuite.resolve.core import resolve_records
+from fuite.resolve.core import LINK_SCHEMA, resolve_records
 from fuite.resolve.partition import partition_cap
 from fuite.resolve.relations import child_links, parent_record_ids
 from fuite.resolve.settings import DEFAULT_SETTINGS, ResolveSettings
@@ -70,6 +70,10 @@ def resolve_case(case, progress=None, *, settings: ResolveSettings | None = None
     children = child_links(case.get_table("sources"), lambda sid: case.get_table(f"raw/{sid}"),
                            lambda sid: _raw_fields(case, sid),
                            load_fields=lambda sid, fields: case.get_table(f"raw/{sid}", fields))
+    if reuse_model and case.has_table("persons"):   # files added: only what the new records reach
+        summary = _resolve_in_parts(case, children, settings, engine, reuse_model, progress, added=True)
+        if summary is not None:
+            return summary
     if total > partition_cap(settings, total):
         summary = _resolve_in_parts(case, children, settings, engine, reuse_model, progress)
         if summary is not None:
@@ -147,17 +151,32 @@ def _record_batches(case, columns=None):
 
 
 def _resolve_in_parts(case, children, settings: ResolveSettings, engine: str, reuse_model: bool,
-                      progress) -> dict | None:
+                      progress, added: bool = False) -> dict | None:
     """Resolve the case a partition at a time (``fuite.resolve.partition``), in memory for one partition plus a few
-    integers a record; None when the rules cannot be partitioned or everything lands in one partition."""
+    integers a record; None when the rules cannot be partitioned or everything lands in one partition.
+
+    ``added`` (files added to a resolved case, with its model): only the components the new records reach are
+    resolved again, each previous person kept whole in one component; every other record, person and link stays
+    as it was. None when that cannot be done (no model, nothing new), for a whole re-resolution."""
     import time
 
     from fuite.resolve.partition import FEATURE_COLUMNS, memory_bytes, partition_cap, plan_floor, plan_partitions
 
     started = time.perf_counter()
-    keys = case.get_table("records", ["record_id", "source_id", "row"])
+    keys = case.get_table("records", ["record_id", "source_id", "row", "person_id"])
     parents = parent_record_ids(keys, children)
     record_ids = keys.column("record_id").to_numpy()
+    before = _previous_ids(case, pl.from_arrow(keys.select(["record_id", "person_id"])))
+    model = _reusable_model(case, reuse_model, before)
+    groups = touched = None
+    if added:
+        if model is None:
+            return None
+        touched = ~np.isin(record_ids, before[0]["record_id"].to_numpy())
+        if not touched.any():
+            return None
+        groups = pl.DataFrame({"g": pl.from_arrow(keys.column("person_id")).cast(pl.Int64), "new": touched}).select(
+            pl.when(~pl.col("new")).then(pl.col("g")))[:, 0]   # each previous person, in one component
     del keys
     floor = plan_floor(len(record_ids))
     if floor > memory_bytes(settings):
@@ -166,20 +185,19 @@ def _resolve_in_parts(case, children, settings: ResolveSettings, engine: str, re
                          f"{-(-floor // 2**30)}GB or more")
     _step(progress, "cutting the records into partitions")
     plan = plan_partitions(lambda: (b for _, b in _record_batches(case, FEATURE_COLUMNS)), record_ids, parents,
-                           settings, partition_cap(settings, len(record_ids)))
-    if plan is None or plan.count == 1:
+                           settings, partition_cap(settings, len(record_ids)), groups=groups, touched=touched)
+    del groups
+    if plan is None or (not added and plan.count == 1):
         return None
     with case.transaction():   # each partition's records, staged encrypted in the case
         for offset, batch in _record_batches(case):
             batch = _with_parents(pa.Table.from_batches([batch]), parents.slice(offset, batch.num_rows))
             part = plan.part[offset:offset + batch.num_rows]
-            for p in np.unique(part).tolist():
+            for p in np.unique(part[part >= 0]).tolist():
                 case.append_table(f"{PART_PREFIX}{p}", batch.filter(pa.array(part == p)))
-    ids = pl.from_arrow(case.get_table("records", ["record_id", "person_id"]))
-    before = _previous_ids(case, ids)
-    del ids
-    model = _reusable_model(case, reuse_model, before)
-    person_at = np.zeros(len(record_ids), dtype=np.int64)   # each record's person, in store order
+    # each record's person, in store order (in an addition, the records not resolved again keep theirs)
+    person_at = _in_order(record_ids, case.get_table("records", ["record_id", "person_id"])).copy() if added else \
+        np.zeros(len(record_ids), dtype=np.int64)
     summaries = []
     for p in range(plan.count):
         _step(progress, f"resolving partition {p + 1} of {plan.count}")
@@ -199,12 +217,21 @@ def _resolve_in_parts(case, children, settings: ResolveSettings, engine: str, re
     with case.transaction():   # the ids, the delta and the persons change together or not at all
         if before is not None:
             _step(progress, "keeping person ids stable")
+            again = plan.part >= 0
+            kept = _kept(case, before, record_ids[again]) if added else None
             ids_table, persons, summary["stable_ids"], summary["delta"] = _keep_ids(
-                case, before, pa.table({"record_id": record_ids, "person_id": person_at}),
+                case, kept[0] if added else before, pa.table({"record_id": record_ids[again],
+                                                              "person_id": person_at[again]}),
                 case.get_table(f"{NEXT_PREFIX}persons"))
+            if added:   # the persons no new record reached, as they were
+                persons = pl.concat([kept[1], pl.from_arrow(persons)]).sort("person_id").to_arrow().cast(
+                    persons.schema)
+                case.append_table(f"{NEXT_PREFIX}links", kept[2])
+                summary["records"], summary["persons"] = len(record_ids), persons.num_rows
+                summary["stable_ids"] = _with_untouched(case, summary["stable_ids"], kept[1])
             case.put_table(f"{NEXT_PREFIX}persons", persons)
-            person_at = _in_order(record_ids, ids_table)
-            del persons, ids_table
+            person_at[again] = _in_order(record_ids[again], ids_table)
+            del persons, ids_table, kept
         _step(progress, "storing persons")
         for offset, batch in _record_batches(case):
             table = _with_parents(pa.Table.from_batches([batch]), parents.slice(offset, batch.num_rows))
@@ -217,6 +244,29 @@ def _resolve_in_parts(case, children, settings: ResolveSettings, engine: str, re
         summary["seconds"] = round(time.perf_counter() - started, 2)
         _finish(case, summary, model, len(record_ids), before is not None)
     return _audited(case, summary)
+
+
+def _kept(case, before, again: np.ndarray):
+    """For an addition: the previous ids and persons of the records resolved ``again`` (what the stable ids
+    compare), the previous persons of all the other records, and the links between those other records."""
+    previous, old_persons = before
+    resolved = pl.Series(again).cast(pl.Int64).implode()
+    touched_previous = previous.filter(pl.col("record_id").is_in(resolved))
+    reached = touched_previous["person_id"].unique().implode()
+    links = pl.from_arrow(case.get_table("links")).filter(~pl.col("record_id_l").is_in(resolved)).to_arrow() \
+        if case.has_table("links") else LINK_SCHEMA.empty_table()
+    return ((touched_previous, old_persons.filter(pl.col("person_id").is_in(reached))),
+            old_persons.filter(~pl.col("person_id").is_in(reached)), links.cast(LINK_SCHEMA))
+
+
+def _with_untouched(case, counts: dict, untouched: pl.DataFrame) -> dict:
+    """The stable-id counts of an addition with the persons no new record reached (all keep their id)."""
+    from fuite.notify import ledger
+
+    notified = ledger.reached(case.conn)
+    return {**counts, "kept": counts.get("kept", 0) + untouched.height,
+            "notified_kept": counts.get("notified_kept", 0) + int(untouched["person_id"].is_in(
+                pl.Series(sorted(notified), dtype=pl.Int64).implode()).sum())}
 
 
 def _in_order(record_ids: np.ndarray, person_ids: pa.Table) -> np.ndarray:
