@@ -135,6 +135,8 @@ def _line(r: dict) -> str:
     line = (f"{r['persons']:>9,} {r['rows']:>10,} {r['synth_s']:>8} {r['synth_gb']:>8} {r['scan_s']:>7} "
             f"{r['scan_cpu_s']:>10} {r['scan_gb']:>8} {r['resolve_s']:>9} {r['resolve_cpu_s']:>13} "
             f"{r['resolve_gb']:>10} {r['partitions']:>5} {r['load_average']:>5}")
+    if r.get("partitions", 1) > 1:
+        line += f"\n{'':>9} largest partition: {r['partition_records']:,} records"
     if r.get("giant_components"):
         cut = "; ".join(f"{rule} ({records:,} records)" for rule, records in r["rules_cut"].items())
         line += (f"\n{'':>9} merges refused at the cap: {r['giant_components']} ({r['giant_records']:,} records), "

@@ -360,3 +360,20 @@ def test_a_memory_cap_below_what_the_plan_needs_is_refused_in_one_line(tmp_path)
     message = str(raised.value)
     assert raised.value.exit_code == EXIT_USAGE and "\n" not in message
     assert "12,000 records" in message and "--memory 2MB" not in message and "GB or more" in message
+
+
+@given(st.lists(st.integers(1, 400), min_size=1, max_size=600), st.integers(1, 400))
+@settings(max_examples=200, deadline=None)
+def test_components_are_packed_within_the_cap(sizes, cap):
+    """Every partition holds at most the cap and one small component more (a large one, over 1/64 of a partition,
+    never crosses it), none is empty, and there are no more than twice as many as the cap needs."""
+    from fuite.resolve.partition import _bins
+
+    sizes = np.minimum(np.array(sizes, dtype=np.int64), cap)
+    bins = _bins(sizes, cap)
+    held = np.bincount(bins, weights=sizes)
+    need = -(-int(sizes.sum()) // cap)
+    width = -(-int(sizes.sum()) // need)
+    small = sizes[sizes <= width // 64]
+    assert held.min() > 0 and len(held) <= 2 * need
+    assert held.max() <= cap + (small.max() if len(small) else 0)

@@ -366,8 +366,8 @@ class _Cut:
 def _pack(component: np.ndarray, cap: int, n: int, linkable: int, placeholders: dict, summary: dict,
           seed: int, touched: np.ndarray | None = None) -> Plan:
     """Components (those holding a ``touched`` record, when given) packed, in a seeded random order, into as few
-    partitions of at most about ``cap`` records as the cap allows, evenly filled (one that is larger on its own, a
-    tree of child rows, gets a partition of its own); the other records get partition -1."""
+    partitions of at most about ``cap`` records as the cap allows (``_bins``; one that is larger on its own, a tree
+    of child rows, gets a partition of its own); the other records get partition -1."""
     comp_sizes = _sizes(component) if n else np.zeros(0, dtype=np.int64)
     summary = {"components": int((comp_sizes > 0).sum()), **summary}
     roots = np.flatnonzero(comp_sizes)
@@ -379,13 +379,10 @@ def _pack(component: np.ndarray, cap: int, n: int, linkable: int, placeholders: 
     rng = np.random.default_rng(seed)
     big = roots[comp_sizes[roots] > cap]
     small = rng.permutation(roots[comp_sizes[roots] <= cap])
-    start = np.cumsum(comp_sizes[small]) - comp_sizes[small]   # each component goes where it starts
-    total = int(comp_sizes[small].sum())
-    width = -(-total // -(-total // cap)) if total else cap   # as few partitions as the cap allows, evenly filled
     bin_of = np.full(n, -1, dtype=np.int32)
-    bins_small = (start // width).astype(np.int32) if len(small) else np.zeros(0, dtype=np.int32)
-    count = int(bins_small.max()) + 1 if len(small) else 0
-    bin_of[small] = bins_small
+    bins = _bins(comp_sizes[small], cap)
+    bin_of[small] = bins
+    count = int(bins.max()) + 1 if len(bins) else 0
     bin_of[big] = np.arange(count, count + len(big), dtype=np.int32)
     count += len(big)
     part = bin_of[component] if n else np.zeros(0, dtype=np.int32)
@@ -396,6 +393,40 @@ def _pack(component: np.ndarray, cap: int, n: int, linkable: int, placeholders: 
         summary["records_touched"] = len(placed)
     return Plan(part=part, count=count if touched is not None else max(count, 1), linkable=linkable,
                 placeholders=placeholders, summary=summary)
+
+
+#: The large components placed one by one (largest first); any others are placed with the small ones.
+_LARGEST_PLACED = 4096
+
+
+def _bins(sizes: np.ndarray, cap: int) -> np.ndarray:
+    """The partition of each component (``sizes``, each at most ``cap``, in a random order): as few partitions as
+    the cap allows, evenly filled. The large components (over 1/64 of a partition: pieces of a giant) go first,
+    largest first, each into the first partition with room; the others fill what is left in their order, each in
+    the partition where it starts, so that no partition exceeds its share by more than one small component."""
+    total = int(sizes.sum())
+    if not total:
+        return np.zeros(len(sizes), dtype=np.int32)
+    width = -(-total // -(-total // cap))
+    out = np.zeros(len(sizes), dtype=np.int32)
+    large = np.flatnonzero(sizes > width // 64)
+    large = large[np.argsort(-sizes[large], kind="stable")][:_LARGEST_PLACED]
+    fill = np.zeros(len(large), dtype=np.int64)   # at most one partition a large component
+    for i in large.tolist():
+        fits = fill + sizes[i] <= width
+        slot = int(np.argmax(fits)) if fits.any() else int(np.argmax(fill == 0))   # the first with room, or alone
+        fill[slot] += sizes[i]
+        out[i] = slot
+    used = int(np.count_nonzero(fill))
+    small = np.ones(len(sizes), dtype=bool)
+    small[large] = False
+    small = np.flatnonzero(small)
+    room = np.cumsum(np.maximum(width - fill[:used], 0))
+    start = np.cumsum(sizes[small]) - sizes[small]
+    inside = np.searchsorted(room, start, side="right")
+    beyond = used + (start - (room[-1] if used else 0)) // width
+    out[small] = np.where(inside < used, inside, beyond)
+    return np.unique(out, return_inverse=True)[1].astype(np.int32)   # no partition left empty
 
 
 def resolve_in_parts(records: pa.Table, *, settings: ResolveSettings, cap: int, engine: str = "duckdb"):
