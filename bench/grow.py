@@ -3,8 +3,8 @@
 A drill is written with ``fuite synth --later FRACTION``: ``leak/`` and the files found later, ``later/``.
 
 1. **add**: ``fuite scan leak --case A`` (the first scan, timed too), then ``fuite scan later --case A``: only the
-   later files are read; every record is resolved again with the case's trained Splink model (no new training),
-   person ids kept, the delta stored.
+   later files are read; only the components the new records reach are resolved again, with the case's trained
+   Splink model (no new training), person ids kept, the delta stored.
 2. **rescan**: ``fuite scan leak later --case B``, a fresh case from all the files: what one would do without
    adding.
 3. **match**: ``fuite match later --case A`` before adding it (how long a CERT waits for its verdict).
