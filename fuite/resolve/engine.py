@@ -40,6 +40,13 @@ def memory_limit(text: str) -> str:
     return f"{match.group(1)}{match.group(2)}"
 
 
+def memory_bytes(text: str) -> int:
+    """A memory cap as ``memory_limit`` writes it ("5GB", "512MIB"), in bytes (decimal and binary units alike are
+    taken as powers of 1024, as DuckDB does for its own cap); UsageError otherwise."""
+    match = _MEMORY.fullmatch(memory_limit(text))
+    return int(float(match.group(1)) * 1024 ** {"M": 2, "G": 3, "T": 4}[match.group(2)[0]])
+
+
 def make_db_api(kind: str = "duckdb", *, memory_limit: str = "5GB", threads: int | None = None):
     """Return a Splink database API for the engine ``kind`` ("duckdb" or "spark")."""
     if kind == "duckdb":

@@ -256,10 +256,10 @@ PLAN_BYTES_PER_RECORD, KEY_BYTES_PER_RECORD = 120, 9
 
 
 def memory_bytes(settings: ResolveSettings) -> int:
-    """The memory cap in bytes (``settings.memory_limit``, e.g. "5GB"; 5 GiB when unreadable)."""
-    match = re.fullmatch(r"([0-9.]+)\s*([KMGT])I?B", settings.memory_limit.strip().upper())
-    scale = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
-    return int(float(match.group(1)) * scale[match.group(2)]) if match else 5 * 2**30
+    """The memory cap in bytes (``settings.memory_limit``, read by ``fuite.resolve.engine``, its one parser)."""
+    from fuite.resolve.engine import memory_bytes as parsed
+
+    return parsed(settings.memory_limit)
 
 
 def plan_floor(records: int) -> int:
