@@ -160,9 +160,46 @@ def _resolve_in_parts(case, children, settings: ResolveSettings, engine: str, re
     as it was. None when that cannot be done (no model, nothing new), for a whole re-resolution."""
     import time
 
+    started = time.perf_counter()
+    planned = _planned(case, children, settings, reuse_model, progress, added)
+    if planned is None:
+        return None
+    plan, record_ids, parents, before, model = planned
+    with case.transaction():   # each partition's records, staged encrypted in the case
+        for offset, batch in _record_batches(case):
+            batch = _with_parents(pa.Table.from_batches([batch]), parents.slice(offset, batch.num_rows))
+            part = plan.part[offset:offset + batch.num_rows]
+            for p in np.unique(part[part >= 0]).tolist():
+                case.append_table(f"{PART_PREFIX}{p}", batch.filter(pa.array(part == p)))
+    # each record's person, in store order (in an addition, the records not resolved again keep theirs)
+    person_at = _in_order(record_ids, case.get_table("records", ["record_id", "person_id"])).copy() if added else \
+        np.zeros(len(record_ids), dtype=np.int64)
+    summaries, model = _resolve_partitions(case, plan, record_ids, person_at, settings, engine, model, progress)
+    summary = _with_children(_merged(summaries), children)
+    summary.update(plan.summary)
+    with case.transaction():   # the ids, the delta and the persons change together or not at all
+        if before is not None:
+            _step(progress, "keeping person ids stable")
+            _stable_parts(case, before, plan.part >= 0, record_ids, person_at, summary, added)
+        _step(progress, "storing persons")
+        for offset, batch in _record_batches(case):
+            table = _with_parents(pa.Table.from_batches([batch]), parents.slice(offset, batch.num_rows))
+            field = table.schema.field("person_id")
+            table = table.set_column(table.column_names.index("person_id"), field,
+                                     pa.array(person_at[offset:offset + batch.num_rows]).cast(field.type))
+            case.append_table(f"{NEXT_PREFIX}records", table)
+        for name in ("records", "persons", "links"):
+            case.rename_table(f"{NEXT_PREFIX}{name}", name)
+        summary["seconds"] = round(time.perf_counter() - started, 2)
+        _finish(case, summary, model, len(record_ids), before is not None)
+    return _audited(case, summary)
+
+
+def _planned(case, children, settings: ResolveSettings, reuse_model: bool, progress, added: bool):
+    """The partition plan of the case, with its record ids, parents, previous persons and reusable model; None
+    when the case is better resolved whole."""
     from fuite.resolve.partition import FEATURE_COLUMNS, memory_bytes, partition_cap, plan_floor, plan_partitions
 
-    started = time.perf_counter()
     keys = case.get_table("records", ["record_id", "source_id", "row", "person_id"])
     parents = parent_record_ids(keys, children)
     record_ids = keys.column("record_id").to_numpy()
@@ -186,18 +223,15 @@ def _resolve_in_parts(case, children, settings: ResolveSettings, engine: str, re
     _step(progress, "cutting the records into partitions")
     plan = plan_partitions(lambda: (b for _, b in _record_batches(case, FEATURE_COLUMNS)), record_ids, parents,
                            settings, partition_cap(settings, len(record_ids)), groups=groups, touched=touched)
-    del groups
     if plan is None or (not added and plan.count == 1):
         return None
-    with case.transaction():   # each partition's records, staged encrypted in the case
-        for offset, batch in _record_batches(case):
-            batch = _with_parents(pa.Table.from_batches([batch]), parents.slice(offset, batch.num_rows))
-            part = plan.part[offset:offset + batch.num_rows]
-            for p in np.unique(part[part >= 0]).tolist():
-                case.append_table(f"{PART_PREFIX}{p}", batch.filter(pa.array(part == p)))
-    # each record's person, in store order (in an addition, the records not resolved again keep theirs)
-    person_at = _in_order(record_ids, case.get_table("records", ["record_id", "person_id"])).copy() if added else \
-        np.zeros(len(record_ids), dtype=np.int64)
+    return plan, record_ids, parents, before, model
+
+
+def _resolve_partitions(case, plan, record_ids: np.ndarray, person_at: np.ndarray, settings: ResolveSettings,
+                        engine: str, model, progress) -> tuple[list[dict], dict]:
+    """Each staged partition resolved by the pure core in turn (the first trains the model when there is none):
+    its persons set in ``person_at``, its links and persons appended to the next tables, its stage dropped."""
     summaries = []
     for p in range(plan.count):
         _step(progress, f"resolving partition {p + 1} of {plan.count}")
@@ -212,38 +246,24 @@ def _resolve_in_parts(case, children, settings: ResolveSettings, engine: str, re
         case.drop_table(f"{PART_PREFIX}{p}")
         summaries.append(resolution.summary)
         del resolution
-    summary = _with_children(_merged(summaries), children)
-    summary.update(plan.summary)
-    with case.transaction():   # the ids, the delta and the persons change together or not at all
-        if before is not None:
-            _step(progress, "keeping person ids stable")
-            again = plan.part >= 0
-            kept = _kept(case, before, record_ids[again]) if added else None
-            ids_table, persons, summary["stable_ids"], summary["delta"] = _keep_ids(
-                case, kept[0] if added else before, pa.table({"record_id": record_ids[again],
-                                                              "person_id": person_at[again]}),
-                case.get_table(f"{NEXT_PREFIX}persons"))
-            if added:   # the persons no new record reached, as they were
-                persons = pl.concat([kept[1], pl.from_arrow(persons)]).sort("person_id").to_arrow().cast(
-                    persons.schema)
-                case.append_table(f"{NEXT_PREFIX}links", kept[2])
-                summary["records"], summary["persons"] = len(record_ids), persons.num_rows
-                summary["stable_ids"] = _with_untouched(case, summary["stable_ids"], kept[1])
-            case.put_table(f"{NEXT_PREFIX}persons", persons)
-            person_at[again] = _in_order(record_ids[again], ids_table)
-            del persons, ids_table, kept
-        _step(progress, "storing persons")
-        for offset, batch in _record_batches(case):
-            table = _with_parents(pa.Table.from_batches([batch]), parents.slice(offset, batch.num_rows))
-            field = table.schema.field("person_id")
-            table = table.set_column(table.column_names.index("person_id"), field,
-                                     pa.array(person_at[offset:offset + batch.num_rows]).cast(field.type))
-            case.append_table(f"{NEXT_PREFIX}records", table)
-        for name in ("records", "persons", "links"):
-            case.rename_table(f"{NEXT_PREFIX}{name}", name)
-        summary["seconds"] = round(time.perf_counter() - started, 2)
-        _finish(case, summary, model, len(record_ids), before is not None)
-    return _audited(case, summary)
+    return summaries, model
+
+
+def _stable_parts(case, before, again: np.ndarray, record_ids: np.ndarray, person_at: np.ndarray, summary: dict,
+                  added: bool) -> None:
+    """The previous ids kept for the persons resolved ``again`` (``person_at`` and ``summary`` updated); in an
+    addition, the persons no new record reached and their links join the next tables as they were."""
+    kept = _kept(case, before, record_ids[again]) if added else None
+    ids_table, persons, summary["stable_ids"], summary["delta"] = _keep_ids(
+        case, kept[0] if added else before, pa.table({"record_id": record_ids[again], "person_id": person_at[again]}),
+        case.get_table(f"{NEXT_PREFIX}persons"))
+    if added:
+        persons = pl.concat([kept[1], pl.from_arrow(persons)]).sort("person_id").to_arrow().cast(persons.schema)
+        case.append_table(f"{NEXT_PREFIX}links", kept[2])
+        summary["records"], summary["persons"] = len(record_ids), persons.num_rows
+        summary["stable_ids"] = _with_untouched(case, summary["stable_ids"], kept[1])
+    case.put_table(f"{NEXT_PREFIX}persons", persons)
+    person_at[again] = _in_order(record_ids[again], ids_table)
 
 
 def _kept(case, before, again: np.ndarray):
